@@ -1,0 +1,10 @@
+/**
+ * zmp: typed services, topics and params over ZeroMQ, for Deno.
+ *
+ * This module re-exports the user API. Nothing here loads native code at
+ * import time: libzmq is opened on the first socket.
+ *
+ * @module
+ */
+
+export * from "./src/zmq/mod.ts";

@@ -1,0 +1,581 @@
+/**
+ * The socket engine behind every public socket class: handle, options,
+ * non-blocking send/receive, waiter queues and the reactor hook-up.
+ *
+ * Try first, park only on `EAGAIN`, and after every operation serve the
+ * waiters of the other direction, because libzmq may have consumed the edge
+ * of `ZMQ_FD` while doing it.
+ *
+ * @module
+ */
+
+import { libzmq } from "./loader.ts";
+import { EAGAIN, EINTR, errnoName, ZmqError } from "./errors.ts";
+import { type Pollable, reactor } from "./_reactor.ts";
+import {
+  type OptionReading,
+  type OptionValue,
+  type ReadableOptionName,
+  SOCKET_OPTIONS,
+  type WritableOptionName,
+} from "./options.ts";
+
+/** One frame of a message as given to `send`: bytes or UTF-8 text. */
+export type Frame = Uint8Array | string;
+
+/** Options for anything that can wait. */
+export interface WaitOptions {
+  /** Abort the wait; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds with a `TimeoutError`. */
+  timeout?: number;
+}
+
+const ZMQ_DONTWAIT = 1;
+const ZMQ_SNDMORE = 2;
+const ZMQ_POLLIN = 1;
+const ZMQ_POLLOUT = 2;
+const ZMQ_FD = 14;
+const ZMQ_EVENTS = 15;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/** `zmq_msg_t` is 64 bytes; receives are synchronous, so one is shared. */
+const msgBuffer = new Uint8Array(64);
+const intBuffer = new Int32Array(2);
+const sizeBuffer = new BigUint64Array(1);
+
+/** Builds a `ZmqError` from the current `zmq_errno()`. */
+export function lastError(operation: string, endpoint?: string): ZmqError {
+  const { zmq } = libzmq();
+  const errno = zmq.zmq_errno();
+  const ptr = zmq.zmq_strerror(errno);
+  const text = ptr === null
+    ? "unknown error"
+    : new Deno.UnsafePointerView(ptr).getCString();
+  return new ZmqError(errnoName(errno), errno, text, { operation, endpoint });
+}
+
+/** The error for an operation on a closed socket. */
+export function closedError(operation: string): ZmqError {
+  return new ZmqError("ENOTSOCK", 0, "the socket is closed", { operation });
+}
+
+function cString(s: string): Uint8Array {
+  return encoder.encode(`${s}\0`);
+}
+
+interface RecvWaiter {
+  resolve(frames: Uint8Array[]): void;
+  reject(error: unknown): void;
+  detach?: () => void;
+}
+
+interface SendWaiter {
+  frames: readonly Frame[];
+  resolve(): void;
+  reject(error: unknown): void;
+  detach?: () => void;
+}
+
+/** Something that owns cores and must hear when one closes. */
+export interface CoreOwner {
+  /** The context handle. */
+  readonly handle: Deno.PointerObject;
+  /** Called once when a core opens. */
+  adopt(core: SocketCore): void;
+  /** Called once when a core closes. */
+  release(core: SocketCore): void;
+}
+
+/**
+ * The engine of one ZeroMQ socket. Not exported from `mod.ts`: the public
+ * classes wrap it so that each exposes only the operations its type allows.
+ */
+export class SocketCore implements Pollable {
+  readonly fd: number;
+  readonly type: number;
+  #handle: Deno.PointerObject | null;
+  #owner: CoreOwner;
+  #recvWaiters: RecvWaiter[] = [];
+  #sendWaiters: SendWaiter[] = [];
+  #onClose: (() => void)[] = [];
+
+  constructor(owner: CoreOwner, type: number) {
+    const { zmq } = libzmq();
+    const handle = zmq.zmq_socket(owner.handle, type);
+    if (handle === null) throw lastError("zmq_socket");
+    this.#handle = handle;
+    this.#owner = owner;
+    this.type = type;
+    try {
+      this.setInt(SOCKET_OPTIONS.linger.id, 0, "linger");
+      const len = new BigUint64Array([8n]);
+      const out = new Int32Array(2);
+      if (zmq.zmq_getsockopt(handle, ZMQ_FD, out, len) !== 0) {
+        throw lastError("zmq_getsockopt(ZMQ_FD)");
+      }
+      this.fd = out[0];
+      owner.adopt(this);
+    } catch (e) {
+      zmq.zmq_close(handle);
+      this.#handle = null;
+      throw e;
+    }
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  /** The raw handle; throws `ENOTSOCK` once closed. */
+  handle(operation: string): Deno.PointerObject {
+    if (this.#handle === null) throw closedError(operation);
+    return this.#handle;
+  }
+
+  /** Registers a callback that runs once when the socket closes. */
+  onClose(fn: () => void): void {
+    this.#onClose.push(fn);
+  }
+
+  bind(endpoint: string): string {
+    checkEndpoint(endpoint, "bind");
+    const h = this.handle("bind");
+    if (libzmq().zmq.zmq_bind(h, cString(endpoint)) !== 0) {
+      throw lastError("bind", endpoint);
+    }
+    return this.getOption("lastEndpoint");
+  }
+
+  connect(endpoint: string): void {
+    checkEndpoint(endpoint, "connect");
+    const h = this.handle("connect");
+    if (libzmq().zmq.zmq_connect(h, cString(endpoint)) !== 0) {
+      throw lastError("connect", endpoint);
+    }
+  }
+
+  unbind(endpoint: string): void {
+    checkEndpoint(endpoint, "unbind");
+    const h = this.handle("unbind");
+    if (libzmq().zmq.zmq_unbind(h, cString(endpoint)) !== 0) {
+      throw lastError("unbind", endpoint);
+    }
+  }
+
+  disconnect(endpoint: string): void {
+    checkEndpoint(endpoint, "disconnect");
+    const h = this.handle("disconnect");
+    if (libzmq().zmq.zmq_disconnect(h, cString(endpoint)) !== 0) {
+      throw lastError("disconnect", endpoint);
+    }
+  }
+
+  setInt(id: number, value: number, name: string): void {
+    intBuffer[0] = value;
+    this.#setRaw(id, new Uint8Array(intBuffer.buffer, 0, 4), name);
+  }
+
+  #setRaw(id: number, bytes: Uint8Array, name: string): void {
+    const h = this.handle(`setOption("${name}")`);
+    if (
+      libzmq().zmq.zmq_setsockopt(h, id, bytes, BigInt(bytes.byteLength)) !== 0
+    ) {
+      throw lastError(`setOption("${name}")`);
+    }
+  }
+
+  setOption<N extends WritableOptionName>(
+    name: N,
+    value: OptionValue<N>,
+  ): void {
+    const spec = SOCKET_OPTIONS[name] as { id: number; kind: string };
+    if (spec === undefined) {
+      throw new TypeError(`Cannot set option "${name}": unknown option`);
+    }
+    const where = `Cannot set option "${name}"`;
+    switch (spec.kind) {
+      case "int":
+      case "int64": {
+        if (typeof value !== "number" || !Number.isInteger(value)) {
+          throw new TypeError(
+            `${where}: expected an integer, got ${show(value)}`,
+          );
+        }
+        if (spec.kind === "int") {
+          if (value < -2147483648 || value > 2147483647) {
+            throw new RangeError(`${where}: ${value} does not fit in a C int`);
+          }
+          this.setInt(spec.id, value, name);
+        } else {
+          const b = new BigInt64Array([BigInt(value)]);
+          this.#setRaw(spec.id, new Uint8Array(b.buffer), name);
+        }
+        return;
+      }
+      case "bool":
+        if (typeof value !== "boolean") {
+          throw new TypeError(
+            `${where}: expected a boolean, got ${show(value)}`,
+          );
+        }
+        this.setInt(spec.id, value ? 1 : 0, name);
+        return;
+      case "bytes":
+        if (typeof value === "string") {
+          this.#setRaw(spec.id, encoder.encode(value), name);
+        } else if (value instanceof Uint8Array) {
+          this.#setRaw(spec.id, value, name);
+        } else {
+          throw new TypeError(
+            `${where}: expected a string or Uint8Array, got ${show(value)}`,
+          );
+        }
+        return;
+      case "key":
+        if (typeof value === "string") {
+          if (value.length !== 40) {
+            throw new RangeError(
+              `${where}: a Z85 CURVE key has 40 characters, got ${value.length}`,
+            );
+          }
+          this.#setRaw(spec.id, cString(value), name);
+        } else if (value instanceof Uint8Array && value.byteLength === 32) {
+          this.#setRaw(spec.id, value, name);
+        } else {
+          throw new TypeError(
+            `${where}: expected a 40-character Z85 string or 32 bytes, got ${
+              show(value)
+            }`,
+          );
+        }
+        return;
+      default:
+        throw new TypeError(`${where}: the option is read-only`);
+    }
+  }
+
+  getOption<N extends ReadableOptionName>(name: N): OptionReading<N> {
+    const spec = SOCKET_OPTIONS[name] as { id: number; kind: string };
+    if (spec === undefined) {
+      throw new TypeError(`Cannot get option "${name}": unknown option`);
+    }
+    const h = this.handle(`getOption("${name}")`);
+    const { zmq } = libzmq();
+    const buf = new Uint8Array(256);
+    sizeBuffer[0] = BigInt(buf.byteLength);
+    if (zmq.zmq_getsockopt(h, spec.id, buf, sizeBuffer) !== 0) {
+      throw lastError(`getOption("${name}")`);
+    }
+    const len = Number(sizeBuffer[0]);
+    const view = new DataView(buf.buffer);
+    let out: unknown;
+    switch (spec.kind) {
+      case "int":
+        out = view.getInt32(0, true);
+        break;
+      case "bool":
+        out = view.getInt32(0, true) !== 0;
+        break;
+      case "int64":
+        out = Number(view.getBigInt64(0, true));
+        break;
+      case "bytes":
+        out = buf.slice(0, len);
+        break;
+      case "key":
+        // Ask for the Z85 form: a 41-byte buffer makes libzmq encode it.
+        sizeBuffer[0] = 41n;
+        if (zmq.zmq_getsockopt(h, spec.id, buf, sizeBuffer) !== 0) {
+          throw lastError(`getOption("${name}")`);
+        }
+        out = decoder.decode(buf.subarray(0, 40));
+        break;
+      default:
+        out = decoder.decode(buf.subarray(0, len > 0 ? len - 1 : 0));
+    }
+    return out as OptionReading<N>;
+  }
+
+  /** Reads `ZMQ_EVENTS` (which also resets the fd's edge). */
+  #events(h: Deno.PointerObject): number {
+    sizeBuffer[0] = 4n;
+    if (
+      libzmq().zmq.zmq_getsockopt(h, ZMQ_EVENTS, intBuffer, sizeBuffer) !== 0
+    ) {
+      return 0;
+    }
+    return intBuffer[0];
+  }
+
+  /** One non-blocking multipart receive; `null` on `EAGAIN`. */
+  #tryReceive(h: Deno.PointerObject): Uint8Array[] | null {
+    const { zmq } = libzmq();
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      zmq.zmq_msg_init(msgBuffer);
+      const n = zmq.zmq_msg_recv(msgBuffer, h, ZMQ_DONTWAIT);
+      if (n < 0) {
+        const err = lastError("receive");
+        zmq.zmq_msg_close(msgBuffer);
+        if (err.errno === EAGAIN && frames.length === 0) return null;
+        if (err.errno === EINTR) continue;
+        throw err;
+      }
+      let frame = EMPTY;
+      if (n > 0) {
+        frame = new Uint8Array(n);
+        Deno.UnsafePointerView.copyInto(zmq.zmq_msg_data(msgBuffer)!, frame);
+      }
+      const more = zmq.zmq_msg_more(msgBuffer);
+      zmq.zmq_msg_close(msgBuffer);
+      frames.push(frame);
+      if (!more) return frames;
+    }
+  }
+
+  /** One non-blocking multipart send; `false` on `EAGAIN`. */
+  #trySend(h: Deno.PointerObject, frames: readonly Frame[]): boolean {
+    const { zmq } = libzmq();
+    const last = frames.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const f = frames[i];
+      const data = typeof f === "string" ? encoder.encode(f) : f;
+      const flags = i < last ? ZMQ_DONTWAIT | ZMQ_SNDMORE : ZMQ_DONTWAIT;
+      if (zmq.zmq_send(h, data, BigInt(data.byteLength), flags) < 0) {
+        const err = lastError("send");
+        // Only the first frame can meet the high-water mark: libzmq takes
+        // the rest of a multipart message once the first part is queued.
+        if (err.errno === EAGAIN && i === 0) return false;
+        if (err.errno === EINTR) {
+          i--;
+          continue;
+        }
+        throw err;
+      }
+    }
+    return true;
+  }
+
+  receive(options?: WaitOptions): Promise<Uint8Array[]> {
+    const h = this.#handle;
+    if (h === null) return Promise.reject(closedError("receive"));
+    if (options !== undefined) {
+      const bad = checkWait(options, "receive");
+      if (bad !== undefined) return Promise.reject(bad);
+    }
+    if (this.#recvWaiters.length === 0) {
+      let frames: Uint8Array[] | null;
+      try {
+        frames = this.#tryReceive(h);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (frames !== null) {
+        if (this.#sendWaiters.length > 0) this.service();
+        return Promise.resolve(frames);
+      }
+    }
+    return new Promise<Uint8Array[]>((resolve, reject) => {
+      const w: RecvWaiter = { resolve, reject };
+      if (options !== undefined) {
+        this.#arm(w, this.#recvWaiters, options, "receive");
+      }
+      this.#recvWaiters.push(w);
+      reactor.watch(this);
+    });
+  }
+
+  send(frames: readonly Frame[], options?: WaitOptions): Promise<void> {
+    const h = this.#handle;
+    if (h === null) return Promise.reject(closedError("send"));
+    if (options !== undefined) {
+      const bad = checkWait(options, "send");
+      if (bad !== undefined) return Promise.reject(bad);
+    }
+    if (frames.length === 0) {
+      return Promise.reject(
+        new RangeError("Cannot send: a message needs at least one frame"),
+      );
+    }
+    if (this.#sendWaiters.length === 0) {
+      let sent: boolean;
+      try {
+        sent = this.#trySend(h, frames);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (sent) {
+        if (this.#recvWaiters.length > 0) this.service();
+        return Promise.resolve();
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: SendWaiter = { frames, resolve, reject };
+      if (options !== undefined) {
+        this.#arm(w, this.#sendWaiters, options, "send");
+      }
+      this.#sendWaiters.push(w);
+      reactor.watch(this);
+    });
+  }
+
+  /** Attaches abort and timeout handling to a parked waiter. */
+  #arm<W extends RecvWaiter | SendWaiter>(
+    w: W,
+    queue: W[],
+    options: WaitOptions,
+    operation: string,
+  ): void {
+    const { signal, timeout } = options;
+    if (signal === undefined && timeout === undefined) return;
+    const resolve = w.resolve as (v?: unknown) => void;
+    const reject = w.reject;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drop = (error: unknown) => {
+      const i = queue.indexOf(w);
+      if (i >= 0) queue.splice(i, 1);
+      detach();
+      if (!this.#hasWaiters()) reactor.unwatch(this);
+      reject(error);
+    };
+    const onAbort = () =>
+      drop(
+        signal?.reason ??
+          new DOMException(`${operation} was aborted`, "AbortError"),
+      );
+    const detach = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (timeout !== undefined) {
+      timer = setTimeout(
+        () =>
+          drop(
+            new DOMException(
+              `${operation} timed out after ${timeout} ms`,
+              "TimeoutError",
+            ),
+          ),
+        timeout,
+      );
+    }
+    w.resolve = ((v: unknown) => {
+      detach();
+      resolve(v);
+    }) as W["resolve"];
+    w.reject = (e: unknown) => {
+      detach();
+      reject(e);
+    };
+  }
+
+  #hasWaiters(): boolean {
+    return this.#recvWaiters.length > 0 || this.#sendWaiters.length > 0;
+  }
+
+  /** Serves parked waiters; called by the reactor and after operations. */
+  service(): void {
+    const h = this.#handle;
+    if (h === null) return;
+    let progress = true;
+    while (progress && this.#hasWaiters()) {
+      progress = false;
+      const events = this.#events(h);
+      if (events & ZMQ_POLLIN) {
+        while (this.#recvWaiters.length > 0) {
+          let frames: Uint8Array[] | null;
+          try {
+            frames = this.#tryReceive(h);
+          } catch (e) {
+            this.#recvWaiters.shift()!.reject(e);
+            progress = true;
+            continue;
+          }
+          if (frames === null) break;
+          this.#recvWaiters.shift()!.resolve(frames);
+          progress = true;
+        }
+      }
+      if (events & ZMQ_POLLOUT) {
+        while (this.#sendWaiters.length > 0) {
+          const w = this.#sendWaiters[0];
+          let sent: boolean;
+          try {
+            sent = this.#trySend(h, w.frames);
+          } catch (e) {
+            this.#sendWaiters.shift();
+            w.reject(e);
+            progress = true;
+            continue;
+          }
+          if (!sent) break;
+          this.#sendWaiters.shift();
+          w.resolve();
+          progress = true;
+        }
+      }
+    }
+    if (!this.#hasWaiters()) reactor.unwatch(this);
+  }
+
+  /** Closes the socket, rejecting every pending wait with `ENOTSOCK`. */
+  close(): void {
+    const h = this.#handle;
+    if (h === null) return;
+    this.#handle = null;
+    reactor.unwatch(this);
+    const recv = this.#recvWaiters.splice(0);
+    const send = this.#sendWaiters.splice(0);
+    for (const w of recv) w.reject(closedError("receive"));
+    for (const w of send) w.reject(closedError("send"));
+    libzmq().zmq.zmq_close(h);
+    this.#owner.release(this);
+    for (const fn of this.#onClose.splice(0)) fn();
+  }
+}
+
+/** Validates wait options; returns the error to reject with, if any. */
+export function checkWait(
+  options: WaitOptions,
+  operation: string,
+): unknown | undefined {
+  const { signal, timeout } = options;
+  if (signal?.aborted) {
+    return signal.reason ??
+      new DOMException(`${operation} was aborted`, "AbortError");
+  }
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== "number" || !(timeout >= 0) ||
+      !Number.isFinite(timeout))
+  ) {
+    return new RangeError(
+      `Cannot ${operation}: timeout must be a finite number >= 0, got ${
+        show(timeout)
+      }`,
+    );
+  }
+  return undefined;
+}
+
+function checkEndpoint(endpoint: unknown, operation: string): void {
+  if (typeof endpoint !== "string" || endpoint.length === 0) {
+    throw new TypeError(
+      `Cannot ${operation}: endpoint must be a non-empty string, got ${
+        show(endpoint)
+      }`,
+    );
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Uint8Array) return `Uint8Array(${value.byteLength})`;
+  return String(value);
+}

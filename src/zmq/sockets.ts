@@ -1,0 +1,159 @@
+/**
+ * The concrete socket types.
+ *
+ * @module
+ */
+
+import {
+  DuplexSocket,
+  ReadableSocket,
+  type SocketInit,
+  WritableSocket,
+} from "./socket.ts";
+
+/** libzmq socket type numbers. */
+export const SOCKET_TYPES = {
+  PAIR: 0,
+  PUB: 1,
+  SUB: 2,
+  REQ: 3,
+  REP: 4,
+  DEALER: 5,
+  ROUTER: 6,
+  PULL: 7,
+  PUSH: 8,
+  XPUB: 9,
+  XSUB: 10,
+} as const;
+
+/** `ZMQ_PAIR`: one peer, both directions. */
+export class Pair extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.PAIR, init);
+  }
+}
+
+/**
+ * `ZMQ_DEALER`: asynchronous request side; round-robins sends over peers
+ * and fair-queues receives.
+ *
+ * @example
+ * ```ts
+ * import { Dealer, Router } from "../../mod.ts";
+ * await using router = new Router();
+ * await using dealer = new Dealer();
+ * const endpoint = router.bind("tcp://127.0.0.1:*");
+ * dealer.connect(endpoint);
+ * await dealer.send(["ping"]);
+ * const [peer, body] = await router.receive();
+ * await router.send([peer, body]);
+ * const [echo] = await dealer.receive();
+ * console.log(new TextDecoder().decode(echo)); // "ping"
+ * ```
+ */
+export class Dealer extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.DEALER, init);
+  }
+}
+
+/**
+ * `ZMQ_ROUTER`: asynchronous reply side; every received message starts with
+ * the sender's routing id, and every sent message must start with one.
+ */
+export class Router extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.ROUTER, init);
+  }
+}
+
+/** `ZMQ_REQ`: strict send-then-receive request side. */
+export class Request extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.REQ, init);
+  }
+}
+
+/** `ZMQ_REP`: strict receive-then-send reply side. */
+export class Reply extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.REP, init);
+  }
+}
+
+/** `ZMQ_PUB`: broadcasts to subscribers; drops for slow ones, never waits. */
+export class Publisher extends WritableSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.PUB, init);
+  }
+}
+
+/** `ZMQ_SUB`: receives what publishers send under subscribed prefixes. */
+export class Subscriber extends ReadableSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.SUB, init);
+  }
+
+  /**
+   * Subscribes to messages whose first frame starts with `prefix`.
+   *
+   * @param prefix the prefix; `""` (the default) receives everything
+   */
+  subscribe(prefix: Uint8Array | string = ""): void {
+    this.core.setOption("subscribe", prefix);
+  }
+
+  /**
+   * Removes a subscription made with the same prefix.
+   *
+   * @param prefix the prefix
+   */
+  unsubscribe(prefix: Uint8Array | string = ""): void {
+    this.core.setOption("unsubscribe", prefix);
+  }
+}
+
+/**
+ * `ZMQ_XPUB`: a publisher that also receives subscriptions as messages
+ * (first byte 1 = subscribe, 0 = unsubscribe, then the prefix).
+ */
+export class XPublisher extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.XPUB, init);
+  }
+}
+
+/**
+ * `ZMQ_XSUB`: a subscriber that sends its subscriptions as messages
+ * (first byte 1 = subscribe, 0 = unsubscribe, then the prefix).
+ */
+export class XSubscriber extends DuplexSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.XSUB, init);
+  }
+}
+
+/** `ZMQ_PUSH`: load-balances messages over pullers; waits when all are full. */
+export class Push extends WritableSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.PUSH, init);
+  }
+}
+
+/** `ZMQ_PULL`: fair-queues messages from pushers. */
+export class Pull extends ReadableSocket {
+  /** @param init context and options */
+  constructor(init?: SocketInit) {
+    super(SOCKET_TYPES.PULL, init);
+  }
+}

@@ -42,6 +42,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/** Lengths `zmq_getsockopt` insists on, by option kind. */
+const EXACT_SIZE: Record<string, number> = {
+  int: 4,
+  bool: 4,
+  int64: 8,
+  key: 41,
+};
+
 /** `zmq_msg_t` is 64 bytes; receives are synchronous, so one is shared. */
 const msgBuffer = new Uint8Array(64);
 const intBuffer = new Int32Array(2);
@@ -101,7 +109,7 @@ export class SocketCore implements Pollable {
   #owner: CoreOwner;
   #recvWaiters: RecvWaiter[] = [];
   #sendWaiters: SendWaiter[] = [];
-  #onClose: (() => void)[] = [];
+  #onClose: ((handle: Deno.PointerObject) => void)[] = [];
 
   constructor(owner: CoreOwner, type: number) {
     const { zmq } = libzmq();
@@ -137,8 +145,11 @@ export class SocketCore implements Pollable {
     return this.#handle;
   }
 
-  /** Registers a callback that runs once when the socket closes. */
-  onClose(fn: () => void): void {
+  /**
+   * Registers a callback that runs once when the socket closes, just
+   * before `zmq_close`: it gets the raw handle, still valid.
+   */
+  onClose(fn: (handle: Deno.PointerObject) => void): void {
     this.#onClose.push(fn);
   }
 
@@ -244,7 +255,12 @@ export class SocketCore implements Pollable {
             );
           }
           this.#setRaw(spec.id, cString(value), name);
-        } else if (value instanceof Uint8Array && value.byteLength === 32) {
+        } else if (value instanceof Uint8Array) {
+          if (value.byteLength !== 32) {
+            throw new RangeError(
+              `${where}: a binary CURVE key has 32 bytes, got ${value.byteLength}`,
+            );
+          }
           this.#setRaw(spec.id, value, name);
         } else {
           throw new TypeError(
@@ -267,7 +283,9 @@ export class SocketCore implements Pollable {
     const h = this.handle(`getOption("${name}")`);
     const { zmq } = libzmq();
     const buf = new Uint8Array(256);
-    sizeBuffer[0] = BigInt(buf.byteLength);
+    // libzmq refuses (EINVAL) a length other than the exact size for ints
+    // (4), int64s (8) and CURVE keys (41 asks for the Z85 form).
+    sizeBuffer[0] = BigInt(EXACT_SIZE[spec.kind] ?? buf.byteLength);
     if (zmq.zmq_getsockopt(h, spec.id, buf, sizeBuffer) !== 0) {
       throw lastError(`getOption("${name}")`);
     }
@@ -288,11 +306,6 @@ export class SocketCore implements Pollable {
         out = buf.slice(0, len);
         break;
       case "key":
-        // Ask for the Z85 form: a 41-byte buffer makes libzmq encode it.
-        sizeBuffer[0] = 41n;
-        if (zmq.zmq_getsockopt(h, spec.id, buf, sizeBuffer) !== 0) {
-          throw lastError(`getOption("${name}")`);
-        }
         out = decoder.decode(buf.subarray(0, 40));
         break;
       default:
@@ -534,9 +547,9 @@ export class SocketCore implements Pollable {
     const send = this.#sendWaiters.splice(0);
     for (const w of recv) w.reject(closedError("receive"));
     for (const w of send) w.reject(closedError("send"));
+    for (const fn of this.#onClose.splice(0)) fn(h);
     libzmq().zmq.zmq_close(h);
     this.#owner.release(this);
-    for (const fn of this.#onClose.splice(0)) fn();
   }
 }
 

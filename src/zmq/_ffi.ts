@@ -94,6 +94,11 @@ export const LIBC_SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** `int close(int fd)` */
   close: { parameters: ["i32"], result: "i32" },
+  /**
+   * `void *dlopen(const char *filename, int flags)`: used once, to pin
+   * libzmq in memory (in libc since glibc 2.34; `libdl.so.2` before).
+   */
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded libzmq. */

@@ -158,12 +158,36 @@ function candidates(): string[] {
   return list;
 }
 
+const RTLD_NOW = 2;
+const RTLD_NODELETE = Deno.build.os === "darwin" ? 0x80 : 0x1000;
+
+/**
+ * Keeps libzmq mapped until the process ends. Deno `dlclose`s the libraries
+ * it opened when the runtime shuts down, while libzmq's I/O and reaper
+ * threads may still run code in it: that crashed about one exit in ten
+ * with SIGSEGV. A second `dlopen` with `RTLD_NODELETE` prevents the unload.
+ * Best effort: skipped where `dlopen` cannot be found.
+ */
+function pin(libc: Libc, path: string): void {
+  let dlopen = libc.dlopen;
+  if (dlopen === null && Deno.build.os === "linux") {
+    try {
+      dlopen = Deno.dlopen("libdl.so.2", { dlopen: LIBC_SYMBOLS.dlopen })
+        .symbols.dlopen;
+    } catch {
+      return;
+    }
+  }
+  dlopen?.(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+}
+
 function load(): LoadedLibzmq {
   const attempts: LoadAttempt[] = [];
   for (const path of candidates()) {
     try {
       const lib = Deno.dlopen(path, ZMQ_SYMBOLS);
       const libc = Deno.dlopen(libcName(), LIBC_SYMBOLS);
+      pin(libc.symbols, path);
       const v = new Int32Array(3);
       lib.symbols.zmq_version(
         v.subarray(0, 1),

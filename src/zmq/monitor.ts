@@ -6,6 +6,7 @@
 
 import { libzmq } from "./loader.ts";
 import { type CoreOwner, lastError, SocketCore } from "./_core.ts";
+import { SOCKET_OPTIONS } from "./options.ts";
 
 /** The events a monitor reports, by name. */
 export const MONITOR_EVENTS = {
@@ -44,6 +45,8 @@ export interface MonitorEvent {
 }
 
 const PAIR = 0;
+/** The monitor libzmq currently feeds, per target (a new one replaces it). */
+const current = new WeakMap<SocketCore, SocketMonitor>();
 let monitorCounter = 0;
 const decoder = new TextDecoder();
 
@@ -63,9 +66,35 @@ export class SocketMonitor
     if (libzmq().zmq.zmq_socket_monitor(h, bytes, events) !== 0) {
       throw lastError("monitor", endpoint);
     }
-    this.#pair = new SocketCore(owner, PAIR);
-    this.#pair.connect(endpoint);
-    target.onClose(() => this.close());
+    current.set(target, this);
+    // libzmq sends events with blocking sends from its I/O and reaper
+    // threads: they must never meet a full queue or a closed peer, or the
+    // whole context stalls. So the queue has no limit (ZMQ_RCVHWM 0), and
+    // monitoring is switched off (zmq_socket_monitor(s, NULL, 0)) before
+    // this PAIR or the target closes.
+    const stop = (handle: Deno.PointerObject) => {
+      if (current.get(target) !== this) return; // replaced by a newer one
+      current.delete(target);
+      libzmq().zmq.zmq_socket_monitor(handle, null, 0);
+    };
+    let pair: SocketCore | undefined;
+    try {
+      pair = new SocketCore(owner, PAIR);
+      pair.setInt(SOCKET_OPTIONS.receiveHighWaterMark.id, 0, "monitor");
+      pair.connect(endpoint);
+    } catch (e) {
+      stop(h);
+      pair?.close();
+      throw e;
+    }
+    this.#pair = pair;
+    pair.onClose(() => {
+      if (!target.closed) stop(target.handle("monitor"));
+    });
+    target.onClose((handle) => {
+      stop(handle);
+      this.close();
+    });
   }
 
   /** Whether the monitor is closed. */

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "../_assert.ts";
-import { Dealer, Pair, Router, ZmqError } from "../../mod.ts";
+import { Dealer, Pair, Router, ZmqError } from "../../src/zmq/mod.ts";
 
 Deno.test("Dealer/Router echo over tcp round-trips frames", async () => {
   await using router = new Router();

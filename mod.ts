@@ -8,3 +8,5 @@
  */
 
 export * from "./src/zmq/mod.ts";
+export * from "./src/wire/mod.ts";
+export * from "./src/rpc/mod.ts";

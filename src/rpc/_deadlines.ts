@@ -1,0 +1,117 @@
+/**
+ * One shared timer for many deadlines: entries go into buckets of
+ * `resolution` ms; a single `setTimeout` is armed for the earliest bucket.
+ * Adding and removing are O(1) map/set operations, so calls without a
+ * deadline cost nothing and calls with one cost no timer of their own.
+ *
+ * @module
+ */
+
+/** Something with a deadline; the wheel remembers its bucket on it. */
+export interface DeadlineEntry {
+  /** Set by the wheel: the key of the bucket holding the entry, if any. */
+  deadlineKey?: number | undefined;
+}
+
+/** A timer wheel calling `onExpire` for each entry whose deadline passed. */
+export class Deadlines<T extends DeadlineEntry> {
+  readonly #resolution: number;
+  readonly #onExpire: (entry: T) => void;
+  readonly #buckets = new Map<number, Set<T>>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedKey = Infinity;
+
+  /**
+   * @param onExpire called once per expired entry
+   * @param resolution bucket width in ms; entries expire up to this late
+   */
+  constructor(onExpire: (entry: T) => void, resolution = 2) {
+    this.#onExpire = onExpire;
+    this.#resolution = resolution;
+  }
+
+  /** How many entries are waiting. */
+  get size(): number {
+    let n = 0;
+    for (const b of this.#buckets.values()) n += b.size;
+    return n;
+  }
+
+  /**
+   * Adds an entry expiring at `at` (a `performance.now()` time).
+   *
+   * @param entry the entry (not already in the wheel)
+   * @param at when it expires
+   */
+  add(entry: T, at: number): void {
+    const key = Math.ceil(at / this.#resolution);
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = new Set();
+      this.#buckets.set(key, bucket);
+    }
+    bucket.add(entry);
+    entry.deadlineKey = key;
+    if (key < this.#armedKey) this.#arm(key);
+  }
+
+  /**
+   * Removes an entry; a no-op when it is not in the wheel.
+   *
+   * @param entry the entry
+   */
+  remove(entry: T): void {
+    const key = entry.deadlineKey;
+    if (key === undefined) return;
+    entry.deadlineKey = undefined;
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined || !bucket.delete(entry) || bucket.size > 0) {
+      return;
+    }
+    this.#buckets.delete(key);
+    if (this.#buckets.size === 0) this.#disarm();
+  }
+
+  /** Drops every entry and the timer. */
+  clear(): void {
+    for (const bucket of this.#buckets.values()) {
+      for (const e of bucket) e.deadlineKey = undefined;
+    }
+    this.#buckets.clear();
+    this.#disarm();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedKey = Infinity;
+  }
+
+  #arm(key: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedKey = key;
+    const delay = Math.max(0, key * this.#resolution - performance.now());
+    this.#timer = setTimeout(() => this.#fire(), delay);
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedKey = Infinity;
+    const nowKey = Math.floor(performance.now() / this.#resolution);
+    const expired: T[] = [];
+    let next = Infinity;
+    for (const [key, bucket] of this.#buckets) {
+      if (key <= nowKey) {
+        this.#buckets.delete(key);
+        for (const e of bucket) {
+          e.deadlineKey = undefined;
+          expired.push(e);
+        }
+      } else if (key < next) {
+        next = key;
+      }
+    }
+    if (next !== Infinity) this.#arm(next);
+    for (const e of expired) this.#onExpire(e);
+  }
+}

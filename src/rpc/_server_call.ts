@@ -1,0 +1,188 @@
+/**
+ * One call being served: the handler's {@linkcode CallContext} (with a
+ * lazily made `AbortSignal`, so handlers that never look at it cost no
+ * controller) plus the server's bookkeeping — routing id, request id,
+ * codec, stream credit, deadline entry.
+ *
+ * @module
+ */
+
+import type { Codec } from "../wire/codec.ts";
+import type {
+  MethodDescriptor,
+  ServiceDescriptor,
+} from "../wire/descriptors.ts";
+import type { CallContext } from "./context.ts";
+
+/** A registered method: descriptors plus the implementation to call. */
+export interface Handler {
+  /** The service descriptor. */
+  readonly service: ServiceDescriptor;
+  /** The method descriptor. */
+  readonly method: MethodDescriptor;
+  /** The object the method is called on. */
+  readonly impl: object;
+  /** The method itself. */
+  readonly fn: (...args: unknown[]) => unknown;
+}
+
+/** The state of one call on the server. */
+export class ServedCall implements CallContext {
+  /** `Date.now()` time at which the deadline passes, if any. */
+  readonly deadline: number | undefined;
+  /** The deadline as sent: ms from receipt, 0 for none. */
+  readonly timeout: number;
+  /** The metadata the client sent. */
+  readonly metadata: Record<string, string>;
+  /** The service name. */
+  readonly service: string;
+  /** The method name. */
+  readonly method: string;
+  /** Key of the call in the server's table: peer key + request id. */
+  readonly key: string;
+  /** The caller's routing id. */
+  readonly routingId: Uint8Array;
+  /** The request id. */
+  readonly requestId: number;
+  /** The codec of the request; replies use it too. */
+  readonly codec: Codec;
+  /** What to run. */
+  readonly handler: Handler;
+  /** Stream credit left: DATA messages that may still be sent. */
+  credit: number;
+  /** Set once nothing more may be sent (answered, cancelled, expired). */
+  done = false;
+  /** For the deadline wheel. */
+  deadlineKey: number | undefined = undefined;
+  #controller: AbortController | undefined;
+  #reason: unknown = undefined;
+  #aborted = false;
+  #peer: string | undefined;
+  #creditWaiter: (() => void) | undefined;
+
+  /**
+   * @param init the fields of the call
+   */
+  constructor(init: {
+    key: string;
+    routingId: Uint8Array;
+    requestId: number;
+    codec: Codec;
+    handler: Handler;
+    metadata: Record<string, string>;
+    timeout: number;
+    credit: number;
+  }) {
+    this.key = init.key;
+    this.routingId = init.routingId;
+    this.requestId = init.requestId;
+    this.codec = init.codec;
+    this.handler = init.handler;
+    this.metadata = init.metadata;
+    this.service = init.handler.service.name;
+    this.method = init.handler.method.name;
+    this.timeout = init.timeout;
+    this.deadline = init.timeout > 0 ? Date.now() + init.timeout : undefined;
+    this.credit = init.credit;
+  }
+
+  /** The caller's routing id in hex. */
+  get peer(): string {
+    return this.#peer ??= toHex(this.routingId);
+  }
+
+  /** Aborts on cancel, deadline or server stop. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** `Service.method`. */
+  get label(): string {
+    return `${this.service}.${this.method}`;
+  }
+
+  /**
+   * Aborts the handler's signal (once) and wakes a stream waiting for
+   * credit.
+   *
+   * @param reason the abort reason, an `RpcError`
+   */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.#wake();
+  }
+
+  /**
+   * Adds stream credit (saturating at 2³²−1).
+   *
+   * @param n credit from a CREDIT message
+   */
+  addCredit(n: number): void {
+    this.credit = Math.min(this.credit + n, 0xffffffff);
+    this.#wake();
+  }
+
+  /**
+   * Waits until there is credit or the call is over, at most `ms`.
+   *
+   * @param ms the longest wait
+   * @returns `false` when the wait timed out
+   */
+  waitForCredit(ms: number): Promise<boolean> {
+    if (this.credit > 0 || this.done) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#creditWaiter = undefined;
+        resolve(false);
+      }, ms);
+      this.#creditWaiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  #wake(): void {
+    const w = this.#creditWaiter;
+    if (w !== undefined) {
+      this.#creditWaiter = undefined;
+      w();
+    }
+  }
+}
+
+const HEX = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+
+/**
+ * Hex of some bytes.
+ *
+ * @param bytes the bytes
+ * @returns lowercase hex
+ */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+  return s;
+}
+
+/**
+ * A compact string key for a routing id (one char per byte).
+ *
+ * @param bytes the routing id
+ * @returns the key
+ */
+export function peerKey(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}

@@ -1,0 +1,32 @@
+/**
+ * Services over ZeroMQ: `RpcClient` (DEALER) and `RpcServer` (ROUTER),
+ * speaking the zmp wire protocol (`docs/PROTOCOL.md`). Generated code
+ * programs against {@linkcode RpcClientLike} and {@linkcode RpcServerLike}.
+ *
+ * @module
+ */
+
+export {
+  type CallContext,
+  type CallOptions,
+  type RpcClientLike,
+  type RpcServerLike,
+} from "./context.ts";
+export {
+  type PingOptions,
+  type RetryOptions,
+  RpcClient,
+  type RpcClientOptions,
+} from "./client.ts";
+export {
+  type CloseOptions,
+  RpcServer,
+  type RpcServerOptions,
+} from "./server.ts";
+export {
+  type ClientCall,
+  type ClientInterceptor,
+  type ServerCall,
+  type ServerInterceptor,
+} from "./interceptors.ts";
+export { consoleLogger, type Logger } from "./logger.ts";

@@ -1,0 +1,63 @@
+/**
+ * The zmp wire protocol: message kinds and headers, codecs, status codes
+ * and `RpcError`. The normative description is `docs/PROTOCOL.md`.
+ *
+ * @module
+ */
+
+export {
+  checkFrameCount,
+  decodeErrorBody,
+  decodeHeader,
+  decodeMetadata,
+  decodeMethodName,
+  encodeCreditHeader,
+  encodeErrorBody,
+  encodeErrorHeader,
+  encodeHeader,
+  encodeMetadata,
+  encodeMethodName,
+  encodeRequestHeader,
+  type ErrorBody,
+  FLAGS,
+  FRAME_COUNT,
+  type Header,
+  HEADER_SIZE,
+  KIND,
+  kindName,
+  MAX_METHOD_NAME_BYTES,
+  MAX_U32,
+  type MessageKind,
+  PROTOCOL_VERSION,
+  readU32,
+  type RequestHeaderInit,
+} from "./protocol.ts";
+export { type Codec, CODEC_IDS, codecById, codecByName } from "./codec.ts";
+export {
+  isStatusName,
+  STATUS,
+  type StatusName,
+  statusName,
+  type StatusNumber,
+} from "./status.ts";
+export {
+  type ErrorDetails,
+  ProtocolError,
+  type ProtocolErrorOptions,
+  RpcError,
+  type RpcErrorOptions,
+} from "./errors.ts";
+export {
+  assertValid,
+  type CodecName,
+  describe,
+  type MethodDescriptor,
+  type MethodKind,
+  type ParamDescriptor,
+  type ParamsDescriptor,
+  type ServiceDescriptor,
+  type TopicDescriptor,
+  ValidationError,
+  type ValidationIssue,
+  type Validator,
+} from "./descriptors.ts";

@@ -10,3 +10,5 @@
 export * from "./src/zmq/mod.ts";
 export * from "./src/wire/mod.ts";
 export * from "./src/rpc/mod.ts";
+export * from "./src/registry/mod.ts";
+export * from "./src/params/mod.ts";

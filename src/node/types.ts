@@ -1,0 +1,134 @@
+/**
+ * The node API as users see it. Implemented by `src/node/node.ts`.
+ *
+ * @module
+ */
+
+import type { CallOptions } from "../rpc/context.ts";
+import type {
+  ParamsDescriptor,
+  ServiceDescriptor,
+  TopicDescriptor,
+} from "../wire/descriptors.ts";
+import type { NodeInfo, RunMode } from "../registry/types.ts";
+import type {
+  PublisherOptions,
+  SubscribeOptions,
+  TopicPublisher,
+  TopicSubscription,
+} from "../topics/types.ts";
+
+export type {
+  PublisherOptions,
+  SubscribeOptions,
+  TopicCounters,
+  TopicPublisher,
+  TopicSubscription,
+} from "../topics/types.ts";
+
+/**
+ * The typed client of a service `T` (the user's `@service` interface): each
+ * method takes the interface's parameters plus an optional trailing
+ * `CallOptions`.
+ */
+export type ServiceClient<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: [...A, options?: CallOptions]) => R
+    : never;
+};
+
+/** A typed params group `T` (the user's `@params` interface). */
+export interface ParamsGroup<T> {
+  /** The namespace. */
+  readonly namespace: string;
+  /** The value of `key`, or `undefined` when unset. */
+  get<K extends keyof T & string>(key: K): Promise<T[K] | undefined>;
+  /** Validates and sets `key`. @throws {ValidationError} for a bad value */
+  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
+  /** Deletes `key`; `true` if it existed. */
+  delete<K extends keyof T & string>(key: K): Promise<boolean>;
+  /** Every set key of the group. */
+  getAll(): Promise<Partial<T>>;
+  /**
+   * The current values, then every change, until `signal` aborts or the
+   * node closes. Invalid stored values are logged and skipped.
+   */
+  watch(
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<
+    { key: keyof T & string; value: T[keyof T] | undefined }
+  >;
+}
+
+/** Structured logging: one line per call, prefixed with the node name. */
+export interface NodeLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of {@linkcode Node.client}. */
+export interface NodeClientOptions {
+  /**
+   * How long to wait for a live instance before failing with `UNAVAILABLE`.
+   * @default {10000}
+   */
+  timeout?: number;
+  /** Default deadline of each call, in ms. */
+  callTimeout?: number;
+}
+
+/** A running node. */
+export interface Node extends AsyncDisposable {
+  /** Its unique name. */
+  readonly name: string;
+  /** How it runs. */
+  readonly mode: RunMode;
+  /** What the registry knows about it. */
+  readonly info: NodeInfo;
+  /** Structured logger. */
+  readonly log: NodeLogger;
+  /** Aborted when the node is asked to stop (signal, launcher, `close()`). */
+  readonly signal: AbortSignal;
+  /** Resolves once the node is registered. */
+  readonly ready: Promise<void>;
+  /** Serves a service and registers it. */
+  provide<T>(service: ServiceDescriptor<T>, impl: object): Promise<void>;
+  /**
+   * Waits until an instance of `service` is live, then returns a typed
+   * client load-balanced over every live instance, following the registry.
+   */
+  client<T>(
+    service: ServiceDescriptor<T>,
+    options?: NodeClientOptions,
+  ): Promise<ServiceClient<T>>;
+  /** A typed publisher on `topic`. */
+  publisher<T>(
+    topic: TopicDescriptor<T>,
+    options?: PublisherOptions,
+  ): Promise<TopicPublisher<T>>;
+  /** A typed subscription to `topic`; publishers are found for you. */
+  subscribe<T>(
+    topic: TopicDescriptor<T>,
+    options?: SubscribeOptions,
+  ): Promise<TopicSubscription<T>>;
+  /** The typed params group. */
+  params<T>(group: ParamsDescriptor<T>): ParamsGroup<T>;
+  /** Drains in-flight calls, closes everything, unregisters. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a node module's default export is: `export default defineNode(...)`.
+ * The same module runs unchanged as a subprocess, a Worker or in-process.
+ */
+export interface NodeModule {
+  /** Marks the object as a zmp node definition. */
+  readonly kind: "zmp.node";
+  /**
+   * The node's body. It runs after the node is created; when it returns,
+   * the node stays up until asked to stop (`node.signal`), then closes.
+   */
+  run(node: Node, args: string[]): Promise<void> | void;
+}

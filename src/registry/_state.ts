@@ -1,0 +1,381 @@
+/**
+ * The embedded registry's state, without sockets: live nodes with their
+ * leases, the params, and the watchers of both. The RPC handlers of the
+ * registry server are thin wrappers around it.
+ *
+ * Leases are checked with one timer for all nodes, armed for the earliest
+ * expiry (heartbeats only push expiries later, so it never fires late).
+ *
+ * @module
+ */
+
+import { isDeepStrictEqual } from "node:util";
+import { RpcError } from "../wire/errors.ts";
+import type { NodeInfo, ParamEvent, RegistryEvent } from "./types.ts";
+import { Feed } from "./_feed.ts";
+import type { RegisterReply } from "./_service.ts";
+
+/** How a {@linkcode RegistryState} is made. */
+export interface RegistryStateInit {
+  /** Lease time-to-live, in ms. */
+  ttl: number;
+  /** Initial params (loaded from a file). */
+  params?: Map<string, unknown>;
+  /** Called after every change of the params (to persist them). */
+  onParamsChanged?: () => void;
+  /** How often idle watchers get a keepalive item, in ms. */
+  keepalive: number;
+  /** Most events queued per watcher before a fresh snapshot replaces them. */
+  maxQueue?: number;
+}
+
+interface Lease {
+  info: NodeInfo;
+  expiresAt: number;
+}
+
+/**
+ * Whether `key` is under `prefix`: every key is under `""`; a prefix ending
+ * with `.` matches keys starting with it; any other prefix matches itself
+ * and keys starting with it followed by a `.` (so `robot` matches
+ * `robot.speed`, not `robotics.arm`).
+ *
+ * @param key a param key
+ * @param prefix the prefix
+ * @returns whether it matches
+ */
+export function underPrefix(key: string, prefix: string): boolean {
+  if (prefix === "") return true;
+  if (!key.startsWith(prefix)) return false;
+  return prefix.endsWith(".") || key.length === prefix.length ||
+    key[prefix.length] === ".";
+}
+
+/** Live nodes, params and watchers. */
+export class RegistryState {
+  /** The lease time-to-live, in ms. */
+  readonly ttl: number;
+  readonly #leases = new Map<string, Lease>();
+  readonly #params: Map<string, unknown>;
+  readonly #onParamsChanged: () => void;
+  readonly #nodeFeeds = new Set<Feed<RegistryEvent>>();
+  readonly #paramFeeds = new Map<Feed<ParamEvent>, string>();
+  readonly #keepalive: number;
+  readonly #maxQueue: number;
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  /**
+   * @param init ttl, initial params, persistence hook, keepalive interval
+   */
+  constructor(init: RegistryStateInit) {
+    this.ttl = init.ttl;
+    this.#params = init.params ?? new Map();
+    this.#onParamsChanged = init.onParamsChanged ?? (() => {});
+    this.#keepalive = init.keepalive;
+    this.#maxQueue = init.maxQueue ?? 1024;
+  }
+
+  /** The params, for persistence. */
+  get params(): ReadonlyMap<string, unknown> {
+    return this.#params;
+  }
+
+  /** How many watch streams (nodes and params) are open. */
+  get watchers(): number {
+    return this.#nodeFeeds.size + this.#paramFeeds.size;
+  }
+
+  /**
+   * Registers a node, or re-registers the same instance (its info replaced,
+   * its lease renewed).
+   *
+   * @param info the node
+   * @returns the lease ttl
+   * @throws {RpcError} `ALREADY_EXISTS` when another live instance has the name
+   */
+  register(info: NodeInfo): RegisterReply {
+    const lease = this.#leases.get(info.name);
+    if (lease !== undefined && lease.info.instanceId !== info.instanceId) {
+      const other = lease.info;
+      throw new RpcError(
+        "ALREADY_EXISTS",
+        `Cannot register node "${info.name}": a live node of that name already runs as pid ${other.pid} on ${other.host} (instance ${other.instanceId})`,
+        {
+          details: {
+            name: other.name,
+            pid: other.pid,
+            host: other.host,
+            instanceId: other.instanceId,
+          },
+        },
+      );
+    }
+    const expiresAt = performance.now() + this.ttl;
+    if (lease === undefined) {
+      this.#leases.set(info.name, { info, expiresAt });
+      this.#emitNode({ type: "added", node: info });
+      this.#armExpiry();
+    } else {
+      lease.expiresAt = expiresAt;
+      if (!isDeepStrictEqual(lease.info, info)) {
+        lease.info = info;
+        this.#emitNode({ type: "updated", node: info });
+      }
+    }
+    return { ttl: this.ttl };
+  }
+
+  /**
+   * Renews a lease.
+   *
+   * @param name the node name
+   * @param instanceId its instance
+   * @throws {RpcError} `NOT_FOUND` when that instance is not registered
+   */
+  heartbeat(name: string, instanceId: string): void {
+    this.#lease(name, instanceId, "heartbeat").expiresAt = performance.now() +
+      this.ttl;
+  }
+
+  /**
+   * Replaces a registered node's info and renews its lease.
+   *
+   * @param info the new info (same name and instance)
+   * @throws {RpcError} `NOT_FOUND` when that instance is not registered
+   */
+  update(info: NodeInfo): void {
+    const lease = this.#lease(info.name, info.instanceId, "update");
+    lease.expiresAt = performance.now() + this.ttl;
+    if (!isDeepStrictEqual(lease.info, info)) {
+      lease.info = info;
+      this.#emitNode({ type: "updated", node: info });
+    }
+  }
+
+  /**
+   * Removes a node.
+   *
+   * @param name the node name
+   * @param instanceId its instance
+   * @returns whether that instance was registered
+   */
+  unregister(name: string, instanceId: string): boolean {
+    const lease = this.#leases.get(name);
+    if (lease === undefined || lease.info.instanceId !== instanceId) {
+      return false;
+    }
+    this.#leases.delete(name);
+    this.#emitNode({
+      type: "removed",
+      name,
+      instanceId,
+      reason: "unregistered",
+    });
+    return true;
+  }
+
+  /**
+   * Every live node, sorted by name.
+   *
+   * @returns the nodes
+   */
+  nodes(): NodeInfo[] {
+    return [...this.#leases.values()].map((l) => l.info).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+    );
+  }
+
+  /**
+   * A watch of the nodes: a snapshot, then every change.
+   *
+   * @param signal ends the watch
+   * @returns the feed the RPC server streams from
+   */
+  watchNodes(signal: AbortSignal): Feed<RegistryEvent> {
+    const feed = new Feed<RegistryEvent>({
+      snapshot: () => ({ type: "snapshot", nodes: this.nodes() }),
+      maxQueue: this.#maxQueue,
+      signal,
+      onClose: (f) => {
+        this.#nodeFeeds.delete(f);
+        this.#feedsChanged();
+      },
+    });
+    if (this.#closed) feed.close();
+    if (!feed.closed) {
+      this.#nodeFeeds.add(feed);
+      this.#feedsChanged();
+    }
+    return feed;
+  }
+
+  /**
+   * The value of a param.
+   *
+   * @param key the key
+   * @returns the value, or `undefined` when unset
+   */
+  paramGet(key: string): unknown {
+    return this.#params.get(key);
+  }
+
+  /**
+   * Sets a param; setting the value it already has changes nothing.
+   *
+   * @param key the key
+   * @param value the value
+   * @throws {RpcError} `INVALID_ARGUMENT` for `undefined`
+   */
+  paramSet(key: string, value: unknown): void {
+    if (value === undefined) {
+      throw new RpcError(
+        "INVALID_ARGUMENT",
+        `Cannot set param "${key}": the value is undefined (delete the key instead)`,
+      );
+    }
+    if (
+      this.#params.has(key) && isDeepStrictEqual(this.#params.get(key), value)
+    ) {
+      return;
+    }
+    this.#params.set(key, value);
+    this.#emitParam(key, { type: "set", key, value });
+    this.#onParamsChanged();
+  }
+
+  /**
+   * Deletes a param.
+   *
+   * @param key the key
+   * @returns whether it existed
+   */
+  paramDelete(key: string): boolean {
+    if (!this.#params.delete(key)) return false;
+    this.#emitParam(key, { type: "deleted", key });
+    this.#onParamsChanged();
+    return true;
+  }
+
+  /**
+   * The params under a prefix, sorted by key.
+   *
+   * @param prefix see {@linkcode underPrefix}
+   * @returns key → value
+   */
+  paramList(prefix = ""): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const keys = [...this.#params.keys()].filter((k) => underPrefix(k, prefix))
+      .sort();
+    for (const k of keys) out[k] = this.#params.get(k);
+    return out;
+  }
+
+  /**
+   * A watch of the params under a prefix: a snapshot, then every change.
+   *
+   * @param prefix see {@linkcode underPrefix}
+   * @param signal ends the watch
+   * @returns the feed the RPC server streams from
+   */
+  watchParams(prefix: string, signal: AbortSignal): Feed<ParamEvent> {
+    const feed = new Feed<ParamEvent>({
+      snapshot: () => ({ type: "snapshot", values: this.paramList(prefix) }),
+      maxQueue: this.#maxQueue,
+      signal,
+      onClose: (f) => {
+        this.#paramFeeds.delete(f);
+        this.#feedsChanged();
+      },
+    });
+    if (this.#closed) feed.close();
+    if (!feed.closed) {
+      this.#paramFeeds.set(feed, prefix);
+      this.#feedsChanged();
+    }
+    return feed;
+  }
+
+  /** Stops the timers and ends every watch. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    for (const f of [...this.#nodeFeeds]) f.close();
+    for (const f of [...this.#paramFeeds.keys()]) f.close();
+    clearInterval(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+  }
+
+  #lease(name: string, instanceId: string, what: string): Lease {
+    const lease = this.#leases.get(name);
+    if (lease === undefined || lease.info.instanceId !== instanceId) {
+      throw new RpcError(
+        "NOT_FOUND",
+        `Cannot ${what} node "${name}": instance ${instanceId} is not registered`,
+      );
+    }
+    return lease;
+  }
+
+  #emitNode(event: RegistryEvent): void {
+    for (const f of this.#nodeFeeds) f.push(event);
+  }
+
+  #emitParam(key: string, event: ParamEvent): void {
+    for (const [f, prefix] of this.#paramFeeds) {
+      if (underPrefix(key, prefix)) f.push(event);
+    }
+  }
+
+  /** Arms the expiry timer for the earliest lease, unless armed already. */
+  #armExpiry(): void {
+    if (
+      this.#expiryTimer !== undefined || this.#leases.size === 0 ||
+      this.#closed
+    ) {
+      return;
+    }
+    let earliest = Infinity;
+    for (const l of this.#leases.values()) {
+      if (l.expiresAt < earliest) earliest = l.expiresAt;
+    }
+    const wait = Math.max(0, Math.ceil(earliest - performance.now()));
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined;
+      this.#sweep();
+    }, wait);
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    const expired: NodeInfo[] = [];
+    for (const l of this.#leases.values()) {
+      if (l.expiresAt <= now) expired.push(l.info);
+    }
+    for (const info of expired) {
+      this.#leases.delete(info.name);
+      this.#emitNode({
+        type: "removed",
+        name: info.name,
+        instanceId: info.instanceId,
+        reason: "expired",
+      });
+    }
+    this.#armExpiry();
+  }
+
+  #feedsChanged(): void {
+    const any = this.#nodeFeeds.size + this.#paramFeeds.size > 0;
+    if (any && this.#keepaliveTimer === undefined && !this.#closed) {
+      this.#keepaliveTimer = setInterval(() => {
+        for (const f of this.#nodeFeeds) if (f.idle) f.keepalive();
+        for (const f of this.#paramFeeds.keys()) if (f.idle) f.keepalive();
+      }, this.#keepalive);
+    } else if (!any && this.#keepaliveTimer !== undefined) {
+      clearInterval(this.#keepaliveTimer);
+      this.#keepaliveTimer = undefined;
+    }
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * The client of the embedded registry: `connectRegistry()` gives a
+ * {@linkcode Registry} over one `RpcClient`. Registrations heartbeat and
+ * refill a restarted registry by themselves; watches reconnect and begin
+ * again with a fresh snapshot.
+ *
+ * @module
+ */
+
+import type { Context } from "../zmq/mod.ts";
+import { RpcClient } from "../rpc/client.ts";
+import { consoleLogger, type Logger } from "../rpc/logger.ts";
+import { assertValid, type MethodDescriptor } from "../wire/descriptors.ts";
+import { RpcError } from "../wire/errors.ts";
+import {
+  DEFAULT_REGISTRY_ENDPOINT,
+  type NodeInfo,
+  type ParamEvent,
+  type ParamStore,
+  type Registration,
+  type Registry,
+  type RegistryEvent,
+  type RegistryWaitOptions,
+} from "./types.ts";
+import { RegistryUnavailableError } from "./errors.ts";
+import {
+  checkKey,
+  checkNodeInfo,
+  type RegisterReply,
+  RegistryService,
+} from "./_service.ts";
+import { issuesOf } from "./_validate.ts";
+import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
+import { resilientStream } from "./_resilient.ts";
+
+const M = RegistryService.methods;
+
+/** Options of {@linkcode connectRegistry}. */
+export interface ConnectRegistryOptions {
+  /**
+   * The registry's endpoint.
+   * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
+   */
+  endpoint?: string;
+  /**
+   * How long to wait for the registry when connecting, and the default
+   * deadline of each call, in ms.
+   * @default {3000}
+   */
+  timeout?: number;
+  /** Cancels the connection attempt. */
+  signal?: AbortSignal;
+  /** Where background failures (e.g. a lost registration) are reported. @default {consoleLogger} */
+  logger?: Logger;
+  /** The ZeroMQ context. @default {Context.default} */
+  context?: Context;
+}
+
+/**
+ * The registry endpoint to use when none is given: `ZMP_REGISTRY` when set
+ * (and readable), else {@linkcode DEFAULT_REGISTRY_ENDPOINT}.
+ *
+ * @returns the endpoint
+ */
+export function defaultRegistryEndpoint(): string {
+  try {
+    const env = Deno.env.get("ZMP_REGISTRY");
+    if (env !== undefined && env !== "") return env;
+  } catch {
+    // no --allow-env: use the default
+  }
+  return DEFAULT_REGISTRY_ENDPOINT;
+}
+
+/**
+ * Connects to an embedded registry and checks that it answers.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectRegistry } from "../../mod.ts";
+ *
+ * await using registry = await connectRegistry(); // ZMP_REGISTRY or :7350
+ * for await (const event of registry.watch()) console.log(event.type);
+ * ```
+ *
+ * @param options endpoint, timeout, signal, logger, context
+ * @returns the registry
+ * @throws {RegistryUnavailableError} when no registry answers within
+ *   `timeout`, or the endpoint is not a registry
+ * @throws {TypeError} for a malformed endpoint
+ * @throws {RangeError} for a timeout that is not a finite number > 0
+ * @throws the signal's reason when `signal` aborts
+ */
+export async function connectRegistry(
+  options: ConnectRegistryOptions = {},
+): Promise<Registry> {
+  const endpoint = options.endpoint ?? defaultRegistryEndpoint();
+  const timeout = options.timeout ?? 3000;
+  if (
+    typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0
+  ) {
+    throw new RangeError(
+      `Cannot connect to the registry: timeout must be a finite number > 0, got ${
+        String(timeout)
+      }`,
+    );
+  }
+  const logger = options.logger ?? consoleLogger;
+  let rpc: RpcClient;
+  try {
+    rpc = new RpcClient({
+      endpoints: [endpoint],
+      connectTimeout: timeout,
+      logger,
+      context: options.context,
+    });
+  } catch (e) {
+    throw new TypeError(
+      `Cannot connect to the registry: ${
+        JSON.stringify(endpoint)
+      } is not a valid endpoint (${(e as Error).message})`,
+      { cause: e },
+    );
+  }
+  try {
+    await rpc.call(RegistryService, M.info, [], {
+      timeout,
+      signal: options.signal,
+    });
+  } catch (e) {
+    await rpc.close();
+    if (options.signal?.aborted) throw e;
+    if (
+      e instanceof RpcError &&
+      (e.code === "UNAVAILABLE" || e.code === "DEADLINE_EXCEEDED")
+    ) {
+      throw new RegistryUnavailableError(endpoint, timeout, { cause: e });
+    }
+    throw new RegistryUnavailableError(endpoint, timeout, {
+      cause: e,
+      reason: `it answered: ${(e as Error).message}`,
+    });
+  }
+  return new RegistryClient(rpc, endpoint, timeout, logger);
+}
+
+/** A {@linkcode Registry} over an `RpcClient`. */
+class RegistryClient implements Registry, RegistrationHost {
+  readonly endpoint: string;
+  readonly params: ParamStore;
+  readonly timeout: number;
+  readonly logger: Logger;
+  readonly #rpc: RpcClient;
+  readonly #registrations = new Set<NodeRegistration>();
+  readonly #closer = new AbortController();
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    rpc: RpcClient,
+    endpoint: string,
+    timeout: number,
+    logger: Logger,
+  ) {
+    this.#rpc = rpc;
+    this.endpoint = endpoint;
+    this.timeout = timeout;
+    this.logger = logger;
+    this.params = new ParamStoreClient(this, this.#closer.signal);
+  }
+
+  call(
+    method: MethodDescriptor,
+    args: unknown[],
+    options: RegistryWaitOptions = {},
+  ): Promise<unknown> {
+    return this.#rpc.call(RegistryService, method, args, {
+      timeout: options.timeout ?? this.timeout,
+      signal: options.signal,
+    });
+  }
+
+  stream(
+    method: MethodDescriptor,
+    args: unknown[],
+    signal: AbortSignal,
+  ): AsyncIterable<unknown> {
+    return this.#rpc.stream(RegistryService, method, args, { signal });
+  }
+
+  connected(): boolean {
+    return this.#rpc.connectedEndpoints.length > 0;
+  }
+
+  forget(registration: NodeRegistration): void {
+    this.#registrations.delete(registration);
+  }
+
+  /**
+   * Registers a node; see {@linkcode Registry.register}.
+   *
+   * @param info the node
+   * @param options timeout and signal of the first registration
+   * @returns the live registration
+   * @throws {ValidationError} for a malformed info (nothing is sent)
+   * @throws {RpcError} `ALREADY_EXISTS` when a live node has that name
+   * @throws {TypeError} when the client is closed
+   */
+  async register(
+    info: NodeInfo,
+    options?: RegistryWaitOptions,
+  ): Promise<Registration> {
+    this.#checkOpen("register");
+    assertValid(checkNodeInfo, info, "NodeInfo", "info");
+    const reply = await this.call(M.register, [info], options) as RegisterReply;
+    const registration = new NodeRegistration(this, info, reply.ttl);
+    if (this.#closing !== undefined) {
+      await registration.close();
+      this.#checkOpen("register");
+    }
+    this.#registrations.add(registration);
+    return registration;
+  }
+
+  async nodes(options?: RegistryWaitOptions): Promise<NodeInfo[]> {
+    return await this.call(M.nodes, [], options) as NodeInfo[];
+  }
+
+  watch(options: { signal?: AbortSignal } = {}): AsyncIterable<RegistryEvent> {
+    return resilientStream<RegistryEvent>(
+      (signal) => this.stream(M.watch, [], signal),
+      combine(options.signal, this.#closer.signal),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#closing ??= this.#close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    await Promise.all([...this.#registrations].map((r) => r.close()));
+    this.#closer.abort();
+    // The watches just sent their CANCELs: one round trip makes sure the
+    // registry has read them before the connection goes, so it does not try
+    // to write to a vanished peer later.
+    if (this.#rpc.connectedEndpoints.length > 0) {
+      await this.#rpc.ping({ timeout: 250 }).catch(() => {});
+    }
+    await this.#rpc.close();
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closing !== undefined) {
+      throw new TypeError(`Cannot ${what}: the registry client is closed`);
+    }
+  }
+}
+
+/** The {@linkcode ParamStore} of a registry client. */
+class ParamStoreClient implements ParamStore {
+  readonly #client: RegistryClient;
+  readonly #closed: AbortSignal;
+
+  constructor(client: RegistryClient, closed: AbortSignal) {
+    this.#client = client;
+    this.#closed = closed;
+  }
+
+  async get(key: string, options?: RegistryWaitOptions): Promise<unknown> {
+    checkParamKey(key, "get");
+    return await this.#client.call(M.paramGet, [key], options);
+  }
+
+  async set(
+    key: string,
+    value: unknown,
+    options?: RegistryWaitOptions,
+  ): Promise<void> {
+    checkParamKey(key, "set");
+    if (value === undefined) {
+      throw new TypeError(
+        `Cannot set param "${key}": the value is undefined (use delete())`,
+      );
+    }
+    await this.#client.call(M.paramSet, [key, value], options);
+  }
+
+  async delete(key: string, options?: RegistryWaitOptions): Promise<boolean> {
+    checkParamKey(key, "delete");
+    return await this.#client.call(M.paramDelete, [key], options) as boolean;
+  }
+
+  async list(
+    prefix = "",
+    options?: RegistryWaitOptions,
+  ): Promise<Record<string, unknown>> {
+    checkPrefix(prefix);
+    return await this.#client.call(M.paramList, [prefix], options) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  watch(
+    prefix = "",
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ParamEvent> {
+    checkPrefix(prefix);
+    return resilientStream<ParamEvent>(
+      (signal) => this.#client.stream(M.paramWatch, [prefix], signal),
+      combine(options.signal, this.#closed),
+    );
+  }
+}
+
+function checkParamKey(key: unknown, what: string): void {
+  const issues = issuesOf(checkKey, key, "key");
+  if (issues.length > 0) {
+    throw new TypeError(
+      `Cannot ${what} param: key must be a non-empty string of at most 1024 characters other than "__proto__", got ${
+        issues[0].received
+      }`,
+    );
+  }
+}
+
+function checkPrefix(prefix: unknown): void {
+  if (typeof prefix !== "string") {
+    throw new TypeError(
+      `Cannot use params: prefix must be a string, got ${typeof prefix}`,
+    );
+  }
+}
+
+function combine(
+  a: AbortSignal | undefined,
+  b: AbortSignal,
+): AbortSignal {
+  return a === undefined ? b : AbortSignal.any([a, b]);
+}

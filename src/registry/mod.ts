@@ -1,0 +1,62 @@
+/**
+ * Discovery, liveness and params storage: the embedded registry.
+ *
+ * Nodes register what they provide and keep a lease alive with heartbeats;
+ * watchers get changes pushed (a snapshot first). A node that stops
+ * heartbeating is removed after the ttl. State is soft: when the registry
+ * restarts empty, the nodes' clients register again by themselves, and
+ * watches start over with a fresh snapshot.
+ *
+ * - {@linkcode startRegistry} runs a registry in this process (the launcher
+ *   does, and `zmp registry` via {@linkcode registryMain});
+ * - {@linkcode connectRegistry} gives a {@linkcode Registry}: `register`,
+ *   `nodes`, `watch`, and `params` (a {@linkcode ParamStore}).
+ *
+ * @example
+ * ```ts ignore
+ * import { connectRegistry, startRegistry } from "../../mod.ts";
+ *
+ * await using server = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
+ * await using registry = await connectRegistry({ endpoint: server.endpoint });
+ * await using reg = await registry.register({
+ *   name: "camera", instanceId: crypto.randomUUID(), pid: Deno.pid,
+ *   host: Deno.hostname(), mode: "subprocess", services: [], publishes: [],
+ *   subscribes: [], params: [], startedAt: Date.now(),
+ * });
+ * await registry.params.set("camera.fps", 30);
+ * console.log(await registry.nodes()); // [{ name: "camera", … }]
+ * ```
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_REGISTRY_ENDPOINT,
+  DEFAULT_TTL_MS,
+  type NodeInfo,
+  type ParamEvent,
+  type ParamStore,
+  type PublicationEntry,
+  type Registration,
+  type Registry,
+  type RegistryEvent,
+  type RegistryWaitOptions,
+  type RunMode,
+  type ServiceEntry,
+  type SubscriptionEntry,
+} from "./types.ts";
+export {
+  type RegistryServer,
+  type RegistryServerOptions,
+  startRegistry,
+} from "./server.ts";
+export {
+  connectRegistry,
+  type ConnectRegistryOptions,
+  defaultRegistryEndpoint,
+} from "./client.ts";
+export {
+  RegistryUnavailableError,
+  type RegistryUnavailableErrorOptions,
+} from "./errors.ts";
+export { registryMain, type RegistryMainOptions } from "./cli.ts";

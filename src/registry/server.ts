@@ -1,0 +1,207 @@
+/**
+ * The embedded registry server: the `zmp.Registry` service on an
+ * `RpcServer`, like a roscore that the launcher (or `zmp registry`) starts.
+ * State is in memory and soft: nodes refill it when it restarts. Params can
+ * be kept in a file.
+ *
+ * @module
+ */
+
+import type { Context } from "../zmq/mod.ts";
+import { RpcServer } from "../rpc/server.ts";
+import type { CallContext } from "../rpc/context.ts";
+import { consoleLogger, type Logger } from "../rpc/logger.ts";
+import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
+import type { NodeInfo } from "./types.ts";
+import { RegistryState } from "./_state.ts";
+import { loadParams, ParamsFileWriter } from "./_params_file.ts";
+import {
+  REGISTRY_SERVICE_VERSION,
+  type RegistryFacts,
+  RegistryService,
+} from "./_service.ts";
+
+/** Options of {@linkcode startRegistry}. */
+export interface RegistryServerOptions {
+  /**
+   * Where to listen; `tcp://127.0.0.1:*` picks a free port (read the real
+   * one from {@linkcode RegistryServer.endpoint}).
+   * @default {"tcp://127.0.0.1:7350"}
+   */
+  endpoint?: string;
+  /**
+   * Lease time-to-live in ms: a node that has not heartbeated for this long
+   * is removed (reason `expired`). Clients heartbeat every `ttl / 3`.
+   * @default {3000}
+   */
+  ttl?: number;
+  /**
+   * Keep the params in this file (superjson): loaded at start, rewritten
+   * atomically after every change.
+   * @default {none: params live in memory only}
+   */
+  paramsFile?: string;
+  /**
+   * How often a watch stream that has had nothing to send gets a keepalive
+   * item, in ms, so that the watchers of vanished clients are released.
+   * @default {10000}
+   */
+  keepalive?: number;
+  /** Where failures are reported. @default {consoleLogger} */
+  logger?: Logger;
+  /** The ZeroMQ context. @default {Context.default} */
+  context?: Context;
+}
+
+/** A running embedded registry. */
+export interface RegistryServer extends AsyncDisposable {
+  /** Where it listens, with the real port. */
+  readonly endpoint: string;
+  /** The lease time-to-live, in ms. */
+  readonly ttl: number;
+  /** How many watch streams (of nodes and of params) are open now. */
+  readonly watchers: number;
+  /**
+   * Stops: watch streams end (their clients reconnect to the next
+   * registry), params are flushed to the file, the socket closes.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an embedded registry in this process.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectRegistry, startRegistry } from "../../mod.ts";
+ *
+ * await using registry = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
+ * await using client = await connectRegistry({ endpoint: registry.endpoint });
+ * console.log(await client.nodes()); // []
+ * ```
+ *
+ * @param options endpoint, ttl, params file, logger
+ * @returns the running registry
+ * @throws {RangeError} for a ttl or keepalive that is not a number >= 10
+ * @throws {TypeError} for an endpoint that is not a non-empty string
+ * @throws {SyntaxError} when the params file is corrupt (the message names it)
+ * @throws {Error} when the params file cannot be read or written (named too)
+ * @throws {ZmqError} when the endpoint cannot be bound, e.g. `EADDRINUSE`
+ */
+export async function startRegistry(
+  options: RegistryServerOptions = {},
+): Promise<RegistryServer> {
+  const endpoint = options.endpoint ?? DEFAULT_REGISTRY_ENDPOINT;
+  if (typeof endpoint !== "string" || endpoint === "") {
+    throw new TypeError(
+      `Cannot start the registry: endpoint must be a non-empty string, got ${
+        JSON.stringify(endpoint)
+      }`,
+    );
+  }
+  const ttl = checkMs(options.ttl ?? DEFAULT_TTL_MS, "ttl");
+  const keepalive = checkMs(options.keepalive ?? 10000, "keepalive");
+  const logger = options.logger ?? consoleLogger;
+  const params = options.paramsFile === undefined
+    ? new Map<string, unknown>()
+    : await loadParams(options.paramsFile);
+  let writer: ParamsFileWriter | undefined;
+  const state = new RegistryState({
+    ttl,
+    params,
+    keepalive,
+    onParamsChanged: () => writer?.schedule(),
+  });
+  if (options.paramsFile !== undefined) {
+    writer = new ParamsFileWriter(
+      options.paramsFile,
+      () => state.params,
+      logger,
+    );
+    await writer.writeNow();
+  }
+  const facts: RegistryFacts = {
+    version: REGISTRY_SERVICE_VERSION,
+    ttl,
+    pid: Deno.pid,
+    host: hostname(),
+    startedAt: Date.now(),
+  };
+  // Every open watch holds a call slot for as long as it lives.
+  const server = new RpcServer({
+    logger,
+    context: options.context,
+    maxConcurrency: 16384,
+  });
+  server.register(RegistryService, {
+    info: () => facts,
+    register: (info: NodeInfo) => state.register(info),
+    heartbeat: (name: string, instanceId: string) => {
+      state.heartbeat(name, instanceId);
+    },
+    update: (info: NodeInfo) => {
+      state.update(info);
+    },
+    unregister: (name: string, instanceId: string) =>
+      state.unregister(name, instanceId),
+    nodes: () => state.nodes(),
+    watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
+    paramGet: (key: string) => state.paramGet(key),
+    paramSet: async (key: string, value: unknown) => {
+      state.paramSet(key, value);
+      await writer?.flush();
+    },
+    paramDelete: async (key: string) => {
+      const existed = state.paramDelete(key);
+      await writer?.flush();
+      return existed;
+    },
+    paramList: (prefix: string | undefined) => state.paramList(prefix ?? ""),
+    paramWatch: (prefix: string | undefined, ctx: CallContext) =>
+      state.watchParams(prefix ?? "", ctx.signal),
+  });
+  let bound: string;
+  try {
+    bound = server.bind(endpoint);
+  } catch (e) {
+    state.close();
+    await server.close({ drainTimeout: 0 });
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      state.close();
+      await server.close({ drainTimeout: 1000 });
+      await writer?.flush();
+    })();
+  return {
+    endpoint: bound,
+    ttl,
+    get watchers() {
+      return state.watchers;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function checkMs(value: number, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 10) {
+    throw new RangeError(
+      `Cannot start the registry: ${name} must be a number of ms >= 10, got ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}

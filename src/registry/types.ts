@@ -1,0 +1,168 @@
+/**
+ * Discovery and liveness: the types every registry backend shares.
+ *
+ * A backend (the embedded registry now, etcd later) implements
+ * {@linkcode Registry}. Nodes register what they provide and keep a lease
+ * alive with heartbeats; watchers get changes pushed. State is soft: a
+ * registry that restarts empty is refilled by the nodes themselves.
+ *
+ * @module
+ */
+
+/** How a node runs. */
+export type RunMode = "subprocess" | "worker" | "inprocess";
+
+/** A service instance a node provides. */
+export interface ServiceEntry {
+  /** The service's wire name (`ServiceDescriptor.name`). */
+  name: string;
+  /** Where its `RpcServer` listens, e.g. `tcp://127.0.0.1:40123`. */
+  endpoint: string;
+}
+
+/** A topic a node publishes. */
+export interface PublicationEntry {
+  /** The topic name, e.g. `sensors/temperature`. */
+  topic: string;
+  /** Where its publisher socket listens. */
+  endpoint: string;
+  /** The message type's name in the source (`TopicDescriptor.typeName`). */
+  typeName: string;
+  /** Whether late joiners get the last value. */
+  latched: boolean;
+}
+
+/** A topic a node subscribes to. */
+export interface SubscriptionEntry {
+  /** The topic name. */
+  topic: string;
+  /** The message type's name the subscriber expects. */
+  typeName: string;
+}
+
+/** Everything the registry knows about one live node. */
+export interface NodeInfo {
+  /** Unique among live nodes; a second node with the same name is refused. */
+  name: string;
+  /** Random per process start; tells a restarted node from its ghost. */
+  instanceId: string;
+  /** OS process id. */
+  pid: number;
+  /** Host name (`Deno.hostname()`). */
+  host: string;
+  /** How it runs. */
+  mode: RunMode;
+  /** Services it provides. */
+  services: ServiceEntry[];
+  /** Topics it publishes. */
+  publishes: PublicationEntry[];
+  /** Topics it subscribes to. */
+  subscribes: SubscriptionEntry[];
+  /** Params namespaces it uses. */
+  params: string[];
+  /** When it registered (ms since the epoch, the node's clock). */
+  startedAt: number;
+}
+
+/** A change pushed to watchers. */
+export type RegistryEvent =
+  /** The full state, sent first on every (re)connection of a watch. */
+  | { type: "snapshot"; nodes: NodeInfo[] }
+  /** A node registered. */
+  | { type: "added"; node: NodeInfo }
+  /** A node changed what it provides. */
+  | { type: "updated"; node: NodeInfo }
+  /** A node left: it unregistered, or its lease expired. */
+  | {
+    type: "removed";
+    name: string;
+    instanceId: string;
+    reason: "unregistered" | "expired";
+  };
+
+/** A change of a param. */
+export type ParamEvent =
+  /** The full state under the watched prefix, sent first. */
+  | { type: "snapshot"; values: Record<string, unknown> }
+  /** A key was set. */
+  | { type: "set"; key: string; value: unknown }
+  /** A key was deleted. */
+  | { type: "deleted"; key: string };
+
+/** Options for anything that waits. */
+export interface RegistryWaitOptions {
+  /** Abort the wait. */
+  signal?: AbortSignal;
+  /** Give up after this many ms. */
+  timeout?: number;
+}
+
+/** Raw, untyped params storage: keys are `namespace.key`. */
+export interface ParamStore {
+  /** The value of `key`, or `undefined` when unset. */
+  get(key: string, options?: RegistryWaitOptions): Promise<unknown>;
+  /** Sets `key` (values travel as superjson: Date, Map, Set, bigint survive). */
+  set(
+    key: string,
+    value: unknown,
+    options?: RegistryWaitOptions,
+  ): Promise<void>;
+  /** Deletes `key`; `true` if it existed. */
+  delete(key: string, options?: RegistryWaitOptions): Promise<boolean>;
+  /** Every key under `prefix` (all when omitted) with its value. */
+  list(
+    prefix?: string,
+    options?: RegistryWaitOptions,
+  ): Promise<Record<string, unknown>>;
+  /** A snapshot then every change under `prefix`, until aborted or closed. */
+  watch(
+    prefix?: string,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<ParamEvent>;
+}
+
+/** A live registration: heartbeats run until `close()`. */
+export interface Registration extends AsyncDisposable {
+  /** What is registered now. */
+  readonly info: NodeInfo;
+  /** Replaces the registered info (e.g. a new service was provided). */
+  update(info: NodeInfo): Promise<void>;
+  /** Unregisters and stops heartbeating. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A connection to a registry backend. Implementations: the embedded
+ * registry client (`connectRegistry`), etcd (later).
+ */
+export interface Registry extends AsyncDisposable {
+  /** Where the registry is, e.g. `tcp://127.0.0.1:7350`. */
+  readonly endpoint: string;
+  /**
+   * Registers a node and keeps it alive: heartbeats every `ttl / 3`, and
+   * re-registers by itself when the registry comes back empty.
+   *
+   * @throws {RpcError} `ALREADY_EXISTS` when a live node has that name
+   */
+  register(
+    info: NodeInfo,
+    options?: RegistryWaitOptions,
+  ): Promise<Registration>;
+  /** Every live node. */
+  nodes(options?: RegistryWaitOptions): Promise<NodeInfo[]>;
+  /**
+   * A snapshot then every change, pushed; survives registry restarts (a new
+   * snapshot follows a reconnection). Ends when aborted or closed.
+   */
+  watch(options?: { signal?: AbortSignal }): AsyncIterable<RegistryEvent>;
+  /** Param storage. */
+  readonly params: ParamStore;
+  /** Closes the connection (not the registrations' nodes). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The registry address used when neither an option nor `ZMP_REGISTRY` says. */
+export const DEFAULT_REGISTRY_ENDPOINT = "tcp://127.0.0.1:7350";
+
+/** The lease time-to-live: a silent node is removed after this many ms. */
+export const DEFAULT_TTL_MS = 3000;

@@ -10,5 +10,7 @@
 export * from "./src/zmq/mod.ts";
 export * from "./src/wire/mod.ts";
 export * from "./src/rpc/mod.ts";
+export * from "./src/topics/mod.ts";
 export * from "./src/registry/mod.ts";
 export * from "./src/params/mod.ts";
+export * from "./src/node/mod.ts";

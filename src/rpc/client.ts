@@ -6,6 +6,8 @@
  * failed with `UNAVAILABLE` as soon as the connection it went out on is
  * lost, and retried on another endpoint when its method is idempotent.
  * Deadlines share one timer; a call without one costs no timer at all.
+ * Endpoints can be added and removed while calls run (`setEndpoints`), so
+ * that a client can follow a registry.
  *
  * @module
  */
@@ -78,6 +80,16 @@ export interface RpcClientOptions {
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+}
+
+/** Options of {@linkcode RpcClient.removeEndpoint}. */
+export interface RemoveEndpointOptions {
+  /**
+   * Let the calls in flight on the endpoint finish before its connection
+   * closes, instead of failing them over at once.
+   * @default {false}
+   */
+  drain?: boolean;
 }
 
 /** Options of {@linkcode RpcClient.ping}. */
@@ -178,6 +190,13 @@ function methodFrame(
  */
 export class RpcClient implements RpcClientLike, AsyncDisposable {
   readonly #endpoints: Endpoint[];
+  readonly #events: {
+    message: (ep: Endpoint, frames: Uint8Array[]) => void;
+    ready: () => void;
+    lost: (ep: Endpoint) => void;
+  };
+  readonly #context: Context | undefined;
+  readonly #heartbeat: number;
   readonly #pending = new Map<number, Call>();
   readonly #waiting = new Set<Call>();
   readonly #backoff = new Set<Call>();
@@ -189,6 +208,8 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   readonly #connectTimeout: number;
   readonly #validateResults: boolean;
   readonly #logger: Logger;
+  readonly #removing = new Set<Promise<void>>();
+  readonly #draining = new Map<Endpoint, { left: number; close(): void }>();
   #rr = 0;
   #nextId = 0;
   #closed = false;
@@ -228,23 +249,18 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     this.#interceptors = options.interceptors ?? [];
     this.#validateResults = options.validateResults ?? false;
     this.#logger = options.logger ?? consoleLogger;
-    const events = {
+    this.#events = {
       message: (ep: Endpoint, frames: Uint8Array[]) =>
         this.#onMessage(ep, frames),
       ready: () => this.#onReady(),
       lost: (ep: Endpoint) => this.#onLost(ep),
     };
+    this.#context = options.context;
+    this.#heartbeat = heartbeat;
     this.#endpoints = [];
     try {
-      for (const address of endpoints) {
-        this.#endpoints.push(
-          new Endpoint(address, {
-            context: options.context,
-            heartbeat,
-            events,
-            logger: this.#logger,
-          }),
-        );
+      for (const address of new Set(endpoints)) {
+        this.#endpoints.push(this.#open(address));
       }
     } catch (e) {
       for (const ep of this.#endpoints) ep.close();
@@ -252,9 +268,137 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     }
   }
 
-  /** The endpoints given to the constructor. */
+  #open(address: string): Endpoint {
+    return new Endpoint(address, {
+      context: this.#context,
+      heartbeat: this.#heartbeat,
+      events: this.#events,
+      logger: this.#logger,
+    });
+  }
+
+  /** The endpoints the client uses now (given, then added or removed). */
   get endpoints(): string[] {
     return this.#endpoints.map((e) => e.address);
+  }
+
+  /**
+   * Adds a server endpoint: it connects in the background and takes calls
+   * (waiting ones first) once its connection is up. Adding an endpoint the
+   * client already has does nothing.
+   *
+   * @param endpoint the endpoint, e.g. `tcp://127.0.0.1:5555`
+   * @returns `true` if it was added
+   * @throws {TypeError} for an empty endpoint or a closed client
+   * @throws {ZmqError} for a malformed endpoint
+   */
+  addEndpoint(endpoint: string): boolean {
+    this.#checkOpen("add an endpoint");
+    if (typeof endpoint !== "string" || endpoint.length === 0) {
+      throw new TypeError(
+        `Cannot add endpoint ${
+          JSON.stringify(endpoint)
+        }: expected a non-empty string`,
+      );
+    }
+    if (this.#endpoints.some((e) => e.address === endpoint)) return false;
+    this.#endpoints.push(this.#open(endpoint));
+    return true;
+  }
+
+  /**
+   * Removes a server endpoint: it takes no new call. By default its
+   * connection closes at once and the calls in flight on it fail with
+   * `UNAVAILABLE`, so idempotent ones are retried on another endpoint (as
+   * when a connection is lost); pings aimed at it fail. With `drain`, the
+   * calls in flight finish first (a server shutting down gracefully), unless
+   * the connection is lost meanwhile.
+   *
+   * @param endpoint one of the client's endpoints
+   * @param options `drain`: let calls in flight finish before closing
+   * @returns once its connection is closed: `true`, or `false` if the
+   *   client did not have it
+   * @throws {TypeError} for a closed client
+   */
+  removeEndpoint(
+    endpoint: string,
+    options: RemoveEndpointOptions = {},
+  ): Promise<boolean> {
+    try {
+      this.#checkOpen("remove an endpoint");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const i = this.#endpoints.findIndex((e) => e.address === endpoint);
+    if (i < 0) return Promise.resolve(false);
+    const [ep] = this.#endpoints.splice(i, 1);
+    if (this.#rr >= this.#endpoints.length) this.#rr = 0;
+    for (const call of [...this.#waiting]) {
+      if (call.target === ep) {
+        this.#fail(
+          call,
+          new RpcError(
+            "UNAVAILABLE",
+            `Cannot call ${call.label}: ${ep.address} was removed from the client`,
+          ),
+        );
+      }
+    }
+    let left = 0;
+    for (const call of this.#pending.values()) if (call.ep === ep) left++;
+    const finish = () => {
+      this.#draining.delete(ep);
+      this.#onLost(ep, `${ep.address} was removed from the client`);
+      return ep.close();
+    };
+    const closed = options.drain === true && left > 0
+      ? new Promise<void>((resolve) => {
+        this.#draining.set(ep, { left, close: resolve });
+      }).then(finish)
+      : finish();
+    this.#removing.add(closed);
+    return closed.then(() => {
+      this.#removing.delete(closed);
+      return true;
+    });
+  }
+
+  /**
+   * Makes the client's endpoints exactly `endpoints`: new ones are added,
+   * missing ones removed (see {@linkcode RpcClient.removeEndpoint}). An empty
+   * list is allowed: calls then wait up to `connectTimeout` for an endpoint.
+   *
+   * @param endpoints the endpoints to use from now on
+   * @param options `drain` for the removed endpoints
+   * @returns once the removed endpoints are closed
+   * @throws {TypeError} for a closed client or an empty endpoint string
+   * @throws {ZmqError} for a malformed endpoint
+   */
+  async setEndpoints(
+    endpoints: readonly string[],
+    options: RemoveEndpointOptions = {},
+  ): Promise<void> {
+    this.#checkOpen("set endpoints");
+    if (
+      !Array.isArray(endpoints) ||
+      !endpoints.every((e) => typeof e === "string" && e.length > 0)
+    ) {
+      throw new TypeError(
+        "Cannot set endpoints: expected an array of endpoint strings",
+      );
+    }
+    const wanted = new Set(endpoints);
+    const removed = this.#endpoints.filter((e) => !wanted.has(e.address));
+    for (const address of wanted) this.addEndpoint(address);
+    await Promise.all(
+      removed.map((e) => this.removeEndpoint(e.address, options)),
+    );
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) {
+      throw new TypeError(`Cannot ${what}: the client is closed`);
+    }
   }
 
   /** The endpoints whose connection is up right now. */
@@ -558,7 +702,10 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     }
   }
 
-  #onLost(ep: Endpoint): void {
+  #onLost(
+    ep: Endpoint,
+    reason = `the connection to ${ep.address} was lost`,
+  ): void {
     const lost: Call[] = [];
     for (const call of this.#pending.values()) {
       if (call.ep === ep) lost.push(call);
@@ -566,10 +713,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     for (const call of lost) {
       this.#fail(
         call,
-        new RpcError(
-          "UNAVAILABLE",
-          `Call to ${call.label} failed: the connection to ${ep.address} was lost`,
-        ),
+        new RpcError("UNAVAILABLE", `Call to ${call.label} failed: ${reason}`),
       );
     }
   }
@@ -700,7 +844,9 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
         this.#endpoints.map((e) => e.address).join(", ");
       error = new RpcError(
         "UNAVAILABLE",
-        `Cannot call ${call.label}: no server reachable at ${where} within ${this.#connectTimeout} ms`,
+        where === ""
+          ? `Cannot call ${call.label}: the client has had no endpoint for ${this.#connectTimeout} ms`
+          : `Cannot call ${call.label}: no server reachable at ${where} within ${this.#connectTimeout} ms`,
       );
     } else if (call.state === State.InFlight) {
       call.ep!.send([encodeHeader(KIND.CANCEL, call.id)]).catch(noop);
@@ -718,8 +864,13 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
 
   /** Takes a call out of every table (not its signal listener). */
   #forget(call: Call): void {
-    if (call.state === State.InFlight) this.#pending.delete(call.id);
-    else if (call.state === State.Waiting) this.#waiting.delete(call);
+    if (call.state === State.InFlight) {
+      this.#pending.delete(call.id);
+      if (this.#draining.size > 0) {
+        const drain = this.#draining.get(call.ep!);
+        if (drain !== undefined && --drain.left === 0) drain.close();
+      }
+    } else if (call.state === State.Waiting) this.#waiting.delete(call);
     else if (call.state === State.Backoff) {
       this.#backoff.delete(call);
       clearTimeout(call.retryTimer);
@@ -799,7 +950,11 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     ];
     for (const call of calls) this.#stop(call, this.#closedError(call));
     this.#deadlines.clear();
-    await Promise.all(this.#endpoints.map((e) => e.close()));
+    for (const drain of this.#draining.values()) drain.close();
+    await Promise.all([
+      ...this.#endpoints.map((e) => e.close()),
+      ...this.#removing,
+    ]);
   }
 
   /** Same as {@linkcode RpcClient.close}. */

@@ -14,6 +14,7 @@ export {
 } from "./context.ts";
 export {
   type PingOptions,
+  type RemoveEndpointOptions,
   type RetryOptions,
   RpcClient,
   type RpcClientOptions,

@@ -1,0 +1,536 @@
+/**
+ * `createNode`: a named participant of a zmp system. It registers in the
+ * registry, serves services on one `RpcServer`, makes service clients that
+ * follow the registry, publishes and subscribes to topics, reads params,
+ * logs, and closes everything in order.
+ *
+ * @module
+ */
+
+import { RpcClient } from "../rpc/client.ts";
+import { RpcServer } from "../rpc/server.ts";
+import type { Logger } from "../rpc/logger.ts";
+import { RpcError } from "../wire/errors.ts";
+import type {
+  ParamsDescriptor,
+  ServiceDescriptor,
+  TopicDescriptor,
+} from "../wire/descriptors.ts";
+import type {
+  NodeInfo,
+  Registration,
+  Registry,
+  RegistryEvent,
+  RunMode,
+} from "../registry/types.ts";
+import { connectRegistry } from "../registry/client.ts";
+import { paramsGroup } from "../params/params_group.ts";
+import { createPublisher } from "../topics/publisher.ts";
+import { createSubscription } from "../topics/subscription.ts";
+import type {
+  Node,
+  NodeClientOptions,
+  NodeLogger,
+  ParamsGroup,
+  PublisherOptions,
+  ServiceClient,
+  SubscribeOptions,
+  TopicPublisher,
+  TopicSubscription,
+} from "./types.ts";
+import { createNodeLogger } from "./logger.ts";
+import { RegistryView } from "./_registry_view.ts";
+import { serviceClient } from "./service_client.ts";
+import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+
+/** Options of {@linkcode createNode}. */
+export interface CreateNodeOptions {
+  /**
+   * The registry: a connected {@linkcode Registry} (left open on close), or
+   * its endpoint (connected here, closed on close).
+   * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
+   */
+  registry?: Registry | string;
+  /**
+   * How the node runs, as reported to the registry.
+   * @default {the `ZMP_RUN_MODE` environment variable, else "inprocess"}
+   */
+  mode?: RunMode;
+  /** The logger. @default {createNodeLogger(name)} */
+  logger?: NodeLogger;
+  /** A stop request: when it aborts, so does `node.signal`. */
+  signal?: AbortSignal;
+  /**
+   * How long `close()` lets calls in flight finish, in ms.
+   * @default {5000}
+   */
+  drainTimeout?: number;
+  /**
+   * How long connecting to the registry (when given an endpoint) and
+   * registering may take, in ms.
+   * @default {3000}
+   */
+  registryTimeout?: number;
+}
+
+/** Node names: what the registry, logs and the launcher accept. */
+const NAME = /^[A-Za-z0-9_./-]{1,255}$/;
+
+const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
+
+/**
+ * Checks a node name.
+ *
+ * @param name the name
+ * @throws {TypeError} unless 1 to 255 characters of `A-Z a-z 0-9 _ . / -`
+ */
+export function checkNodeName(name: string): void {
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new TypeError(
+      `Cannot create node ${
+        JSON.stringify(name)
+      }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
+    );
+  }
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
+/**
+ * Creates a node and registers it.
+ *
+ * @param name unique among live nodes: `A-Z a-z 0-9 _ . / -`
+ * @param options registry, run mode, logger, stop signal, drain timeout
+ * @returns the registered node; close it (or `await using`) when done
+ * @throws {TypeError} for a bad name or run mode
+ * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
+ * @throws {RegistryUnavailableError} when no registry answers
+ * @example
+ * ```ts ignore
+ * import { createNode } from "../../mod.ts";
+ * import { CalculatorService } from "./calculator.api.gen.ts";
+ *
+ * await using node = await createNode("calculator");
+ * await node.provide(CalculatorService, { add: (a: number, b: number) => a + b });
+ * const calc = await node.client(CalculatorService);
+ * console.log(await calc.add(1, 2)); // 3
+ * ```
+ */
+export async function createNode(
+  name: string,
+  options: CreateNodeOptions = {},
+): Promise<Node> {
+  checkNodeName(name);
+  const mode = options.mode ?? (env("ZMP_RUN_MODE") || "inprocess") as RunMode;
+  if (!RUN_MODES.includes(mode)) {
+    throw new TypeError(
+      `Cannot create node "${name}": run mode ${
+        JSON.stringify(mode)
+      } is not one of ${RUN_MODES.join(", ")}`,
+    );
+  }
+  const log = options.logger ?? createNodeLogger(name);
+  const timeout = options.registryTimeout ?? 3000;
+  const owned = typeof options.registry !== "object";
+  const registry = typeof options.registry === "object"
+    ? options.registry
+    : await connectRegistry({
+      endpoint: options.registry,
+      timeout,
+      logger: rpcLogger(log),
+      signal: options.signal,
+    });
+  const info: NodeInfo = {
+    name,
+    instanceId: crypto.randomUUID(),
+    pid: Deno.pid,
+    host: hostname(),
+    mode,
+    services: [],
+    publishes: [],
+    subscribes: [],
+    params: [],
+    startedAt: Date.now(),
+  };
+  let registration: Registration;
+  try {
+    registration = await registry.register(info, {
+      timeout,
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (owned) await registry.close();
+    throw e;
+  }
+  return new NodeImpl({
+    info,
+    registry,
+    owned,
+    registration,
+    log,
+    signal: options.signal,
+    drainTimeout: options.drainTimeout ?? 5000,
+  });
+}
+
+function rpcLogger(log: NodeLogger): Logger {
+  return { warn: (m) => log.warn(m), error: (m) => log.error(m) };
+}
+
+interface NodeInit {
+  info: NodeInfo;
+  registry: Registry;
+  owned: boolean;
+  registration: Registration;
+  log: NodeLogger;
+  signal: AbortSignal | undefined;
+  drainTimeout: number;
+}
+
+/** Something the node closes when it closes. */
+interface Part {
+  close(): Promise<void>;
+}
+
+class NodeImpl implements Node {
+  readonly name: string;
+  readonly mode: RunMode;
+  readonly log: NodeLogger;
+  readonly ready: Promise<void> = Promise.resolve();
+  readonly #info: NodeInfo;
+  readonly #registry: Registry;
+  readonly #ownsRegistry: boolean;
+  readonly #registration: Registration;
+  readonly #abort = new AbortController();
+  readonly #drainTimeout: number;
+  readonly #view: RegistryView;
+  readonly #parts = new Set<Part>();
+  readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
+  #server: RpcServer | undefined;
+  #serverEndpoint = "";
+  #updating: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+  #unlink: (() => void) | undefined;
+
+  constructor(init: NodeInit) {
+    this.#info = init.info;
+    this.name = init.info.name;
+    this.mode = init.info.mode;
+    this.log = init.log;
+    this.#registry = init.registry;
+    this.#ownsRegistry = init.owned;
+    this.#registration = init.registration;
+    this.#drainTimeout = init.drainTimeout;
+    this.#view = new RegistryView(init.registry, init.log);
+    const external = init.signal;
+    if (external !== undefined) {
+      const stop = () => this.#abort.abort(external.reason);
+      if (external.aborted) stop();
+      else {
+        external.addEventListener("abort", stop, { once: true });
+        this.#unlink = () => external.removeEventListener("abort", stop);
+      }
+    }
+  }
+
+  get info(): NodeInfo {
+    return structuredClone(this.#info);
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closing !== undefined) {
+      throw new TypeError(`Cannot ${what}: node "${this.name}" is closed`);
+    }
+  }
+
+  /** Sends the current info to the registry, one update at a time. */
+  #publishInfo(): Promise<void> {
+    const next = this.#updating.then(() =>
+      this.#closing === undefined
+        ? this.#registration.update(structuredClone(this.#info))
+        : undefined
+    );
+    this.#updating = next.catch(() => {});
+    return next;
+  }
+
+  /** Like `#publishInfo`, for changes nobody waits on: failures are logged. */
+  #publishInfoLater(): void {
+    this.#publishInfo().catch((e) =>
+      this.log.warn("cannot update the registration", {
+        error: (e as Error).message,
+      })
+    );
+  }
+
+  async provide<T>(
+    service: ServiceDescriptor<T>,
+    impl: object,
+  ): Promise<void> {
+    this.#checkOpen(`provide ${service.name}`);
+    if (this.#server === undefined) {
+      const server = new RpcServer({ logger: rpcLogger(this.log) });
+      try {
+        this.#serverEndpoint = server.bind("tcp://127.0.0.1:*");
+      } catch (e) {
+        await server.close();
+        throw e;
+      }
+      this.#server = server;
+    }
+    this.#server.register(service as ServiceDescriptor, impl);
+    this.#info.services.push({
+      name: service.name,
+      endpoint: this.#serverEndpoint,
+    });
+    await this.#publishInfo();
+    this.log.debug(`provides ${service.name}`, {
+      endpoint: this.#serverEndpoint,
+    });
+  }
+
+  client<T>(
+    service: ServiceDescriptor<T>,
+    options: NodeClientOptions = {},
+  ): Promise<ServiceClient<T>> {
+    try {
+      this.#checkOpen(`make a client of ${service.name}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const key = `${service.name}\0${options.callTimeout ?? ""}`;
+    let client = this.#clients.get(key);
+    if (client === undefined) {
+      client = this.#makeClient(service as ServiceDescriptor, options);
+      this.#clients.set(key, client);
+      client.catch(() => this.#clients.delete(key));
+    }
+    return client as Promise<ServiceClient<T>>;
+  }
+
+  #instances(service: string): string[] {
+    const endpoints: string[] = [];
+    for (const node of this.#view.nodes) {
+      for (const s of node.services) {
+        if (s.name === service) endpoints.push(s.endpoint);
+      }
+    }
+    return endpoints;
+  }
+
+  async #makeClient(
+    service: ServiceDescriptor,
+    options: NodeClientOptions,
+  ): Promise<ServiceClient<unknown>> {
+    const timeout = options.timeout ?? 10000;
+    try {
+      await this.#view.until(() => this.#instances(service.name).length > 0, {
+        signal: this.signal,
+        timeout,
+      });
+    } catch (e) {
+      if ((e as Error)?.name !== "TimeoutError") throw e;
+      throw new RpcError(
+        "UNAVAILABLE",
+        `Cannot make a client of ${service.name}: no live instance appeared in the registry within ${timeout} ms`,
+      );
+    }
+    this.#checkOpen(`make a client of ${service.name}`);
+    const rpc = new RpcClient({
+      endpoints: this.#instances(service.name),
+      timeout: options.callTimeout,
+      logger: rpcLogger(this.log),
+    });
+    const follow = (event: RegistryEvent) => {
+      const wanted = new Set(this.#instances(service.name));
+      // A node that left gracefully drains its calls in flight; one whose
+      // lease expired is dead: its calls fail over at once.
+      const drain = !(event.type === "removed" && event.reason === "expired");
+      for (const endpoint of rpc.endpoints) {
+        if (!wanted.has(endpoint)) {
+          rpc.removeEndpoint(endpoint, { drain }).catch(() => {});
+        }
+      }
+      for (const endpoint of wanted) {
+        try {
+          rpc.addEndpoint(endpoint);
+        } catch (e) {
+          this.log.warn(`cannot use ${service.name} at ${endpoint}`, {
+            error: (e as Error).message,
+          });
+        }
+      }
+    };
+    const unlisten = this.#view.listen(follow);
+    this.#parts.add({
+      close: () => {
+        unlisten();
+        return rpc.close();
+      },
+    });
+    return serviceClient(rpc, service);
+  }
+
+  async publisher<T>(
+    topic: TopicDescriptor<T>,
+    options: PublisherOptions = {},
+  ): Promise<TopicPublisher<T>> {
+    this.#checkOpen(`publish on ${topic.name}`);
+    const inner = createPublisher(topic, {
+      latched: options.latched,
+      logger: this.log,
+    });
+    const entry = {
+      topic: topic.name,
+      endpoint: inner.endpoint,
+      typeName: topic.typeName,
+      latched: inner.latched,
+    };
+    this.#info.publishes.push(entry);
+    const publisher = new NodePublisher(inner, () => {
+      this.#parts.delete(publisher);
+      remove(this.#info.publishes, entry);
+      if (this.#closing === undefined) this.#publishInfoLater();
+    });
+    this.#parts.add(publisher);
+    await this.#publishInfo();
+    return publisher;
+  }
+
+  #publishers(topic: TopicDescriptor): string[] {
+    const endpoints: string[] = [];
+    for (const node of this.#view.nodes) {
+      for (const p of node.publishes) {
+        if (p.topic !== topic.name) continue;
+        endpoints.push(p.endpoint);
+      }
+    }
+    return endpoints;
+  }
+
+  async subscribe<T>(
+    topic: TopicDescriptor<T>,
+    options: SubscribeOptions = {},
+  ): Promise<TopicSubscription<T>> {
+    this.#checkOpen(`subscribe to ${topic.name}`);
+    await this.#view.start();
+    this.#checkOpen(`subscribe to ${topic.name}`);
+    const inner = createSubscription(topic, {
+      queue: options.queue,
+      logger: this.log,
+      endpoints: this.#publishers(topic as TopicDescriptor),
+    });
+    const warned = new Set<string>();
+    const follow = () => {
+      for (const node of this.#view.nodes) {
+        for (const p of node.publishes) {
+          if (
+            p.topic === topic.name && p.typeName !== topic.typeName &&
+            !warned.has(p.endpoint)
+          ) {
+            warned.add(p.endpoint);
+            this.log.warn(
+              `node "${node.name}" publishes ${topic.name} as ${p.typeName}, this node expects ${topic.typeName}`,
+            );
+          }
+        }
+      }
+      inner.setEndpoints(this.#publishers(topic as TopicDescriptor));
+    };
+    follow();
+    const unlisten = this.#view.listen(follow);
+    const entry = { topic: topic.name, typeName: topic.typeName };
+    this.#info.subscribes.push(entry);
+    const subscription = new NodeSubscription(inner, () => {
+      unlisten();
+      this.#parts.delete(subscription);
+      remove(this.#info.subscribes, entry);
+      if (this.#closing === undefined) this.#publishInfoLater();
+    });
+    this.#parts.add(subscription);
+    await this.#publishInfo();
+    return subscription;
+  }
+
+  params<T>(group: ParamsDescriptor<T>): ParamsGroup<T> {
+    this.#checkOpen(`use params ${group.namespace}`);
+    if (!this.#info.params.includes(group.namespace)) {
+      this.#info.params.push(group.namespace);
+      this.#publishInfoLater();
+    }
+    return paramsGroup(this.#registry.params, group, {
+      logger: rpcLogger(this.log),
+      signal: this.signal,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#closing ??= this.#close();
+  }
+
+  async #close(): Promise<void> {
+    this.#unlink?.();
+    if (!this.#abort.signal.aborted) {
+      this.#abort.abort(
+        new DOMException(`node "${this.name}" closed`, "AbortError"),
+      );
+    }
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        this.log.warn(`close: cannot ${what}`, {
+          error: (e as Error).message,
+        });
+      }
+    };
+    // Leave the registry first: clients stop sending new calls here and
+    // subscribers disconnect, while calls in flight finish below.
+    await step("wait for registry updates", () => this.#updating);
+    await step("unregister", () => this.#registration.close());
+    if (this.#server !== undefined) {
+      const server = this.#server;
+      await step(
+        "drain the server",
+        () => server.close({ drainTimeout: this.#drainTimeout }),
+      );
+    }
+    await Promise.all(
+      [...this.#parts].map((part) =>
+        step("close a publisher, subscription or client", () => part.close())
+      ),
+    );
+    this.#parts.clear();
+    await step("stop watching the registry", () => this.#view.close());
+    if (this.#ownsRegistry) {
+      await step("close the registry connection", () => this.#registry.close());
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

@@ -1,0 +1,73 @@
+/**
+ * The typed client of a service, built at run time from its descriptor: one
+ * function per method over an untyped {@linkcode RpcClientLike}.
+ *
+ * @module
+ */
+
+import type { CallOptions, RpcClientLike } from "../rpc/context.ts";
+import type { RpcClient } from "../rpc/client.ts";
+import type { ServiceDescriptor } from "../wire/descriptors.ts";
+import type { ServiceClient } from "./types.ts";
+
+/**
+ * Builds `ServiceClient<T>`: unary methods call `rpc.call`, stream methods
+ * `rpc.stream`. An argument beyond the method's declared parameters is its
+ * `CallOptions`.
+ *
+ * @param rpc the untyped client
+ * @param service the service descriptor
+ * @returns a frozen object with one function per method
+ */
+export function serviceClient<T>(
+  rpc: RpcClientLike,
+  service: ServiceDescriptor<T>,
+): ServiceClient<T> {
+  const client: Record<string, unknown> = {};
+  for (const [key, method] of Object.entries(service.methods)) {
+    const arity = method.params.length;
+    const split = (args: unknown[]): [unknown[], CallOptions | undefined] =>
+      args.length > arity
+        ? [args.slice(0, arity), args[arity] as CallOptions | undefined]
+        : [args, undefined];
+    client[key] = method.kind === "stream"
+      ? (...args: unknown[]) => {
+        const [a, options] = split(args);
+        return rpc.stream(service, method, a, options);
+      }
+      : (...args: unknown[]) => {
+        const [a, options] = split(args);
+        return rpc.call(service, method, a, options);
+      };
+  }
+  Object.freeze(client);
+  underlying.set(client, rpc);
+  return client as ServiceClient<T>;
+}
+
+const underlying = new WeakMap<object, RpcClientLike>();
+
+/**
+ * The untyped client under a typed client that a node made: its current
+ * `endpoints` (which follow the registry), `connectedEndpoints`, `pending`
+ * calls, and `ping()`.
+ *
+ * @param client a client returned by `node.client()`
+ * @returns its `RpcClient`
+ * @throws {TypeError} for any other object
+ * @example
+ * ```ts ignore
+ * import { rpcClientOf } from "../../mod.ts";
+ * const calc = await node.client(CalculatorService);
+ * console.log(rpcClientOf(calc).endpoints); // every live instance
+ * ```
+ */
+export function rpcClientOf(client: object): RpcClient {
+  const rpc = underlying.get(client);
+  if (rpc === undefined) {
+    throw new TypeError(
+      "Cannot find the RpcClient: the object is not a client made by node.client()",
+    );
+  }
+  return rpc as RpcClient;
+}

@@ -1,0 +1,122 @@
+/**
+ * The frames of a topic message (see "Topics" in `docs/PROTOCOL.md`):
+ *
+ * 1. the topic name in UTF-8 followed by one `00` byte (the terminator makes
+ *    ZeroMQ's prefix filter match the exact name only);
+ * 2. a 16-byte header: `u8 version (01)`, `u8 kind (0A, MESSAGE)`,
+ *    `u8 codec`, `u8 flags (bit 0: REPLAY)`, `u32 publisher id`,
+ *    `u64 sequence` (from 1, +1 per message), all big-endian;
+ * 3. the message, encoded with the codec of header byte 2.
+ *
+ * @module
+ */
+
+/** The protocol version in header byte 0. */
+export const TOPIC_VERSION = 1;
+/** The kind in header byte 1: a topic message. */
+export const TOPIC_KIND = 0x0a;
+/** Header size in bytes. */
+export const TOPIC_HEADER_SIZE = 16;
+/** Flag bit: a latched message sent again for a subscriber that joined. */
+export const FLAG_REPLAY = 0x01;
+/** Longest topic name, in UTF-8 bytes. */
+export const MAX_TOPIC_BYTES = 255;
+
+const encoder = new TextEncoder();
+
+/**
+ * The first frame of a topic's messages (and its subscription prefix).
+ *
+ * @param topic the topic name
+ * @returns its UTF-8 bytes followed by `00`
+ * @throws {TypeError} for an empty name, one with a NUL character or one
+ *   longer than 255 bytes
+ */
+export function topicFrame(topic: string): Uint8Array {
+  const bytes = typeof topic === "string" ? encoder.encode(topic) : undefined;
+  if (
+    bytes === undefined || bytes.length === 0 ||
+    bytes.length > MAX_TOPIC_BYTES || bytes.includes(0)
+  ) {
+    throw new TypeError(
+      `Cannot use topic ${
+        JSON.stringify(topic)
+      }: a topic name is 1 to ${MAX_TOPIC_BYTES} bytes of UTF-8 without NUL`,
+    );
+  }
+  const frame = new Uint8Array(bytes.length + 1);
+  frame.set(bytes);
+  return frame;
+}
+
+/** The fields of a topic message header. */
+export interface TopicHeader {
+  /** Codec id of the payload. */
+  codec: number;
+  /** Flag bits. */
+  flags: number;
+  /** Random per publisher. */
+  publisher: number;
+  /** Position in the publisher's stream, from 1. */
+  seq: number;
+}
+
+/**
+ * Encodes a header.
+ *
+ * @param header the fields
+ * @returns 16 bytes
+ */
+export function encodeTopicHeader(header: TopicHeader): Uint8Array {
+  const bytes = new Uint8Array(TOPIC_HEADER_SIZE);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = TOPIC_VERSION;
+  bytes[1] = TOPIC_KIND;
+  bytes[2] = header.codec;
+  bytes[3] = header.flags;
+  view.setUint32(4, header.publisher);
+  view.setBigUint64(8, BigInt(header.seq));
+  return bytes;
+}
+
+/**
+ * Decodes a header.
+ *
+ * @param bytes frame 1 of a message
+ * @returns the fields
+ * @throws {SyntaxError} for a wrong size, version or kind
+ */
+export function decodeTopicHeader(bytes: Uint8Array): TopicHeader {
+  if (bytes.byteLength !== TOPIC_HEADER_SIZE) {
+    throw new SyntaxError(
+      `Cannot decode topic header: expected ${TOPIC_HEADER_SIZE} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  if (bytes[0] !== TOPIC_VERSION || bytes[1] !== TOPIC_KIND) {
+    throw new SyntaxError(
+      `Cannot decode topic header: expected version ${TOPIC_VERSION} kind ${TOPIC_KIND}, got version ${
+        bytes[0]
+      } kind ${bytes[1]}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    codec: bytes[2],
+    flags: bytes[3],
+    publisher: view.getUint32(4),
+    seq: Number(view.getBigUint64(8)),
+  };
+}
+
+/**
+ * Whether two frames hold the same bytes.
+ *
+ * @param a a frame
+ * @param b another
+ * @returns `true` when equal
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,316 @@
+/**
+ * `createSubscription`: a typed subscription to one topic, a SUB socket of
+ * its own connected to every publisher endpoint it is given.
+ *
+ * Each message is checked on arrival — frames, header, codec, decoding, the
+ * topic's validator — and a bad one is counted in `invalid`, logged (at most
+ * one line a second) and dropped; the subscription carries on. Sequence
+ * numbers tell duplicates (latched replays) from new messages, and gaps
+ * from messages lost on the way (counted in `dropped`). Messages wait in a
+ * bounded queue for the iterator; when it is full, the oldest is dropped.
+ *
+ * @module
+ */
+
+import { type Context, Subscriber } from "../zmq/mod.ts";
+import { codecById } from "../wire/codec.ts";
+import type { TopicDescriptor, ValidationIssue } from "../wire/descriptors.ts";
+import { decodeTopicHeader, sameBytes, topicFrame } from "./_frames.ts";
+import {
+  consoleTopicLogger,
+  type SubscribeOptions,
+  type TopicCounters,
+  type TopicLogger,
+  type TopicSubscription,
+} from "./types.ts";
+
+/** Options of {@linkcode createSubscription}. */
+export interface CreateSubscriptionOptions extends SubscribeOptions {
+  /** Publisher endpoints to connect to at once. @default {[]} */
+  endpoints?: readonly string[];
+  /**
+   * Messages ZeroMQ keeps per publisher before it drops (`ZMQ_RCVHWM`).
+   * @default {1000}
+   */
+  highWaterMark?: number;
+  /** Where invalid messages are reported. @default {consoleTopicLogger} */
+  logger?: TopicLogger;
+  /** The ZeroMQ context. @default {Context.default} */
+  context?: Context;
+}
+
+/** A subscription whose publishers are set by its owner. */
+export interface SocketSubscription<T> extends TopicSubscription<T> {
+  /**
+   * Connects to exactly these publisher endpoints: new ones are connected,
+   * missing ones disconnected. An endpoint that cannot be connected (e.g.
+   * malformed) is logged and skipped.
+   *
+   * @param endpoints publisher endpoints of the topic
+   */
+  setEndpoints(endpoints: readonly string[]): void;
+}
+
+/** How many publishers' sequence numbers are remembered. */
+const MAX_PUBLISHERS = 4096;
+
+/** Shortest time between two log lines about invalid messages. */
+const LOG_INTERVAL_MS = 1000;
+
+/**
+ * Creates a subscription to `topic`.
+ *
+ * @param topic the topic descriptor (generated)
+ * @param options queue size, first endpoints, high-water mark, logger,
+ *   context
+ * @returns the subscription; iterate it, close it when done
+ * @throws {TypeError} for a bad topic name
+ * @throws {RangeError} for a queue size that is not an integer >= 1
+ * @example
+ * ```ts ignore
+ * import { createSubscription } from "../../mod.ts";
+ * import { TemperatureTopic } from "./sensors.api.gen.ts";
+ *
+ * await using sub = createSubscription(TemperatureTopic, {
+ *   endpoints: ["tcp://127.0.0.1:40123"],
+ * });
+ * for await (const t of sub) console.log(t.celsius);
+ * ```
+ */
+export function createSubscription<T>(
+  topic: TopicDescriptor<T>,
+  options: CreateSubscriptionOptions = {},
+): SocketSubscription<T> {
+  return new Subscription(topic, options);
+}
+
+class Subscription<T> implements SocketSubscription<T> {
+  readonly topic: string;
+  readonly #descriptor: TopicDescriptor<T>;
+  readonly #socket: Subscriber;
+  readonly #name: Uint8Array;
+  readonly #logger: TopicLogger;
+  readonly #capacity: number;
+  readonly #queue: T[] = [];
+  #head = 0;
+  readonly #counters: TopicCounters = {
+    published: 0,
+    delivered: 0,
+    dropped: 0,
+    invalid: 0,
+  };
+  readonly #endpoints = new Set<string>();
+  readonly #lastSeq = new Map<number, number>();
+  readonly #loop: Promise<void>;
+  #wake: (() => void) | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #lastLog = -Infinity;
+  #unlogged = 0;
+
+  constructor(
+    descriptor: TopicDescriptor<T>,
+    options: CreateSubscriptionOptions,
+  ) {
+    this.#descriptor = descriptor;
+    this.topic = descriptor.name;
+    this.#name = topicFrame(descriptor.name);
+    const capacity = options.queue ?? 1000;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        `Cannot subscribe to ${this.topic}: queue must be an integer >= 1, got ${capacity}`,
+      );
+    }
+    this.#capacity = capacity;
+    this.#logger = options.logger ?? consoleTopicLogger;
+    this.#socket = new Subscriber({
+      context: options.context,
+      receiveHighWaterMark: options.highWaterMark ?? 1000,
+    });
+    try {
+      this.#socket.subscribe(this.#name);
+      this.setEndpoints(options.endpoints ?? []);
+    } catch (e) {
+      this.#socket.close();
+      throw e;
+    }
+    this.#loop = this.#receive();
+  }
+
+  get endpoints(): readonly string[] {
+    return [...this.#endpoints];
+  }
+
+  get counters(): Readonly<TopicCounters> {
+    return { ...this.#counters };
+  }
+
+  setEndpoints(endpoints: readonly string[]): void {
+    if (this.#closed) return;
+    const wanted = new Set(endpoints);
+    for (const endpoint of [...this.#endpoints]) {
+      if (!wanted.has(endpoint)) {
+        this.#endpoints.delete(endpoint);
+        try {
+          this.#socket.disconnect(endpoint);
+        } catch {
+          // already gone
+        }
+      }
+    }
+    const failed: string[] = [];
+    for (const endpoint of wanted) {
+      if (!this.#endpoints.has(endpoint)) {
+        try {
+          this.#socket.connect(endpoint);
+          this.#endpoints.add(endpoint);
+        } catch (e) {
+          failed.push(`${endpoint} (${(e as Error).message})`);
+        }
+      }
+    }
+    if (failed.length > 0) {
+      this.#logger.warn(
+        `cannot connect to publishers of ${this.topic}: ${failed.join(", ")}`,
+      );
+    }
+  }
+
+  async #receive(): Promise<void> {
+    try {
+      for await (const frames of this.#socket) this.#accept(frames);
+    } catch (e) {
+      if (!this.#closed) {
+        this.#logger.warn(
+          `subscription to ${this.topic} stopped: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  #accept(frames: Uint8Array[]): void {
+    if (!sameBytes(frames[0], this.#name)) return;
+    let header;
+    try {
+      header = decodeTopicHeader(frames[1] ?? new Uint8Array());
+    } catch (e) {
+      // Without a header there is no sequence number: the message may show
+      // as a gap too when the next one arrives.
+      this.#invalid((e as Error).message);
+      return;
+    }
+    const last = this.#lastSeq.get(header.publisher);
+    if (last !== undefined) {
+      if (header.seq <= last) return; // a replay we already have
+      if (header.seq > last + 1) {
+        this.#counters.dropped += header.seq - last - 1;
+      }
+      this.#lastSeq.delete(header.publisher); // re-insert: most recent last
+    } else if (this.#lastSeq.size >= MAX_PUBLISHERS) {
+      this.#lastSeq.delete(this.#lastSeq.keys().next().value!);
+    }
+    this.#lastSeq.set(header.publisher, header.seq);
+    if (frames.length !== 3) {
+      this.#invalid(`a message of ${frames.length} frames instead of 3`);
+      return;
+    }
+    const codec = codecById(header.codec);
+    if (codec === undefined) {
+      this.#invalid(`unknown codec ${header.codec}`);
+      return;
+    }
+    let message: unknown;
+    try {
+      message = codec.decode(frames[2]);
+    } catch (e) {
+      this.#invalid(`cannot decode: ${(e as Error).message}`);
+      return;
+    }
+    const issues: ValidationIssue[] = [];
+    this.#descriptor.validate(message, "message", issues);
+    if (issues.length > 0) {
+      this.#invalid(
+        issues.slice(0, 3).map((i) =>
+          `${i.path}: expected ${i.expected}, got ${i.received}`
+        ).join("; "),
+      );
+      return;
+    }
+    this.#push(message as T);
+  }
+
+  #invalid(why: string): void {
+    this.#counters.invalid++;
+    const now = performance.now();
+    if (now - this.#lastLog < LOG_INTERVAL_MS) {
+      this.#unlogged++;
+      return;
+    }
+    const more = this.#unlogged > 0
+      ? ` (and ${this.#unlogged} more since the last report)`
+      : "";
+    this.#lastLog = now;
+    this.#unlogged = 0;
+    this.#logger.warn(
+      `dropped an invalid message on topic ${this.topic}: ${why}${more}`,
+      { topic: this.topic, invalid: this.#counters.invalid },
+    );
+  }
+
+  #push(message: T): void {
+    if (this.#queue.length - this.#head >= this.#capacity) {
+      this.#queue[this.#head++] = undefined as T;
+      this.#counters.dropped++;
+    }
+    this.#queue.push(message);
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+    const wake = this.#wake;
+    if (wake !== undefined) {
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (!this.#closed) {
+      if (this.#head < this.#queue.length) {
+        const message = this.#queue[this.#head];
+        this.#queue[this.#head++] = undefined as T;
+        if (this.#head === this.#queue.length) {
+          this.#queue.length = 0;
+          this.#head = 0;
+        }
+        this.#counters.delivered++;
+        yield message;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const previous = this.#wake;
+        this.#wake = previous === undefined ? resolve : () => {
+          previous();
+          resolve();
+        };
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#queue.length = 0;
+      this.#head = 0;
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
+      await this.#socket[Symbol.asyncDispose]();
+      await this.#loop;
+    })();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

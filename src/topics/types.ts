@@ -1,0 +1,95 @@
+/**
+ * The topic API as users see it: publishers, subscriptions and their
+ * counters. `src/node/types.ts` re-exports these for the node API.
+ *
+ * @module
+ */
+
+/** Per-topic counters. */
+export interface TopicCounters {
+  /** Messages handed to `publish()` and sent (publisher). */
+  published: number;
+  /** Messages delivered to the iterator (subscriber). */
+  delivered: number;
+  /** Messages lost: dropped by ZeroMQ (detected by sequence gaps) or by a full local queue. */
+  dropped: number;
+  /** Messages that failed validation: counted, logged, never delivered. */
+  invalid: number;
+}
+
+/** Options of a publisher. */
+export interface PublisherOptions {
+  /**
+   * Keep the last value and give it to subscribers that join later.
+   * @default {false}
+   */
+  latched?: boolean;
+}
+
+/** A typed publisher. */
+export interface TopicPublisher<T> extends AsyncDisposable {
+  /** The topic name. */
+  readonly topic: string;
+  /** Where its socket listens, e.g. `tcp://127.0.0.1:40123`. */
+  readonly endpoint: string;
+  /**
+   * Validates and publishes; never waits for slow subscribers (drops).
+   *
+   * @throws {ValidationError} for a message the topic's validator rejects
+   *   (counted in `invalid`, not sent)
+   * @throws {TypeError} for a message the codec cannot encode, or a closed
+   *   publisher
+   */
+  publish(message: T): void;
+  /** Counters of this publisher. */
+  readonly counters: Readonly<TopicCounters>;
+  /** Stops publishing and unregisters. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  /**
+   * How many received messages may wait for the iterator before the oldest
+   * is dropped (counted in `dropped`).
+   * @default {1000}
+   */
+  queue?: number;
+}
+
+/**
+ * A typed subscription: an async iterable of validated messages. Iterate it
+ * from one place: concurrent iterators share the messages, each message
+ * going to one of them.
+ */
+export interface TopicSubscription<T>
+  extends AsyncIterable<T>, AsyncDisposable {
+  /** The topic name. */
+  readonly topic: string;
+  /** The publisher endpoints it is connected to now. */
+  readonly endpoints: readonly string[];
+  /** Counters of this subscription. */
+  readonly counters: Readonly<TopicCounters>;
+  /** Stops; the iterator ends. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Where topics report what they drop: invalid messages, failed sends. A
+ * `NodeLogger` fits, and so does the RPC `Logger`.
+ */
+export interface TopicLogger {
+  /** Something a peer caused (a malformed message); the topic carries on. */
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The default {@linkcode TopicLogger}: `zmp: <message>` on standard error. */
+export const consoleTopicLogger: TopicLogger = {
+  warn(message: string, fields?: Record<string, unknown>): void {
+    console.error(
+      fields === undefined
+        ? `zmp: ${message}`
+        : `zmp: ${message} ${JSON.stringify(fields)}`,
+    );
+  },
+};

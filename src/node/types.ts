@@ -11,6 +11,9 @@ import type {
   TopicDescriptor,
 } from "../wire/descriptors.ts";
 import type { NodeInfo, RunMode } from "../registry/types.ts";
+import type { ParamsGroup } from "../params/types.ts";
+
+export type { ParamsGroup };
 import type {
   PublisherOptions,
   SubscribeOptions,
@@ -36,29 +39,6 @@ export type ServiceClient<T> = {
     ? (...args: [...A, options?: CallOptions]) => R
     : never;
 };
-
-/** A typed params group `T` (the user's `@params` interface). */
-export interface ParamsGroup<T> {
-  /** The namespace. */
-  readonly namespace: string;
-  /** The value of `key`, or `undefined` when unset. */
-  get<K extends keyof T & string>(key: K): Promise<T[K] | undefined>;
-  /** Validates and sets `key`. @throws {ValidationError} for a bad value */
-  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
-  /** Deletes `key`; `true` if it existed. */
-  delete<K extends keyof T & string>(key: K): Promise<boolean>;
-  /** Every set key of the group. */
-  getAll(): Promise<Partial<T>>;
-  /**
-   * The current values, then every change, until `signal` aborts or the
-   * node closes. Invalid stored values are logged and skipped.
-   */
-  watch(
-    options?: { signal?: AbortSignal },
-  ): AsyncIterable<
-    { key: keyof T & string; value: T[keyof T] | undefined }
-  >;
-}
 
 /** Structured logging: one line per call, prefixed with the node name. */
 export interface NodeLogger {

@@ -22,6 +22,6 @@ export {
   type ParamsGroupChange,
   type ParamsGroupOptions,
 } from "./params_group.ts";
-export type { ParamsGroup } from "../node/types.ts";
+export type { ParamsGroup } from "./types.ts";
 export type { ParamEvent, ParamStore } from "../registry/types.ts";
 export type { ParamsDescriptor } from "../wire/descriptors.ts";

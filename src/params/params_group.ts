@@ -15,7 +15,7 @@ import {
 } from "../wire/descriptors.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import type { ParamStore } from "../registry/types.ts";
-import type { ParamsGroup } from "../node/types.ts";
+import type { ParamsGroup } from "./types.ts";
 
 /** Options of {@linkcode paramsGroup}. */
 export interface ParamsGroupOptions {

@@ -130,3 +130,19 @@ console.log((c.decode(c.encode([new Map([[1, 2]])])) as Map<number, number>[])[0
     await Deno.remove(file);
   }
 });
+
+Deno.test("superjson codec encode() throws TypeError naming a reserved key", () => {
+  const codec = codecByName("superjson");
+  for (const key of ["prototype", "constructor"]) {
+    assertThrows(
+      () => codec.encode({ [key]: null }),
+      TypeError,
+      `Cannot encode with superjson: Detected property ${key}`,
+    );
+  }
+  // msgpack has no such restriction.
+  const msgpack = codecByName("msgpack");
+  assertEquals(msgpack.decode(msgpack.encode({ prototype: null })), {
+    prototype: null,
+  });
+});

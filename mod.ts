@@ -14,3 +14,4 @@ export * from "./src/topics/mod.ts";
 export * from "./src/registry/mod.ts";
 export * from "./src/params/mod.ts";
 export * from "./src/node/mod.ts";
+export * from "./src/launch/mod.ts";

@@ -1,0 +1,39 @@
+/**
+ * The table of `zmp` subcommands. Each lives in its own file under
+ * `src/cli/`, exporting `main(args): Promise<number>` (which handles its own
+ * `--help`, and reports a bad argument in one line on stderr with exit code
+ * 2), and is loaded only when it runs: `zmp registry` does not load the
+ * launcher. Adding a subcommand is a file and a line here.
+ *
+ * @module
+ */
+
+/** What a subcommand's file exports. */
+export interface CommandModule {
+  /** Runs the subcommand with the arguments after its name; returns the exit code. */
+  main(args: string[]): Promise<number>;
+}
+
+/** A subcommand: its name, summary, and how to load it. */
+export interface CommandEntry {
+  /** Its name on the command line. */
+  readonly name: string;
+  /** One line for `zmp --help`. */
+  readonly summary: string;
+  /** Loads its module. */
+  load(): Promise<CommandModule>;
+}
+
+/** Every subcommand, in the order `zmp --help` lists them. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "launch",
+    summary: "start the registry and the nodes of a launch file",
+    load: () => import("./launch.ts"),
+  },
+  {
+    name: "registry",
+    summary: "run a registry (discovery, liveness, params) until Ctrl-C",
+    load: () => import("./registry.ts"),
+  },
+];

@@ -1,0 +1,64 @@
+/**
+ * The `zmp` command: `deno task zmp <command> [...]`.
+ *
+ * Subcommands are one file each under `src/cli/`, listed in `commands.ts`.
+ * `zmp --help` lists them, `zmp <command> --help` explains one. An unknown
+ * command or a bad argument is one line on stderr and exit code 2.
+ *
+ * @module
+ */
+
+import { COMMANDS } from "./commands.ts";
+
+/** The help text of `zmp`. */
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
+    .join("\n");
+  return `Usage: zmp <command> [options]
+
+Typed services, topics and params over ZeroMQ, for Deno.
+
+Commands:
+${list}
+
+Options:
+  -h, --help  show this help (zmp <command> --help for a command's)
+
+Examples:
+  zmp launch examples/sensors/launch.ts
+  zmp registry --endpoint tcp://127.0.0.1:7350
+`;
+}
+
+/**
+ * Runs `zmp` with `args`.
+ *
+ * @param args the command line after `zmp`
+ * @returns the exit code
+ */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined) {
+    console.error("zmp: missing command (see zmp --help)");
+    return 2;
+  }
+  if (first === "-h" || first === "--help" || first === "help") {
+    console.log(usage());
+    return 0;
+  }
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (!entry) {
+    const what = first.startsWith("-") ? "option" : "command";
+    console.error(
+      `zmp: unknown ${what} "${first}" (commands: ${
+        COMMANDS.map((c) => c.name).join(", ")
+      }; see zmp --help)`,
+    );
+    return 2;
+  }
+  const command = await entry.load();
+  return await command.main(rest);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,195 @@
+/**
+ * One run of a node in each mode, behind one interface: a subprocess
+ * (`Deno.Command`), a Worker, or in the launcher's own process.
+ *
+ * @module
+ */
+
+import type { ResolvedNode } from "./_validate.ts";
+import { type LaunchLogger, readLines } from "./logger.ts";
+import { permissionFlags, zmpNeeds } from "./_permissions.ts";
+import { runNode, spawnWorkerNode } from "../node/mod.ts";
+
+/** A node running once: started, and later ended. */
+export interface NodeRun {
+  /** The OS process id (the launcher's own for worker and in-process nodes). */
+  readonly pid: number;
+  /** The exit code; a signal `n` gives `128 + n`. Never rejects. */
+  readonly exited: Promise<number>;
+  /** Asks the node to stop: SIGTERM, or the stop message, or an abort. */
+  stop(): void;
+  /** Ends it now: SIGKILL, or `Worker.terminate()`. */
+  kill(): void;
+}
+
+/** What every run needs besides the node. */
+export interface RunContext {
+  /** The registry endpoint the node registers with. */
+  registry: string;
+  /** Where output goes. */
+  logger: LaunchLogger;
+  /** The libzmq the launcher loaded, handed to subprocesses. */
+  libzmqPath: string;
+}
+
+/** The entry point a subprocess node runs. */
+export const SUBPROCESS_MAIN = new URL(
+  "../node/subprocess_main.ts",
+  import.meta.url,
+).href;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long output is still read after a subprocess exited, in ms. */
+const OUTPUT_LINGER_MS = 1000;
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/** The `deno` arguments that run `node` as a subprocess. */
+export function subprocessArgs(node: ResolvedNode): string[] {
+  const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
+  return [
+    "run",
+    ...permissionFlags(node.permissions, needs),
+    SUBPROCESS_MAIN,
+    node.moduleUrl,
+    ...node.args,
+  ];
+}
+
+function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: subprocessArgs(node),
+    env: {
+      ...node.env,
+      ZMP_LIBZMQ: ctx.libzmqPath,
+      ZMP_NODE_NAME: node.name,
+      ZMP_REGISTRY: ctx.registry,
+      ZMP_RUN_MODE: "subprocess",
+      DENO_NO_UPDATE_CHECK: "1",
+    },
+    // Held open and never written: when the launcher dies, even by
+    // SIGKILL, the node reads end-of-file and exits.
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    // A session of its own: Ctrl-C in a terminal signals the launcher's
+    // process group, not the nodes, which the launcher then stops one by
+    // one in reverse order.
+    detached: true,
+  }).spawn();
+  const output = new AbortController();
+  const pumps = Promise.all([
+    pump(child.stdout, node.name, "stdout", ctx.logger, output.signal),
+    pump(child.stderr, node.name, "stderr", ctx.logger, output.signal),
+  ]);
+  const exited = child.status.then(async (status) => {
+    // The output ends with the process, unless something it started still
+    // holds the pipes: then stop reading after a moment.
+    const timer = setTimeout(() => output.abort(), OUTPUT_LINGER_MS);
+    await pumps;
+    clearTimeout(timer);
+    await child.stdin.close().catch(() => {});
+    if (status.signal !== null) return 128 + (SIGNALS[status.signal] ?? 0);
+    return status.code;
+  });
+  const signal = (sig: Deno.Signal) => {
+    try {
+      child.kill(sig);
+    } catch {
+      // already exited
+    }
+  };
+  return {
+    pid: child.pid,
+    exited,
+    stop: () => signal("SIGTERM"),
+    kill: () => signal("SIGKILL"),
+  };
+}
+
+function pump(
+  stream: ReadableStream<Uint8Array>,
+  name: string,
+  which: "stdout" | "stderr",
+  logger: LaunchLogger,
+  signal: AbortSignal,
+): Promise<void> {
+  return readLines(stream, (line) => logger.line(name, which, line), {
+    signal,
+  });
+}
+
+function startWorker(node: ResolvedNode, ctx: RunContext): NodeRun {
+  const worker = spawnWorkerNode(node.moduleUrl, {
+    name: node.name,
+    registry: ctx.registry,
+    args: node.args,
+  });
+  return {
+    pid: Deno.pid,
+    exited: worker.exited,
+    // The supervisor kills after the grace period: no timeout of its own.
+    stop: () => void worker.stop({ timeout: MAX_TIMER_MS }),
+    kill: () => worker.terminate(),
+  };
+}
+
+function startInprocess(
+  node: ResolvedNode,
+  ctx: RunContext,
+): NodeRun {
+  const controller = new AbortController();
+  let abandon!: (code: number) => void;
+  const abandoned = new Promise<number>((resolve) => abandon = resolve);
+  const ran = runNode(node.moduleUrl, {
+    name: node.name,
+    mode: "inprocess",
+    args: node.args,
+    registry: ctx.registry,
+    signal: controller.signal,
+  }).catch((e: unknown) => {
+    ctx.logger.log(
+      "error",
+      `${node.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return 1;
+  });
+  return {
+    pid: Deno.pid,
+    exited: Promise.race([ran, abandoned]),
+    stop: () => controller.abort(),
+    // Code in this process cannot be killed: stop waiting for it.
+    kill: () => abandon(128 + SIGNALS.SIGKILL),
+  };
+}
+
+/**
+ * Starts one run of `node` in its mode.
+ *
+ * @param node the node
+ * @param ctx the registry, logger and libzmq path
+ * @returns the run
+ * @throws when the process or worker cannot be created
+ */
+export function startRun(
+  node: ResolvedNode,
+  ctx: RunContext,
+): NodeRun {
+  switch (node.mode) {
+    case "subprocess":
+      return startSubprocess(node, ctx);
+    case "worker":
+      return startWorker(node, ctx);
+    case "inprocess":
+      return startInprocess(node, ctx);
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The supervisor of one node: waits for its `after` conditions, starts it,
+ * restarts it by its policy with backoff, and stops it (the stop request,
+ * then a kill after the grace period).
+ *
+ * @module
+ */
+
+import { Backoff } from "./_backoff.ts";
+import { describeCondition, type RegistryView } from "./_registry_view.ts";
+import { type NodeRun, type RunContext, startRun } from "./_runners.ts";
+import type { ResolvedNode } from "./_validate.ts";
+
+/** How a node's supervision ended. */
+export type NodeOutcome =
+  /** It exited 0 by itself and was not restarted. */
+  | { status: "done"; code: 0 }
+  /** It failed beyond its restart policy. */
+  | { status: "failed"; code: number; reason: string }
+  /** The launcher stopped it (or it never started because of a stop). */
+  | { status: "stopped"; code?: number };
+
+/** What a supervisor needs from the launch. */
+export interface SupervisorContext extends RunContext {
+  /** ms between the stop request and the kill. */
+  gracePeriod: number;
+  /** The registry, for `after` and leases. */
+  view: RegistryView;
+  /**
+   * The longest a restart waits for the registry to drop the lease of a
+   * run that died without unregistering (a registered name cannot be taken
+   * twice), in ms.
+   */
+  leaseWait: number;
+}
+
+/** How often a node still waiting for its `after` conditions is reported. */
+const AFTER_REMINDER_MS = 10000;
+
+/** Waits `ms`, or rejects when `signal` aborts; leaves no timer behind. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Supervises one node from its first start to its end. */
+export class Supervisor {
+  /** The node. */
+  readonly node: ResolvedNode;
+  /** Resolves when supervision ends. Never rejects. */
+  readonly outcome: Promise<NodeOutcome>;
+  readonly #ctx: SupervisorContext;
+  readonly #abort = new AbortController();
+  #run: NodeRun | undefined;
+  #stopping = false;
+  #killing = false;
+  #stopped: Promise<void> | undefined;
+
+  /**
+   * Starts supervising at once.
+   *
+   * @param node the node
+   * @param ctx the launch's registry, logger and grace period
+   */
+  constructor(node: ResolvedNode, ctx: SupervisorContext) {
+    this.node = node;
+    this.#ctx = ctx;
+    this.outcome = this.#loop().catch((e: unknown) => ({
+      status: "failed" as const,
+      code: 1,
+      reason: e instanceof Error ? e.message : String(e),
+    }));
+  }
+
+  /** The run in progress, if any. */
+  get running(): NodeRun | undefined {
+    return this.#run;
+  }
+
+  #log(level: "info" | "warn" | "error", message: string): void {
+    this.#ctx.logger.log(level, message);
+  }
+
+  async #loop(): Promise<NodeOutcome> {
+    const { node } = this;
+    const signal = this.#abort.signal;
+    if (node.after.length > 0) {
+      const what = node.after.map(describeCondition).join(", ");
+      this.#log("info", `${node.name} waits for ${what}`);
+      const since = Date.now();
+      const reminder = setInterval(() => {
+        const s = Math.round((Date.now() - since) / 1000);
+        this.#log("warn", `${node.name} still waits for ${what} (${s} s)`);
+      }, AFTER_REMINDER_MS);
+      try {
+        await this.#ctx.view.after(node.after, signal);
+      } catch {
+        return { status: "stopped" };
+      } finally {
+        clearInterval(reminder);
+      }
+    }
+    const backoff = new Backoff(node.restart);
+    for (;;) {
+      if (this.#stopping) return { status: "stopped" };
+      const startedAt = Date.now();
+      let run: NodeRun;
+      try {
+        run = startRun(node, this.#ctx);
+      } catch (e) {
+        const reason = `cannot start: ${
+          e instanceof Error ? e.message : String(e)
+        }`;
+        this.#log("error", `${node.name} ${reason}`);
+        return { status: "failed", code: 1, reason };
+      }
+      this.#run = run;
+      const again = backoff.restarts > 0 ? `, restart ${backoff.restarts}` : "";
+      this.#log(
+        "info",
+        `started ${node.name} (${node.mode}, pid ${run.pid}${again})`,
+      );
+      if (this.#stopping) this.#stopped ??= this.#stopRun(run);
+      const code = await run.exited;
+      this.#run = undefined;
+      if (this.#stopping) {
+        await this.#stopped;
+        return { status: "stopped", code };
+      }
+      const decision = backoff.next(code, Date.now() - startedAt);
+      if (decision.action === "done") {
+        this.#log("info", `${node.name} exited cleanly`);
+        return { status: "done", code: 0 };
+      }
+      if (decision.action === "fail") {
+        this.#log("error", `${node.name} failed: ${decision.reason}`);
+        return { status: "failed", code, reason: decision.reason };
+      }
+      this.#log(
+        "warn",
+        `${node.name} exited with code ${code}; restarting in ${decision.delay} ms (restart ${decision.attempt} of ${decision.limit})`,
+      );
+      try {
+        await delay(decision.delay, signal);
+        await this.#leaseGone(run);
+      } catch {
+        return { status: "stopped", code };
+      }
+    }
+  }
+
+  /**
+   * Waits (within `leaseWait`) until the registry no longer lists the
+   * registration of `run`: a process killed by a signal could not
+   * unregister, and its name stays taken until its lease expires.
+   */
+  async #leaseGone(run: NodeRun): Promise<void> {
+    const { name, mode } = this.node;
+    const held = (nodes: { name: string; pid: number }[]) =>
+      nodes.some((n) =>
+        n.name === name && (mode !== "subprocess" || n.pid === run.pid)
+      );
+    if (!held(this.#ctx.view.nodes)) return;
+    this.#log("info", `${name} waits for its previous registration to expire`);
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(), this.#ctx.leaseWait);
+    const stop = () => limit.abort();
+    this.#abort.signal.addEventListener("abort", stop, { once: true });
+    try {
+      await this.#ctx.view.until((nodes) => !held(nodes), limit.signal);
+    } catch {
+      if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
+      // Out of patience: start anyway; the registry will say why it refuses.
+    } finally {
+      clearTimeout(timer);
+      this.#abort.signal.removeEventListener("abort", stop);
+    }
+  }
+
+  async #stopRun(run: NodeRun): Promise<void> {
+    const { node } = this;
+    const grace = this.#ctx.gracePeriod;
+    if (this.#killing) {
+      run.kill();
+    } else {
+      run.stop();
+      const timeout = new AbortController();
+      const inTime = await Promise.race([
+        run.exited.then(() => true),
+        delay(grace, timeout.signal).then(() => false, () => true),
+      ]);
+      timeout.abort();
+      if (!inTime) {
+        this.#log(
+          "warn",
+          `${node.name} did not stop within ${grace} ms: killing it`,
+        );
+        run.kill();
+      }
+    }
+    const code = await run.exited;
+    this.#log("info", `stopped ${node.name} (exit code ${code})`);
+  }
+
+  /**
+   * Stops the node: no more restarts, the stop request, then a kill once
+   * the grace period is over. Idempotent.
+   *
+   * @returns once the node has ended
+   */
+  async stop(): Promise<NodeOutcome> {
+    this.#stopping = true;
+    this.#abort.abort();
+    if (this.#run) this.#stopped ??= this.#stopRun(this.#run);
+    return await this.outcome;
+  }
+
+  /** Kills the node now, without a grace period. */
+  kill(): void {
+    this.#stopping = true;
+    this.#killing = true;
+    this.#abort.abort();
+    this.#run?.kill();
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The launcher: starts the registry and the nodes of a launch spec,
+ * supervises them, and stops everything in reverse order.
+ *
+ * @module
+ */
+
+import { libzmq } from "../zmq/mod.ts";
+import type { Logger } from "../rpc/mod.ts";
+import type { NodeInfo, Registry } from "../registry/types.ts";
+import { connectRegistry, startRegistry } from "../registry/mod.ts";
+import { LaunchError } from "./errors.ts";
+import { consoleLaunchLogger, type LaunchLogger } from "./logger.ts";
+import { RegistryView, type ViewChange } from "./_registry_view.ts";
+import { type NodeOutcome, Supervisor } from "./_supervisor.ts";
+import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
+import type { LaunchDefinition, LaunchSpec } from "./types.ts";
+
+export type { NodeOutcome };
+
+/** Options of {@linkcode launch} and {@linkcode startLaunch}. */
+export interface LaunchOptions {
+  /**
+   * The launch file (a path or URL): relative modules and paths of the spec
+   * are resolved against it.
+   * @default {the current directory}
+   */
+  file?: string;
+  /** Stops the launch (in order, with the grace period) when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Where the launcher's lines and the nodes' output go.
+   * @default {consoleLaunchLogger()}
+   */
+  logger?: LaunchLogger;
+}
+
+/** How a launch ended. */
+export interface LaunchResult {
+  /** 0 when every node ended cleanly or was stopped; 1 when one failed. */
+  code: number;
+  /** How each node ended, by name. */
+  nodes: Record<string, NodeOutcome>;
+  /** The node that failed and why, when `code` is 1. */
+  failed?: { node: string; reason: string };
+}
+
+/** A launch in progress. */
+export interface RunningLaunch extends AsyncDisposable {
+  /** The registry endpoint the nodes use. */
+  readonly registry: string;
+  /** Resolves when the launch has ended and everything is closed. */
+  readonly done: Promise<LaunchResult>;
+  /** The node names and the pid of their current run, if running. */
+  pids(): Record<string, number | undefined>;
+  /** Stops every node in reverse order, then the registry. Idempotent. */
+  stop(): Promise<LaunchResult>;
+  /** Kills every node now (no grace period), then ends like `stop()`. */
+  kill(): Promise<LaunchResult>;
+}
+
+function toUrl(file: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(file)) return new URL(file).href;
+  const base = new URL(`file://${Deno.cwd()}/`);
+  return new URL(file.startsWith("/") ? `file://${file}` : file, base).href;
+}
+
+/** Checks that every local module exists, before anything starts. */
+export function checkModules(launch: ResolvedLaunch): void {
+  for (const n of launch.nodes) {
+    const url = new URL(n.moduleUrl);
+    if (url.protocol !== "file:") continue;
+    const path = decodeURIComponent(url.pathname);
+    let isFile = false;
+    try {
+      isFile = Deno.statSync(path).isFile;
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) {
+      throw new LaunchError(
+        `Cannot launch: node "${n.name}": module "${n.module}" does not exist (${path})`,
+        { file: launch.file, node: n.name, field: "module" },
+      );
+    }
+  }
+}
+
+function describeChange(change: ViewChange, old?: NodeInfo): string[] {
+  if (change.type === "removed") {
+    return change.reason === "expired"
+      ? [`${change.name} left the registry: its lease expired`]
+      : [];
+  }
+  const n = change.node;
+  const lines: string[] = [];
+  if (change.type === "added") lines.push(`${n.name} registered`);
+  const had = (list: string[], item: string) => list.includes(item);
+  const oldServices = old?.services.map((s) => s.name) ?? [];
+  const oldPubs = old?.publishes.map((p) => p.topic) ?? [];
+  const oldSubs = old?.subscribes.map((s) => s.topic) ?? [];
+  for (const s of n.services) {
+    if (!had(oldServices, s.name)) lines.push(`${n.name} serves ${s.name}`);
+  }
+  for (const p of n.publishes) {
+    if (!had(oldPubs, p.topic)) lines.push(`${n.name} publishes ${p.topic}`);
+  }
+  for (const s of n.subscribes) {
+    if (!had(oldSubs, s.topic)) {
+      lines.push(`${n.name} subscribes to ${s.topic}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Starts a launch: checks the spec, starts the embedded registry (unless
+ * external), then the nodes in declared order, each once its `after`
+ * conditions hold. Resolves once the registry is up and the nodes are on
+ * their way; {@linkcode RunningLaunch.done} tells how it ended.
+ *
+ * @param spec the launch spec (a launch file's default export)
+ * @param options the launch file, a stop signal, a logger
+ * @returns the running launch
+ * @throws {LaunchError} for a bad spec, a missing module, or a registry
+ *   that cannot start
+ */
+export async function startLaunch(
+  spec: LaunchSpec | LaunchDefinition,
+  options: LaunchOptions = {},
+): Promise<RunningLaunch> {
+  const file = options.file === undefined ? undefined : toUrl(options.file);
+  const resolved = validateLaunch(spec, file);
+  checkModules(resolved);
+  const logger = options.logger ??
+    consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
+  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") || libzmq().path;
+
+  const rpcLogger: Logger = {
+    warn: (m) => logger.log("warn", `registry: ${m}`),
+    error: (m) => logger.log("error", `registry: ${m}`),
+  };
+  let server: { endpoint: string; close(): Promise<void> } | undefined;
+  let endpoint: string;
+  if (resolved.registry.kind === "embedded") {
+    const r = resolved.registry;
+    try {
+      server = await startRegistry({
+        endpoint: r.endpoint,
+        ttl: r.ttl,
+        paramsFile: r.paramsFile,
+        logger: rpcLogger,
+      });
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      throw new LaunchError(
+        `Cannot launch: the registry cannot start on ${r.endpoint}: ${why}`,
+        { file, field: "registry", cause: e },
+      );
+    }
+    endpoint = server.endpoint;
+    logger.log("info", `registry listening on ${endpoint}`);
+  } else {
+    endpoint = resolved.registry.endpoint;
+    logger.log("info", `using the registry at ${endpoint}`);
+  }
+
+  let client: Registry;
+  try {
+    client = await connectRegistry({ endpoint, logger: rpcLogger });
+  } catch (e) {
+    await server?.close();
+    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new LaunchError(
+      `Cannot launch: cannot connect to the registry at ${endpoint}: ${why}`,
+      { file, field: "registry", cause: e },
+    );
+  }
+  const known = new Map<string, NodeInfo>();
+  const view = new RegistryView(client, (change) => {
+    const old = change.type === "removed"
+      ? undefined
+      : known.get(change.node.name);
+    const lines = describeChange(change, old);
+    if (change.type === "removed") known.delete(change.name);
+    else known.set(change.node.name, change.node);
+    for (const line of lines) {
+      logger.log(
+        change.type === "removed" ? "warn" : "info",
+        line,
+      );
+    }
+  });
+
+  const supervisors = resolved.nodes.map((node) =>
+    new Supervisor(node, {
+      registry: endpoint,
+      logger,
+      libzmqPath,
+      gracePeriod: resolved.gracePeriod,
+      view,
+      leaseWait: resolved.registry.kind === "embedded"
+        ? resolved.registry.ttl + 1000
+        : 10000,
+    })
+  );
+
+  let stopping: Promise<void> | undefined;
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => stopRequested = resolve);
+  let failed: LaunchResult["failed"];
+  let requiredCode = 0;
+  let finished = false;
+  const stopAll = (reason: string, kill = false): Promise<void> => {
+    if (finished) return Promise.resolve();
+    if (kill) { for (const s of supervisors) s.kill(); }
+    return stopping ??= (async () => {
+      stopRequested();
+      logger.log("info", `stopping: ${reason}`);
+      for (const s of [...supervisors].reverse()) await s.stop();
+    })();
+  };
+
+  const onAbort = () => void stopAll("asked to stop");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  for (const s of supervisors) {
+    s.outcome.then((outcome) => {
+      if (stopping) return;
+      if (outcome.status === "failed") {
+        failed ??= { node: s.node.name, reason: outcome.reason };
+        void stopAll(`${s.node.name} failed`);
+      } else if (s.node.required) {
+        requiredCode = outcome.code ?? 0;
+        void stopAll(
+          `${s.node.name} is required and ended (exit code ${requiredCode})`,
+        );
+      }
+    });
+  }
+
+  const done = (async (): Promise<LaunchResult> => {
+    // A launch without nodes is a registry alone: it runs until stopped.
+    if (supervisors.length === 0) await stopped;
+    const outcomes = await Promise.all(supervisors.map((s) => s.outcome));
+    await stopping;
+    finished = true;
+    options.signal?.removeEventListener("abort", onAbort);
+    await view.close();
+    await client.close();
+    if (server) {
+      await server.close();
+      logger.log("info", "registry closed");
+    }
+    const nodes: Record<string, NodeOutcome> = {};
+    supervisors.forEach((s, i) => nodes[s.node.name] = outcomes[i]);
+    const code = failed || requiredCode !== 0 ? 1 : 0;
+    if (failed) {
+      logger.log("error", `launch failed: ${failed.node} ${failed.reason}`);
+    } else if (supervisors.length > 0 && !stopping) {
+      logger.log("info", "every node ended cleanly");
+    }
+    await logger.flush?.();
+    const result: LaunchResult = { code, nodes };
+    if (failed) result.failed = failed;
+    return result;
+  })();
+
+  return {
+    registry: endpoint,
+    done,
+    pids: () =>
+      Object.fromEntries(supervisors.map((s) => [s.node.name, s.running?.pid])),
+    stop: async () => {
+      await stopAll("asked to stop");
+      return await done;
+    },
+    kill: async () => {
+      await stopAll("killed", true);
+      return await done;
+    },
+    [Symbol.asyncDispose]: async () => {
+      await stopAll("disposed");
+      await done;
+    },
+  };
+}
+
+/**
+ * Runs a launch to its end: see {@linkcode startLaunch}.
+ *
+ * @example
+ * ```ts ignore
+ * import { defineLaunch, launch } from "../../mod.ts";
+ *
+ * const result = await launch(
+ *   defineLaunch({ nodes: [{ name: "calc-1", module: "./server_node.ts" }] }),
+ *   { file: "examples/calculator/launch.ts", signal: AbortSignal.timeout(5000) },
+ * );
+ * console.log(result.code);
+ * ```
+ *
+ * @param spec the launch spec
+ * @param options the launch file, a stop signal, a logger
+ * @returns how it ended: code 0, or 1 with the failed node
+ * @throws {LaunchError} when it cannot start
+ */
+export async function launch(
+  spec: LaunchSpec | LaunchDefinition,
+  options: LaunchOptions = {},
+): Promise<LaunchResult> {
+  const running = await startLaunch(spec, options);
+  return await running.done;
+}

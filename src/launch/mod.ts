@@ -1,0 +1,51 @@
+/**
+ * The launcher: typed launch files (`defineLaunch`), `launch()` to run one
+ * from code, `launchMain()` behind `zmp launch <file>`.
+ *
+ * A launch starts an embedded registry (or uses an external one), then its
+ * nodes in declared order — as Deno subprocesses with least-privilege
+ * permissions, Workers, or in-process — each once the registry shows what
+ * it waits for (`after`). It restarts nodes by their policy with
+ * exponential backoff, prefixes their output with their names, and stops
+ * them in reverse order (SIGTERM, then SIGKILL after the grace period).
+ * See `src/launch/README.md`.
+ *
+ * @module
+ */
+
+export { defineLaunch } from "./define.ts";
+export { LaunchError, type LaunchErrorOptions } from "./errors.ts";
+export {
+  launch,
+  type LaunchOptions,
+  type LaunchResult,
+  type NodeOutcome,
+  type RunningLaunch,
+  startLaunch,
+} from "./launcher.ts";
+export {
+  consoleLaunchLogger,
+  type ConsoleLaunchLoggerOptions,
+  type LaunchLogger,
+  type LaunchLogLevel,
+  type NodeStream,
+} from "./logger.ts";
+export {
+  type LoadedLaunchFile,
+  loadLaunchFile,
+  type LoadLaunchFileOptions,
+} from "./load.ts";
+export { LAUNCH_USAGE, launchMain } from "./main.ts";
+export type {
+  AfterCondition,
+  EmbeddedRegistrySpec,
+  ExternalRegistrySpec,
+  LaunchDefinition,
+  LaunchSpec,
+  NodePermissions,
+  NodeSpec,
+  PermissionValue,
+  RestartOptions,
+  RestartPolicy,
+  RestartPolicyName,
+} from "./types.ts";

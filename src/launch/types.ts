@@ -1,0 +1,157 @@
+/**
+ * What a launch file says: the registry, the nodes, how each runs, restarts
+ * and waits for the others. Written by users as
+ * `export default defineLaunch({ ... })` and type-checked like any module.
+ *
+ * @module
+ */
+
+import type { RunMode } from "../registry/types.ts";
+
+/** A Deno permission: `true` for all, a list to scope it, `false`/absent for none. */
+export type PermissionValue = boolean | string[];
+
+/**
+ * The Deno permissions a subprocess node gets, in addition to what zmp
+ * itself needs (see `docs/launch.md`). Nothing is granted that is not
+ * declared here. Relative `read`, `write` and `ffi` paths (`./x`, `../x`)
+ * are resolved against the launch file's folder.
+ */
+export interface NodePermissions {
+  /** `--allow-read`. */
+  read?: PermissionValue;
+  /** `--allow-write`. */
+  write?: PermissionValue;
+  /** `--allow-net` (ZeroMQ sockets do not need it: they go through FFI). */
+  net?: PermissionValue;
+  /** `--allow-env`. */
+  env?: PermissionValue;
+  /** `--allow-run`. */
+  run?: PermissionValue;
+  /** `--allow-sys`. */
+  sys?: PermissionValue;
+  /** `--allow-ffi`. */
+  ffi?: PermissionValue;
+}
+
+/** When to restart a node that ended by itself. */
+export type RestartPolicyName = "never" | "on-failure" | "always";
+
+/** A restart policy with its backoff: delays grow `initialDelay × factor^n`. */
+export interface RestartOptions {
+  /** When to restart. */
+  policy: RestartPolicyName;
+  /**
+   * Delay before the first restart, in ms.
+   * @default {200}
+   */
+  initialDelay?: number;
+  /**
+   * Longest delay between restarts, in ms.
+   * @default {10000}
+   */
+  maxDelay?: number;
+  /**
+   * How much each delay grows over the previous one.
+   * @default {2}
+   */
+  factor?: number;
+  /**
+   * Restarts allowed in a row; one more failure fails the launch.
+   * @default {5}
+   */
+  maxRestarts?: number;
+  /**
+   * A run that lasts this long (ms) resets the delay and the count: the
+   * node is healthy again.
+   * @default {30000}
+   */
+  resetAfter?: number;
+}
+
+/** A restart policy by name (with the default backoff) or in full. */
+export type RestartPolicy = RestartPolicyName | RestartOptions;
+
+/** Something a node waits for before it starts: the registry must show it. */
+export type AfterCondition =
+  /** Some live node provides this service (its wire name). */
+  | { service: string }
+  /** A node with this name is registered. */
+  | { node: string }
+  /** Some live node publishes this topic. */
+  | { topic: string };
+
+/** One node of a launch. */
+export interface NodeSpec {
+  /** Unique name in the launch (and the registry). */
+  name: string;
+  /**
+   * The node module (`export default defineNode(...)`): a path relative to
+   * the launch file, or a URL.
+   */
+  module: string;
+  /**
+   * How it runs: a Deno subprocess with its own permissions, a Worker, or
+   * in the launcher's process.
+   * @default {"subprocess"}
+   */
+  mode?: RunMode;
+  /** Arguments handed to the node's `run(node, args)`. @default {[]} */
+  args?: string[];
+  /**
+   * Extra environment variables (subprocess only). Their names are added to
+   * the node's `--allow-env`.
+   */
+  env?: Record<string, string>;
+  /** Deno permissions (subprocess only): least privilege. @default {{}} */
+  permissions?: NodePermissions;
+  /** @default {"never"} */
+  restart?: RestartPolicy;
+  /** Start only once the registry shows all of these. @default {[]} */
+  after?: AfterCondition[];
+  /**
+   * Like roslaunch's `required="true"`: when this node ends, the whole
+   * launch stops, with this node's exit status.
+   * @default {false}
+   */
+  required?: boolean;
+}
+
+/** The embedded registry the launcher starts. */
+export interface EmbeddedRegistrySpec {
+  /**
+   * Where it listens; `tcp://127.0.0.1:*` picks a free port.
+   * @default {DEFAULT_REGISTRY_ENDPOINT}
+   */
+  endpoint?: string;
+  /** Lease time-to-live in ms. @default {DEFAULT_TTL_MS} */
+  ttl?: number;
+  /** A JSON file of initial params (relative to the launch file). */
+  paramsFile?: string;
+}
+
+/** A registry that is already running elsewhere. */
+export interface ExternalRegistrySpec {
+  /** Its endpoint, e.g. `tcp://10.0.0.5:7350`. */
+  external: string;
+}
+
+/** A whole launch. */
+export interface LaunchSpec {
+  /** The registry: embedded (default) or external. @default {{}} */
+  registry?: EmbeddedRegistrySpec | ExternalRegistrySpec;
+  /**
+   * How long a node has to stop after SIGTERM (or the stop message)
+   * before it is killed, in ms.
+   * @default {5000}
+   */
+  gracePeriod?: number;
+  /** The nodes, started in this order and stopped in reverse. */
+  nodes: NodeSpec[];
+}
+
+/** What `defineLaunch` returns: a spec marked as a zmp launch definition. */
+export interface LaunchDefinition extends LaunchSpec {
+  /** Marks the object as a zmp launch definition. */
+  readonly kind: "zmp.launch";
+}

@@ -1,0 +1,231 @@
+/**
+ * `validateLaunch`: the run-time check of a launch spec.
+ *
+ * @module
+ */
+
+import { assertEquals, assertThrows } from "../_assert.ts";
+import { LaunchError } from "../../src/launch/errors.ts";
+import { validateLaunch } from "../../src/launch/_validate.ts";
+
+const FILE = "file:///project/app/launch.ts";
+
+function refused(spec: unknown, message: string): LaunchError {
+  const e = assertThrows(() => validateLaunch(spec, FILE), LaunchError);
+  assertEquals(e.message, message);
+  assertEquals(e.message.includes("\n"), false, "one line");
+  return e;
+}
+
+Deno.test("validateLaunch() fills in the defaults and resolves modules against the file", () => {
+  const launch = validateLaunch({
+    kind: "zmp.launch",
+    nodes: [{ name: "a", module: "./a.ts" }, {
+      name: "b",
+      module: "https://example.com/b.ts",
+      mode: "worker",
+      restart: "on-failure",
+      after: [{ node: "a" }],
+    }],
+  }, FILE);
+  assertEquals(launch.registry, {
+    kind: "embedded",
+    endpoint: "tcp://127.0.0.1:7350",
+    ttl: 3000,
+  });
+  assertEquals(launch.gracePeriod, 5000);
+  assertEquals(launch.nodes[0].moduleUrl, "file:///project/app/a.ts");
+  assertEquals(launch.nodes[0].mode, "subprocess");
+  assertEquals(launch.nodes[0].restart, {
+    policy: "never",
+    initialDelay: 200,
+    maxDelay: 10000,
+    factor: 2,
+    maxRestarts: 5,
+    resetAfter: 30000,
+  });
+  assertEquals(launch.nodes[1].moduleUrl, "https://example.com/b.ts");
+  assertEquals(launch.nodes[1].restart.policy, "on-failure");
+  assertEquals(launch.nodes[1].after, [{ node: "a" }]);
+});
+
+Deno.test("validateLaunch() resolves relative permission paths and keeps the others", () => {
+  const launch = validateLaunch({
+    nodes: [{
+      name: "a",
+      module: "a.ts",
+      permissions: {
+        read: ["./data", "/etc/hosts"],
+        write: false,
+        net: ["example.com:443"],
+        env: true,
+      },
+      env: { GREETING: "hi" },
+    }],
+    registry: { paramsFile: "./params.json", endpoint: "tcp://127.0.0.1:*" },
+  }, FILE);
+  assertEquals(launch.nodes[0].permissions, {
+    read: ["/project/app/data", "/etc/hosts"],
+    net: ["example.com:443"],
+    env: true,
+  });
+  assertEquals(launch.registry, {
+    kind: "embedded",
+    endpoint: "tcp://127.0.0.1:*",
+    ttl: 3000,
+    paramsFile: "/project/app/params.json",
+  });
+});
+
+Deno.test("validateLaunch() accepts an external registry alone", () => {
+  assertEquals(
+    validateLaunch({ registry: { external: "tcp://10.0.0.5:7350" }, nodes: [] })
+      .registry,
+    { kind: "external", endpoint: "tcp://10.0.0.5:7350" },
+  );
+  refused(
+    { registry: { external: "tcp://10.0.0.5:7350", ttl: 5 }, nodes: [] },
+    "Cannot launch: registry.ttl is not a known field (expected one of: external)",
+  );
+});
+
+Deno.test("validateLaunch() refuses duplicate names, naming the node and field", () => {
+  const e = refused(
+    { nodes: [{ name: "a", module: "a.ts" }, { name: "a", module: "b.ts" }] },
+    'Cannot launch: node "a": name is used by two nodes',
+  );
+  assertEquals([e.node, e.field, e.file], ["a", "name", FILE]);
+});
+
+Deno.test("validateLaunch() refuses unknown keys at every level", () => {
+  refused(
+    { nodes: [], graceperiod: 5 },
+    "Cannot launch: graceperiod is not a known field (expected one of: kind, registry, gracePeriod, nodes)",
+  );
+  const e = refused(
+    { nodes: [{ name: "a", module: "a.ts", restrat: "always" }] },
+    'Cannot launch: node "a": restrat is not a known field (expected one of: name, module, mode, args, env, permissions, restart, after, required)',
+  );
+  assertEquals([e.node, e.field], ["a", "restrat"]);
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        restart: { policy: "always", delay: 5 },
+      }],
+    },
+    'Cannot launch: node "a": restart.delay is not a known field (expected one of: policy, initialDelay, maxDelay, factor, maxRestarts, resetAfter)',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", permissions: { hrtime: true } }] },
+    'Cannot launch: node "a": permissions.hrtime is not a known field (expected one of: read, write, net, env, run, sys, ffi)',
+  );
+});
+
+Deno.test("validateLaunch() refuses bad restart policies", () => {
+  const e = refused(
+    { nodes: [{ name: "a", module: "a.ts", restart: "sometimes" }] },
+    'Cannot launch: node "a": restart must be "never", "on-failure", "always" or an object, got string "sometimes"',
+  );
+  assertEquals(e.field, "restart");
+  refused(
+    {
+      nodes: [{ name: "a", module: "a.ts", restart: { policy: "on-fail" } }],
+    },
+    'Cannot launch: node "a": restart.policy must be "never", "on-failure" or "always", got string "on-fail"',
+  );
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        restart: { policy: "always", factor: 0.5 },
+      }],
+    },
+    'Cannot launch: node "a": restart.factor must be a number ≥ 1, got number 0.5',
+  );
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        restart: { policy: "always", maxRestarts: 1.5 },
+      }],
+    },
+    'Cannot launch: node "a": restart.maxRestarts must be an integer ≥ 0, got number 1.5',
+  );
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        restart: { policy: "always", initialDelay: 500, maxDelay: 100 },
+      }],
+    },
+    'Cannot launch: node "a": restart.maxDelay must be ≥ restart.initialDelay (500), got 100',
+  );
+});
+
+Deno.test("validateLaunch() refuses bad names, modes, args, env and after", () => {
+  refused(
+    { nodes: [{ name: "has space", module: "a.ts" }] },
+    'Cannot launch: nodes[0].name must be 1-64 letters, digits, ".", "_", "-" or "/", got string "has space"',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", mode: "thread" }] },
+    'Cannot launch: node "a": mode must be "subprocess", "worker" or "inprocess", got string "thread"',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", args: [1] }] },
+    'Cannot launch: node "a": args must be a list of strings, got array(1)',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", env: { ZMP_NODE_NAME: "b" } }] },
+    'Cannot launch: node "a": env.ZMP_NODE_NAME is set by the launcher and cannot be given',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", after: [{ service: "S", x: 1 }] }] },
+    'Cannot launch: node "a": after[0] must be { service: name }, { node: name } or { topic: name }, got { service, x }',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", after: [{ node: "a" }] }] },
+    'Cannot launch: node "a": after[0].node names the node itself',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", permissions: { read: ["a,b"] } }] },
+    'Cannot launch: node "a": permissions.read[0] must not contain a comma',
+  );
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        mode: "worker",
+        permissions: { read: true },
+      }],
+    },
+    'Cannot launch: node "a": permissions needs mode "subprocess": a worker node shares the launcher\'s permissions',
+  );
+  refused(
+    { nodes: "a.ts" },
+    'Cannot launch: nodes must be a list, got string "a.ts"',
+  );
+  refused(
+    undefined,
+    "Cannot launch: the default export must be defineLaunch({ ... }), got undefined",
+  );
+});
+
+Deno.test("validateLaunch() refuses a cycle of after: { node }", () => {
+  refused(
+    {
+      nodes: [
+        { name: "a", module: "a.ts", after: [{ node: "c" }] },
+        { name: "b", module: "b.ts", after: [{ node: "a" }] },
+        { name: "c", module: "c.ts", after: [{ node: "b" }] },
+      ],
+    },
+    'Cannot launch: node "a": after makes a cycle: a → c → b → a',
+  );
+});

@@ -1,0 +1,428 @@
+/**
+ * `deno task bench:rpc`: a typed unary call between two processes over tcp
+ * loopback, zmp RPC (msgpack and superjson) against the raw zmp transport,
+ * Node.js `@grpc/grpc-js` and `Deno.serve` + `fetch` (issue #3).
+ *
+ * Every stack carries the same small object (`_sample.mjs`) and is timed
+ * by the same loops (`_measure.mjs`): the median and p99 of sequential
+ * calls after a warm-up, then the throughput of a closed loop with 1, 16
+ * and 64 calls in flight, each trial bounded by a duration and a count.
+ * One stack runs at a time, server and client each in its own process;
+ * servers are always killed and reaped. Besides the raw echo of one frame,
+ * `raw_frames` echoes the same bytes in zmp's frame layout, to tell the
+ * cost of the frames from the cost of `src/rpc`.
+ *
+ * Each stack gets two process pairs: one for latency, pinned by default to
+ * one CPU with `taskset` (on a small VM the round trip otherwise depends
+ * on where the scheduler puts the two processes: ~65 µs on one CPU,
+ * ~120 µs across two, either from one run to the next), one for
+ * throughput, unpinned.
+ *
+ *     deno task bench:rpc [--json] [--quick] [--only raw,msgpack,...]
+ *
+ * `--json` prints exactly one JSON object on one line on stdout; progress,
+ * and the table, go to stderr.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { codecByName } from "../../mod.ts";
+import {
+  capture,
+  type Command,
+  killAll,
+  runClient,
+  withServer,
+} from "../zmq/_process.ts";
+import { cpuSnapshot, foreignShare, waitForQuiet } from "../zmq/_machine.ts";
+import type { ClientPlan, ClientResult } from "./_measure.mjs";
+import { SAMPLE } from "./_sample.mjs";
+import {
+  denoStacks,
+  grpcStack,
+  type SkippedStack,
+  type Stack,
+  type StackName,
+  STACKS,
+} from "./_stacks.ts";
+import {
+  ratios,
+  type RawFigures,
+  type StackResult,
+  summariseStack,
+  table,
+  TARGETS,
+  verdicts,
+} from "./_report.ts";
+
+const USAGE = `usage: deno task bench:rpc [options]
+
+  --json               print one JSON object on stdout (progress on stderr)
+  --quick              a short smoke run
+  --only LIST          stacks: raw,raw_frames,msgpack,superjson,grpc,http
+                       (default: all)
+  --calls N            timed sequential calls per stack (default 10000)
+  --warmup N           untimed sequential calls first (default 2000)
+  --concurrency LIST   calls in flight for throughput (default 1,16,64)
+  --seconds S          longest throughput trial (default 1.2)
+  --max-calls N        most calls per throughput trial (default 500000)
+  --trials N           throughput trials per case, median kept (default 3)
+  --rounds N           fresh process pairs per stack, round-robin over the
+                       stacks; calls and trials are split (default 1)
+  --pin-latency MODE   CPU placement of the latency pair, with taskset:
+                       same (default: both processes on CPU 0), split
+                       (server on CPU 0, client on CPU 1) or none
+  --pin-throughput M   the same for the throughput pair (default none)
+  --timeout S          seconds allowed per client run (default 120)
+  --quiet-wait S       before each process pair, wait up to S seconds for
+                       the CPUs to be 90% idle (default 4; 0: never wait)
+  -h, --help           this text`;
+
+/** CPU placement of a process pair. */
+type Pin = "none" | "same" | "split";
+
+/** What to measure, after defaults. */
+interface Plan {
+  stacks: StackName[];
+  client: ClientPlan;
+  pin: { latency: Pin; throughput: Pin };
+  rounds: number;
+  timeoutMs: number;
+  quietWaitMs: number;
+  json: boolean;
+}
+
+function parsePlan(args: string[]): Plan {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      calls: { type: "string" },
+      warmup: { type: "string" },
+      concurrency: { type: "string", default: "1,16,64" },
+      seconds: { type: "string" },
+      "max-calls": { type: "string", default: "500000" },
+      trials: { type: "string" },
+      rounds: { type: "string", default: "1" },
+      "pin-latency": { type: "string", default: "same" },
+      "pin-throughput": { type: "string", default: "none" },
+      timeout: { type: "string", default: "120" },
+      "quiet-wait": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const num = (name: string, s: string, min: number, integer = true) => {
+    const v = Number(s);
+    if ((integer && !Number.isInteger(v)) || !(v >= min)) {
+      throw new RangeError(
+        `Cannot parse --${name}: expected ${
+          integer ? "an integer" : "a number"
+        } >= ${min}, got "${s}"`,
+      );
+    }
+    return v;
+  };
+  const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+  const only = values.only === undefined ? [...STACKS] : list(values.only);
+  for (const s of only) {
+    if (!(STACKS as readonly string[]).includes(s)) {
+      throw new RangeError(
+        `Cannot parse --only: unknown stack "${s}" (${STACKS.join(", ")})`,
+      );
+    }
+  }
+  const pin = (name: string, s: string): Pin => {
+    if (s === "none" || s === "same" || s === "split") return s;
+    throw new RangeError(`Cannot parse --${name}: unknown mode "${s}"`);
+  };
+  const quick = values.quick;
+  const rounds = num("rounds", values.rounds, 1);
+  const calls = num("calls", values.calls ?? (quick ? "1000" : "10000"), 1);
+  const trials = num("trials", values.trials ?? (quick ? "1" : "3"), 1);
+  return {
+    stacks: STACKS.filter((s) => only.includes(s)),
+    client: {
+      warmup: Math.ceil(
+        num("warmup", values.warmup ?? (quick ? "300" : "2000"), 0) / rounds,
+      ),
+      calls: Math.ceil(calls / rounds),
+      concurrency: list(values.concurrency).map((s) =>
+        num("concurrency", s, 1)
+      ),
+      seconds: num(
+        "seconds",
+        values.seconds ?? (quick ? "0.3" : "1.2"),
+        0.01,
+        false,
+      ),
+      maxCalls: num("max-calls", values["max-calls"], 1),
+      trials: Math.ceil(trials / rounds),
+      warmupSeconds: quick ? 0.1 : 0.3,
+    },
+    pin: {
+      latency: pin("pin-latency", values["pin-latency"]),
+      throughput: pin("pin-throughput", values["pin-throughput"]),
+    },
+    rounds,
+    timeoutMs: num("timeout", values.timeout, 1) * 1000,
+    quietWaitMs:
+      num("quiet-wait", values["quiet-wait"] ?? (quick ? "2" : "4"), 0) *
+      1000,
+    json: values.json,
+  };
+}
+
+const log = (line: string) => console.error(`[bench:rpc] ${line}`);
+
+/** One process pair: a fresh server, one client run against it. */
+/** Prefixes a command with `taskset` for a CPU placement. */
+function pinned(
+  command: Command,
+  pin: Pin,
+  role: "server" | "client",
+): Command {
+  if (pin === "none") return command;
+  const cpu = pin === "same" || role === "server" ? "0" : "1";
+  return {
+    ...command,
+    cmd: "taskset",
+    args: ["-c", cpu, command.cmd, ...command.args],
+  };
+}
+
+/** The two process pairs of a stack: sequential latency, then throughput. */
+type Phase = "latency" | "throughput";
+
+/** One process pair: a fresh server, one client run against it. */
+async function runOnce(
+  stack: Stack,
+  plan: Plan,
+  phase: Phase,
+): Promise<ClientResult> {
+  const client: ClientPlan = phase === "latency"
+    ? { ...plan.client, concurrency: [] }
+    : { ...plan.client, calls: 0, warmup: Math.min(plan.client.warmup, 500) };
+  const pin = plan.pin[phase];
+  const planArg = JSON.stringify(client);
+  return await withServer(
+    pinned(stack.server, pin, "server"),
+    async (ready) => {
+      const command = stack.client(String(ready.endpoint), planArg);
+      return await runClient(pinned(command, pin, "client"), {
+        timeout: plan.timeoutMs,
+      }) as unknown as ClientResult;
+    },
+  );
+}
+
+function brief(out: ClientResult, phase: Phase): string {
+  const r = summariseStack(out);
+  if (phase === "latency") {
+    return `median ${r.rtt_median_us} µs, p99 ${r.rtt_p99_us} µs`;
+  }
+  return Object.entries(r.throughput ?? {})
+    .map(([k, v]) => `${k} in flight ${v.toLocaleString("en-US")}/s`)
+    .join(", ");
+}
+
+/**
+ * Runs every stack `rounds` times, round-robin, one process pair at a time,
+ * so that slow drifts of the machine spread over all stacks alike.
+ */
+async function runAll(
+  stacks: Stack[],
+  plan: Plan,
+): Promise<Map<StackName, StackResult>> {
+  const raw = new Map<StackName, RawFigures>();
+  const errors = new Map<StackName, string[]>();
+  const foreign = new Map<StackName, number[]>();
+  const phases: Phase[] = [];
+  if (plan.client.calls > 0) phases.push("latency");
+  if (plan.client.concurrency.length > 0) phases.push("throughput");
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const stack of stacks) {
+      for (const phase of phases) {
+        if (errors.has(stack.name)) continue;
+        if (plan.quietWaitMs > 0) {
+          const idle = await waitForQuiet({ maxWaitMs: plan.quietWaitMs });
+          if (idle !== null && idle < 0.9) {
+            log(`machine still busy (${Math.round(idle * 100)}% idle)`);
+          }
+        }
+        const started = performance.now();
+        const before = await cpuSnapshot();
+        try {
+          const out = await runOnce(stack, plan, phase);
+          const share = foreignShare(before, await cpuSnapshot());
+          if (share !== null) {
+            foreign.set(stack.name, [...foreign.get(stack.name) ?? [], share]);
+          }
+          const acc = raw.get(stack.name) ?? { rtt_us: [], throughput: {} };
+          raw.set(stack.name, acc);
+          for (const v of out.rtt_us) acc.rtt_us.push(v);
+          for (const [k, trials] of Object.entries(out.throughput)) {
+            (acc.throughput[k] ??= []).push(...trials);
+          }
+          log(
+            `round ${round}/${plan.rounds} ${stack.label}, ${phase}: ${
+              brief(out, phase)
+            } (${((performance.now() - started) / 1000).toFixed(1)} s${
+              share !== null && share > 0.05
+                ? `, ${Math.round(share * 100)}% of the CPU went elsewhere`
+                : ""
+            })`,
+          );
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          log(`${stack.label} failed: ${msg}`);
+          errors.set(stack.name, [msg]);
+        }
+      }
+    }
+  }
+  const out = new Map<StackName, StackResult>();
+  for (const stack of stacks) {
+    const figures = raw.get(stack.name);
+    const result: StackResult = {
+      label: stack.label,
+      runtime: stack.runtime,
+      ...(figures !== undefined ? summariseStack(figures) : {}),
+    };
+    const shares = foreign.get(stack.name);
+    if (shares !== undefined) {
+      result.foreign_cpu_max = Math.round(Math.max(...shares) * 100) / 100;
+    }
+    const errs = errors.get(stack.name);
+    if (errs !== undefined) result.errors = errs;
+    out.set(stack.name, result);
+  }
+  return out;
+}
+
+/** Falls back to no pinning where `taskset` is missing. */
+async function checkPinning(plan: Plan): Promise<void> {
+  if (plan.pin.latency === "none" && plan.pin.throughput === "none") return;
+  if ((await capture({ cmd: "taskset", args: ["-V"] })).success) return;
+  log("taskset not found (Debian: util-linux): running unpinned");
+  plan.pin = { latency: "none", throughput: "none" };
+}
+
+async function main(): Promise<number> {
+  let plan: Plan;
+  try {
+    plan = parsePlan(Deno.args);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    console.error(USAGE);
+    return 2;
+  }
+  await checkPinning(plan);
+  const started = performance.now();
+  const args = [SAMPLE];
+  const payload = {
+    sample: SAMPLE,
+    msgpack_bytes: codecByName("msgpack").encode(args).byteLength,
+    superjson_bytes: codecByName("superjson").encode(args).byteLength,
+    json_bytes: new TextEncoder().encode(JSON.stringify(SAMPLE)).byteLength,
+  };
+  const prepared: (Stack | SkippedStack)[] = denoStacks(payload.msgpack_bytes)
+    .filter((s) => plan.stacks.includes(s.name));
+  if (plan.stacks.includes("grpc")) prepared.push(await grpcStack(log));
+  const order = (s: { name: StackName }) => STACKS.indexOf(s.name);
+  prepared.sort((a, b) => order(a) - order(b));
+
+  const results = new Map<StackName, StackResult>();
+  const runnable: Stack[] = [];
+  for (const s of prepared) {
+    if ("skipped" in s) {
+      log(`${s.name} skipped: ${s.skipped}`);
+      results.set(s.name, { skipped: s.skipped });
+    } else {
+      runnable.push(s);
+    }
+  }
+  try {
+    for (const [k, v] of await runAll(runnable, plan)) results.set(k, v);
+  } finally {
+    killAll();
+  }
+
+  const others = Object.fromEntries(results);
+  const detail = {
+    msgpack: ratios(results.get("msgpack"), others),
+    superjson: ratios(results.get("superjson"), others),
+  };
+  const { latency_vs_raw, throughput64_vs_grpc, throughput64_vs_http } =
+    detail.msgpack;
+  const headline = {
+    latency_vs_raw,
+    throughput64_vs_grpc,
+    throughput64_vs_http,
+  };
+  const met = verdicts(headline);
+  const config = {
+    warmup: plan.client.warmup * plan.rounds,
+    calls: plan.client.calls * plan.rounds,
+    concurrency: plan.client.concurrency,
+    seconds: plan.client.seconds,
+    max_calls: plan.client.maxCalls,
+    trials: plan.client.trials * plan.rounds,
+    rounds: plan.rounds,
+    pin_latency: plan.pin.latency,
+    pin_throughput: plan.pin.throughput,
+    transport: "tcp loopback",
+    cpus: navigator.hardwareConcurrency,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    elapsed_s: Math.round((performance.now() - started) / 100) / 10,
+  };
+  const skipped = (name: StackName): StackResult =>
+    results.get(name) ?? { skipped: "not selected with --only" };
+  const json = {
+    zmp: { msgpack: skipped("msgpack"), superjson: skipped("superjson") },
+    raw_zmq: skipped("raw"),
+    raw_zmq_frames: skipped("raw_frames"),
+    grpc_js: skipped("grpc"),
+    http: skipped("http"),
+    ratio: headline,
+    ratio_detail: detail,
+    targets: Object.fromEntries(
+      Object.entries(TARGETS).map(([k, t]) => [
+        k,
+        { ...t, met: met[k as keyof typeof met] },
+      ]),
+    ),
+    payload,
+    config,
+  };
+  const text = table({
+    stacks: STACKS.filter((s) => results.has(s)).map((s) => [
+      s,
+      results.get(s)!,
+    ]),
+    concurrency: plan.client.concurrency,
+    headline,
+    detail,
+    payload,
+    config,
+  });
+  if (plan.json) {
+    // The table still goes to stderr, with the progress, for logs.
+    console.error(text);
+    console.log(JSON.stringify(json));
+  } else {
+    console.log(text);
+  }
+  log(`done in ${config.elapsed_s} s`);
+  const failed = [...results.values()].some((r) => r.errors !== undefined);
+  return failed ? 1 : 0;
+}
+
+Deno.exit(await main());

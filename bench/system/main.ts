@@ -1,0 +1,151 @@
+/**
+ * `deno task bench:system`: the system as a whole (issue #4).
+ *
+ * - **launch**: time from `startLaunch()` of 20 subprocess nodes to all 20
+ *   registered (target: under 3 s), and the time to stop them;
+ * - **failover**: two instances of the Calculator service, 16 idempotent
+ *   calls always in flight, one instance SIGKILLed: the longest any call
+ *   waited after the kill (target: within the liveness bound, the registry
+ *   ttl) and calls lost (target: none);
+ * - **topics**: one publisher process → 1 and 4 subscriber processes, 64 B,
+ *   1 KiB and 4 KiB messages, throughput (sender as fast as it can,
+ *   received msg/s per subscriber) and one-way latency (~500 msg/s),
+ *   zmp typed topics (validated, registry-discovered) against raw ZeroMQ
+ *   PUB/SUB in the same run (target: typed ≥ 70% of raw at 1 KiB).
+ *
+ *     deno task bench:system [--json] [--quick] [--only launch,failover,topics]
+ *
+ * `--json` prints exactly one JSON object on one line on stdout; progress
+ * goes to stderr.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { failover, launchNodes } from "./_launch_bench.ts";
+import { topicBench, type TopicFigures } from "./_topic_bench.ts";
+
+const USAGE = `usage: deno task bench:system [options]
+
+  --json          print one JSON object on stdout (progress on stderr)
+  --quick         a short smoke run (1 round, 1 KiB topics only, 0.5 s trials)
+  --only LIST     parts: launch,failover,topics (default: all)
+  --rounds N      launch and failover rounds, median kept (default 3)
+  --seconds S     length of each topic trial (default 1)
+  -h, --help      this text`;
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean" },
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+  strict: true,
+});
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const parts = new Set((values.only ?? "launch,failover,topics").split(","));
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
+const seconds = Number(values.seconds ?? (values.quick ? 0.5 : 1));
+const progress = (line: string) => console.error(line);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
+}
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+const report: Record<string, unknown> = {
+  machine: { cpus: navigator.hardwareConcurrency, deno: Deno.version.deno },
+};
+const ratio: Record<string, number> = {};
+const targets: Record<string, boolean> = {};
+
+if (parts.has("launch")) {
+  const runs = [];
+  for (let i = 0; i < rounds; i++) {
+    const r = await launchNodes(20);
+    progress(
+      `launch 20 nodes: all registered in ${r.registeredMs.toFixed(0)} ms, ` +
+        `stopped in ${r.stopMs.toFixed(0)} ms`,
+    );
+    runs.push(r);
+  }
+  report.launch_20_nodes_ms = round1(median(runs.map((r) => r.registeredMs)));
+  report.stop_20_nodes_ms = round1(median(runs.map((r) => r.stopMs)));
+  targets.launch_20_nodes_under_3s = (report.launch_20_nodes_ms as number) <
+    3000;
+}
+
+if (parts.has("failover")) {
+  const runs = [];
+  for (let i = 0; i < rounds; i++) {
+    const r = await failover(16);
+    progress(
+      `failover: ${
+        r.failoverMs.toFixed(0)
+      } ms (liveness bound ${r.livenessMs} ms), ` +
+        `${r.lost} of ${r.calls} calls lost, ${r.rateBefore} calls/s before the kill, ` +
+        `${r.rateAfter} after`,
+    );
+    runs.push(r);
+  }
+  report.failover_ms = round1(median(runs.map((r) => r.failoverMs)));
+  report.failover = {
+    max_ms: round1(Math.max(...runs.map((r) => r.failoverMs))),
+    liveness_bound_ms: runs[0].livenessMs,
+    calls_lost: runs.reduce((a, r) => a + r.lost, 0),
+    calls: runs.reduce((a, r) => a + r.calls, 0),
+    calls_per_s_before: median(runs.map((r) => r.rateBefore)),
+    calls_per_s_after: median(runs.map((r) => r.rateAfter)),
+  };
+  targets.failover_within_liveness = runs.every((r) =>
+    r.failoverMs <= r.livenessMs
+  );
+  targets.no_idempotent_call_lost = runs.every((r) => r.lost === 0);
+}
+
+if (parts.has("topics")) {
+  const figures = await topicBench({
+    sizes: values.quick ? [1024] : [64, 1024, 4096],
+    subscribers: values.quick ? [1] : [1, 4],
+    seconds,
+    trials: values.quick ? 1 : 3,
+    progress,
+  });
+  report.topics = figures;
+  const find = (stack: string, bytes: number, subs: number) =>
+    figures.find((f: TopicFigures) =>
+      f.stack === stack && f.bytes === bytes && f.subscribers === subs
+    );
+  for (const f of figures) {
+    if (f.stack !== "typed") continue;
+    const raw = find("raw", f.bytes, f.subscribers);
+    if (!raw || raw.msgsPerSec === 0) continue;
+    const size = f.bytes >= 1024 ? `${f.bytes / 1024}k` : `${f.bytes}`;
+    const key = f.subscribers === 1
+      ? `topic_throughput_${size}_vs_raw`
+      : `topic_throughput_${size}_${f.subscribers}subs_vs_raw`;
+    ratio[key] = Math.round(100 * f.msgsPerSec / raw.msgsPerSec) / 100;
+  }
+  if (ratio.topic_throughput_1k_vs_raw !== undefined) {
+    targets.topic_throughput_1k_at_least_70pct_of_raw =
+      ratio.topic_throughput_1k_vs_raw >= 0.7;
+  }
+}
+
+report.ratio = ratio;
+report.targets = targets;
+if (values.json) {
+  console.log(JSON.stringify(report));
+} else {
+  for (const [k, v] of Object.entries(targets)) {
+    progress(`target ${k}: ${v ? "met" : "MISSED"}`);
+  }
+  console.log(JSON.stringify(report, null, 2));
+}

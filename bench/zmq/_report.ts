@@ -1,0 +1,269 @@
+/**
+ * The benchmark's result shape, the ratios against the targets of issue #2,
+ * and the human-readable table.
+ *
+ * @module
+ */
+
+import type { CaseSummary } from "./_stats.ts";
+import type { StackName } from "./_stacks.ts";
+
+/** Results of one stack: per transport, per payload size. */
+export interface StackResult {
+  /** The runtime that ran the peers. */
+  runtime?: string;
+  /** The libzmq the client loaded, and how it was chosen. */
+  libzmq?: { path: string; version: string; note: string };
+  /** tcp 16-byte median round trip, microseconds (the headline). */
+  rtt_median_us?: number;
+  /** tcp 16-byte p99 round trip, microseconds. */
+  rtt_p99_us?: number;
+  /** tcp 16-byte throughput, messages per second. */
+  throughput_msgs?: number;
+  /**
+   * The largest share of the machine's CPU that went to other processes
+   * while this stack ran (0 to 1); above 0.1 its figures are suspect.
+   */
+  foreign_cpu_max?: number;
+  /** Why the stack did not run. */
+  skipped?: string;
+  /** Why the stack failed, for each transport that failed. */
+  errors?: Record<string, string>;
+  /** transport → size → summary. */
+  [transport: string]: unknown;
+}
+
+/** The headline ratios: zmp's figure divided by the other stack's. */
+export interface Ratios {
+  /** zmp median round trip / Node's (lower is better). */
+  latency_vs_node: number | null;
+  /** zmp throughput / Node's (higher is better). */
+  throughput_vs_node: number | null;
+  /** zmp median round trip / C's (lower is better). */
+  latency_vs_c: number | null;
+  /** zmp throughput / C's (higher is better). */
+  throughput_vs_c: number | null;
+}
+
+/** The targets of issue #2 for the tcp 16-byte case. */
+export const TARGETS = {
+  latency_vs_node: { max: 1.1 },
+  throughput_vs_node: { min: 2.5 },
+  latency_vs_c: { max: 1.6 },
+  throughput_vs_c: { min: 0.3 },
+} as const;
+
+/** The key of the headline case. */
+export const HEADLINE = { transport: "tcp", size: "16" } as const;
+
+function caseOf(
+  stack: StackResult | undefined,
+  transport: string,
+  size: string,
+): CaseSummary | undefined {
+  const t = stack?.[transport] as Record<string, CaseSummary> | undefined;
+  return t?.[size];
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | null {
+  if (a === undefined || b === undefined || !(b > 0)) return null;
+  return Math.round((a / b) * 1000) / 1000;
+}
+
+/**
+ * The four ratios for one transport and size.
+ *
+ * @param stacks all stack results
+ * @param transport `tcp` or `ipc`
+ * @param size the payload size as a string
+ * @returns the ratios, `null` where a figure is missing
+ */
+export function ratios(
+  stacks: Partial<Record<StackName, StackResult>>,
+  transport: string,
+  size: string,
+): Ratios {
+  const z = caseOf(stacks.zmp, transport, size);
+  const n = caseOf(stacks.node_zeromq, transport, size);
+  const c = caseOf(stacks.c, transport, size);
+  return {
+    latency_vs_node: ratio(z?.rtt_median_us, n?.rtt_median_us),
+    throughput_vs_node: ratio(z?.throughput_msgs, n?.throughput_msgs),
+    latency_vs_c: ratio(z?.rtt_median_us, c?.rtt_median_us),
+    throughput_vs_c: ratio(z?.throughput_msgs, c?.throughput_msgs),
+  };
+}
+
+/**
+ * Whether each headline ratio meets its target (`null` when unknown).
+ *
+ * @param r the headline ratios
+ * @returns one verdict per ratio
+ */
+export function verdicts(r: Ratios): Record<keyof Ratios, boolean | null> {
+  const out = {} as Record<keyof Ratios, boolean | null>;
+  for (const key of Object.keys(TARGETS) as (keyof Ratios)[]) {
+    const v = r[key];
+    const t = TARGETS[key] as { max?: number; min?: number };
+    out[key] = v === null
+      ? null
+      : t.max !== undefined
+      ? v <= t.max
+      : v >= (t.min ?? 0);
+  }
+  return out;
+}
+
+const LABELS: Record<StackName, string> = {
+  zmp: "zmp (Deno FFI)",
+  node_zeromq: "Node + zeromq.js",
+  c: "C + libzmq",
+};
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function us(v: number | undefined): string {
+  return v === undefined ? "-" : `${v.toFixed(1)} µs`;
+}
+
+function rate(v: number | undefined): string {
+  return v === undefined ? "-" : `${Math.round(v).toLocaleString("en-US")}/s`;
+}
+
+/**
+ * The human-readable report: one row per stack, transport and size, then
+ * the headline ratios against their targets and where libzmq came from.
+ *
+ * @param result the full JSON result
+ * @param result.stacks results per stack
+ * @param result.transports transports measured, in order
+ * @param result.sizes payload sizes measured, in order
+ * @param result.headline the headline ratios
+ * @param result.config the plan, for the title line
+ * @returns the report text
+ */
+export function table(result: {
+  stacks: Partial<Record<StackName, StackResult>>;
+  transports: string[];
+  sizes: number[];
+  headline: Ratios;
+  config: Record<string, unknown>;
+}): string {
+  const { stacks, transports, sizes, headline, config } = result;
+  const lines: string[] = [];
+  lines.push(
+    `DEALER -> ROUTER echo, client and server in separate processes. ` +
+      `Per case: ${config.rtt} round trips; throughput is the median of ` +
+      `${config.trials} trials of ${config.msgs} messages with at most ` +
+      `${config.window} in flight; ${config.rounds} process pair(s) per case.`,
+  );
+  lines.push("");
+  const head = [
+    pad("stack", 18),
+    pad("transport", 9),
+    pad("bytes", 6, true),
+    pad("rtt median", 12, true),
+    pad("rtt p99", 12, true),
+    pad("throughput", 15, true),
+  ].join(" ");
+  lines.push(head, "-".repeat(head.length));
+  for (const transport of transports) {
+    for (const size of sizes) {
+      for (const name of Object.keys(LABELS) as StackName[]) {
+        const s = stacks[name];
+        if (s === undefined) continue;
+        const c = caseOf(s, transport, String(size));
+        const note = s.skipped !== undefined
+          ? "skipped"
+          : c === undefined
+          ? "failed"
+          : "";
+        lines.push(
+          [
+            pad(LABELS[name], 18),
+            pad(transport, 9),
+            pad(String(size), 6, true),
+            pad(note || us(c?.rtt_median_us), 12, true),
+            pad(note ? "" : us(c?.rtt_p99_us), 12, true),
+            pad(note ? "" : rate(c?.throughput_msgs), 15, true),
+          ].join(" ").trimEnd(),
+        );
+      }
+    }
+  }
+  lines.push("");
+  const rhead = [
+    pad("zmp / other", 18),
+    pad("latency/node", 13, true),
+    pad("thruput/node", 13, true),
+    pad("latency/c", 10, true),
+    pad("thruput/c", 10, true),
+  ].join(" ");
+  lines.push(rhead, "-".repeat(rhead.length));
+  const x = (v: number | null) => v === null ? "n/a" : `${v.toFixed(2)}x`;
+  for (const transport of transports) {
+    for (const size of sizes) {
+      const r = ratios(stacks, transport, String(size));
+      lines.push([
+        pad(`${transport} ${size} B`, 18),
+        pad(x(r.latency_vs_node), 13, true),
+        pad(x(r.throughput_vs_node), 13, true),
+        pad(x(r.latency_vs_c), 10, true),
+        pad(x(r.throughput_vs_c), 10, true),
+      ].join(" "));
+    }
+  }
+  lines.push("");
+  lines.push(
+    `Headline (${HEADLINE.transport}, ${HEADLINE.size} bytes), ` +
+      `zmp's figure / the other's:`,
+  );
+  const v = verdicts(headline);
+  const show = (key: keyof Ratios, what: string) => {
+    const t = TARGETS[key] as { max?: number; min?: number };
+    const target = t.max !== undefined ? `<= ${t.max}x` : `>= ${t.min}x`;
+    const value = headline[key] === null
+      ? "n/a"
+      : `${headline[key]!.toFixed(2)}x`;
+    const verdict = v[key] === null ? "" : v[key] ? "  met" : "  MISSED";
+    lines.push(
+      `  ${pad(what, 26)} ${pad(value, 7, true)}  (target ${target})${verdict}`,
+    );
+  };
+  show("latency_vs_node", "latency vs Node");
+  show("latency_vs_c", "latency vs C");
+  show("throughput_vs_node", "throughput vs Node");
+  show("throughput_vs_c", "throughput vs C");
+  const busy = (Object.keys(LABELS) as StackName[])
+    .filter((n) => (stacks[n]?.foreign_cpu_max ?? 0) > 0.1)
+    .map((n) =>
+      `${LABELS[n]} (${Math.round(stacks[n]!.foreign_cpu_max! * 100)}%)`
+    );
+  if (busy.length > 0) {
+    lines.push("");
+    lines.push(
+      `Warning: other processes took CPU during some runs, figures are ` +
+        `suspect: ${busy.join(", ")}`,
+    );
+  }
+  lines.push("");
+  lines.push("libzmq used:");
+  for (const name of Object.keys(LABELS) as StackName[]) {
+    const s = stacks[name];
+    if (s === undefined) continue;
+    if (s.skipped !== undefined) {
+      lines.push(`  ${pad(LABELS[name], 18)} skipped: ${s.skipped}`);
+    } else if (s.libzmq !== undefined) {
+      lines.push(
+        `  ${pad(LABELS[name], 18)} ${s.libzmq.version} ${s.libzmq.path} ` +
+          `(${s.libzmq.note})`,
+      );
+    }
+    for (const [t, e] of Object.entries(s.errors ?? {})) {
+      lines.push(`  ${pad(LABELS[name], 18)} ${t} failed: ${e}`);
+    }
+  }
+  return lines.join("\n");
+}

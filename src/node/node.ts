@@ -42,6 +42,12 @@ import { createNodeLogger } from "./logger.ts";
 import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+import {
+  paramGroupEntry,
+  publicationEntry,
+  serviceEntry,
+  subscriptionEntry,
+} from "./_entries.ts";
 
 /** Options of {@linkcode createNode}. */
 export interface CreateNodeOptions {
@@ -297,10 +303,9 @@ class NodeImpl implements Node {
       this.#server = server;
     }
     this.#server.register(service as ServiceDescriptor, impl);
-    this.#info.services.push({
-      name: service.name,
-      endpoint: this.#serverEndpoint,
-    });
+    this.#info.services.push(
+      serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
+    );
     await this.#publishInfo();
     this.log.debug(`provides ${service.name}`, {
       endpoint: this.#serverEndpoint,
@@ -398,12 +403,11 @@ class NodeImpl implements Node {
       latched: options.latched,
       logger: this.log,
     });
-    const entry = {
-      topic: topic.name,
-      endpoint: inner.endpoint,
-      typeName: topic.typeName,
-      latched: inner.latched,
-    };
+    const entry = publicationEntry(
+      topic as TopicDescriptor,
+      inner.endpoint,
+      inner.latched,
+    );
     this.#info.publishes.push(entry);
     const publisher = new NodePublisher(inner, () => {
       this.#parts.delete(publisher);
@@ -457,7 +461,7 @@ class NodeImpl implements Node {
     };
     follow();
     const unlisten = this.#view.listen(follow);
-    const entry = { topic: topic.name, typeName: topic.typeName };
+    const entry = subscriptionEntry(topic as TopicDescriptor);
     this.#info.subscribes.push(entry);
     const subscription = new NodeSubscription(inner, () => {
       unlisten();
@@ -474,6 +478,9 @@ class NodeImpl implements Node {
     this.#checkOpen(`use params ${group.namespace}`);
     if (!this.#info.params.includes(group.namespace)) {
       this.#info.params.push(group.namespace);
+      (this.#info.paramGroups ??= []).push(
+        paramGroupEntry(group as ParamsDescriptor),
+      );
       this.#publishInfoLater();
     }
     return paramsGroup(this.#registry.params, group, {

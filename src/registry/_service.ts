@@ -29,6 +29,8 @@ import {
   number,
   object,
   oneOf,
+  optional,
+  plainObject,
   string,
 } from "./_validate.ts";
 
@@ -40,19 +42,61 @@ const text = string(0, 4096);
 
 const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 
-/** Checks a `NodeInfo`. */
+const codec = optional(oneOf("msgpack", "superjson"));
+const doc = optional(text);
+
+const checkMethodEntry: Check = object({
+  name,
+  kind: oneOf("unary", "stream"),
+  idempotent: boolean,
+  params: array(name),
+  requiredParams: count,
+  args: plainObject,
+  result: plainObject,
+  doc,
+});
+
+const checkParamGroupEntry: Check = object({
+  namespace: name,
+  typeName: text,
+  keys: array(
+    object({ name, optional: boolean, schema: plainObject, doc }),
+  ),
+});
+
+/**
+ * Checks a `NodeInfo`. The schemas that describe services, topics and
+ * params (for tools such as `zmp call`) are optional, so that a node
+ * written without codegen, or in another language, can register.
+ */
 export const checkNodeInfo: Check = object({
   name,
   instanceId: name,
   pid: count,
   host: text,
   mode: oneOf(...RUN_MODES),
-  services: array(object({ name, endpoint: name })),
+  services: array(object({
+    name,
+    endpoint: name,
+    codec,
+    methods: optional(array(checkMethodEntry)),
+    doc,
+  })),
   publishes: array(
-    object({ topic: name, endpoint: name, typeName: text, latched: boolean }),
+    object({
+      topic: name,
+      endpoint: name,
+      typeName: text,
+      latched: boolean,
+      codec,
+      schema: optional(plainObject),
+    }),
   ),
-  subscribes: array(object({ topic: name, typeName: text })),
+  subscribes: array(
+    object({ topic: name, typeName: text, schema: optional(plainObject) }),
+  ),
   params: array(name),
+  paramGroups: optional(array(checkParamGroupEntry)),
   startedAt: number,
 });
 

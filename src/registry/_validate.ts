@@ -111,6 +111,26 @@ export function object(fields: Record<string, Check>): Check {
 }
 
 /**
+ * A value that may be absent (`undefined`); when present it must pass
+ * `check`.
+ *
+ * @param check the check of a present value
+ * @returns the check
+ */
+export function optional(check: Check): Check {
+  return (v, path, issues) => {
+    if (v !== undefined) check(v, path, issues);
+  };
+}
+
+/** A plain object (a JSON Schema, say), not checked further. */
+export const plainObject: Check = (v, path, issues) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    issues.push({ path, expected: "object", received: describe(v) });
+  }
+};
+
+/**
  * The argument array of a method: arity, then each argument. Optional
  * trailing arguments may be absent or `undefined`.
  *

@@ -9,8 +9,40 @@
  * @module
  */
 
+import type { CodecName, MethodKind } from "../wire/descriptors.ts";
+
 /** How a node runs. */
 export type RunMode = "subprocess" | "worker" | "inprocess";
+
+/**
+ * A JSON Schema (draft 2020-12) as codegen emits it: self-contained (the
+ * named types it refers to are in its own `$defs`), with `x-type` marking
+ * the types JSON lacks (`Date`, `bigint`, `Map`, `Set`, `Uint8Array`).
+ */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * One method of a provided service, as tools see it: what `zmp call`
+ * validates against and `zmp list services` shows.
+ */
+export interface MethodEntry {
+  /** The method name. */
+  name: string;
+  /** `unary` or `stream`. */
+  kind: MethodKind;
+  /** Whether clients may retry it. */
+  idempotent: boolean;
+  /** Parameter names, in order. */
+  params: string[];
+  /** How many leading parameters are required. */
+  requiredParams: number;
+  /** JSON Schema of the argument array. */
+  args: JsonSchema;
+  /** JSON Schema of the result (unary) or of one item (stream). */
+  result: JsonSchema;
+  /** The method's JSDoc summary. */
+  doc?: string;
+}
 
 /** A service instance a node provides. */
 export interface ServiceEntry {
@@ -18,6 +50,12 @@ export interface ServiceEntry {
   name: string;
   /** Where its `RpcServer` listens, e.g. `tcp://127.0.0.1:40123`. */
   endpoint: string;
+  /** The codec its generated clients use (the server accepts both). */
+  codec?: CodecName;
+  /** Its methods, in source order (absent when registered without them). */
+  methods?: MethodEntry[];
+  /** The service's JSDoc summary. */
+  doc?: string;
 }
 
 /** A topic a node publishes. */
@@ -30,6 +68,10 @@ export interface PublicationEntry {
   typeName: string;
   /** Whether late joiners get the last value. */
   latched: boolean;
+  /** The codec of its messages. */
+  codec?: CodecName;
+  /** JSON Schema of one message (what `zmp pub` validates against). */
+  schema?: JsonSchema;
 }
 
 /** A topic a node subscribes to. */
@@ -38,6 +80,30 @@ export interface SubscriptionEntry {
   topic: string;
   /** The message type's name the subscriber expects. */
   typeName: string;
+  /** JSON Schema of one message. */
+  schema?: JsonSchema;
+}
+
+/** One key of a params group a node uses. */
+export interface ParamKeyEntry {
+  /** The key inside the group (the full key is `namespace.name`). */
+  name: string;
+  /** Whether the key may be unset. */
+  optional: boolean;
+  /** JSON Schema of its value (what `zmp param set` validates against). */
+  schema: JsonSchema;
+  /** The property's JSDoc summary. */
+  doc?: string;
+}
+
+/** A typed params group a node uses. */
+export interface ParamGroupEntry {
+  /** The namespace, e.g. `filter`. */
+  namespace: string;
+  /** The group's interface name in the source. */
+  typeName: string;
+  /** Its keys, in source order. */
+  keys: ParamKeyEntry[];
 }
 
 /** Everything the registry knows about one live node. */
@@ -60,6 +126,8 @@ export interface NodeInfo {
   subscribes: SubscriptionEntry[];
   /** Params namespaces it uses. */
   params: string[];
+  /** The typed params groups behind `params`, with their schemas. */
+  paramGroups?: ParamGroupEntry[];
   /** When it registered (ms since the epoch, the node's clock). */
   startedAt: number;
 }

@@ -87,22 +87,48 @@ Deno.test("createNode() registers its NodeInfo and keeps it up to date", async (
     node.name,
     (n) => n.params.length === 1,
   );
-  assertEquals(registered.services, [{
-    name: "test.Echo",
-    endpoint: node.info.services[0].endpoint,
-  }]);
+  assertEquals(registered.services.length, 1);
+  const [service] = registered.services;
+  assertEquals(service.name, "test.Echo");
+  assertEquals(service.endpoint, node.info.services[0].endpoint);
+  assertEquals(service.codec, "msgpack");
+  assertEquals(
+    service.methods?.map((m) => [m.name, m.kind, m.idempotent, m.params]),
+    Object.values(EchoService.methods).map((
+      m,
+    ) => [m.name, m.kind, m.idempotent, m.params]),
+  );
+  assertEquals(
+    service.methods?.find((m) => m.name === "slow")?.args,
+    EchoService.methods.slow.argsSchema,
+  );
   assertMatch(registered.services[0].endpoint, /^tcp:\/\/127\.0\.0\.1:\d+$/);
   assertEquals(registered.publishes, [{
     topic: "test/status",
     endpoint: pub.endpoint,
     typeName: "Status",
     latched: true,
+    codec: "msgpack",
+    schema: StatusTopic.schema,
   }]);
   assertEquals(registered.subscribes, [{
     topic: "test/status",
     typeName: "Status",
+    schema: StatusTopic.schema,
   }]);
   assertEquals(registered.params, ["echo"]);
+  assertEquals(
+    registered.paramGroups?.map((g) => [g.namespace, g.typeName, g.keys]),
+    [[
+      "echo",
+      "EchoSettings",
+      Object.values(EchoParams.keys).map((k) => ({
+        name: k.name,
+        optional: k.optional,
+        schema: k.schema,
+      })),
+    ]],
+  );
 
   await pub.close();
   await sub.close();

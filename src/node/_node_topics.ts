@@ -37,6 +37,17 @@ export class NodePublisher<T> implements TopicPublisher<T> {
     return this.#inner.counters;
   }
 
+  get subscribers(): number {
+    return this.#inner.subscribers;
+  }
+
+  waitForSubscribers(
+    count: number,
+    options?: { signal?: AbortSignal; timeout?: number },
+  ): Promise<void> {
+    return this.#inner.waitForSubscribers(count, options);
+  }
+
   publish(message: T): void {
     this.#inner.publish(message);
   }

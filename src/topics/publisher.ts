@@ -9,6 +9,11 @@
  * value; subscribers that already had it drop the copy by its sequence
  * number.
  *
+ * Every subscription and unsubscription comes up from the XPUB socket
+ * (`ZMQ_XPUB_VERBOSER`), so a publisher knows how many subscribers are
+ * connected to it: `subscribers`, and `waitForSubscribers(n)` for a
+ * one-shot publisher that must not publish into the void.
+ *
  * @module
  */
 
@@ -93,6 +98,9 @@ class Publisher<T> implements SocketPublisher<T> {
   readonly #socket: XPublisher;
   readonly #name: Uint8Array;
   readonly #subscribeMessage: Uint8Array;
+  readonly #unsubscribeMessage: Uint8Array;
+  readonly #waiters = new Set<() => void>();
+  #subscribers = 0;
   readonly #codec;
   readonly #logger: TopicLogger;
   readonly #counters: TopicCounters = {
@@ -113,6 +121,8 @@ class Publisher<T> implements SocketPublisher<T> {
     this.#subscribeMessage = new Uint8Array(this.#name.length + 1);
     this.#subscribeMessage[0] = 1;
     this.#subscribeMessage.set(this.#name, 1);
+    this.#unsubscribeMessage = this.#subscribeMessage.slice();
+    this.#unsubscribeMessage[0] = 0;
     this.#codec = codecByName(descriptor.codec);
     this.latched = options.latched ?? false;
     this.#logger = options.logger ?? consoleTopicLogger;
@@ -120,9 +130,10 @@ class Publisher<T> implements SocketPublisher<T> {
     this.#socket = new XPublisher({
       context: options.context,
       sendHighWaterMark: options.highWaterMark ?? 1000,
-      // Every subscription comes up, not only the first for a prefix, so
-      // that each late joiner triggers a replay of the latched message.
-      xpubVerbose: this.latched,
+      // Every subscription and unsubscription comes up, not only the
+      // first and last for a prefix: each late joiner triggers a replay of
+      // the latched message, and `subscribers` stays exact.
+      xpubVerboser: true,
     });
     try {
       this.endpoint = this.#socket.bind(
@@ -137,6 +148,55 @@ class Publisher<T> implements SocketPublisher<T> {
 
   get counters(): Readonly<TopicCounters> {
     return { ...this.#counters };
+  }
+
+  get subscribers(): number {
+    return this.#subscribers;
+  }
+
+  waitForSubscribers(
+    count: number,
+    options: { signal?: AbortSignal; timeout?: number } = {},
+  ): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot wait for subscribers of ${this.topic}: count must be an integer >= 0, got ${count}`,
+        ),
+      );
+    }
+    if (this.#subscribers >= count) return Promise.resolve();
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const signals = [options.signal];
+    if (options.timeout !== undefined) {
+      signals.push(AbortSignal.timeout(options.timeout));
+    }
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const signal = live.length > 0 ? AbortSignal.any(live) : undefined;
+    const check = () => {
+      if (this.#subscribers >= count) done();
+      else if (this.#closing !== undefined) {
+        done(
+          new TypeError(
+            `Cannot wait for subscribers of ${this.topic}: the publisher is closed`,
+          ),
+        );
+      }
+    };
+    const onAbort = () => done(signal?.reason);
+    const done = (error?: unknown) => {
+      this.#waiters.delete(check);
+      signal?.removeEventListener("abort", onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return promise;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.#waiters.add(check);
+    return promise;
   }
 
   publish(message: T): void {
@@ -189,10 +249,14 @@ class Publisher<T> implements SocketPublisher<T> {
   async #subscriptions(): Promise<void> {
     try {
       for await (const [frame] of this.#socket) {
-        if (
-          this.latched && this.#last !== undefined &&
-          sameBytes(frame, this.#subscribeMessage)
-        ) {
+        if (sameBytes(frame, this.#unsubscribeMessage)) {
+          this.#subscribers = Math.max(0, this.#subscribers - 1);
+          continue;
+        }
+        if (!sameBytes(frame, this.#subscribeMessage)) continue;
+        this.#subscribers++;
+        for (const check of [...this.#waiters]) check();
+        if (this.latched && this.#last !== undefined) {
           const [name, header, payload] = this.#last;
           const replay = header.slice();
           replay[3] |= FLAG_REPLAY;
@@ -220,6 +284,7 @@ class Publisher<T> implements SocketPublisher<T> {
       }
       await this.#socket[Symbol.asyncDispose]();
       await this.#loop;
+      for (const check of [...this.#waiters]) check();
     })();
   }
 

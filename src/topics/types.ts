@@ -43,6 +43,21 @@ export interface TopicPublisher<T> extends AsyncDisposable {
   publish(message: T): void;
   /** Counters of this publisher. */
   readonly counters: Readonly<TopicCounters>;
+  /** How many subscribers are connected to this publisher now. */
+  readonly subscribers: number;
+  /**
+   * Waits until at least `count` subscribers are connected, e.g. before
+   * publishing a single message that nobody must miss.
+   *
+   * @throws {RangeError} unless `count` is an integer >= 0
+   * @throws {TypeError} when the publisher closes first
+   * @throws the signal's reason, or a `TimeoutError` `DOMException` after
+   *   `timeout` ms
+   */
+  waitForSubscribers(
+    count: number,
+    options?: { signal?: AbortSignal; timeout?: number },
+  ): Promise<void>;
   /** Stops publishing and unregisters. Idempotent. */
   close(): Promise<void>;
 }

@@ -85,6 +85,11 @@ export const SOCKET_OPTIONS = {
   conflate: { id: 54, kind: "bool", readable: false, writable: true },
   /** `ZMQ_XPUB_VERBOSE`: pass every subscription up, not just new ones. */
   xpubVerbose: { id: 40, kind: "bool", readable: false, writable: true },
+  /**
+   * `ZMQ_XPUB_VERBOSER`: like `xpubVerbose`, and pass every unsubscription
+   * up too (including those of a subscriber that disconnects).
+   */
+  xpubVerboser: { id: 78, kind: "bool", readable: false, writable: true },
   /** `ZMQ_XPUB_NODROP`: make a full XPUB fail with `EAGAIN` instead of dropping. */
   xpubNoDrop: { id: 69, kind: "bool", readable: false, writable: true },
   /** `ZMQ_SNDBUF`: kernel send buffer size in bytes (0 = OS default). */

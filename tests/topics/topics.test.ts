@@ -373,3 +373,55 @@ Deno.test("TopicSubscription.setEndpoints() logs and skips an endpoint it cannot
   sub.setEndpoints([]);
   assertEquals(sub.endpoints, []);
 });
+
+Deno.test("TopicPublisher.subscribers counts connected subscriptions; waitForSubscribers() waits for them", async () => {
+  await using pub = createPublisher(TemperatureTopic);
+  assertEquals(pub.subscribers, 0);
+  await pub.waitForSubscribers(0);
+  const waiting = pub.waitForSubscribers(2, { timeout: 10000 });
+  const first = createSubscription(TemperatureTopic, {
+    endpoints: [pub.endpoint],
+  });
+  await using second = createSubscription(TemperatureTopic, {
+    endpoints: [pub.endpoint],
+  });
+  await waiting;
+  assertEquals(pub.subscribers, 2);
+  // A single message published now reaches both: nobody joins too late.
+  pub.publish({ celsius: 7, sensor: "once" });
+  assertEquals(
+    (await next(first[Symbol.asyncIterator]())).sensor,
+    "once",
+  );
+  assertEquals(
+    (await next(second[Symbol.asyncIterator]())).sensor,
+    "once",
+  );
+  // A subscriber that goes away is counted out.
+  await first.close();
+  await waitFor(() => pub.subscribers === 1, "the count to drop to 1");
+  const late = await assertRejects(
+    () => pub.waitForSubscribers(3, { timeout: 50 }),
+    DOMException,
+  );
+  assertEquals(late.name, "TimeoutError");
+  const bad = await assertRejects(
+    () => pub.waitForSubscribers(-1),
+    RangeError,
+  );
+  assertEquals(
+    bad.message,
+    "Cannot wait for subscribers of test/temperature: count must be an integer >= 0, got -1",
+  );
+});
+
+Deno.test("TopicPublisher.waitForSubscribers() rejects with TypeError when the publisher closes", async () => {
+  const pub = createPublisher(TemperatureTopic);
+  const waiting = pub.waitForSubscribers(1);
+  await pub.close();
+  const e = await assertRejects(() => waiting, TypeError);
+  assertEquals(
+    e.message,
+    "Cannot wait for subscribers of test/temperature: the publisher is closed",
+  );
+});

@@ -10,16 +10,12 @@
  */
 
 import type { CodecName, MethodKind } from "../wire/descriptors.ts";
+import type { JsonSchema } from "../wire/json_schema.ts";
+
+export type { JsonSchema };
 
 /** How a node runs. */
 export type RunMode = "subprocess" | "worker" | "inprocess";
-
-/**
- * A JSON Schema (draft 2020-12) as codegen emits it: self-contained (the
- * named types it refers to are in its own `$defs`), with `x-type` marking
- * the types JSON lacks (`Date`, `bigint`, `Map`, `Set`, `Uint8Array`).
- */
-export type JsonSchema = Record<string, unknown>;
 
 /**
  * One method of a provided service, as tools see it: what `zmp call`

@@ -61,3 +61,11 @@ export {
   type ValidationIssue,
   type Validator,
 } from "./descriptors.ts";
+export {
+  fromJson,
+  type JsonSchema,
+  parseJson,
+  schemaToTypeText,
+  stringifyJson,
+  validatorFromSchema,
+} from "./json_schema.ts";

@@ -36,4 +36,34 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "run a registry (discovery, liveness, params) until Ctrl-C",
     load: () => import("./registry.ts"),
   },
+  {
+    name: "list",
+    summary: "list the live nodes, services, topics or params",
+    load: () => import("./list.ts"),
+  },
+  {
+    name: "call",
+    summary: "call a service method with JSON arguments",
+    load: () => import("./call.ts"),
+  },
+  {
+    name: "echo",
+    summary: "print the messages of a topic",
+    load: () => import("./echo.ts"),
+  },
+  {
+    name: "pub",
+    summary: "publish a JSON message on a topic, once or at a rate",
+    load: () => import("./pub.ts"),
+  },
+  {
+    name: "param",
+    summary: "get, set, delete or list params",
+    load: () => import("./param.ts"),
+  },
+  {
+    name: "graph",
+    summary: "draw the running system (DOT, or SVG with --svg)",
+    load: () => import("./graph.ts"),
+  },
 ];

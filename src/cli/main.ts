@@ -28,6 +28,14 @@ Options:
 Examples:
   zmp launch examples/sensors/launch.ts
   zmp registry --endpoint tcp://127.0.0.1:7350
+  zmp list services
+  zmp call Calculator.add 2 3
+  zmp echo sensors/filtered --count 5
+  zmp param set filter.alpha 0.5
+  zmp graph --svg system.svg
+
+The registry is found with --registry, else $ZMP_REGISTRY, else
+tcp://127.0.0.1:7350.
 `;
 }
 

@@ -1,0 +1,145 @@
+/**
+ * `zmp echo <topic>`: prints a topic's messages as they arrive, one JSON
+ * line each, like `ros2 topic echo`. It joins the system as a tool node
+ * (`_zmp_echo_<pid>`, hidden from listings unless `--all`).
+ *
+ * @module
+ */
+
+import { createNode } from "../node/node.ts";
+import type { NodeInfo, Registry } from "../registry/types.ts";
+import {
+  CliError,
+  count,
+  interruptSignal,
+  openRegistry,
+  parse,
+  progress,
+  REGISTRY_OPTIONS,
+  runCommand,
+  toolLogger,
+  UsageError,
+  waiting,
+} from "./_common.ts";
+import { json } from "./_format.ts";
+import { topicDescriptor } from "./_input.ts";
+import { findTopic, type TopicView, unknownTopic } from "./_system.ts";
+
+/** The help text of `zmp echo`. */
+export const USAGE = `Usage: zmp echo <topic> [options]
+
+Prints the messages of a topic as they arrive, one JSON line each, until
+Ctrl-C (or --count messages). Messages are checked against the topic's
+schema; invalid ones are counted and reported on stderr, never printed.
+
+Options:
+  --count <n>            exit after n messages
+  --wait                 wait for the topic to appear instead of failing
+  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  --timeout <ms>         how long to wait for the registry (default: 3000)
+  -h, --help             show this help
+
+Exit codes: 0 after --count messages or Ctrl-C, 1 when nobody publishes or
+subscribes to the topic (without --wait) or the registry is down, 2 bad
+usage.
+
+Examples:
+  zmp echo sensors/filtered
+  zmp echo sensors/raw --count 5`;
+
+/**
+ * Runs `zmp echo` with the arguments after `echo`.
+ *
+ * @param args the command-line arguments
+ * @returns the exit code
+ */
+export function main(args: string[]): Promise<number> {
+  return runCommand({ name: "echo", usage: USAGE }, args, async () => {
+    const { values, positionals } = parse(args, {
+      ...REGISTRY_OPTIONS,
+      count: { type: "string" },
+      wait: { type: "boolean" },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        `expected one topic, got ${positionals.length} arguments`,
+      );
+    }
+    const [topic] = positionals;
+    const limit = count("count", values.count);
+    const interrupt = interruptSignal();
+    try {
+      await using registry = await openRegistry(values);
+      const view = await topicView(
+        registry,
+        topic,
+        values.wait === true,
+        interrupt.signal,
+      );
+      if (view === undefined) return 0; // interrupted while waiting
+      await using node = await createNode(`_zmp_echo_${Deno.pid}`, {
+        registry,
+        logger: toolLogger("echo"),
+        signal: interrupt.signal,
+      });
+      const subscription = await node.subscribe(
+        topicDescriptor(
+          topic,
+          view.typeName,
+          view.codec ?? "msgpack",
+          view.schema,
+        ),
+      );
+      const spinner = progress(`waiting for messages on ${topic}`);
+      node.signal.addEventListener("abort", () => subscription.close(), {
+        once: true,
+      });
+      let n = 0;
+      try {
+        for await (const message of subscription) {
+          spinner.stop();
+          console.log(json(message, true));
+          if (limit !== undefined && ++n >= limit) break;
+        }
+      } finally {
+        spinner.stop();
+      }
+      return 0;
+    } finally {
+      interrupt.dispose();
+    }
+  });
+}
+
+/** The topic's view; with `wait`, waits for it (`undefined` if interrupted). */
+async function topicView(
+  registry: Registry,
+  topic: string,
+  wait: boolean,
+  signal: AbortSignal,
+): Promise<TopicView | undefined> {
+  const nodes = await waiting("asking the registry", registry.nodes());
+  const now = findTopic(nodes, topic);
+  if (now !== undefined) return now;
+  if (!wait) {
+    throw new CliError(
+      `${unknownTopic(nodes, topic)}; add --wait to wait for it`,
+    );
+  }
+  const spinner = progress(`waiting for topic ${topic} to appear`);
+  try {
+    const live = new Map<string, NodeInfo>();
+    for await (const event of registry.watch({ signal })) {
+      if (event.type === "snapshot") {
+        live.clear();
+        for (const n of event.nodes) live.set(n.name, n);
+      } else if (event.type === "removed") live.delete(event.name);
+      else live.set(event.node.name, event.node);
+      const view = findTopic([...live.values()], topic);
+      if (view !== undefined) return view;
+    }
+    return undefined;
+  } finally {
+    spinner.stop();
+  }
+}

@@ -15,7 +15,7 @@ import process from "node:process";
 import yoctoSpinner from "yocto-spinner";
 import { connectRegistry } from "../registry/client.ts";
 import { RegistryUnavailableError } from "../registry/errors.ts";
-import type { Registry } from "../registry/types.ts";
+import type { NodeInfo, Registry } from "../registry/types.ts";
 import type { NodeLogger } from "../node/types.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
@@ -337,4 +337,37 @@ export function toolLogger(command: string): NodeLogger {
     warn: write("warning"),
     error: write("error"),
   };
+}
+
+/**
+ * Follows the registry until `pick` finds something in the live nodes.
+ *
+ * @param registry the registry
+ * @param pick returns what is wanted, or `undefined` to keep waiting
+ * @param options stop signal, and a timeout in ms
+ * @returns what `pick` found, or `undefined` when stopped or timed out
+ */
+export async function untilNodes<T>(
+  registry: Registry,
+  pick: (nodes: NodeInfo[]) => T | undefined,
+  options: { signal?: AbortSignal; timeout?: number } = {},
+): Promise<T | undefined> {
+  const signals = [options.signal];
+  if (options.timeout !== undefined) {
+    signals.push(AbortSignal.timeout(options.timeout));
+  }
+  const signal = AbortSignal.any(
+    signals.filter((s): s is AbortSignal => s !== undefined),
+  );
+  const live = new Map<string, NodeInfo>();
+  for await (const event of registry.watch({ signal })) {
+    if (event.type === "snapshot") {
+      live.clear();
+      for (const n of event.nodes) live.set(n.name, n);
+    } else if (event.type === "removed") live.delete(event.name);
+    else live.set(event.node.name, event.node);
+    const found = pick([...live.values()]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -14,6 +14,7 @@ import {
   openRegistry,
   parse,
   runCommand,
+  untilNodes,
   UsageError,
   waiting,
 } from "./_common.ts";
@@ -33,6 +34,7 @@ integers, Uint8Arrays base64, Maps arrays of [key, value] pairs.
 
 Options:
   --json                 print the result on one line
+  --wait                 wait (up to --timeout) for a node to provide the service
   --metadata <key=value> send metadata (repeatable)
   --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
   --timeout <ms>         deadline of the call, and of reaching the registry (default: 10000)
@@ -59,6 +61,7 @@ export function main(args: string[]): Promise<number> {
       timeout: { type: "string" },
       json: { type: "boolean" },
       metadata: { type: "string", multiple: true },
+      wait: { type: "boolean" },
     });
     const [target, ...texts] = positionals;
     if (target === undefined) {
@@ -82,14 +85,24 @@ export function main(args: string[]): Promise<number> {
     const services = servicesOf(
       await waiting("asking the registry", registry.nodes()),
     );
-    const service = services.find((s) => s.name === serviceName);
+    const service = services.find((s) => s.name === serviceName) ??
+      (values.wait
+        ? await waiting(
+          `waiting for a node to provide ${serviceName}`,
+          untilNodes(
+            registry,
+            (nodes) => servicesOf(nodes).find((s) => s.name === serviceName),
+            { timeout },
+          ),
+        )
+        : undefined);
     if (service === undefined) {
       throw new CliError(
         `no live node provides service "${serviceName}" (${
           services.length === 0
             ? "no services are live"
             : `live services: ${services.map((s) => s.name).join(", ")}`
-        })`,
+        }${values.wait ? `; waited ${timeout} ms` : ""})`,
       );
     }
     const method = findMethod(service, methodName);

@@ -7,7 +7,7 @@
  */
 
 import { createNode } from "../node/node.ts";
-import type { NodeInfo, Registry } from "../registry/types.ts";
+import type { Registry } from "../registry/types.ts";
 import {
   CliError,
   count,
@@ -18,6 +18,7 @@ import {
   REGISTRY_OPTIONS,
   runCommand,
   toolLogger,
+  untilNodes,
   UsageError,
   waiting,
 } from "./_common.ts";
@@ -128,17 +129,11 @@ async function topicView(
   }
   const spinner = progress(`waiting for topic ${topic} to appear`);
   try {
-    const live = new Map<string, NodeInfo>();
-    for await (const event of registry.watch({ signal })) {
-      if (event.type === "snapshot") {
-        live.clear();
-        for (const n of event.nodes) live.set(n.name, n);
-      } else if (event.type === "removed") live.delete(event.name);
-      else live.set(event.node.name, event.node);
-      const view = findTopic([...live.values()], topic);
-      if (view !== undefined) return view;
-    }
-    return undefined;
+    return await untilNodes(
+      registry,
+      (nodes) => findTopic(nodes, topic),
+      { signal },
+    );
   } finally {
     spinner.stop();
   }

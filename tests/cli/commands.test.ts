@@ -12,7 +12,8 @@ import {
   waitFor,
 } from "../_assert.ts";
 import { Launcher, runZmp, type ZmpOutput } from "../launch/_harness.ts";
-import { connectRegistry } from "../../mod.ts";
+import { connectRegistry, createNode } from "../../mod.ts";
+import { EchoService } from "../node/fixtures/api.ts";
 
 const SYSTEM = new URL("fixtures/system.ts", import.meta.url).pathname;
 
@@ -139,6 +140,30 @@ sensors/raw       RawReading       -           filter
     },
   );
 
+  await t.step("zmp call --wait waits for a provider", async () => {
+    const call = runZmp([
+      "call",
+      "test.Echo.echo",
+      '{"late": true}',
+      "--wait",
+      "--registry",
+      endpoint,
+    ]);
+    await using late = await createNode("late", {
+      registry: endpoint,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    await late.provide(EchoService, {
+      echo: (v: unknown) => v,
+      whoami: () => ({}),
+      slow: () => ({}),
+      slowOnce: () => ({}),
+      async *count() {},
+      burst: () => 0,
+    });
+    assertEquals(JSON.parse(ok(await call)), { late: true });
+  });
+
   await t.step("zmp call error paths", async () => {
     fails(
       await zmp("call", "Calculator.divide", "1", "0"),
@@ -169,6 +194,11 @@ sensors/raw       RawReading       -           filter
       await zmp("call", "Abacus.add", "1", "2"),
       1,
       'zmp call: no live node provides service "Abacus" (live services: Calculator)',
+    );
+    fails(
+      await zmp("call", "Abacus.add", "1", "--wait", "--timeout", "300"),
+      1,
+      'zmp call: no live node provides service "Abacus" (live services: Calculator; waited 300 ms)',
     );
     fails(
       await zmp("call", "Calculator"),

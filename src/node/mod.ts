@@ -33,6 +33,7 @@ export type {
   ParamsGroup,
   PublisherOptions,
   ServiceClient,
+  ServiceHandlers,
   SubscribeOptions,
   TopicCounters,
   TopicPublisher,

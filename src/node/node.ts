@@ -34,6 +34,7 @@ import type {
   ParamsGroup,
   PublisherOptions,
   ServiceClient,
+  ServiceHandlers,
   SubscribeOptions,
   TopicPublisher,
   TopicSubscription,
@@ -289,7 +290,7 @@ class NodeImpl implements Node {
 
   async provide<T>(
     service: ServiceDescriptor<T>,
-    impl: object,
+    impl: ServiceHandlers<T>,
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
     if (this.#server === undefined) {
@@ -302,7 +303,7 @@ class NodeImpl implements Node {
       }
       this.#server = server;
     }
-    this.#server.register(service as ServiceDescriptor, impl);
+    this.#server.register(service as ServiceDescriptor, impl as object);
     this.#info.services.push(
       serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
     );

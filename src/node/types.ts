@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CallOptions } from "../rpc/context.ts";
+import type { CallContext, CallOptions } from "../rpc/context.ts";
 import type {
   ParamsDescriptor,
   ServiceDescriptor,
@@ -37,6 +37,21 @@ export type {
 export type ServiceClient<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R
     ? (...args: [...A, options?: CallOptions]) => R
+    : never;
+};
+
+/**
+ * What implements a service `T` (the user's `@service` interface): each
+ * method takes the interface's parameters plus the call's `CallContext`
+ * (deadline, signal, metadata), and returns the result or a promise of it;
+ * a stream method returns an async iterable. The generated `XHandlers`
+ * interface is the same type, spelled out.
+ */
+export type ServiceHandlers<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (
+      ...args: [...A, ctx: CallContext]
+    ) => R extends Promise<infer U> ? U | Promise<U>
+      : R
     : never;
 };
 
@@ -73,8 +88,14 @@ export interface Node extends AsyncDisposable {
   readonly signal: AbortSignal;
   /** Resolves once the node is registered. */
   readonly ready: Promise<void>;
-  /** Serves a service and registers it. */
-  provide<T>(service: ServiceDescriptor<T>, impl: object): Promise<void>;
+  /**
+   * Serves a service and registers it. Requests are validated before
+   * `impl` sees them.
+   */
+  provide<T>(
+    service: ServiceDescriptor<T>,
+    impl: ServiceHandlers<T>,
+  ): Promise<void>;
   /**
    * Waits until an instance of `service` is live, then returns a typed
    * client load-balanced over every live instance, following the registry.

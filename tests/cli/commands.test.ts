@@ -13,7 +13,7 @@ import {
 } from "../_assert.ts";
 import { Launcher, runZmp, type ZmpOutput } from "../launch/_harness.ts";
 import { connectRegistry, createNode } from "../../mod.ts";
-import { EchoService } from "../node/fixtures/api.ts";
+import { EchoService, STUB_IDENTITY } from "../node/fixtures/api.ts";
 
 const SYSTEM = new URL("fixtures/system.ts", import.meta.url).pathname;
 
@@ -155,9 +155,9 @@ sensors/raw       RawReading       -           filter
     });
     await late.provide(EchoService, {
       echo: (v: unknown) => v,
-      whoami: () => ({}),
-      slow: () => ({}),
-      slowOnce: () => ({}),
+      whoami: () => STUB_IDENTITY,
+      slow: () => STUB_IDENTITY,
+      slowOnce: () => STUB_IDENTITY,
       async *count() {},
       burst: () => 0,
     });

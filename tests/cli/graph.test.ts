@@ -18,7 +18,12 @@ import {
 import { parseDot } from "./_dot.ts";
 import { runZmp, tempDir, type ZmpOutput } from "../launch/_harness.ts";
 import { quiet, startTestRegistry } from "../node/_helpers.ts";
-import { EchoParams, EchoService, StatusTopic } from "../node/fixtures/api.ts";
+import {
+  EchoParams,
+  EchoService,
+  StatusTopic,
+  STUB_IDENTITY,
+} from "../node/fixtures/api.ts";
 import {
   escapeDot,
   graphDot,
@@ -669,9 +674,9 @@ const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 const echoImpl = {
   echo: (v: unknown) => v,
-  whoami: () => ({}),
-  slow: () => ({}),
-  slowOnce: () => ({}),
+  whoami: () => STUB_IDENTITY,
+  slow: () => STUB_IDENTITY,
+  slowOnce: () => STUB_IDENTITY,
   async *count() {},
   burst: () => 0,
 };

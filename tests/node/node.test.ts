@@ -24,7 +24,12 @@ import {
   RpcError,
   stringifyFields,
 } from "../../mod.ts";
-import { EchoParams, EchoService, StatusTopic } from "./fixtures/api.ts";
+import {
+  EchoParams,
+  EchoService,
+  StatusTopic,
+  STUB_IDENTITY,
+} from "./fixtures/api.ts";
 import { startTestRegistry, waitForNode, waitForNodeGone } from "./_helpers.ts";
 
 const quietLog = {
@@ -73,9 +78,9 @@ Deno.test("createNode() registers its NodeInfo and keeps it up to date", async (
 
   await node.provide(EchoService, {
     echo: (v: unknown) => v,
-    whoami: () => ({}),
-    slow: () => ({}),
-    slowOnce: () => ({}),
+    whoami: () => STUB_IDENTITY,
+    slow: () => STUB_IDENTITY,
+    slowOnce: () => STUB_IDENTITY,
     async *count() {},
     burst: () => 0,
   });
@@ -183,7 +188,7 @@ Deno.test("Node.client() waits for a service that appears later, then calls it",
       });
       return { node: callee.name, mode: callee.mode, pid: Deno.pid };
     },
-    slowOnce: () => ({}),
+    slowOnce: () => STUB_IDENTITY,
     async *count(n: number) {
       for (let i = 0; i < n; i++) yield i;
     },
@@ -243,8 +248,8 @@ Deno.test("Node.close() drains calls in flight, unregisters, aborts the signal a
   let started = 0;
   await callee.provide(EchoService, {
     echo: (v: unknown) => v,
-    whoami: () => ({}),
-    slow: () => ({}),
+    whoami: () => STUB_IDENTITY,
+    slow: () => STUB_IDENTITY,
     async slowOnce(ms: number) {
       started++;
       await new Promise((r) => setTimeout(r, ms));

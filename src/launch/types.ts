@@ -13,7 +13,7 @@ export type PermissionValue = boolean | string[];
 
 /**
  * The Deno permissions a subprocess node gets, in addition to what zmp
- * itself needs (see `docs/launch.md`). Nothing is granted that is not
+ * itself needs (see `src/launch/README.md`). Nothing is granted that is not
  * declared here. Relative `read`, `write` and `ffi` paths (`./x`, `../x`)
  * are resolved against the launch file's folder.
  */

@@ -322,7 +322,9 @@ class NodeImpl implements Node {
     } catch (e) {
       return Promise.reject(e);
     }
-    const key = `${service.name}\0${options.callTimeout ?? ""}`;
+    const key = `${service.name}\0${options.callTimeout ?? ""}\0${
+      JSON.stringify(options.retry ?? null)
+    }`;
     let client = this.#clients.get(key);
     if (client === undefined) {
       client = this.#makeClient(service as ServiceDescriptor, options);
@@ -363,6 +365,7 @@ class NodeImpl implements Node {
     const rpc = new RpcClient({
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
+      retry: options.retry,
       logger: rpcLogger(this.log),
     });
     const follow = (event: RegistryEvent) => {

@@ -5,6 +5,7 @@
  */
 
 import type { CallContext, CallOptions } from "../rpc/context.ts";
+import type { RetryOptions } from "../rpc/client.ts";
 import type {
   ParamsDescriptor,
   ServiceDescriptor,
@@ -72,6 +73,12 @@ export interface NodeClientOptions {
   timeout?: number;
   /** Default deadline of each call, in ms. */
   callTimeout?: number;
+  /**
+   * How `@idempotent` methods are retried on another instance; `false`
+   * never retries (see `RpcClientOptions.retry`).
+   * @default {3 attempts on UNAVAILABLE, backoff 20 ms doubling to 1 s}
+   */
+  retry?: RetryOptions | false;
 }
 
 /** A running node. */

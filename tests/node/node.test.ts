@@ -391,3 +391,39 @@ Deno.test("defineNode() marks a module; isNodeModule() recognises it", () => {
     "Cannot define a node: expected a function (node, args) => …, got string",
   );
 });
+
+Deno.test("Node.client() passes its retry policy to the service client", async () => {
+  await using server = await startTestRegistry();
+  await using callee = await createNode("flaky-callee", {
+    registry: server.endpoint,
+    logger: quietLog,
+  });
+  let calls = 0;
+  await callee.provide(EchoService, {
+    echo(v: unknown) {
+      // Fails twice with INTERNAL (a thrown Error), then answers.
+      if (++calls <= 2) throw new Error(`attempt ${calls} fails`);
+      return v;
+    },
+    whoami: () => STUB_IDENTITY,
+    slow: () => STUB_IDENTITY,
+    slowOnce: () => STUB_IDENTITY,
+    async *count() {},
+    burst: () => 0,
+  });
+  await using caller = await createNode("flaky-caller", {
+    registry: server.endpoint,
+    logger: quietLog,
+  });
+  // The default policy retries UNAVAILABLE only: INTERNAL reaches the caller.
+  const plain = await caller.client(EchoService);
+  const e = await assertRejects(() => plain.echo("x"), RpcError);
+  assertEquals(e.code, "INTERNAL");
+  assertEquals(calls, 1);
+  calls = 0;
+  const patient = await caller.client(EchoService, {
+    retry: { retryOn: ["INTERNAL"], maxAttempts: 3, initialBackoff: 1 },
+  });
+  assertEquals(await patient.echo("x"), "x");
+  assertEquals(calls, 3);
+});

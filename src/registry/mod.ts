@@ -33,8 +33,12 @@
 export {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
+  type JsonSchema,
+  type MethodEntry,
   type NodeInfo,
   type ParamEvent,
+  type ParamGroupEntry,
+  type ParamKeyEntry,
   type ParamStore,
   type PublicationEntry,
   type Registration,

@@ -1,30 +1,20 @@
 /**
  * Runs the Python client listed in docs/PROTOCOL.md against the fixture
  * server, proving the document is enough to write a working client. Skipped
- * when python3 with pyzmq and msgpack is not installed.
+ * when no Python with pyzmq and msgpack is found (tests/_python.ts).
  */
 
 import { assertEquals } from "../_assert.ts";
 import { ServerProcess } from "./_server_process.ts";
+import { findPython } from "../_python.ts";
 
 const DOC = new URL("../../docs/PROTOCOL.md", import.meta.url);
 
-async function hasPython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("python3", {
-      args: ["-c", "import zmq, msgpack"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
+const PYTHON = await findPython();
 
 Deno.test({
   name: "docs/PROTOCOL.md Python client talks to a zmp server",
-  ignore: !(await hasPython()),
+  ignore: PYTHON === undefined,
   async fn() {
     const doc = await Deno.readTextFile(DOC);
     const listing = /```python\n([\s\S]*?)```/.exec(doc)?.[1];
@@ -33,7 +23,7 @@ Deno.test({
     try {
       await Deno.writeTextFile(file, listing);
       await using server = await ServerProcess.start();
-      const out = await new Deno.Command("python3", {
+      const out = await new Deno.Command(PYTHON!, {
         args: [file, server.endpoint],
         stdin: "null",
       }).output();

@@ -1,32 +1,22 @@
 /**
  * Runs the Python subscriber listed under "Topics" in docs/PROTOCOL.md
  * against a zmp publisher, proving the document is enough to read topics
- * from another language. Skipped when python3 with pyzmq and msgpack is
- * not installed.
+ * from another language. Skipped when no Python with pyzmq and msgpack is
+ * found (tests/_python.ts).
  */
 
 import { assertEquals } from "../_assert.ts";
 import { createPublisher } from "../../mod.ts";
 import { TemperatureTopic } from "./fixtures/topics.ts";
+import { findPython } from "../_python.ts";
 
 const DOC = new URL("../../docs/PROTOCOL.md", import.meta.url);
 
-async function hasPython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("python3", {
-      args: ["-c", "import zmq, msgpack"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
+const PYTHON = await findPython();
 
 Deno.test({
   name: "docs/PROTOCOL.md Python subscriber reads a zmp topic",
-  ignore: !(await hasPython()),
+  ignore: PYTHON === undefined,
   async fn() {
     const doc = await Deno.readTextFile(DOC);
     const topics = doc.slice(doc.indexOf("## 13. Topics"));
@@ -34,7 +24,7 @@ Deno.test({
     if (listing === undefined) throw new Error("no Python listing in §13");
     await using pub = createPublisher(TemperatureTopic, { latched: true });
     pub.publish({ celsius: 1, sensor: "latched" });
-    const child = new Deno.Command("python3", {
+    const child = new Deno.Command(PYTHON!, {
       args: ["-c", listing, pub.endpoint, TemperatureTopic.name, "3"],
       stdout: "piped",
       stderr: "inherit",

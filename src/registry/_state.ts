@@ -27,6 +27,12 @@ export interface RegistryStateInit {
   keepalive: number;
   /** Most events queued per watcher before a fresh snapshot replaces them. */
   maxQueue?: number;
+  /**
+   * Whether the process holding a lease is known to have exited: a new
+   * instance may then take the name at once (the old lease ends as
+   * expired). @default {never known}
+   */
+  isGone?: (info: NodeInfo) => boolean;
 }
 
 interface Lease {
@@ -62,6 +68,7 @@ export class RegistryState {
   readonly #paramFeeds = new Map<Feed<ParamEvent>, string>();
   readonly #keepalive: number;
   readonly #maxQueue: number;
+  readonly #isGone: (info: NodeInfo) => boolean;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -75,6 +82,7 @@ export class RegistryState {
     this.#onParamsChanged = init.onParamsChanged ?? (() => {});
     this.#keepalive = init.keepalive;
     this.#maxQueue = init.maxQueue ?? 1024;
+    this.#isGone = init.isGone ?? (() => false);
   }
 
   /** The params, for persistence. */
@@ -96,7 +104,15 @@ export class RegistryState {
    * @throws {RpcError} `ALREADY_EXISTS` when another live instance has the name
    */
   register(info: NodeInfo): RegisterReply {
-    const lease = this.#leases.get(info.name);
+    let lease = this.#leases.get(info.name);
+    if (
+      lease !== undefined && lease.info.instanceId !== info.instanceId &&
+      this.#isGone(lease.info)
+    ) {
+      // A restarted node whose predecessor died without unregistering.
+      this.#expire(lease.info);
+      lease = undefined;
+    }
     if (lease !== undefined && lease.info.instanceId !== info.instanceId) {
       const other = lease.info;
       throw new RpcError(
@@ -354,16 +370,18 @@ export class RegistryState {
     for (const l of this.#leases.values()) {
       if (l.expiresAt <= now) expired.push(l.info);
     }
-    for (const info of expired) {
-      this.#leases.delete(info.name);
-      this.#emitNode({
-        type: "removed",
-        name: info.name,
-        instanceId: info.instanceId,
-        reason: "expired",
-      });
-    }
+    for (const info of expired) this.#expire(info);
     this.#armExpiry();
+  }
+
+  #expire(info: NodeInfo): void {
+    this.#leases.delete(info.name);
+    this.#emitNode({
+      type: "removed",
+      name: info.name,
+      instanceId: info.instanceId,
+      reason: "expired",
+    });
   }
 
   #feedsChanged(): void {

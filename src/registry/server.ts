@@ -14,6 +14,7 @@ import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
 import type { NodeInfo } from "./types.ts";
 import { RegistryState } from "./_state.ts";
+import { processGone } from "./_process.ts";
 import { loadParams, ParamsFileWriter } from "./_params_file.ts";
 import {
   REGISTRY_SERVICE_VERSION,
@@ -112,6 +113,7 @@ export async function startRegistry(
     params,
     keepalive,
     onParamsChanged: () => writer?.schedule(),
+    isGone: processGone,
   });
   if (options.paramsFile !== undefined) {
     writer = new ParamsFileWriter(

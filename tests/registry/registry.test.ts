@@ -358,3 +358,36 @@ Deno.test("registry releases the watch of a client that vanished (keepalive)", a
   // The keepalive to the vanished peer is what found it gone.
   assert(logs.every((l) => l.includes("dropped a reply")), logs.join("\n"));
 });
+
+Deno.test("Registry.register() gives the name of a process that died to its new instance at once, not after the ttl", async () => {
+  // A ttl far beyond the test: only the dead-process check can free the name.
+  await using registry = await startRegistry({
+    endpoint: "tcp://127.0.0.1:*",
+    ttl: 60000,
+  });
+  await using client = await connectRegistry({ endpoint: registry.endpoint });
+  const crashed = await ClientProcess.start(registry.endpoint, "phoenix");
+  const dead = crashed.info;
+  await using events = new Recorder((signal) => client.watch({ signal }));
+  await crashed.kill("SIGKILL");
+
+  await using restarted = await client.register(
+    nodeInfo("phoenix", { mode: "subprocess" }),
+  );
+  const [live] = await client.nodes();
+  assertEquals(live.instanceId, restarted.info.instanceId);
+  await waitFor(
+    () =>
+      events.items.some((e) =>
+        e.type === "removed" && e.instanceId === dead.instanceId &&
+        e.reason === "expired"
+      ),
+    "the dead instance's lease to end as expired",
+  );
+  // A holder that is alive (this process) keeps its name.
+  const error = await assertRejects(
+    () => client.register(nodeInfo("phoenix")),
+    RpcError,
+  );
+  assertEquals(error.code, "ALREADY_EXISTS");
+});

@@ -274,27 +274,54 @@ class Subscription<T> implements SocketSubscription<T> {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (!this.#closed) {
-      if (this.#head < this.#queue.length) {
-        const message = this.#queue[this.#head];
-        this.#queue[this.#head++] = undefined as T;
-        if (this.#head === this.#queue.length) {
-          this.#queue.length = 0;
-          this.#head = 0;
-        }
-        this.#counters.delivered++;
-        yield message;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const previous = this.#wake;
-        this.#wake = previous === undefined ? resolve : () => {
-          previous();
-          resolve();
-        };
-      });
+  /** The next queued message, or `undefined` when the queue is empty. */
+  #shift(): { message: T } | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const message = this.#queue[this.#head];
+    this.#queue[this.#head++] = undefined as T;
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
     }
+    this.#counters.delivered++;
+    return { message };
+  }
+
+  /** Resolves when a message is queued or the subscription closes. */
+  #queued(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const previous = this.#wake;
+      this.#wake = previous === undefined ? resolve : () => {
+        previous();
+        resolve();
+      };
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    // A plain iterator rather than an async generator: a queued message is
+    // handed over in an already-settled promise, without a generator's
+    // extra turns per item.
+    const next = async (): Promise<IteratorResult<T>> => {
+      while (!this.#closed) {
+        const got = this.#shift();
+        if (got !== undefined) return { value: got.message, done: false };
+        await this.#queued();
+      }
+      return { value: undefined, done: true };
+    };
+    return {
+      next: () => {
+        if (this.#closed) {
+          return Promise.resolve({ value: undefined, done: true });
+        }
+        const got = this.#shift();
+        return got !== undefined
+          ? Promise.resolve({ value: got.message, done: false })
+          : next();
+      },
+      return: () => Promise.resolve({ value: undefined, done: true }),
+    };
   }
 
   close(): Promise<void> {

@@ -425,3 +425,27 @@ Deno.test("TopicPublisher.waitForSubscribers() rejects with TypeError when the p
     "Cannot wait for subscribers of test/temperature: the publisher is closed",
   );
 });
+
+Deno.test("TopicSubscription iterators: break leaves the subscription open, next() after close() is done", async () => {
+  await using pub = createPublisher(TemperatureTopic);
+  await using sub = createSubscription(TemperatureTopic, {
+    endpoints: [pub.endpoint],
+  });
+  await pub.waitForSubscribers(1, { timeout: 10000 });
+  for (let i = 0; i < 4; i++) pub.publish({ celsius: i, sensor: "s" });
+  const seen: number[] = [];
+  for await (const t of sub) {
+    seen.push(t.celsius);
+    if (seen.length === 2) break;
+  }
+  // A new iterator picks up where the first one left off.
+  const it = sub[Symbol.asyncIterator]();
+  assertEquals((await next(it)).celsius, 2);
+  assertEquals((await next(it)).celsius, 3);
+  assertEquals(seen, [0, 1]);
+  const pending = it.next();
+  await sub.close();
+  assertEquals(await pending, { value: undefined, done: true });
+  assertEquals(await it.next(), { value: undefined, done: true });
+  assertEquals(sub.counters.delivered, 4);
+});

@@ -112,7 +112,11 @@ async function publish(args: string[]): Promise<void> {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
-  for (let i = 0; i < 30; i++) {
+  // End markers for 1.5 s: a subscriber that fell behind still has a
+  // backlog in its kernel and ZeroMQ buffers (thousands of small messages
+  // when 4 share two cores), and while that drains, markers sent into its
+  // full pipe are dropped by the publisher like any other message.
+  for (let i = 0; i < 150; i++) {
     sender.send(2, seq);
     await new Promise((r) => setTimeout(r, 10));
   }

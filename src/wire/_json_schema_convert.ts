@@ -26,7 +26,6 @@ import {
   tupleBounds,
 } from "./_json_schema_text.ts";
 import { checkSchema } from "./_json_schema_check.ts";
-import { decodeBase64 } from "./_json_schema_base64.ts";
 
 /** `json`: convert JSON forms (ISO strings, base64…); `js`: check only. */
 export type Mode = "json" | "js";
@@ -41,6 +40,7 @@ export interface Outcome {
 
 const ISO_DATE =
   /^(?:[+-]\d{6}|\d{4})-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const INTEGER = /^-?\d+$/;
 /** Hops a `$ref` chain may take (as codegen resolves discriminants). */
 const MAX_HOPS = 32;
@@ -471,5 +471,14 @@ function toDate(value: unknown): Date | undefined {
 /** A Uint8Array from a Uint8Array or a base64 (or base64url) string. */
 function toBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value;
-  return typeof value === "string" ? decodeBase64(value) : undefined;
+  if (typeof value !== "string" || !BASE64.test(value)) return undefined;
+  try {
+    // Either alphabet, padded or not.
+    return Uint8Array.fromBase64(
+      value.replaceAll("-", "+").replaceAll("_", "/"),
+      { lastChunkHandling: "loose" },
+    );
+  } catch {
+    return undefined;
+  }
 }

@@ -16,7 +16,6 @@
 
 import type { ValidationIssue, Validator } from "./descriptors.ts";
 import { type Outcome, SchemaWalker } from "./_json_schema_convert.ts";
-import { encodeBase64 } from "./_json_schema_base64.ts";
 import { typeText } from "./_json_schema_text.ts";
 
 /** A JSON Schema as codegen emits it. */
@@ -121,7 +120,7 @@ const { rawJSON } = JSON as unknown as { rawJSON(text: string): unknown };
 function toJsonForm(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return rawJSON(value.toString());
   if (value instanceof Map || value instanceof Set) return [...value];
-  if (value instanceof Uint8Array) return encodeBase64(value);
+  if (value instanceof Uint8Array) return value.toBase64();
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return Array.from(value as unknown as ArrayLike<number | bigint>);
   }

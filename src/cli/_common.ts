@@ -16,7 +16,6 @@ import yoctoSpinner from "yocto-spinner";
 import { connectRegistry } from "../registry/client.ts";
 import { RegistryUnavailableError } from "../registry/errors.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
-import type { NodeLogger } from "../node/types.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
 
@@ -318,24 +317,6 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
     dispose: () => {
       for (const s of names) Deno.removeSignalListener(s, stop);
     },
-  };
-}
-
-/**
- * The logger of a CLI tool node: warnings and errors on stderr as
- * `zmp <command>: warning: …`, nothing else.
- *
- * @param command the subcommand's name
- * @returns the logger
- */
-export function toolLogger(command: string): NodeLogger {
-  const write = (level: string) => (message: string) =>
-    console.error(`zmp ${command}: ${level}: ${message}`);
-  return {
-    debug() {},
-    info() {},
-    warn: write("warning"),
-    error: write("error"),
   };
 }
 

@@ -49,8 +49,15 @@ export function signature(method: MethodEntry): string {
   return `${method.name}(${params.join(", ")}): ${wrapper}<${result}>`;
 }
 
-/** A sub-schema with its parent's `$defs`, so `$ref`s still resolve. */
-function withDefs(
+/**
+ * A sub-schema with its parent's `$defs`, so that its `$ref`s still
+ * resolve (an argument's schema inside the argument list's, say).
+ *
+ * @param schema the sub-schema
+ * @param parent the schema that holds it
+ * @returns `schema`, with the parent's `$defs` when it has none
+ */
+export function withDefs(
   schema: Record<string, unknown>,
   parent: Record<string, unknown>,
 ): Record<string, unknown> {

@@ -8,7 +8,6 @@
 
 import type { JsonSchema, MethodEntry } from "../registry/types.ts";
 import type {
-  CodecName,
   MethodDescriptor,
   ServiceDescriptor,
   TopicDescriptor,
@@ -21,6 +20,7 @@ import {
   validatorFromSchema,
 } from "../wire/json_schema.ts";
 import { UsageError } from "./_common.ts";
+import type { TopicView } from "./_system.ts";
 
 /**
  * Reads one command-line argument as JSON. Text that is not JSON, and does
@@ -127,24 +127,19 @@ export function callDescriptor(
 }
 
 /**
- * A runtime topic descriptor from what the registry knows.
+ * A runtime topic descriptor from what the registry knows of the topic.
  *
- * @param topic the topic name
- * @param typeName its message type name
- * @param codec its codec (what `zmp pub` encodes with)
- * @param schema JSON Schema of a message, or `undefined` for no check
+ * @param view the topic: name, type name, codec (what `zmp pub` encodes
+ *   with; msgpack when unregistered) and message schema (no check when
+ *   unregistered)
  * @returns the descriptor
  */
-export function topicDescriptor(
-  topic: string,
-  typeName: string,
-  codec: CodecName,
-  schema: JsonSchema | undefined,
-): TopicDescriptor {
+export function topicDescriptor(view: TopicView): TopicDescriptor {
+  const { schema } = view;
   return {
-    name: topic,
-    typeName,
-    codec,
+    name: view.topic,
+    typeName: view.typeName,
+    codec: view.codec ?? "msgpack",
     validate: schema === undefined ? anything : validatorFromSchema(schema),
     schema: schema ?? {},
     source: "zmp",

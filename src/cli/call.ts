@@ -18,7 +18,7 @@ import {
   UsageError,
   waiting,
 } from "./_common.ts";
-import { json, signature } from "./_format.ts";
+import { json, signature, withDefs } from "./_format.ts";
 import { callDescriptor, convert, readJsonArgument } from "./_input.ts";
 import { servicesOf, type ServiceView } from "./_system.ts";
 
@@ -171,7 +171,7 @@ function readArguments(
   const parsed = texts.map((text, i) => {
     const schema = items[i] === undefined
       ? undefined
-      : { ...items[i], $defs: method.args.$defs };
+      : withDefs(items[i], method.args);
     return readJsonArgument(
       text,
       `argument ${i + 1} (${method.params[i]})`,

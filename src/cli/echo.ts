@@ -6,7 +6,6 @@
  * @module
  */
 
-import { createNode } from "../node/node.ts";
 import type { Registry } from "../registry/types.ts";
 import {
   CliError,
@@ -17,11 +16,11 @@ import {
   progress,
   REGISTRY_OPTIONS,
   runCommand,
-  toolLogger,
   untilNodes,
   UsageError,
   waiting,
 } from "./_common.ts";
+import { toolNode } from "./_tool_node.ts";
 import { json } from "./_format.ts";
 import { topicDescriptor } from "./_input.ts";
 import { findTopic, type TopicView, unknownTopic } from "./_system.ts";
@@ -78,18 +77,12 @@ export function main(args: string[]): Promise<number> {
         interrupt.signal,
       );
       if (view === undefined) return 0; // interrupted while waiting
-      await using node = await createNode(`_zmp_echo_${Deno.pid}`, {
+      await using node = await toolNode("echo", {
         registry,
-        logger: toolLogger("echo"),
         signal: interrupt.signal,
       });
       const subscription = await node.subscribe(
-        topicDescriptor(
-          topic,
-          view.typeName,
-          view.codec ?? "msgpack",
-          view.schema,
-        ),
+        topicDescriptor(view),
       );
       const spinner = progress(`waiting for messages on ${topic}`);
       node.signal.addEventListener("abort", () => subscription.close(), {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createNode } from "../node/node.ts";
+import { setTimeout as wait } from "node:timers/promises";
 import { ValidationError } from "../wire/descriptors.ts";
 import {
   CliError,
@@ -17,10 +17,10 @@ import {
   parse,
   progress,
   runCommand,
-  toolLogger,
   UsageError,
   waiting,
 } from "./_common.ts";
+import { toolNode } from "./_tool_node.ts";
 import { convert, readJsonArgument, topicDescriptor } from "./_input.ts";
 import { findTopic, unknownTopic } from "./_system.ts";
 
@@ -100,18 +100,12 @@ export function main(args: string[]): Promise<number> {
           issues,
         );
       }
-      await using node = await createNode(`_zmp_pub_${Deno.pid}`, {
+      await using node = await toolNode("pub", {
         registry,
-        logger: toolLogger("pub"),
         signal: interrupt.signal,
       });
       const publisher = await node.publisher(
-        topicDescriptor(
-          topic,
-          view.typeName,
-          view.codec ?? "msgpack",
-          view.schema,
-        ),
+        topicDescriptor(view),
         { latched: values.latched === true },
       );
       const expected = view.subscribers.length;
@@ -176,7 +170,8 @@ async function publishLoop(
     while (sent < limit && !signal.aborted) {
       // Keep the average rate even when a tick is late.
       const due = start + sent * period - performance.now();
-      await sleep(Math.max(0, due), signal);
+      // Rejects (and clears its timer) when aborted: the loop then ends.
+      await wait(Math.max(0, due), undefined, { signal }).catch(() => {});
       if (signal.aborted) break;
       publish();
       sent++;
@@ -186,16 +181,4 @@ async function publishLoop(
     spinner.stop();
   }
   return sent;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -100,12 +100,12 @@ export function array(item: Check): Check {
 export function object(fields: Record<string, Check>): Check {
   const entries = Object.entries(fields);
   return (v, path, issues) => {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    if (!isObject(v)) {
       issues.push({ path, expected: "object", received: describe(v) });
       return;
     }
     for (const [name, check] of entries) {
-      check((v as Record<string, unknown>)[name], `${path}.${name}`, issues);
+      check(v[name], `${path}.${name}`, issues);
     }
   };
 }
@@ -124,11 +124,11 @@ export function optional(check: Check): Check {
 }
 
 /** A plain object (a JSON Schema, say), not checked further. */
-export const plainObject: Check = (v, path, issues) => {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    issues.push({ path, expected: "object", received: describe(v) });
-  }
-};
+export const plainObject: Check = object({});
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 /**
  * The argument array of a method: arity, then each argument. Optional

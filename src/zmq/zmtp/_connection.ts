@@ -476,6 +476,9 @@ export class Connection implements PipeSink {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
     try {
+      // Ref first: the pending read must be allowed to settle, or whoever
+      // awaits the end would wait on an op the event loop ignores.
+      this.#conn.ref();
       this.#conn.close();
     } catch {
       // already closed

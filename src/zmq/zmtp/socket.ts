@@ -436,6 +436,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #stopListening(entry: Listening): void {
     this.#listeners.delete(entry.endpoint);
     try {
+      entry.listener.ref();
       entry.listener.close();
     } catch {
       // already closed
@@ -1129,6 +1130,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     this.#engine.forget(this);
     for (const entry of this.#listeners.values()) {
       try {
+        entry.listener.ref();
         entry.listener.close();
       } catch {
         // closed

@@ -28,12 +28,20 @@ export type EngineName = typeof ENGINES[number];
 export const DEFAULT_ENGINE: EngineName = "libzmq";
 
 /**
- * The engine named by `ZMP_ENGINE`, or the default. Without permission to
- * read the environment, the default.
+ * The engine of contexts made without one (and so of `Context.default`):
+ * the one `ZMP_ENGINE` names, else `libzmq`. Without permission to read the
+ * environment, `libzmq`.
  *
+ * @returns the engine name
  * @throws {RangeError} when `ZMP_ENGINE` names no engine
+ *
+ * @example
+ * ```ts
+ * import { defaultEngine } from "../../mod.ts";
+ * console.log(["libzmq", "zmtp"].includes(defaultEngine())); // true
+ * ```
  */
-export function engineFromEnv(): EngineName {
+export function defaultEngine(): EngineName {
   let name: string | undefined;
   try {
     name = Deno.env.get("ZMP_ENGINE");

@@ -10,8 +10,8 @@
 
 import { LibzmqEngine } from "./_libzmq_engine.ts";
 import {
+  defaultEngine,
   type Engine,
-  engineFromEnv,
   type EngineName,
   ENGINES,
   type EngineSocket,
@@ -79,7 +79,7 @@ export class Context implements AsyncDisposable {
         );
       }
     }
-    const engine = options.engine ?? engineFromEnv();
+    const engine = options.engine ?? defaultEngine();
     if (!(ENGINES as readonly string[]).includes(engine)) {
       throw new RangeError(
         `Cannot create context: engine must be one of ${

@@ -12,7 +12,7 @@
  */
 
 export { Context, type ContextOptions, type EngineName } from "./context.ts";
-export { ENGINES } from "./_engine.ts";
+export { defaultEngine, ENGINES } from "./_engine.ts";
 export {
   DuplexSocket,
   type Frame,

@@ -271,10 +271,9 @@ for (const transport of ["tcp", "ipc"] as const) {
     for (const zmpBinds of [true, false]) {
       const how = zmpBinds ? "binds" : "connects";
       Deno.test({
-        name:
-          `zmtp ${c.zmp} ${how}, pyzmq ${c.py} ${
-            zmpBinds ? "connects" : "binds"
-          } over ${transport}`,
+        name: `zmtp ${c.zmp} ${how}, pyzmq ${c.py} ${
+          zmpBinds ? "connects" : "binds"
+        } over ${transport}`,
         ignore: PYTHON === undefined,
         async fn() {
           await using eps = new Endpoints();

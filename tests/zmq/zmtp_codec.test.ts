@@ -50,7 +50,10 @@ function feed(
 const frameArb = fc.record({
   body: fc.oneof(
     { weight: 8, arbitrary: fc.uint8Array({ maxLength: 300 }) },
-    { weight: 1, arbitrary: fc.uint8Array({ minLength: 70_000, maxLength: 70_100 }) },
+    {
+      weight: 1,
+      arbitrary: fc.uint8Array({ minLength: 70_000, maxLength: 70_100 }),
+    },
   ),
   more: fc.boolean(),
 });
@@ -59,7 +62,10 @@ Deno.test("FrameReader returns every frame FrameWriter wrote, however the bytes 
   fc.assert(
     fc.property(
       fc.array(frameArb, { maxLength: 20 }),
-      fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 10 }),
+      fc.array(fc.integer({ min: 1, max: 100_000 }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
       (frames, cuts) => {
         const w = new FrameWriter();
         for (const f of frames) w.frame(f.body, f.more ? MORE : 0);
@@ -90,7 +96,10 @@ Deno.test("ZMTP parsers raise only ZmtpProtocolError on random bytes", () => {
   fc.assert(
     fc.property(
       fc.uint8Array({ maxLength: 2000 }),
-      fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.integer({ min: 1, max: 3000 }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
       fc.integer({ min: -1, max: 500 }),
       (bytes, cuts, maxFrame) => {
         const reader = new FrameReader();
@@ -116,7 +125,9 @@ Deno.test("ZMTP parsers raise only ZmtpProtocolError on mutated greetings and co
   );
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        maxLength: 6,
+      }),
       fc.nat({ max: 80 }),
       (flips, cut) => {
         for (const base of [greeting, ready]) {
@@ -176,7 +187,10 @@ Deno.test("zmtp Router keeps serving while raw clients send it random and mutate
   await using dealer = new Dealer({ context: ctx });
   dealer.connect(endpoint);
   const samples = fc.sample(
-    fc.tuple(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 3000 })),
+    fc.tuple(
+      fc.integer({ min: 0, max: 2 }),
+      fc.uint8Array({ maxLength: 3000 }),
+    ),
     { numRuns: 60, seed: 42 },
   );
   let round = 0;

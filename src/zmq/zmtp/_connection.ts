@@ -102,6 +102,7 @@ export class Connection implements PipeSink {
   #parts: Uint8Array[] = [];
   #backlog = 0;
   #writing = false;
+  #holding = false;
   #paused = false;
   #resume: (() => void) | undefined;
   #flushed: (() => void) | undefined;
@@ -165,7 +166,7 @@ export class Connection implements PipeSink {
 
   /** Whether everything handed over has been written. */
   get idle(): boolean {
-    return !this.#writing && this.#writer.size === 0;
+    return !this.#writing && !this.#holding && this.#writer.size === 0;
   }
 
   /** Makes the connection keep the process alive (or not). */
@@ -208,35 +209,52 @@ export class Connection implements PipeSink {
       }
     }
     this.#backlog++;
-    if (!this.#writing) this.#pump();
+    if (!this.#writing && !this.#holding) this.#pump();
   }
 
   #command(body: Uint8Array): void {
     if (this.#ended) return;
     this.#writer.frame(body, COMMAND);
-    if (!this.#writing) this.#pump();
+    if (!this.#writing && !this.#holding) this.#pump();
   }
 
+  /**
+   * Writes what is encoded. The first write of a turn of the event loop
+   * goes at once (latency); what is sent during the rest of the turn waits
+   * for the next one and goes in one write (throughput): a write completes
+   * almost at once, so without the hold every message of a burst would pay
+   * its own system call.
+   */
   async #pump(): Promise<void> {
     this.#writing = true;
     const conn = this.#conn;
     try {
-      while (this.#writer.size > 0 && !this.#ended) {
-        const chunk = this.#writer.take();
-        this.#backlog = 0;
-        this.#pipe?.drained();
-        let off = 0;
-        while (off < chunk.byteLength) {
-          off += await conn.write(chunk.subarray(off));
-        }
-        this.#writer.recycle(chunk);
+      const chunk = this.#writer.take();
+      this.#backlog = 0;
+      this.#pipe?.drained();
+      let off = 0;
+      while (off < chunk.byteLength) {
+        off += await conn.write(chunk.subarray(off));
       }
+      this.#writer.recycle(chunk);
     } catch (e) {
       this.#end({ kind: "error", error: e });
     } finally {
       this.#writing = false;
-      if (this.#writer.size === 0) this.#flushed?.();
     }
+    if (this.#ended) return;
+    if (this.#writer.size === 0) {
+      this.#flushed?.();
+      return;
+    }
+    this.#holding = true;
+    const t = setTimeout(() => {
+      this.#holding = false;
+      if (!this.#ended && !this.#writing && this.#writer.size > 0) {
+        this.#pump();
+      }
+    }, 0);
+    Deno.unrefTimer(t);
   }
 
   // ---- reading ---------------------------------------------------------

@@ -136,6 +136,9 @@ export class PageFeed {
     for (const t of topics) {
       if (!this.#listening.has(t.name)) {
         this.#listening.set(t.name, this.#ctx.hub.listen(t, () => {}));
+        // The first rate counts from now.
+        const count = this.#ctx.hub.traffic().get(t.name)?.count ?? 0;
+        this.#counted.set(t.name, { count, at: performance.now() });
       }
     }
   }

@@ -220,6 +220,7 @@ function renderParams() {
     if (document.activeElement !== input) {
       input.value = text;
       input.dataset.saved = text;
+      delete input.dataset.tried;
       input.placeholder = value === undefined ? "(unset)" : "";
     }
     return row;
@@ -239,7 +240,11 @@ function paramRow(key) {
   });
   const note = h("td", { class: "note" });
   const save = async () => {
-    if (input.value === input.dataset.saved) return;
+    // Enter, then leaving the field, would send the same value twice.
+    if (
+      input.value === input.dataset.saved || input.value === input.dataset.tried
+    ) return;
+    input.dataset.tried = input.value;
     let value;
     try {
       value = JSON.parse(input.value);

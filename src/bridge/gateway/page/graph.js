@@ -11,7 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const ROW = 34;
 const BOX_H = 26;
 const NODE_W = 190;
-const RES_W = 250;
+const RES_W = 280;
 const GAP = 220;
 const PAD = 16;
 const HOST_GAP = 22;
@@ -227,7 +227,7 @@ function box(b) {
   });
   g.append(el("rect", { width: String(b.w), height: String(BOX_H) }));
   const label = el("text", { x: "8", y: String(BOX_H / 2) });
-  label.textContent = fit(b.label, b.kind === "node" ? 18 : 22);
+  label.textContent = fit(b.label, b.kind === "node" ? 18 : 24);
   g.append(label);
   const sub = el("text", {
     x: String(b.w - 6),
@@ -235,7 +235,7 @@ function box(b) {
     class: "sub",
     "text-anchor": "end",
   });
-  sub.textContent = fit(b.sub, b.kind === "node" ? 12 : 14);
+  sub.textContent = fit(b.sub, b.kind === "node" ? 12 : 20);
   g.append(sub);
   const title = el("title", {});
   title.textContent = `${b.label} (${b.sub})`;

@@ -84,12 +84,7 @@ export function drawGraph(container, system, options) {
       edges.push({ from: n.name, to: `topic:${t}`, kind: "subscribes" });
     }
     for (const p of n.params) {
-      resource(
-        `params:${p}`,
-        "params",
-        p,
-        `params ${typeOfParams.get(p) ?? ""}`,
-      )
+      resource(`params:${p}`, "params", p, typeOfParams.get(p) ?? "params")
         .rows.push(row);
       edges.push({ from: n.name, to: `params:${p}`, kind: "uses" });
     }

@@ -64,7 +64,8 @@ export interface GatewayOptions {
   node?: Node;
   /**
    * The name of the node the gateway creates.
-   * @default {"_zmp_gateway_<pid>" (hidden from listings, like CLI tools)}
+   * @default {"_zmp_gateway_<pid>" (hidden from listings, like CLI tools;
+   *   `_<n>` is appended for the n-th gateway of a process)}
    */
   name?: string;
   /**
@@ -158,6 +159,14 @@ function resolve(options: GatewayOptions): ResolvedOptions {
   };
 }
 
+let gateways = 0;
+
+/** `_zmp_gateway_<pid>`, then `_zmp_gateway_<pid>_2`… in one process. */
+function defaultName(): string {
+  gateways++;
+  return `_zmp_gateway_${Deno.pid}${gateways === 1 ? "" : `_${gateways}`}`;
+}
+
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -202,7 +211,7 @@ export async function createGateway(
     let node: Node;
     if (options.node !== undefined) node = options.node;
     else {
-      node = await createNode(options.name ?? `_zmp_gateway_${Deno.pid}`, {
+      node = await createNode(options.name ?? defaultName(), {
         registry,
         signal: options.signal,
         logger: options.logger,
@@ -223,9 +232,10 @@ export async function createGateway(
       port: options.port ?? 8080,
       cors: options.cors ?? [],
       allowedHosts: (options.allowedHosts ?? []).map((h) => h.toLowerCase()),
-      owned: cleanup.splice(0),
+      owned: [...cleanup],
       signal: options.signal,
     });
+    cleanup.length = 0;
     return gateway;
   } catch (e) {
     await undo();

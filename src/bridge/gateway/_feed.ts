@@ -58,12 +58,11 @@ export class PageFeed {
   }
 
   /**
-   * Opens a feed for one page.
+   * Opens a feed for one page; it ends when the page goes away.
    *
-   * @param request the request (its signal ends the feed)
    * @returns the event stream, or an error response over the stream limit
    */
-  open(request: Request): Response {
+  open(): Response {
     let closeStream: () => void;
     try {
       closeStream = this.#ctx.openStream();
@@ -73,7 +72,6 @@ export class PageFeed {
     const stream = new PushStream({
       queue: this.#ctx.options.streamQueue,
       keepAlive: this.#ctx.options.keepAlive,
-      signal: request.signal,
       onClose: () => {
         closeStream();
         this.#clients.delete(stream);

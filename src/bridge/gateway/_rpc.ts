@@ -149,10 +149,11 @@ export async function handleRpc(
     if (!streaming) {
       return jsonResponse(await rpc.call(sd, md, args, options));
     }
+    const abort = new AbortController();
     return await streamResponse(
       ctx,
-      rpc.stream(sd, md, args, options),
-      options.signal!,
+      rpc.stream(sd, md, args, { ...options, signal: abort.signal }),
+      abort,
     );
   } catch (e) {
     return failure(e);
@@ -227,12 +228,17 @@ function checkedArguments(
   return args as unknown[];
 }
 
-/** Deadline, cancellation and metadata of a call, from its request. */
+/**
+ * Deadline and metadata of a call, from its request. (Not the request's
+ * signal: reading it makes Deno warn about its legacy abort on every
+ * successful response. A unary call runs to its deadline when its client
+ * leaves; a stream stops when its body is cancelled.)
+ */
 function callOptions(
   request: Request,
   unary: GatewayContext | undefined,
 ): CallOptions {
-  const options: CallOptions = { signal: request.signal };
+  const options: CallOptions = {};
   const header = request.headers.get("x-zmp-timeout");
   if (header !== null) {
     const ms = Number(header.trim());
@@ -258,18 +264,22 @@ function callOptions(
   return options;
 }
 
+/** How long a stream's first item is awaited before the answer starts. */
+const FIRST_ITEM_MS = 1000;
+
 /**
  * The events of a server stream. The first item (or the error that comes
- * instead) is awaited before answering, so that a call that fails at once
- * gets its HTTP status; later errors are an `error` event.
+ * instead) is awaited for up to a second before answering, so that a call
+ * that fails at once gets its HTTP status; later errors are an `error`
+ * event. When the client leaves, its body is cancelled, which cancels the
+ * call on the server.
  */
 async function streamResponse(
   ctx: GatewayContext,
   items: AsyncIterable<unknown>,
-  requestSignal: AbortSignal,
+  abort: AbortController,
 ): Promise<Response> {
   const closeStream = ctx.openStream();
-  const abort = new AbortController();
   const iterator = items[Symbol.asyncIterator]();
   const stop = () => abort.abort();
   ctx.signal.addEventListener("abort", stop, { once: true });
@@ -277,26 +287,35 @@ async function streamResponse(
     ctx.signal.removeEventListener("abort", stop);
     closeStream();
   };
-  let first: IteratorResult<unknown>;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const first = iterator.next();
+  first.catch(() => {});
+  let head: IteratorResult<unknown> | undefined;
   try {
-    first = await iterator.next();
+    head = await Promise.race([
+      first,
+      new Promise<undefined>((r) =>
+        timer = setTimeout(() => r(undefined), FIRST_ITEM_MS)
+      ),
+    ]);
   } catch (e) {
     release();
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  const head = first;
   async function* events(): AsyncGenerator<string> {
     let n = 0;
     try {
-      let next = head;
+      let next = head ?? await first;
       while (!next.done) {
         yield sseEvent(stringifyJson(next.value), { id: n++ });
-        if (abort.signal.aborted || requestSignal.aborted) return;
+        if (abort.signal.aborted) return;
         next = await iterator.next();
       }
       yield sseEvent(stringifyJson({ items: n }), { event: "end" });
     } catch (e) {
-      if (!requestSignal.aborted) {
+      if (!abort.signal.aborted) {
         yield sseEvent(stringifyJson(errorBody(e)), { event: "error" });
       }
     } finally {
@@ -304,9 +323,6 @@ async function streamResponse(
       await iterator.return?.();
     }
   }
-  abort.signal.addEventListener("abort", () => {
-    iterator.return?.().catch(() => {});
-  }, { once: true });
   return new Response(pullStream(events(), () => abort.abort()), {
     headers: SSE_HEADERS,
   });

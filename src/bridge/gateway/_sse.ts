@@ -47,8 +47,6 @@ export interface PushStreamOptions {
    * @default {15000}
    */
   keepAlive?: number;
-  /** The request's signal: the stream ends when the client leaves. */
-  signal?: AbortSignal;
   /** Called once when the stream ends, whoever ended it. */
   onClose?: () => void;
 }
@@ -56,7 +54,8 @@ export interface PushStreamOptions {
 /**
  * An event stream the gateway pushes to (a topic's messages, the page's
  * events). Memory is bounded: when `queue` events wait unread, new events
- * are dropped and counted.
+ * are dropped and counted. It ends when the client leaves (its body is
+ * cancelled; the keep-alive comments make sure an idle stream notices).
  */
 export class PushStream {
   /** The response to send. */
@@ -66,8 +65,6 @@ export class PushStream {
   #dropped = 0;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #onClose: (() => void) | undefined;
-  readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = () => this.close();
 
   /**
    * @param options queue size, keep-alive period, the request's signal
@@ -88,9 +85,6 @@ export class PushStream {
       () => this.#write(": keepalive\n\n"),
       options.keepAlive ?? 15000,
     );
-    this.#signal = options.signal;
-    if (this.#signal?.aborted) this.close();
-    else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** Whether the stream ended. */
@@ -143,7 +137,6 @@ export class PushStream {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#signal?.removeEventListener("abort", this.#onAbort);
     this.#onClose?.();
   }
 }

@@ -391,7 +391,7 @@ class GatewayImpl implements Gateway {
     app.put("/params/*", (c) => putParam(ctx, c.req.raw, keyOf(c.req.raw)));
     app.delete("/params/*", (c) => deleteParam(ctx, keyOf(c.req.raw)));
     app.get("/system", () => jsonResponse(ctx.snapshot()));
-    app.get("/system/events", (c) => this.#feed.open(c.req.raw));
+    app.get("/system/events", () => this.#feed.open());
     app.get("/openapi.json", (c) =>
       jsonResponse(
         openApiDocument(ctx.snapshot(), {
@@ -434,7 +434,6 @@ class GatewayImpl implements Gateway {
     const stream: PushStream = new PushStream({
       queue: ctx.options.streamQueue,
       keepAlive: ctx.options.keepAlive,
-      signal: request.signal,
       onClose: () => {
         unlisten();
         closeStream();

@@ -305,20 +305,34 @@ Deno.test("gateway over HTTP: calls, errors, streams, topics, params", async (t)
         body: JSON.stringify([20]),
         signal: controller.signal,
       });
-      const events = await readEvents(response, (e) => e.length >= 3);
-      assertEquals(events.map((e) => e.data), ["0", "1", "2"]);
+      // Read three items and keep the connection open: the stream runs.
+      const reader = response.body!.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let text = "";
+      while ((text.match(/^data: /gm) ?? []).length < 3) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      assertMatch(
+        text,
+        /^id: 0\ndata: 0\n\nid: 1\ndata: 1\n\nid: 2\ndata: 2\n/,
+      );
       await waitFor(
         async () => (await post(rpc("Lab/streams"), [])).body.open === 1,
         "the stream to run",
+        { timeout: 15000, interval: 50 },
       );
+      // The tab closes.
       controller.abort();
+      await reader.cancel().catch(() => {});
       await waitFor(
         async () => {
           const now = (await post(rpc("Lab/streams"), [])).body;
           return now.open === 0 && now.cancelled === before.cancelled + 1;
         },
         "the server to see the stream cancelled",
-        { timeout: 5000, interval: 50 },
+        { timeout: 15000, interval: 50 },
       );
     },
   );

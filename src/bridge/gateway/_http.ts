@@ -90,6 +90,10 @@ async function readLimited(
   maxBytes: number,
 ): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
+  // With a Content-Length under the limit (checked before), read it whole.
+  if (request.headers.has("content-length")) {
+    return new Uint8Array(await request.arrayBuffer());
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();

@@ -602,12 +602,6 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       return "PAIR already has a peer";
     }
     if (fresh) this.#attach(pipe);
-    else if (this.type === SUB || this.type === XSUB) {
-      // Reconnected: the subscriptions went with the old connection.
-      for (const topic of this.#subscriptions.topics()) {
-        pipe.outbox.push(new Subscription(true, topic));
-      }
-    }
     if ("connections" in origin) {
       // reset the backoff of nothing: accepted connections do not redial
     } else {
@@ -647,6 +641,13 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
         origin.pipe = null;
       } else {
         pipe.detach();
+        if (this.type === SUB || this.type === XSUB) {
+          // The subscriptions went with the old connection: the next one
+          // carries them first.
+          for (const topic of this.#subscriptions.topics()) {
+            pipe.outbox.push(new Subscription(true, topic));
+          }
+        }
       }
     }
     if (!origin.stopped && !this.#closed) this.#retry(origin);

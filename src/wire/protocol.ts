@@ -17,6 +17,10 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { Slab } from "../zmq/_slab.ts";
+
+/** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
+const headers = new Slab(8192, 16);
 
 /** The protocol version this implementation speaks (header byte 0). */
 export const PROTOCOL_VERSION = 1;
@@ -173,7 +177,7 @@ export interface RequestHeaderInit {
  * ```
  */
 export function encodeRequestHeader(init: RequestHeaderInit): Uint8Array {
-  const out = new Uint8Array(16);
+  const out = headers.alloc(16);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.REQUEST;
   out[2] = init.codec;
@@ -198,7 +202,7 @@ export function encodeHeader(
   requestId: number,
   codec = 0,
 ): Uint8Array {
-  const out = new Uint8Array(8);
+  const out = headers.alloc(8);
   out[0] = PROTOCOL_VERSION;
   out[1] = kind;
   out[2] = codec;
@@ -217,7 +221,7 @@ export function encodeErrorHeader(
   requestId: number,
   status: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.ERROR;
   writeU32(out, 4, requestId);
@@ -236,7 +240,7 @@ export function encodeCreditHeader(
   requestId: number,
   credit: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.CREDIT;
   writeU32(out, 4, requestId);

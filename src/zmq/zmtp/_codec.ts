@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Slab } from "../_slab.ts";
+
 /** The greeting's length. */
 export const GREETING_SIZE = 64;
 /** Frame flag: more frames follow in this message. */
@@ -182,9 +184,9 @@ export function parseMetadata(data: Uint8Array): Map<string, Uint8Array> {
 }
 
 const READ_BUFFER = 64 * 1024;
-/** The slab small frame bodies are copied into. */
+/** The slabs small frame bodies are copied into. */
 const POOL_SIZE = 16 * 1024;
-/** Bodies up to this size go into the slab. */
+/** Bodies up to this size go into a slab; larger ones get their own. */
 const POOL_MAX = 2 * 1024;
 const EMPTY = new Uint8Array(0);
 
@@ -209,39 +211,15 @@ export class FrameReader {
   /** Largest frame accepted; -1 for no limit. */
   maxFrame = -1;
 
-  /** Where small bodies are copied to (see `#copy`). */
-  #pool = new Uint8Array(POOL_SIZE);
-  #poolAt = 0;
+  /**
+   * Where small bodies are copied to: a fresh `ArrayBuffer` per frame would
+   * cost more than the rest of a 16-byte message's trip (see `_slab.ts`).
+   */
+  #slab = new Slab(POOL_SIZE, POOL_MAX);
 
   /** Bytes received but not parsed yet. */
   get buffered(): number {
     return this.#end - this.#start + (this.#big === null ? 0 : this.#bigFill);
-  }
-
-  /**
-   * A copy of `size` bytes of the read buffer from `at`. A small body goes
-   * into a shared pool slab and comes back as a view of it: a fresh
-   * `ArrayBuffer` per frame costs far more than the frame (about 0.5 µs
-   * here, most of a 16-byte message's budget). A view keeps its slab alive,
-   * as Node's pooled `Buffer`s do, so slabs are small; a large body gets its
-   * own buffer.
-   */
-  #copy(at: number, size: number): Uint8Array {
-    const buf = this.#buf;
-    if (size > POOL_MAX) return buf.slice(at, at + size);
-    let pool = this.#pool;
-    let to = this.#poolAt;
-    if (to + size > pool.byteLength) {
-      pool = this.#pool = new Uint8Array(POOL_SIZE);
-      to = 0;
-    }
-    if (size <= 64) {
-      for (let i = 0; i < size; i++) pool[to + i] = buf[at + i];
-    } else {
-      pool.set(buf.subarray(at, at + size), to);
-    }
-    this.#poolAt = to + size;
-    return pool.subarray(to, to + size);
   }
 
   /** Where the next `read()` should write. */
@@ -325,7 +303,7 @@ export class FrameReader {
       this.#start = bodyAt + size;
       this.flags = flags & (MORE | COMMAND);
       if (this.#start === this.#end) this.#start = this.#end = 0;
-      return size === 0 ? EMPTY : this.#copy(bodyAt, size);
+      return size === 0 ? EMPTY : this.#slab.copy(buf, bodyAt, bodyAt + size);
     }
     if (size > buf.byteLength - head) {
       // Too large for the buffer: give it its own array and read into it.

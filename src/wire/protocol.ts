@@ -131,7 +131,14 @@ export interface Header {
   status: number;
 }
 
-function writeU32(out: Uint8Array, at: number, value: number): void {
+/**
+ * Writes a big-endian 32-bit unsigned integer.
+ *
+ * @param out the frame
+ * @param at the offset
+ * @param value the value (its low 32 bits)
+ */
+export function writeU32(out: Uint8Array, at: number, value: number): void {
   out[at] = value >>> 24;
   out[at + 1] = value >>> 16;
   out[at + 2] = value >>> 8;

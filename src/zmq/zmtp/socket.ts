@@ -21,6 +21,7 @@ import type {
 import {
   arm,
   checkEndpoint,
+  checkFrames,
   checkWait,
   type Frame,
   type Waiter,
@@ -905,11 +906,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       const bad = checkWait(options, "send");
       if (bad !== undefined) return Promise.reject(bad);
     }
-    if (frames.length === 0) {
-      return Promise.reject(
-        new RangeError("Cannot send: a message needs at least one frame"),
-      );
-    }
+    const badFrames = checkFrames(frames);
+    if (badFrames !== undefined) return Promise.reject(badFrames);
     const message: Message = new Array(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];

@@ -62,6 +62,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./param.ts"),
   },
   {
+    name: "bridge",
+    summary: "run a bridge to ROS: a ROS 1 bridge file, or a rosbridge server",
+    load: () => import("./bridge.ts"),
+  },
+  {
+    name: "ros",
+    summary: "turn ROS 1 message and service types into a zmp .api.ts",
+    load: () => import("./ros.ts"),
+  },
+  {
     name: "graph",
     summary: "draw the running system (DOT, or SVG with --svg)",
     load: () => import("./graph.ts"),

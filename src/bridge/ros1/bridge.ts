@@ -174,6 +174,7 @@ export async function startRos1Bridge(
     if (await masterPid(new XmlRpcClient(masterUri)) === undefined) {
       throw new RosBridgeError(node.name, [
         `cannot reach the ROS master at ${masterUri} (set ROS_MASTER_URI, "master" in the bridge file, or --master)`,
+        ...problems,
       ]);
     }
     await ros.start();

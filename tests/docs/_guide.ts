@@ -5,6 +5,8 @@
  * @module
  */
 
+import { assert, assertEquals } from "../_assert.ts";
+
 /** One fenced block that the guide test acts on. */
 export type GuideBlock =
   /** A `sh` block: run it. */
@@ -69,4 +71,136 @@ export function guideScript(blocks: GuideBlock[]): string {
     }
   }
   return `${parts.join("\n")}\n`;
+}
+
+/** Options of {@linkcode runGuide}. */
+export interface RunGuideOptions {
+  /** Fewer `sh` blocks than this fails the test (a guide gone empty). */
+  minBlocks: number;
+  /**
+   * What of the checkout the scratch copy holds, besides `node_modules`
+   * (linked).
+   * @default {["mod.ts", "deno.json", "deno.lock", "src", "codegen"]}
+   */
+  copy?: readonly string[];
+  /** Kills the script after this many ms. @default {240000} */
+  timeout?: number;
+  /** Environment for the script, besides `NO_COLOR=1` and an empty `ZMP_REGISTRY`. */
+  env?: Record<string, string>;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Runs a Markdown document's `sh` blocks, in order, in one bash process in
+ * a scratch copy of the checkout (its own process group, killed at the
+ * end); writes its file blocks first; checks that each `text` block's
+ * lines appear, in order (`…` matches anything), in the output of the `sh`
+ * block before it.
+ *
+ * @param doc the document
+ * @param options how many blocks at least, what to copy, how long
+ * @throws {AssertionError} naming the failing block and its output
+ */
+export async function runGuide(
+  doc: URL,
+  options: RunGuideOptions,
+): Promise<void> {
+  const name = doc.pathname.slice(ROOT.length);
+  const blocks = parseGuide(await Deno.readTextFile(doc));
+  const runs = blocks.filter((b) => b.kind === "run").length;
+  assert(runs >= options.minBlocks, `${name} has ${runs} shell blocks`);
+  const dir = await scratchCheckout(
+    options.copy ?? ["mod.ts", "deno.json", "deno.lock", "src", "codegen"],
+  );
+  const script = `${dir}/guide.sh`;
+  await Deno.writeTextFile(script, guideScript(blocks));
+  // Its own session and process group, so that whatever the script leaves
+  // running when a step fails is killed with it.
+  const child = new Deno.Command("setsid", {
+    args: ["bash", script],
+    cwd: dir,
+    env: { NO_COLOR: "1", ZMP_REGISTRY: "", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(
+    () => killGroup(child.pid),
+    options.timeout ?? 240_000,
+  );
+  let output: Deno.CommandOutput;
+  try {
+    output = await child.output();
+  } finally {
+    clearTimeout(timer);
+    killGroup(child.pid);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  const text = new TextDecoder().decode(output.stdout);
+  const sections = text.split(/^@@zmp-guide-block \d+@@\n/m).slice(1);
+  const runLine = (run: number) =>
+    blocks.filter((b) => b.kind === "run")[run]?.line ?? 0;
+  assertEquals(
+    output.code,
+    0,
+    `${name} failed in the block at ${name}:${
+      runLine(sections.length - 1)
+    }; its output:\n${sections.at(-1)}\nstderr: ${
+      new TextDecoder().decode(output.stderr)
+    }`,
+  );
+  let run = -1;
+  for (const block of blocks) {
+    if (block.kind === "run") run++;
+    if (block.kind !== "expect") continue;
+    checkLines(sections[run] ?? "", block.text, `${name}:${block.line}`);
+  }
+}
+
+/** A scratch copy of what a user's checkout holds (node_modules linked). */
+async function scratchCheckout(names: readonly string[]): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "zmp-guide-" });
+  const copy = async (from: string, to: string) => {
+    const info = await Deno.stat(from);
+    if (info.isDirectory) {
+      await Deno.mkdir(to, { recursive: true });
+      for await (const entry of Deno.readDir(from)) {
+        await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
+      }
+    } else await Deno.copyFile(from, to);
+  };
+  for (const name of names) await copy(`${ROOT}${name}`, `${dir}/${name}`);
+  await Deno.symlink(`${ROOT}node_modules`, `${dir}/node_modules`);
+  return dir;
+}
+
+/** Every expected line appears in `actual`, in order; `…` is a wildcard. */
+function checkLines(actual: string, expected: string, where: string): void {
+  const lines = actual.split("\n");
+  let at = 0;
+  for (const want of expected.trimEnd().split("\n")) {
+    const re = new RegExp(
+      `^${
+        want.split("…").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")
+      }$`,
+    );
+    const found = lines.findIndex((l, i) => i >= at && re.test(l.trimEnd()));
+    assert(
+      found >= 0,
+      `${where}: expected a line ${
+        JSON.stringify(want)
+      } (in order) in the output of the block above it:\n${actual}`,
+    );
+    at = found + 1;
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch {
+    // the group is gone
+  }
 }

@@ -1,0 +1,26 @@
+/**
+ * Runs docs/ros.md with real ROS: a rosmaster, rospy, rostopic,
+ * rosservice and rosparam, the ROS example and the rosbridge example, as
+ * tests/docs/guide.test.ts runs the guide.
+ */
+
+import { runGuide } from "../docs/_guide.ts";
+import { requireRos } from "./_ros.ts";
+
+Deno.test("docs/ros.md: every command runs and prints what the chapter says", async () => {
+  await requireRos();
+  await runGuide(new URL("../../docs/ros.md", import.meta.url), {
+    minBlocks: 10,
+    copy: [
+      "mod.ts",
+      "deno.json",
+      "deno.lock",
+      "src",
+      "codegen",
+      "examples/ros",
+      "examples/rosbridge",
+      "examples/calculator",
+      "examples/sensors",
+    ],
+  });
+});

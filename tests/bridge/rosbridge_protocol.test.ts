@@ -6,6 +6,7 @@
  */
 
 import { assert, assertEquals, assertMatch, waitFor } from "../_assert.ts";
+import { runZmp } from "../launch/_harness.ts";
 import {
   connectRegistry,
   createNode,
@@ -264,4 +265,38 @@ Deno.test("rosbridge: bad input gets a status error and the connection keeps wor
     await ws.close();
   }
   await waitFor(() => server.connections === 0, "the session to end");
+});
+
+Deno.test("zmp bridge rosbridge: a taken port and bad usage are one line each", async () => {
+  await using registry = await startRegistry({
+    endpoint: "tcp://127.0.0.1:*",
+    logger: quiet,
+  });
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String((taken.addr as Deno.NetAddr).port);
+  const r = await runZmp([
+    "bridge",
+    "rosbridge",
+    "--port",
+    port,
+    "--registry",
+    registry.endpoint,
+  ]);
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr,
+    `zmp bridge: Cannot listen on 127.0.0.1:${port}: the port is taken\n`,
+  );
+  const usage = await runZmp(["bridge", "ros2"]);
+  assertEquals(usage.code, 2);
+  assertEquals(
+    usage.stderr,
+    'zmp bridge: unknown bridge "ros2" (expected ros1 or rosbridge) (see zmp bridge --help)\n',
+  );
+  const badPort = await runZmp(["bridge", "rosbridge", "--port", "x"]);
+  assertEquals(badPort.code, 2);
+  assertEquals(
+    badPort.stderr,
+    'zmp bridge: --port must be a whole number, got "x" (see zmp bridge --help)\n',
+  );
 });

@@ -34,6 +34,7 @@ import {
   zmpTopicName,
 } from "./names.ts";
 import { callRosapi, rosapiService } from "./rosapi.ts";
+import type { LiveNodes } from "./_live.ts";
 
 /** What every session of one server shares. */
 export interface SessionContext {
@@ -43,6 +44,8 @@ export interface SessionContext {
   registry: Registry;
   /** Service types clients may advertise, besides live ones. */
   apis: readonly ServiceDescriptor[];
+  /** The live nodes, followed. */
+  live: LiveNodes;
   /** Where problems are logged. */
   log: NodeLogger;
   /** Largest text frame accepted, in bytes. */
@@ -460,9 +463,16 @@ export class Session {
     args: Message | unknown[],
     timeout: number,
   ): Promise<unknown> {
-    const services = liveServices(
-      await this.#ctx.registry.nodes({ timeout: 3000 }),
-    );
+    let services = liveServices(await this.#ctx.live.get());
+    const known = (s: typeof services) => {
+      const t = zmpMethod(service, s.keys());
+      return t !== undefined &&
+        s.get(t.service)!.entry.methods?.some((m) => m.name === t.method);
+    };
+    // A service that appeared a moment ago may not be in the view yet.
+    if (!known(services)) {
+      services = liveServices(await this.#ctx.live.get(true));
+    }
     const target = zmpMethod(service, services.keys());
     if (target === undefined) {
       throw new Error(

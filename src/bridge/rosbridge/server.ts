@@ -12,6 +12,7 @@ import type { Node } from "../../node/types.ts";
 import type { Registry } from "../../registry/types.ts";
 import type { ServiceDescriptor } from "../../wire/descriptors.ts";
 import { Session, type SessionContext } from "./_session.ts";
+import { LiveNodes } from "./_live.ts";
 
 /** Options of {@linkcode startRosbridgeServer}. */
 export interface RosbridgeServerOptions {
@@ -83,6 +84,7 @@ export async function startRosbridgeServer(
   const ctx: SessionContext = {
     node: options.node,
     registry: options.registry,
+    live: new LiveNodes(options.registry),
     apis: options.apis ?? [],
     log: options.node.log,
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
@@ -92,43 +94,50 @@ export async function startRosbridgeServer(
   };
   const hostname = options.hostname ?? "127.0.0.1";
   const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    port: options.port ?? 9090,
-    hostname,
-    onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
-    onError: (e) => {
-      options.node.log.warn("rosbridge request failed", {
-        error: (e as Error).message,
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: options.port ?? 9090,
+      hostname,
+      onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
+      onError: (e) => {
+        options.node.log.warn("rosbridge request failed", {
+          error: (e as Error).message,
+        });
+        return new Response("internal error", { status: 500 });
+      },
+    }, (request) => {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return new Response(
+          "zmp rosbridge v2 server: connect with a WebSocket (roslib)\n",
+          { status: 426, headers: { upgrade: "websocket" } },
+        );
+      }
+      const { socket, response } = Deno.upgradeWebSocket(request, {
+        idleTimeout: 0,
       });
-      return new Response("internal error", { status: 500 });
-    },
-  }, (request) => {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response(
-        "zmp rosbridge v2 server: connect with a WebSocket (roslib)\n",
-        { status: 426, headers: { upgrade: "websocket" } },
-      );
-    }
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      idleTimeout: 0,
+      const session = new Session(ctx, socket);
+      sessions.add(session);
+      sockets.add(socket);
+      // One frame at a time, in order, as rosbridge handles them.
+      let queue = Promise.resolve();
+      socket.onmessage = (event) => {
+        queue = queue.then(() => session.handle(event.data));
+      };
+      socket.onclose = () => {
+        sockets.delete(socket);
+        queue = queue.then(() => session.close()).finally(() =>
+          sessions.delete(session)
+        );
+      };
+      socket.onerror = () => {};
+      return response;
     });
-    const session = new Session(ctx, socket);
-    sessions.add(session);
-    sockets.add(socket);
-    // One frame at a time, in order, as rosbridge handles them.
-    let queue = Promise.resolve();
-    socket.onmessage = (event) => {
-      queue = queue.then(() => session.handle(event.data));
-    };
-    socket.onclose = () => {
-      sockets.delete(socket);
-      queue = queue.then(() => session.close()).finally(() =>
-        sessions.delete(session)
-      );
-    };
-    socket.onerror = () => {};
-    return response;
-  });
+  } catch (e) {
+    // The port is taken, most likely: stop following the registry.
+    await ctx.live.close();
+    throw e;
+  }
   const addr = await listening.promise;
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -142,6 +151,7 @@ export async function startRosbridgeServer(
         }
       }
       await server.shutdown();
+      await ctx.live.close();
     })();
   return {
     url: `ws://${hostname}:${addr.port}`,

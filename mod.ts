@@ -15,14 +15,3 @@ export * from "./src/registry/mod.ts";
 export * from "./src/params/mod.ts";
 export * from "./src/node/mod.ts";
 export * from "./src/launch/mod.ts";
-// Only the definition of a ROS bridge file: the bridges themselves, and the
-// npm packages they need, load from "./src/bridge/mod.ts".
-export {
-  defineRosBridge,
-  type RosBridgeDefinition,
-  type RosBridgeModule,
-  type RosDirection,
-  type RosParamsBridge,
-  type RosServiceBridge,
-  type RosTopicBridge,
-} from "./src/bridge/ros1/define.ts";

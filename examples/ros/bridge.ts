@@ -16,7 +16,7 @@
  * @module
  */
 
-import { defineRosBridge } from "../../mod.ts";
+import { defineRosBridge } from "../../src/bridge/mod.ts";
 import {
   LightsService,
   RobotService,

@@ -62,6 +62,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./param.ts"),
   },
   {
+    name: "graph",
+    summary: "draw the running system (DOT, or SVG with --svg)",
+    load: () => import("./graph.ts"),
+  },
+  {
     name: "bridge",
     summary: "run a bridge to ROS: a ROS 1 bridge file, or a rosbridge server",
     load: () => import("./bridge.ts"),
@@ -70,10 +75,5 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "ros",
     summary: "turn ROS 1 message and service types into a zmp .api.ts",
     load: () => import("./ros.ts"),
-  },
-  {
-    name: "graph",
-    summary: "draw the running system (DOT, or SVG with --svg)",
-    load: () => import("./graph.ts"),
   },
 ];

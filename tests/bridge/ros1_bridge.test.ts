@@ -62,7 +62,8 @@ Deno.test("startRos1Bridge: a topic bridged both ways crosses once each way, nev
   const sent = n;
 
   // ROS → zmp: a rospy talker's messages reach zmp, and are not sent back.
-  await using talker = master.peer("talker", "/both", "5", "0.05");
+  // It waits for two subscribers: the listener and the bridge.
+  await using talker = master.peer("talker", "/both", "5", "0.05", "2");
   await talker.line(/ready/);
   await waitFor(
     () => heard.filter((h) => h.startsWith("hello")).length === 5,

@@ -11,6 +11,9 @@ Deno.test("docs/ros.md: every command runs and prints what the chapter says", as
   await requireRos();
   await runGuide(new URL("../../docs/ros.md", import.meta.url), {
     minBlocks: 10,
+    // Many short ROS and zmp processes, one after the other: generous on a
+    // busy machine.
+    timeout: 480_000,
     copy: [
       "mod.ts",
       "deno.json",

@@ -233,7 +233,7 @@ Deno.test("zmp bridge ros1: a bridge whose fields do not line up is one error at
   try {
     await Deno.writeTextFile(
       `${dir}/bad.ts`,
-      `import { defineRosBridge } from "${ROOT}mod.ts";
+      `import { defineRosBridge } from "${ROOT}src/bridge/mod.ts";
 import { LightsService, RosChatterTopic } from "${ROOT}examples/ros/ros.api.gen.ts";
 export default defineRosBridge({
   topics: [

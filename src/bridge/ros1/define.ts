@@ -4,6 +4,10 @@
  * a node module, so that the same file runs with `zmp bridge ros1
  * bridge.ts` or as a node of a launch file.
  *
+ * Bridge files import it from `src/bridge/mod.ts`, not from zmp's root
+ * `mod.ts`: the bridges load npm packages (`@foxglove/ros1` …) that other
+ * nodes never need, nor type-check.
+ *
  * @module
  */
 
@@ -13,6 +17,7 @@ import type {
   TopicDescriptor,
 } from "../../wire/descriptors.ts";
 import type { Node, NodeModule } from "../../node/types.ts";
+import { startRos1Bridge } from "./bridge.ts";
 
 /** Which way a topic, service or param crosses. */
 export type RosDirection = "to-zmp" | "to-ros" | "both";
@@ -129,7 +134,7 @@ export interface RosBridgeModule extends NodeModule {
  * @throws {TypeError} when `definition` is not an object
  * @example
  * ```ts ignore
- * import { defineRosBridge } from "zmp/bridge";
+ * import { defineRosBridge } from "../../src/bridge/mod.ts";
  * import { ChatterTopic } from "./ros.api.gen.ts";
  *
  * export default defineRosBridge({
@@ -151,7 +156,6 @@ export function defineRosBridge(
     kind: "zmp.node" as const,
     rosBridge: definition,
     async run(node: Node) {
-      const { startRos1Bridge } = await import("./bridge.ts");
       const bridge = await startRos1Bridge(definition, { node });
       node.signal.addEventListener("abort", () => bridge.close(), {
         once: true,

@@ -10,6 +10,8 @@
  * - **rosbridge v2** (`./rosbridge/`): a WebSocket server that lets
  *   `roslib` and other rosbridge clients use zmp topics, services and
  *   params (`zmp bridge rosbridge --port 9090`).
+ * - **HTTP/JSON** (`./gateway/`): the gateway, its OpenAPI document and
+ *   live page (`zmp gateway`).
  *
  * @module
  */
@@ -52,3 +54,4 @@ export {
   type RosbridgeServerOptions,
   startRosbridgeServer,
 } from "./rosbridge/server.ts";
+export * from "./gateway/mod.ts";

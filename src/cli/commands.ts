@@ -67,6 +67,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./graph.ts"),
   },
   {
+    name: "gateway",
+    summary: "serve the system over HTTP/JSON, with OpenAPI and a live page",
+    load: () => import("./gateway.ts"),
+  },
+  {
     name: "bridge",
     summary: "run a bridge to ROS: a ROS 1 bridge file, or a rosbridge server",
     load: () => import("./bridge.ts"),

@@ -10,7 +10,7 @@ import { requireRos } from "./_ros.ts";
 Deno.test("docs/ros.md: every command runs and prints what the chapter says", async () => {
   await requireRos();
   await runGuide(new URL("../../docs/ros.md", import.meta.url), {
-    minBlocks: 10,
+    minRuns: 10,
     // Many short ROS and zmp processes, one after the other: generous on a
     // busy machine.
     timeout: 480_000,

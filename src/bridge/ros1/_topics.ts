@@ -122,9 +122,26 @@ export async function startTopic(
         if (code !== 1) throw new Error(`registerPublisher: ${message}`);
       }
       if (toZmpSide) {
-        // A new subscription registers, then connects to every publisher.
-        ros.unsubscribe(mapping.ros);
-        rosSub = subscribeRos();
+        // Register the subscription as it is (unsubscribing first could
+        // reach the master after the new registration, and undo it), and
+        // hand the publishers the master names to the ROS node as the
+        // master's own update would: it connects to the new ones.
+        const [code, message, publishers] = await ros.rosMasterClient
+          .registerSubscriber(
+            ctx.rosName,
+            mapping.ros,
+            type.name,
+            ctx.callerApi,
+          );
+        if (code !== 1 || !Array.isArray(publishers)) {
+          throw new Error(`registerSubscriber: ${message}`);
+        }
+        ros.rosFollower.emit(
+          "publisherUpdate",
+          mapping.ros,
+          publishers as string[],
+          "/master",
+        );
       }
     },
     async close() {

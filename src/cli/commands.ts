@@ -71,4 +71,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "serve the system over HTTP/JSON, with OpenAPI and a live page",
     load: () => import("./gateway.ts"),
   },
+  {
+    name: "bridge",
+    summary: "run a bridge to ROS: a ROS 1 bridge file, or a rosbridge server",
+    load: () => import("./bridge.ts"),
+  },
+  {
+    name: "ros",
+    summary: "turn ROS 1 message and service types into a zmp .api.ts",
+    load: () => import("./ros.ts"),
+  },
 ];

@@ -423,11 +423,14 @@ class NodeImpl implements Node {
     return publisher;
   }
 
-  #publishers(topic: TopicDescriptor): string[] {
+  #publishers(
+    topic: TopicDescriptor,
+    exclude: readonly string[] = [],
+  ): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
       for (const p of node.publishes) {
-        if (p.topic !== topic.name) continue;
+        if (p.topic !== topic.name || exclude.includes(p.endpoint)) continue;
         endpoints.push(p.endpoint);
       }
     }
@@ -444,7 +447,7 @@ class NodeImpl implements Node {
     const inner = createSubscription(topic, {
       queue: options.queue,
       logger: this.log,
-      endpoints: this.#publishers(topic as TopicDescriptor),
+      endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
     });
     const warned = new Set<string>();
     const follow = () => {
@@ -461,7 +464,9 @@ class NodeImpl implements Node {
           }
         }
       }
-      inner.setEndpoints(this.#publishers(topic as TopicDescriptor));
+      inner.setEndpoints(
+        this.#publishers(topic as TopicDescriptor, options.exclude),
+      );
     };
     follow();
     const unlisten = this.#view.listen(follow);

@@ -134,7 +134,7 @@ export async function probeNode(
  * The zmp stack: each peer is a Deno process running `zmp_peer.ts`.
  *
  * @param probe the Node side's libzmq, to load the same one
- * @param module another copy of zmp's `mod.ts` to benchmark instead
+ * @param module another copy of zmp's `src/zmq/mod.ts` to benchmark instead
  * @returns the prepared stack
  */
 export function zmpStack(

@@ -27,6 +27,16 @@ export interface CommandEntry {
 /** Every subcommand, in the order `zmp --help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "init",
+    summary: "create a project that uses zmp, ready to run",
+    load: () => import("./init.ts"),
+  },
+  {
+    name: "codegen",
+    summary: "generate typed code from *.api.ts definition files",
+    load: () => import("./codegen.ts"),
+  },
+  {
     name: "launch",
     summary: "start the registry and the nodes of a launch file",
     load: () => import("./launch.ts"),
@@ -65,5 +75,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "graph",
     summary: "draw the running system (DOT, or SVG with --svg)",
     load: () => import("./graph.ts"),
+  },
+  {
+    name: "doctor",
+    summary: "show the libzmq, Deno and registry this zmp uses",
+    load: () => import("./doctor.ts"),
   },
 ];

@@ -9,6 +9,30 @@
  */
 
 import { COMMANDS } from "./commands.ts";
+import { rerun, rerunConfig, stopWhenParentGoes } from "./_rerun.ts";
+
+/**
+ * Whether zmp's own imports (npm packages mapped in zmp's deno.json)
+ * resolve in this process. They do under zmp's configuration and under a
+ * project's that maps "zmp"; they do not under the empty configuration
+ * that `deno install -g` gives a script.
+ */
+async function ownImportsResolve(): Promise<boolean> {
+  try {
+    await import("superjson");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** zmp's own configuration, to run again with when its imports fail. */
+function zmpConfig(): { config: string } | { importMap: string } {
+  const url = new URL("../../deno.json", import.meta.url);
+  return url.protocol === "file:"
+    ? { config: decodeURIComponent(url.pathname) }
+    : { importMap: url.href };
+}
 
 /** The help text of `zmp`. */
 export function usage(): string {
@@ -46,6 +70,16 @@ tcp://127.0.0.1:7350.
  * @returns the exit code
  */
 export async function main(args: string[]): Promise<number> {
+  if (!(await ownImportsResolve())) {
+    if (rerunConfig() !== undefined) {
+      console.error(
+        `zmp: cannot resolve zmp's own imports with ${rerunConfig()} (see zmp's deno.json)`,
+      );
+      return 1;
+    }
+    return await rerun(zmpConfig(), args);
+  }
+  stopWhenParentGoes();
   const [first, ...rest] = args;
   if (first === undefined) {
     console.error("zmp: missing command (see zmp --help)");

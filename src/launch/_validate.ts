@@ -11,6 +11,7 @@ import { describe } from "../wire/descriptors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
+  RUN_MODES,
   type RunMode,
 } from "../registry/types.ts";
 import { LaunchError } from "./errors.ts";
@@ -71,7 +72,6 @@ const POLICIES: readonly RestartPolicyName[] = [
   "on-failure",
   "always",
 ];
-const MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 const PERMISSIONS = [
   "read",
   "write",
@@ -363,7 +363,7 @@ function node(
     fail(where, "module", `is not a valid path or URL: ${describe(module)}`);
   }
   const mode = value.mode ?? "subprocess";
-  if (!MODES.includes(mode as RunMode)) {
+  if (!(RUN_MODES as readonly string[]).includes(mode as string)) {
     fail(
       where,
       "mode",

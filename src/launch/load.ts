@@ -6,10 +6,13 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { LaunchError } from "./errors.ts";
 import { checkModules } from "./launcher.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import type { LaunchDefinition } from "./types.ts";
+import { type ProjectConfig, projectOf } from "./_project.ts";
 
 /** Options of {@linkcode loadLaunchFile}. */
 export interface LoadLaunchFileOptions {
@@ -18,6 +21,11 @@ export interface LoadLaunchFileOptions {
    * @default {true}
    */
   check?: boolean;
+  /**
+   * The `deno.json` to type-check with (and that nodes run with).
+   * @default {the nearest deno.json or deno.jsonc from the file's folder up}
+   */
+  config?: string;
 }
 
 /** A launch file, loaded and checked. */
@@ -28,6 +36,8 @@ export interface LoadedLaunchFile {
   spec: LaunchDefinition;
   /** The spec, checked and normalised. */
   launch: ResolvedLaunch;
+  /** The project configuration that applies, if any. */
+  project?: ProjectConfig;
 }
 
 // deno-lint-ignore no-control-regex
@@ -80,9 +90,13 @@ export function summarizeCheck(output: string): string {
  *
  * @returns the failure, or `undefined` when the check passes
  */
-async function typeCheck(paths: string[]): Promise<CheckFailure | undefined> {
+async function typeCheck(
+  paths: string[],
+  project: ProjectConfig | undefined,
+): Promise<CheckFailure | undefined> {
+  const config = project ? ["--config", project.file] : [];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", ...paths],
+    args: ["check", "--quiet", ...config, ...paths],
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     stdin: "null",
     stdout: "piped",
@@ -94,8 +108,16 @@ async function typeCheck(paths: string[]): Promise<CheckFailure | undefined> {
   return { summary: summarizeCheck(output), output };
 }
 
-function resolveFile(path: string): string {
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+/**
+ * The launch file a command line names: the file, or the `launch.ts` of a
+ * folder.
+ *
+ * @param path a file or a folder
+ * @returns the absolute path of the file
+ * @throws {LaunchError} when it does not exist, or a folder has no launch.ts
+ */
+export function resolveLaunchFile(path: string): string {
+  const abs = resolve(path);
   let stat: Deno.FileInfo;
   try {
     stat = Deno.statSync(abs);
@@ -138,13 +160,14 @@ export async function loadLaunchFile(
   options: LoadLaunchFileOptions = {},
 ): Promise<LoadedLaunchFile> {
   const check = options.check ?? true;
-  const abs = resolveFile(path);
-  const url = new URL(`file://${abs}`).href;
+  const abs = resolveLaunchFile(path);
+  const url = pathToFileURL(abs).href;
+  const project = projectOf(abs, options.config);
   let mod: Record<string, unknown>;
   try {
     mod = await import(url);
   } catch (e) {
-    const problems = check ? await typeCheck([abs]) : undefined;
+    const problems = check ? await typeCheck([abs], project) : undefined;
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" does not type-check: ${problems.summary}`,
@@ -161,7 +184,7 @@ export async function loadLaunchFile(
     launch = validateLaunch(mod.default, url);
     checkModules(launch);
   } catch (e) {
-    const problems = check ? await typeCheck([abs]) : undefined;
+    const problems = check ? await typeCheck([abs], project) : undefined;
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" does not type-check: ${problems.summary}`,
@@ -174,8 +197,8 @@ export async function loadLaunchFile(
     const modules = launch.nodes
       .map((n) => new URL(n.moduleUrl))
       .filter((u) => u.protocol === "file:")
-      .map((u) => decodeURIComponent(u.pathname));
-    const problems = await typeCheck([abs, ...new Set(modules)]);
+      .map((u) => fileURLToPath(u));
+    const problems = await typeCheck([abs, ...new Set(modules)], project);
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" or its node modules do not type-check: ${problems.summary}`,
@@ -183,5 +206,5 @@ export async function loadLaunchFile(
       );
     }
   }
-  return { url, spec: mod.default as LaunchDefinition, launch };
+  return { url, spec: mod.default as LaunchDefinition, launch, project };
 }

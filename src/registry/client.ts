@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readEnv } from "../_util/env.ts";
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
@@ -63,13 +64,7 @@ export interface ConnectRegistryOptions {
  * @returns the endpoint
  */
 export function defaultRegistryEndpoint(): string {
-  try {
-    const env = Deno.env.get("ZMP_REGISTRY");
-    if (env !== undefined && env !== "") return env;
-  } catch {
-    // no --allow-env: use the default
-  }
-  return DEFAULT_REGISTRY_ENDPOINT;
+  return readEnv("ZMP_REGISTRY") ?? DEFAULT_REGISTRY_ENDPOINT;
 }
 
 /**

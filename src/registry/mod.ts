@@ -8,7 +8,7 @@
  * watches start over with a fresh snapshot.
  *
  * - {@linkcode startRegistry} runs a registry in this process (the launcher
- *   does, and `zmp registry` via {@linkcode registryMain});
+ *   does, and so does `zmp registry`);
  * - {@linkcode connectRegistry} gives a {@linkcode Registry}: `register`,
  *   `nodes`, `watch`, and `params` (a {@linkcode ParamStore}).
  *
@@ -63,4 +63,3 @@ export {
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
 } from "./errors.ts";
-export { registryMain, type RegistryMainOptions } from "./cli.ts";

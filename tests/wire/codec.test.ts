@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { CODEC_IDS, codecById, codecByName } from "../../mod.ts";
+import { CODEC_IDS, codecById, codecByName } from "../../src/wire/mod.ts";
 import { wireValue } from "./_values.ts";
 
 for (const name of ["msgpack", "superjson"] as const) {

@@ -11,16 +11,17 @@
  * Nothing here loads native code at import time: libzmq is opened on the
  * first socket.
  *
- * @example A launch file
+ * @example
  * ```ts
  * import { defineLaunch } from "zmp";
  *
- * export default defineLaunch({
+ * const system = defineLaunch({
  *   nodes: [
  *     { name: "greeter", module: "./greeter.ts", restart: "on-failure" },
  *     { name: "listener", module: "./listener.ts", after: [{ service: "Greeter" }] },
  *   ],
  * });
+ * console.log(system.nodes.length); // 2
  * ```
  *
  * @module
@@ -151,6 +152,7 @@ export {
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
   type RegistryWaitOptions,
+  RUN_MODES,
   type RunMode,
   type ServiceEntry,
   startRegistry,

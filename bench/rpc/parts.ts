@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type ValidationIssue } from "../../mod.ts";
+import type { ValidationIssue } from "../../mod.ts";
 import {
   checkFrameCount,
   type Codec,

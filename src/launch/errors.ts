@@ -44,6 +44,8 @@ export class LaunchError extends Error {
   readonly details: string | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param message what went wrong, for people
    * @param options where, and the cause
    */

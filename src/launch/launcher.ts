@@ -303,8 +303,8 @@ export async function startLaunch(
  * Runs a launch to its end: see {@linkcode startLaunch}.
  *
  * @example
- * ```ts ignore
- * import { defineLaunch, launch } from "../../mod.ts";
+ * ```ts
+ * import { defineLaunch, launch } from "zmp";
  *
  * const result = await launch(
  *   defineLaunch({ nodes: [{ name: "calc-1", module: "./server_node.ts" }] }),

@@ -34,10 +34,11 @@ export interface LoadedLaunchFile {
   url: string;
   /** Its default export. */
   spec: LaunchDefinition;
-  /** The spec, checked and normalised. */
-  launch: ResolvedLaunch;
-  /** The project configuration that applies, if any. */
-  project?: ProjectConfig;
+  /**
+   * The `deno.json` or `deno.jsonc` of the project that holds the file (or
+   * the one given as `config`), if any: what nodes run with.
+   */
+  config?: string;
 }
 
 // deno-lint-ignore no-control-regex
@@ -165,6 +166,8 @@ export async function loadLaunchFile(
   const project = projectOf(abs, options.config);
   let mod: Record<string, unknown>;
   try {
+    // The user's launch file, by absolute file: URL: resolvable without
+    // zmp's import map (deno publish cannot analyze it, by design).
     mod = await import(url);
   } catch (e) {
     const problems = check ? await typeCheck([abs], project) : undefined;
@@ -206,5 +209,10 @@ export async function loadLaunchFile(
       );
     }
   }
-  return { url, spec: mod.default as LaunchDefinition, launch, project };
+  const loaded: LoadedLaunchFile = {
+    url,
+    spec: mod.default as LaunchDefinition,
+  };
+  if (project) loaded.config = project.file;
+  return loaded;
 }

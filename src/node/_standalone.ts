@@ -34,6 +34,8 @@ export async function importAsRunner(
 ): Promise<Record<string, unknown>> {
   runnerImports++;
   try {
+    // The user's node module, by absolute URL: resolvable without zmp's
+    // import map (deno publish cannot analyze it, by design).
     return await import(url);
   } finally {
     runnerImports--;
@@ -88,6 +90,8 @@ export function runIfMain(node: NodeModule): void {
   setTimeout(async () => {
     let exported: unknown;
     try {
+      // The program's own main module, already loaded: this only reads
+      // its namespace (deno publish cannot analyze it, by design).
       exported = (await import(main)).default;
     } catch {
       return;

@@ -24,7 +24,7 @@ import { runIfMain } from "./_standalone.ts";
  * @throws {TypeError} when `run` is not a function
  * @example
  * ```ts
- * import { defineNode } from "../../mod.ts";
+ * import { defineNode } from "zmp";
  *
  * export default defineNode(async (node, args) => {
  *   node.log.info("started", { args });

@@ -119,12 +119,13 @@ function hostname(): string {
  * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
  * @throws {RegistryUnavailableError} when no registry answers
  * @example
- * ```ts ignore
- * import { createNode } from "../../mod.ts";
- * import { CalculatorService } from "./calculator.api.gen.ts";
+ * ```ts
+ * import { createNode } from "zmp";
+ * import { CalculatorService, type CalculatorHandlers } from "../../examples/calculator/calculator.api.gen.ts";
  *
+ * declare const calculator: CalculatorHandlers; // your implementation
  * await using node = await createNode("calculator");
- * await node.provide(CalculatorService, { add: (a: number, b: number) => a + b });
+ * await node.provide(CalculatorService, calculator);
  * const calc = await node.client(CalculatorService);
  * console.log(await calc.add(1, 2)); // 3
  * ```

@@ -96,8 +96,8 @@ export async function loadNodeModule(url: string | URL): Promise<NodeModule> {
  * @param options name, mode, args, registry, stop signal …
  * @returns the exit code: 0 after a clean stop, 1 after a failure
  * @example
- * ```ts ignore
- * import { runNode } from "../../mod.ts";
+ * ```ts
+ * import { runNode } from "zmp";
  *
  * const stop = new AbortController();
  * const exited = runNode("./talker.ts", { name: "talker", signal: stop.signal });

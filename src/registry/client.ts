@@ -71,8 +71,8 @@ export function defaultRegistryEndpoint(): string {
  * Connects to an embedded registry and checks that it answers.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry } from "zmp";
  *
  * await using registry = await connectRegistry(); // ZMP_REGISTRY or :7350
  * for await (const event of registry.watch()) console.log(event.type);

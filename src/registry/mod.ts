@@ -13,8 +13,8 @@
  *   `nodes`, `watch`, and `params` (a {@linkcode ParamStore}).
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, startRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, startRegistry } from "zmp";
  *
  * await using server = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
  * await using registry = await connectRegistry({ endpoint: server.endpoint });
@@ -45,6 +45,7 @@ export {
   type Registry,
   type RegistryEvent,
   type RegistryWaitOptions,
+  RUN_MODES,
   type RunMode,
   type ServiceEntry,
   type SubscriptionEntry,

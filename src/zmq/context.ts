@@ -9,7 +9,7 @@
  */
 
 import { libzmq } from "./loader.ts";
-import { type CoreOwner, lastError, type SocketCore } from "./_core.ts";
+import { lastError, type SocketCore } from "./_core.ts";
 
 const ZMQ_IO_THREADS = 1;
 const ZMQ_MAX_SOCKETS = 2;
@@ -33,7 +33,7 @@ export interface ContextOptions {
  *
  * @example Two sockets talking over inproc in a private context
  * ```ts
- * import { Context, Pair } from "../../mod.ts";
+ * import { Context, Pair } from "zmp/zmq";
  * await using ctx = new Context();
  * await using a = new Pair({ context: ctx });
  * await using b = new Pair({ context: ctx });
@@ -44,11 +44,13 @@ export interface ContextOptions {
  * console.log(new TextDecoder().decode(frame)); // "hello"
  * ```
  */
-export class Context implements CoreOwner, AsyncDisposable {
+export class Context implements AsyncDisposable {
   #handle: Deno.PointerObject | null;
   #cores = new Set<SocketCore>();
 
   /**
+   * Creates a context: its own libzmq I/O threads and sockets.
+   *
    * @param options I/O threads and socket limit
    * @throws {RangeError} for a negative or non-integer option
    * @throws {LibzmqNotFoundError} when libzmq cannot be loaded

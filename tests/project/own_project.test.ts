@@ -10,6 +10,7 @@ import {
   assertEquals,
   assertMatch,
   assertStringIncludes,
+  waitFor,
 } from "../_assert.ts";
 import { CLI, freePort, outsideFolder, run, Running, ZMP } from "./_project.ts";
 
@@ -135,4 +136,39 @@ Deno.test("a project made by zmp init, outside the checkout, generates, tests, l
   assertEquals(await launch.stop("SIGTERM"), 0, launch.text);
   assertMatch(launch.text, /stopped listener \(exit code 0\)/);
   assertMatch(launch.text, /registry closed/);
+
+  // The installed zmp launches Worker and in-process nodes too: they run in
+  // the launcher's process, which runs with the project's deno.json.
+  await Deno.writeTextFile(
+    `${app}/modes.ts`,
+    `import { defineLaunch } from "zmp";
+export default defineLaunch({
+  nodes: [
+    { name: "greeter", module: "./greeter.ts" },
+    { name: "in-worker", module: "./listener.ts", mode: "worker", after: [{ service: "Greeter" }] },
+    { name: "in-process", module: "./listener.ts", mode: "inprocess", after: [{ service: "Greeter" }] },
+  ],
+});
+`,
+  );
+  await using modes = new Running(`${root}/bin/zmp`, ["launch", "modes.ts"], {
+    cwd: app,
+    env,
+  });
+  await modes.line(/in-worker subscribes to greetings/);
+  await modes.line(/in-process subscribes to greetings/);
+  const again = await run(`${root}/bin/zmp`, ["call", "Greeter.greet", "Bo"], {
+    cwd: app,
+    env,
+  });
+  assertEquals(again.code, 0, again.stderr);
+  // Worker and in-process nodes share the launcher's standard output.
+  await waitFor(
+    () =>
+      modes.lines.filter((l) => l.startsWith('heard "Hello, Bo!"')).length ===
+        2,
+    `both listeners hear the greeting:\n${modes.text}`,
+    { timeout: 60_000 },
+  );
+  assertEquals(await modes.stop("SIGTERM"), 0, modes.text);
 });

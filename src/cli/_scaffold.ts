@@ -66,7 +66,8 @@ export function denoJson(zmp: ZmpLocation): string {
     // sub-paths ("msgpackr/pack"): each npm package gets its "name/" entry.
     const own: Record<string, string> = {};
     for (const [name, target] of Object.entries(zmp.imports)) {
-      if (DEV_ONLY.has(name)) continue;
+      // Not its dev tools, nor its own paths ("zmp": "./mod.ts").
+      if (DEV_ONLY.has(name) || !/^(npm|jsr|https?):/.test(target)) continue;
       own[name] = target;
       const npm = /^npm:\/?(.+)$/.exec(target);
       if (npm && !name.endsWith("/")) own[`${name}/`] = `npm:/${npm[1]}/`;

@@ -1,35 +1,28 @@
 /**
  * Runs docs/guide.md, so that the guide cannot go stale: every fenced
- * `sh` block is run, in order, by one bash process in a scratch copy of
- * the repository; every `ts`/`json` block whose first line names a file
- * (`// apps/hello/x.ts`) is written there first; every `text` block lists
- * lines that the `sh` block before it must print, in that order (`…`
- * matches anything). The script stops at the first failing command.
+ * `sh` block is run, in order, by one bash process in an empty folder
+ * outside the checkout, as a user would (`ZMP` names this checkout; `zmp`
+ * is installed into the folder, not globally); every `ts`/`json` block
+ * whose first line names a file (`// apps/hello/x.ts`) is written there
+ * first; every `text` block lists lines that the `sh` block before it must
+ * print, in that order (`…` matches anything). The script stops at the
+ * first failing command. The guide's registry port is replaced by a free
+ * one, in the commands and in the expected output.
  */
 
 import { assert, assertEquals } from "../_assert.ts";
 import { type GuideBlock, guideScript, parseGuide } from "./_guide.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const GUIDE = new URL("../../docs/guide.md", import.meta.url);
+/** The registry port the guide names. */
+const GUIDE_PORT = "7451";
 
-/** A scratch copy of what a user's checkout holds (node_modules linked). */
-async function scratchCheckout(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "zmp-guide-" });
-  const copy = async (from: string, to: string) => {
-    const info = await Deno.stat(from);
-    if (info.isDirectory) {
-      await Deno.mkdir(to, { recursive: true });
-      for await (const entry of Deno.readDir(from)) {
-        await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
-      }
-    } else await Deno.copyFile(from, to);
-  };
-  for (const name of ["mod.ts", "deno.json", "deno.lock", "src", "codegen"]) {
-    await copy(`${ROOT}${name}`, `${dir}/${name}`);
-  }
-  await Deno.symlink(`${ROOT}node_modules`, `${dir}/node_modules`);
-  return dir;
+function freePort(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return String(port);
 }
 
 Deno.test("docs/guide.md: parseGuide() finds the blocks in order", () => {
@@ -44,10 +37,14 @@ Deno.test("docs/guide.md: parseGuide() finds the blocks in order", () => {
 });
 
 Deno.test("docs/guide.md: every command runs and prints what the guide says", async () => {
-  const blocks = parseGuide(await Deno.readTextFile(GUIDE));
+  const port = freePort();
+  const blocks = parseGuide(
+    (await Deno.readTextFile(GUIDE)).replaceAll(GUIDE_PORT, port),
+  );
   const runs = blocks.filter((b) => b.kind === "run").length;
   assert(runs >= 10, `the guide has ${runs} shell blocks`);
-  const dir = await scratchCheckout();
+  const dir = await Deno.makeTempDir({ prefix: "zmp-guide-" });
+  assert(!dir.startsWith(`${ROOT}/`), `${dir} is inside the checkout`);
   const script = `${dir}/guide.sh`;
   await Deno.writeTextFile(script, guideScript(blocks));
   // Its own session and process group, so that whatever the guide leaves
@@ -55,7 +52,13 @@ Deno.test("docs/guide.md: every command runs and prints what the guide says", as
   const child = new Deno.Command("setsid", {
     args: ["bash", script],
     cwd: dir,
-    env: { NO_COLOR: "1", ZMP_REGISTRY: "" },
+    env: {
+      NO_COLOR: "1",
+      ZMP_REGISTRY: "",
+      ZMP: ROOT,
+      DENO_INSTALL_ROOT: `${dir}/.deno`,
+      PATH: `${dir}/.deno/bin:${Deno.env.get("PATH") ?? ""}`,
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

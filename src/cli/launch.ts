@@ -8,9 +8,13 @@
 import { readEnv } from "../_util/env.ts";
 import { LaunchError } from "../launch/errors.ts";
 import type { LaunchDefinition } from "../launch/types.ts";
-import { type RunningLaunch, startLaunch } from "../launch/launcher.ts";
-import { loadLaunchFile, resolveLaunchFile } from "../launch/load.ts";
-import { projectOf, reachesZmp, ZMP_ROOT } from "../launch/_project.ts";
+import type { RunningLaunch } from "../launch/launcher.ts";
+import {
+  projectOf,
+  reachesZmp,
+  resolveLaunchFile,
+  ZMP_ROOT,
+} from "../launch/_project.ts";
 import { CliError, parse, runCommand, UsageError } from "./_common.ts";
 import { rerun, rerunConfig } from "./_rerun.ts";
 
@@ -63,7 +67,7 @@ export function main(args: string[]): Promise<number> {
     const file = launchError(() => resolveLaunchFile(positionals[0]));
     const project = projectOf(file, values.config);
     if (project !== undefined && rerunConfig() !== project.file) {
-      checkProject(project.file);
+      await checkProject(project.file);
       return await rerun({ config: project.file }, ["launch", ...args]);
     }
     return await run(file, project?.file, values["no-check"] !== true);
@@ -71,11 +75,11 @@ export function main(args: string[]): Promise<number> {
 }
 
 /** Refuses a configuration under which zmp's own modules cannot load. */
-function checkProject(config: string): void {
+async function checkProject(config: string): Promise<void> {
   let reaches: boolean;
   try {
     Deno.statSync(config);
-    reaches = reachesZmp(config);
+    reaches = await reachesZmp(config);
   } catch (e) {
     throw new CliError(
       `Cannot launch: cannot read ${config}: ${(e as Error).message}`,
@@ -136,6 +140,10 @@ async function run(
   try {
     let loaded;
     try {
+      // Loaded here, not at the top: a zmp launch that runs itself again
+      // under the project's configuration never loads the launcher twice.
+      const { loadLaunchFile } = await import("../launch/load.ts");
+      const { startLaunch } = await import("../launch/launcher.ts");
       loaded = await loadLaunchFile(file, { check, config });
       running = await startLaunch(withEnvRegistry(loaded.spec), {
         file: loaded.url,

@@ -1,5 +1,7 @@
 /**
- * The `zmp` command: `deno task zmp <command> [...]`.
+ * The `zmp` command: `deno task zmp <command> [...]`, or installed with
+ * `deno install -g -A -n zmp <zmp>/src/cli/main.ts` and used from any
+ * folder.
  *
  * Subcommands are one file each under `src/cli/`, listed in `commands.ts`.
  * `zmp --help` lists them, `zmp <command> --help` explains one. An unknown
@@ -19,10 +21,18 @@ import { rerun, rerunConfig, stopWhenParentGoes } from "./_rerun.ts";
  */
 async function ownImportsResolve(): Promise<boolean> {
   try {
-    await import("superjson");
+    // Cheap, and enough under a deno.json that maps them...
+    import.meta.resolve("superjson");
     return true;
   } catch {
-    return false;
+    // ...but it misses an import map's scopes (a zmp served from a URL):
+    // loading one is the real test.
+    try {
+      await import("superjson");
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -50,13 +60,16 @@ Options:
   -h, --help  show this help (zmp <command> --help for a command's)
 
 Examples:
-  zmp launch examples/sensors/launch.ts
+  zmp init my-app
+  zmp codegen --check
+  zmp launch launch.ts
   zmp registry --endpoint tcp://127.0.0.1:7350
   zmp list services
   zmp call Calculator.add 2 3
   zmp echo sensors/filtered --count 5
   zmp param set filter.alpha 0.5
   zmp graph --svg system.svg
+  zmp doctor
 
 The registry is found with --registry, else $ZMP_REGISTRY, else
 tcp://127.0.0.1:7350.

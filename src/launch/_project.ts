@@ -11,7 +11,7 @@
 
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseJsonc } from "../_util/jsonc.ts";
+import { LaunchError } from "./errors.ts";
 import { isPlainObject } from "../_util/object.ts";
 
 /** The names Deno reads a configuration from, in its order. */
@@ -91,13 +91,16 @@ export function projectOf(
  *
  * @param config the project's configuration file
  * @returns `false` when zmp is a local folder the configuration never maps
+ *   (the parser is loaded only when needed: `zmp launch` asks this before
+ *   running itself again, and stays light)
  * @throws {SyntaxError} when the configuration is not valid JSONC
  */
-export function reachesZmp(config: string): boolean {
+export async function reachesZmp(config: string): Promise<boolean> {
   if (ZMP_ROOT === undefined) return true;
   const root = dirname(resolve(config));
   if (root === ZMP_ROOT) return true;
-  const raw = parseJsonc(Deno.readTextFileSync(config), config);
+  const { parseJsonc } = await import("../_util/jsonc.ts");
+  const raw = parseJsonc(await Deno.readTextFile(config), config);
   if (!isPlainObject(raw)) return false;
   const targets: unknown[] = [];
   if (isPlainObject(raw.imports)) targets.push(...Object.values(raw.imports));
@@ -117,4 +120,37 @@ export function reachesZmp(config: string): boolean {
     else return false;
     return path === ZMP_ROOT || path.startsWith(inside);
   });
+}
+
+/**
+ * The launch file a command line names: the file, or the `launch.ts` of a
+ * folder.
+ *
+ * @param path a file or a folder
+ * @returns the absolute path of the file
+ * @throws {LaunchError} when it does not exist, or a folder has no launch.ts
+ */
+export function resolveLaunchFile(path: string): string {
+  const abs = resolve(path);
+  let stat: Deno.FileInfo;
+  try {
+    stat = Deno.statSync(abs);
+  } catch {
+    throw new LaunchError(`Cannot launch: "${path}" does not exist`, {
+      file: path,
+    });
+  }
+  if (stat.isDirectory) {
+    const inside = `${abs.replace(/\/$/, "")}/launch.ts`;
+    try {
+      if (Deno.statSync(inside).isFile) return inside;
+    } catch {
+      // reported below
+    }
+    throw new LaunchError(
+      `Cannot launch: "${path}" is a folder without a launch.ts`,
+      { file: path },
+    );
+  }
+  return abs;
 }

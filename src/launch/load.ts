@@ -6,13 +6,16 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LaunchError } from "./errors.ts";
 import { checkModules } from "./launcher.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import type { LaunchDefinition } from "./types.ts";
-import { type ProjectConfig, projectOf } from "./_project.ts";
+import {
+  type ProjectConfig,
+  projectOf,
+  resolveLaunchFile,
+} from "./_project.ts";
 
 /** Options of {@linkcode loadLaunchFile}. */
 export interface LoadLaunchFileOptions {
@@ -107,39 +110,6 @@ async function typeCheck(
   const output = (new TextDecoder().decode(out.stderr) +
     new TextDecoder().decode(out.stdout)).replace(ANSI, "").trim();
   return { summary: summarizeCheck(output), output };
-}
-
-/**
- * The launch file a command line names: the file, or the `launch.ts` of a
- * folder.
- *
- * @param path a file or a folder
- * @returns the absolute path of the file
- * @throws {LaunchError} when it does not exist, or a folder has no launch.ts
- */
-export function resolveLaunchFile(path: string): string {
-  const abs = resolve(path);
-  let stat: Deno.FileInfo;
-  try {
-    stat = Deno.statSync(abs);
-  } catch {
-    throw new LaunchError(`Cannot launch: "${path}" does not exist`, {
-      file: path,
-    });
-  }
-  if (stat.isDirectory) {
-    const inside = `${abs.replace(/\/$/, "")}/launch.ts`;
-    try {
-      if (Deno.statSync(inside).isFile) return inside;
-    } catch {
-      // reported below
-    }
-    throw new LaunchError(
-      `Cannot launch: "${path}" is a folder without a launch.ts`,
-      { file: path },
-    );
-  }
-  return abs;
 }
 
 /**

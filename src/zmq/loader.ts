@@ -62,9 +62,9 @@ export class LibzmqNotFoundError extends Error {
     const lines = attempts.map((a) => `  - ${a.path}: ${a.error}`).join("\n");
     super(
       `Cannot load libzmq: tried ${attempts.length} places\n${lines}\n` +
-        `Run "deno install" so that the npm "zeromq" package is present, ` +
-        `set ZMP_LIBZMQ to the path of a libzmq shared library, or install ` +
-        `the system package (Debian: libzmq5)`,
+        `Set ZMP_LIBZMQ to the path of a libzmq shared library, run ` +
+        `"deno install" so that the npm "zeromq" package is present, or ` +
+        `install the system package (Debian: libzmq5)`,
     );
     this.name = "LibzmqNotFoundError";
     this.attempts = attempts;

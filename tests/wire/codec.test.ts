@@ -106,8 +106,9 @@ Deno.test("mod.ts imports and the codecs run without any permission", async () =
   try {
     await Deno.writeTextFile(
       file,
-      `import { codecByName } from ${
-        JSON.stringify(new URL("mod.ts", root).href)
+      `import ${JSON.stringify(new URL("mod.ts", root).href)};
+import { codecByName } from ${
+        JSON.stringify(new URL("src/wire/mod.ts", root).href)
       };
 const c = codecByName("msgpack");
 console.log((c.decode(c.encode([new Map([[1, 2]])])) as Map<number, number>[])[0].get(1));

@@ -44,6 +44,44 @@ export function rerunConfig(): string | undefined {
 }
 
 /**
+ * Whether this process runs with the configuration `file`: started by
+ * {@linkcode rerun} with it, or (on Linux, read from the command line) with
+ * `--config file`, or with no `--config` from a folder where Deno finds
+ * `file` itself. `deno task zmp launch …` in a project is the common case,
+ * and it then needs no second process.
+ *
+ * @param file a `deno.json` or `deno.jsonc`, absolute
+ * @param discovered the configuration Deno would find from the working folder
+ * @returns `false` when it does not, or cannot be told
+ */
+export function runsWithConfig(
+  file: string,
+  discovered: string | undefined,
+): boolean {
+  if (rerunConfig() !== undefined) return rerunConfig() === file;
+  let argv: string[];
+  try {
+    argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+  } catch {
+    return false;
+  }
+  // The flags of `deno run` come before the script.
+  const script = argv.findIndex((a, i) =>
+    i > 1 && !a.startsWith("-") &&
+    !/^(-c|--config|--import-map|--lock|--env-file|--location|--seed|--v8-flags|--cert)$/
+      .test(argv[i - 1] ?? "")
+  );
+  const flags = argv.slice(2, script < 0 ? argv.length : script);
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i];
+    if (flag === "--no-config" || flag.startsWith("--import-map")) return false;
+    if (flag === "-c" || flag === "--config") return flags[i + 1] === file;
+    if (flag.startsWith("--config=")) return flag.slice(9) === file;
+  }
+  return discovered === file;
+}
+
+/**
  * Runs `zmp <args>` in a child Deno with `how`, until it exits.
  *
  * @param how the configuration file or import map the child uses

@@ -10,13 +10,14 @@ import { LaunchError } from "../launch/errors.ts";
 import type { LaunchDefinition } from "../launch/types.ts";
 import type { RunningLaunch } from "../launch/launcher.ts";
 import {
+  findProjectConfig,
   projectOf,
   reachesZmp,
   resolveLaunchFile,
   ZMP_ROOT,
 } from "../launch/_project.ts";
 import { CliError, parse, runCommand, UsageError } from "./_common.ts";
-import { rerun, rerunConfig } from "./_rerun.ts";
+import { rerun, runsWithConfig } from "./_rerun.ts";
 
 /** The `--help` text of `zmp launch`. */
 export const USAGE = `Usage: zmp launch [options] <file>
@@ -66,7 +67,10 @@ export function main(args: string[]): Promise<number> {
     if (values.config === "") throw new UsageError("--config is empty");
     const file = launchError(() => resolveLaunchFile(positionals[0]));
     const project = projectOf(file, values.config);
-    if (project !== undefined && rerunConfig() !== project.file) {
+    if (
+      project !== undefined &&
+      !runsWithConfig(project.file, findProjectConfig(Deno.cwd())?.file)
+    ) {
       await checkProject(project.file);
       return await rerun({ config: project.file }, ["launch", ...args]);
     }

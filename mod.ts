@@ -182,10 +182,14 @@ export {
   type Validator,
 } from "./src/wire/mod.ts";
 
-// The ZeroMQ context (an option of clients, servers and nodes) and its error.
+// The ZeroMQ context (an option of clients, servers and nodes), its engine,
+// and its error.
 export {
   Context,
   type ContextOptions,
+  defaultEngine,
+  type EngineName,
+  ENGINES,
   ZmqError,
   type ZmqErrorOptions,
 } from "./src/zmq/mod.ts";

@@ -77,6 +77,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./graph.ts"),
   },
   {
+    name: "gateway",
+    summary: "serve the system over HTTP/JSON, with OpenAPI and a live page",
+    load: () => import("./gateway.ts"),
+  },
+  {
     name: "doctor",
     summary: "show the libzmq, Deno and registry this zmp uses",
     load: () => import("./doctor.ts"),

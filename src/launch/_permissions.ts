@@ -2,9 +2,13 @@
  * The `deno run` permission flags of a subprocess node: what its spec
  * declares, plus exactly what zmp itself needs to run a node:
  *
- * - `--allow-ffi`: libzmq and libc are opened through FFI. Deno can only
- *   scope FFI to paths, and the loader opens `libc.so.6` by name, so this
- *   one is unscoped (FFI is no sandbox boundary in Deno anyway).
+ * - on the libzmq engine, `--allow-ffi`: libzmq and libc are opened through
+ *   FFI. Deno can only scope FFI to paths, and the loader opens `libc.so.6`
+ *   by name, so this one is unscoped (FFI is no sandbox boundary in Deno
+ *   anyway). On the zmtp engine, `--allow-net` instead, and no FFI: ZeroMQ
+ *   goes over Deno's own sockets, to endpoints known only at run time (the
+ *   registry hands them out). ipc endpoints need the node to declare
+ *   read and write of their paths.
  * - `--allow-read` of the project (the folder of its `deno.json`, with its
  *   `node_modules`), of zmp's `mod.ts` and `src/`, of the node module's
  *   folder, and of Deno's npm cache when the project has no `node_modules`:
@@ -18,8 +22,8 @@
  *   `env` entries.
  * - `--allow-sys=hostname`: the registry records each node's host.
  *
- * Nothing else: no network (ZeroMQ goes through FFI), no writes, no
- * subprocesses.
+ * Nothing else: no writes, no subprocesses; on the libzmq engine no
+ * network (ZeroMQ goes through FFI).
  *
  * @module
  */
@@ -29,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { readEnv } from "../_util/env.ts";
 import type { NodePermissions, PermissionValue } from "./types.ts";
 import { type ProjectConfig, ZMP_ROOT, ZMP_ROOT_URL } from "./_project.ts";
+import { defaultEngine, type EngineName } from "../zmq/mod.ts";
 
 export { ZMP_ROOT };
 
@@ -57,6 +62,11 @@ export interface ZmpNeedsOptions {
   env?: readonly string[];
   /** The project the node runs in. @default {none} */
   project?: ProjectConfig;
+  /**
+   * The ZeroMQ engine the node runs on.
+   * @default {the one ZMP_ENGINE names, which the node inherits}
+   */
+  engine?: EngineName;
 }
 
 /** Hosts Deno imports from without `--allow-import`. */
@@ -118,8 +128,9 @@ export function zmpNeeds(
     const cache = npmCache();
     if (cache) read.push(cache);
   }
+  const engine = options.engine ?? defaultEngine();
   const needs: ZmpNeeds = {
-    ffi: true,
+    ...(engine === "zmtp" ? { net: true } : { ffi: true }),
     read,
     env: [
       "ZMP_*",

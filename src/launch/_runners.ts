@@ -29,8 +29,8 @@ export interface RunContext {
   registry: string;
   /** Where output goes. */
   logger: LaunchLogger;
-  /** The libzmq the launcher loaded, handed to subprocesses. */
-  libzmqPath: string;
+  /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
+  libzmqPath?: string;
   /**
    * The project whose configuration subprocess nodes run with (`--config`).
    * @default {none: Deno finds one from the working folder}
@@ -91,10 +91,12 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     args: subprocessArgs(node, ctx.project),
     env: {
       ...node.env,
-      ZMP_LIBZMQ: ctx.libzmqPath,
+      ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      // Not a zmp command that zmp launch started again.
+      ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
     // Held open and never written: when the launcher dies, even by

@@ -7,7 +7,7 @@
 
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { libzmq } from "../zmq/mod.ts";
+import { defaultEngine, libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
 import { connectRegistry, startRegistry } from "../registry/mod.ts";
@@ -144,7 +144,9 @@ export async function startLaunch(
   checkModules(resolved);
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
-  const libzmqPath = readEnv("ZMP_LIBZMQ") ?? libzmq().path;
+  // Nodes on the zmtp engine never open libzmq: neither does the launcher.
+  const libzmqPath = readEnv("ZMP_LIBZMQ") ??
+    (defaultEngine() === "libzmq" ? libzmq().path : undefined);
   const project = projectOf(file, options.config);
 
   const rpcLogger: Logger = {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { assertEquals } from "../_assert.ts";
+import { assertEquals, assertMatch } from "../_assert.ts";
+import { fixture, Launcher, tempDir, writeLaunch } from "./_harness.ts";
 import {
   permissionFlags,
   ZMP_ROOT,
@@ -12,7 +13,10 @@ import {
 } from "../../src/launch/_permissions.ts";
 
 Deno.test("zmpNeeds() adds FFI, reads of zmp and the module's folder, ZMP_* and hostname", () => {
-  const needs = zmpNeeds("file:///app/nodes/cam.ts", { env: ["GAIN"] });
+  const needs = zmpNeeds("file:///app/nodes/cam.ts", {
+    env: ["GAIN"],
+    engine: "libzmq",
+  });
   assertEquals(needs.ffi, true);
   assertEquals(needs.read?.slice(0, 3), [
     `${ZMP_ROOT}/mod.ts`,
@@ -83,4 +87,25 @@ Deno.test("permissionFlags() lets true win and drops duplicates", () => {
     ["--no-prompt", "--allow-env", "--allow-sys=hostname"],
   );
   assertEquals(permissionFlags({}, {}), ["--no-prompt"]);
+});
+
+Deno.test("zmpNeeds() on the zmtp engine adds the network and no FFI", () => {
+  const needs = zmpNeeds("file:///app/nodes/cam.ts", { engine: "zmtp" });
+  assertEquals(needs.net, true);
+  assertEquals(needs.ffi, undefined);
+  assertEquals(permissionFlags({}, needs).includes("--allow-ffi"), false);
+});
+
+Deno.test("zmp launch on the zmtp engine runs a node without FFI, which never opens libzmq", async () => {
+  await using dir = await tempDir();
+  const file = await writeLaunch(dir.path, {
+    registry: { endpoint: "tcp://127.0.0.1:*" },
+    nodes: [{ name: "prober", module: fixture("ffi_reader.ts") }],
+  });
+  await using launcher = new Launcher(["--no-check", file], {
+    ZMP_ENGINE: "zmtp",
+  });
+  assertEquals(await launcher.exited(), 0, launcher.text);
+  const [line] = await launcher.line(/prober +│ engine=.*/);
+  assertMatch(line, /engine=zmtp ffi=(prompt|denied) net=granted$/);
 });

@@ -54,6 +54,7 @@ export function denoJson(zmp: ZmpLocation): string {
       "zmp/zmq": at(zmp, "src/zmq/mod.ts"),
       "zmp/wire": at(zmp, "src/wire/mod.ts"),
       "zmp/codegen": at(zmp, "codegen/mod.ts"),
+      "zmp/bridge": at(zmp, "src/bridge/mod.ts"),
     },
     nodeModulesDir: "auto",
     allowScripts: { deny: DENIED_SCRIPTS },

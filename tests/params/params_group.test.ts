@@ -195,12 +195,13 @@ Deno.test("ParamsGroup.watch() after a registry restart reports only what change
   // mode new.
   await Deno.writeTextFile(
     file,
-    encodeParams(
-      new Map<string, unknown>([
-        ["robot.maxSpeed", 1],
-        ["robot.mode", "auto"],
+    encodeParams({
+      params: new Map([
+        ["robot.maxSpeed", { value: 1, revision: 1 }],
+        ["robot.mode", { value: "auto", revision: 2 }],
       ]),
-    ),
+      revision: 2,
+    }),
   );
   const first = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
   const endpoint = first.endpoint;

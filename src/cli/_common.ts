@@ -16,6 +16,7 @@ import yoctoSpinner from "yocto-spinner";
 import { connectRegistry } from "../registry/client.ts";
 import { RegistryUnavailableError } from "../registry/errors.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
+import { RegistryView } from "../registry/view.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
 
@@ -333,22 +334,13 @@ export async function untilNodes<T>(
   pick: (nodes: NodeInfo[]) => T | undefined,
   options: { signal?: AbortSignal; timeout?: number } = {},
 ): Promise<T | undefined> {
-  const signals = [options.signal];
-  if (options.timeout !== undefined) {
-    signals.push(AbortSignal.timeout(options.timeout));
+  await using view = new RegistryView(registry);
+  try {
+    return await view.until(pick, options);
+  } catch (e) {
+    if (options.signal?.aborted || (e as Error)?.name === "TimeoutError") {
+      return undefined;
+    }
+    throw e;
   }
-  const signal = AbortSignal.any(
-    signals.filter((s): s is AbortSignal => s !== undefined),
-  );
-  const live = new Map<string, NodeInfo>();
-  for await (const event of registry.watch({ signal })) {
-    if (event.type === "snapshot") {
-      live.clear();
-      for (const n of event.nodes) live.set(n.name, n);
-    } else if (event.type === "removed") live.delete(event.name);
-    else live.set(event.node.name, event.node);
-    const found = pick([...live.values()]);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

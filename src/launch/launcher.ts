@@ -7,11 +7,11 @@
 
 import { libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
-import type { NodeInfo, Registry } from "../registry/types.ts";
+import type { Registry } from "../registry/types.ts";
 import { connectRegistry, startRegistry } from "../registry/mod.ts";
 import { LaunchError } from "./errors.ts";
 import { consoleLaunchLogger, type LaunchLogger } from "./logger.ts";
-import { RegistryView, type ViewChange } from "./_registry_view.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
 import { type NodeOutcome, Supervisor } from "./_supervisor.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import type { LaunchDefinition, LaunchSpec } from "./types.ts";
@@ -86,13 +86,14 @@ export function checkModules(launch: ResolvedLaunch): void {
   }
 }
 
-function describeChange(change: ViewChange, old?: NodeInfo): string[] {
+function describeChange(change: ViewChange): string[] {
   if (change.type === "removed") {
     return change.reason === "expired"
-      ? [`${change.name} left the registry: its lease expired`]
+      ? [`${change.node.name} left the registry: its lease expired`]
       : [];
   }
   const n = change.node;
+  const old = change.type === "updated" ? change.previous : undefined;
   const lines: string[] = [];
   if (change.type === "added") lines.push(`${n.name} registered`);
   const had = (list: string[], item: string) => list.includes(item);
@@ -176,21 +177,13 @@ export async function startLaunch(
       { file, field: "registry", cause: e },
     );
   }
-  const known = new Map<string, NodeInfo>();
-  const view = new RegistryView(client, (change) => {
-    const old = change.type === "removed"
-      ? undefined
-      : known.get(change.node.name);
-    const lines = describeChange(change, old);
-    if (change.type === "removed") known.delete(change.name);
-    else known.set(change.node.name, change.node);
-    for (const line of lines) {
-      logger.log(
-        change.type === "removed" ? "warn" : "info",
-        line,
-      );
+  const view = new RegistryView(client, { logger: rpcLogger });
+  view.listen((change) => {
+    for (const line of describeChange(change)) {
+      logger.log(change.type === "removed" ? "warn" : "info", line);
     }
   });
+  view.start().catch(() => {}); // a failed watch is logged by the view
 
   const supervisors = resolved.nodes.map((node) =>
     new Supervisor(node, {

@@ -20,9 +20,9 @@ import type {
   NodeInfo,
   Registration,
   Registry,
-  RegistryEvent,
   RunMode,
 } from "../registry/types.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
 import { connectRegistry } from "../registry/client.ts";
 import { paramsGroup } from "../params/params_group.ts";
 import { createPublisher } from "../topics/publisher.ts";
@@ -40,7 +40,6 @@ import type {
   TopicSubscription,
 } from "./types.ts";
 import { createNodeLogger } from "./logger.ts";
-import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
 import {
@@ -242,7 +241,9 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
-    this.#view = new RegistryView(init.registry, init.log);
+    this.#view = new RegistryView(init.registry, {
+      logger: { error: (m) => init.log.error(m) },
+    });
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -368,11 +369,12 @@ class NodeImpl implements Node {
       retry: options.retry,
       logger: rpcLogger(this.log),
     });
-    const follow = (event: RegistryEvent) => {
+    const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
       // A node that left gracefully drains its calls in flight; one whose
       // lease expired is dead: its calls fail over at once.
-      const drain = !(event.type === "removed" && event.reason === "expired");
+      const drain = !(change.type === "removed" &&
+        change.reason === "expired");
       for (const endpoint of rpc.endpoints) {
         if (!wanted.has(endpoint)) {
           rpc.removeEndpoint(endpoint, { drain }).catch(() => {});

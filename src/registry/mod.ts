@@ -70,3 +70,9 @@ export {
   type RegistryUnavailableErrorOptions,
 } from "./errors.ts";
 export { registryMain, type RegistryMainOptions } from "./cli.ts";
+export {
+  RegistryView,
+  type RegistryViewOptions,
+  type UntilOptions,
+  type ViewChange,
+} from "./view.ts";

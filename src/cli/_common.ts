@@ -55,7 +55,9 @@ export const REGISTRY_OPTIONS = {
 
 /** The help lines of {@linkcode REGISTRY_OPTIONS}. */
 export const REGISTRY_HELP =
-  `  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  `  --registry <endpoint>  the registry: tcp://host:port (embedded), or
+                         etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
+                         else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry and for answers (default: 3000)`;
 
 /** A command's parsed arguments. */
@@ -223,7 +225,7 @@ export async function openRegistry(
   const timeout = millis("timeout", values.timeout, 3000);
   if (values.registry !== undefined && !/^[a-z]+:\/\/./.test(values.registry)) {
     throw new UsageError(
-      `--registry must look like tcp://host:port, got ${
+      `--registry must look like tcp://host:port or etcd://host:port,host:port, got ${
         JSON.stringify(values.registry)
       }`,
     );

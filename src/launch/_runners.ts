@@ -8,6 +8,8 @@
 import type { ResolvedNode } from "./_validate.ts";
 import { type LaunchLogger, readLines } from "./logger.ts";
 import { permissionFlags, zmpNeeds } from "./_permissions.ts";
+import type { NodePermissions } from "./types.ts";
+import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 
 /** A node running once: started, and later ended. */
@@ -26,6 +28,13 @@ export interface NodeRun {
 export interface RunContext {
   /** The registry endpoint the node registers with. */
   registry: string;
+  /**
+   * The host the launch runs as (`--host`), reported by subprocess nodes
+   * as theirs.
+   */
+  host?: string;
+  /** The address subprocess nodes advertise (`ZMP_ADVERTISE_HOST`). */
+  advertise?: string;
   /** Where output goes. */
   logger: LaunchLogger;
   /** The libzmq the launcher loaded, handed to subprocesses. */
@@ -53,12 +62,28 @@ const SIGNALS: Record<string, number> = {
   SIGTERM: 15,
 };
 
-/** The `deno` arguments that run `node` as a subprocess. */
-export function subprocessArgs(node: ResolvedNode): string[] {
+/**
+ * The `deno` arguments that run `node` as a subprocess.
+ *
+ * @param node the node
+ * @param registry its registry endpoint (etcd needs network and more)
+ * @returns the arguments
+ */
+export function subprocessArgs(
+  node: ResolvedNode,
+  registry?: string,
+): string[] {
   const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
+  const backend = registry === undefined ? {} : registryPermissions(registry);
+  const all: NodePermissions = {
+    ...needs,
+    net: backend.net,
+    env: [...(needs.env as string[]), ...(backend.env ?? [])],
+    read: [...(needs.read as string[]), ...(backend.read ?? [])],
+  };
   return [
     "run",
-    ...permissionFlags(node.permissions, needs),
+    ...permissionFlags(node.permissions, all),
     SUBPROCESS_MAIN,
     node.moduleUrl,
     ...node.args,
@@ -67,8 +92,12 @@ export function subprocessArgs(node: ResolvedNode): string[] {
 
 function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
   const child = new Deno.Command(Deno.execPath(), {
-    args: subprocessArgs(node),
+    args: subprocessArgs(node, ctx.registry),
     env: {
+      ...(ctx.advertise === undefined
+        ? {}
+        : { ZMP_ADVERTISE_HOST: ctx.advertise }),
+      ...(ctx.host === undefined ? {} : { ZMP_HOST: ctx.host }),
       ...node.env,
       ZMP_LIBZMQ: ctx.libzmqPath,
       ZMP_NODE_NAME: node.name,

@@ -23,6 +23,7 @@ import type {
   RunMode,
 } from "../registry/types.ts";
 import { RegistryView, type ViewChange } from "../registry/view.ts";
+import { advertiseHost } from "../registry/network.ts";
 import { connectRegistry } from "../registry/client.ts";
 import { paramsGroup } from "../params/params_group.ts";
 import { createPublisher } from "../topics/publisher.ts";
@@ -164,7 +165,7 @@ export async function createNode(
     name,
     instanceId: crypto.randomUUID(),
     pid: Deno.pid,
-    host: hostname(),
+    host: env("ZMP_HOST") || hostname(),
     mode,
     services: [],
     publishes: [],
@@ -187,6 +188,7 @@ export async function createNode(
     registry,
     owned,
     registration,
+    bindHost: advertiseHost(registry.endpoint),
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
@@ -202,6 +204,8 @@ interface NodeInit {
   registry: Registry;
   owned: boolean;
   registration: Registration;
+  /** Where its sockets listen: the address its peers reach it at. */
+  bindHost: string;
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
@@ -223,6 +227,7 @@ class NodeImpl implements Node {
   readonly #registration: Registration;
   readonly #abort = new AbortController();
   readonly #drainTimeout: number;
+  readonly #bindHost: string;
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
@@ -241,6 +246,7 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
+    this.#bindHost = init.bindHost;
     this.#view = new RegistryView(init.registry, {
       logger: { error: (m) => init.log.error(m) },
     });
@@ -297,7 +303,7 @@ class NodeImpl implements Node {
     if (this.#server === undefined) {
       const server = new RpcServer({ logger: rpcLogger(this.log) });
       try {
-        this.#serverEndpoint = server.bind("tcp://127.0.0.1:*");
+        this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
         await server.close();
         throw e;
@@ -408,6 +414,7 @@ class NodeImpl implements Node {
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
+      endpoint: `tcp://${this.#bindHost}:*`,
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,

@@ -21,6 +21,7 @@
 
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { assertValid } from "../wire/descriptors.ts";
+import { RpcError } from "../wire/errors.ts";
 import { EtcdConnection } from "./_etcd_client.ts";
 import { type EtcdWatchItem, watchRange } from "./_etcd_watch.ts";
 import { EtcdParamStore } from "./_etcd_params.ts";
@@ -76,8 +77,10 @@ export async function connectEtcdRegistry(
   } catch (e) {
     conn.close();
     if (options.signal?.aborted) throw e;
+    const unreachable = e instanceof RpcError && e.code === "UNAVAILABLE";
     throw new RegistryUnavailableError(endpoint.endpoint, options.timeout, {
       cause: e,
+      reason: unreachable ? undefined : (e as Error)?.message ?? String(e),
     });
   }
   return new EtcdRegistry(conn, {

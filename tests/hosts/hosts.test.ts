@@ -58,11 +58,11 @@ class Agent {
     );
   }
 
-  // deno-lint-ignore no-explicit-any
   async request(
     op: string,
     fields: Record<string, unknown> = {},
     timeout = 60000,
+    // deno-lint-ignore no-explicit-any
   ): Promise<any> {
     const id = ++this.#id;
     const writer = this.#p.child.stdin.getWriter();

@@ -25,6 +25,7 @@ import {
 import {
   ClientClosedError,
   Etcd3,
+  GRPCDeadlineExceededError,
   type IKeyValue,
   isRecoverableError,
   type ITxnRequest,
@@ -446,8 +447,9 @@ export class EtcdConnection {
       if (left <= 0) throw this.#unavailable(what, last, options.timeout);
       const attempt = Math.max(1, Math.min(this.#attemptTimeout, left));
       try {
-        return await abortable(
+        return await bounded(
           op(new Date(Date.now() + attempt)),
+          attempt,
           options.signal,
         );
       } catch (e) {
@@ -516,15 +518,27 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ");
 }
 
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return promise;
+/**
+ * `promise`; or, when it takes longer than `ms`, a recoverable deadline
+ * error (gRPC's own deadline can fire late on a busy event loop); or the
+ * signal's reason as soon as it aborts.
+ */
+function bounded<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
+    const onAbort = () => reject(signal!.reason);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () => reject(new GRPCDeadlineExceededError(`no answer within ${ms} ms`)),
+      ms + 50,
     );
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
   });
 }

@@ -16,6 +16,9 @@ import {
   RegistryUnavailableError,
 } from "../../mod.ts";
 import { parseRegistryEndpoint } from "../../src/registry/_endpoint.ts";
+// Loaded here, so that the timeout test below times the wait for etcd, not
+// the first load of gRPC and etcd's protocol files.
+import "../../src/registry/etcd.ts";
 import { EtcdCluster, freePort } from "../_etcd.ts";
 import { Recorder } from "./_helpers.ts";
 

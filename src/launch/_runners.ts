@@ -37,8 +37,8 @@ export interface RunContext {
   advertise?: string;
   /** Where output goes. */
   logger: LaunchLogger;
-  /** The libzmq the launcher loaded, handed to subprocesses. */
-  libzmqPath: string;
+  /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
+  libzmqPath?: string;
 }
 
 /** The entry point a subprocess node runs. */
@@ -99,7 +99,7 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
         : { ZMP_ADVERTISE_HOST: ctx.advertise }),
       ...(ctx.host === undefined ? {} : { ZMP_HOST: ctx.host }),
       ...node.env,
-      ZMP_LIBZMQ: ctx.libzmqPath,
+      ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",

@@ -7,8 +7,7 @@
 
 import type { ResolvedNode } from "./_validate.ts";
 import { type LaunchLogger, readLines } from "./logger.ts";
-import { permissionFlags, zmpNeeds } from "./_permissions.ts";
-import type { NodePermissions } from "./types.ts";
+import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 
@@ -75,15 +74,9 @@ export function subprocessArgs(
 ): string[] {
   const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
   const backend = registry === undefined ? {} : registryPermissions(registry);
-  const all: NodePermissions = {
-    ...needs,
-    net: backend.net,
-    env: [...(needs.env as string[]), ...(backend.env ?? [])],
-    read: [...(needs.read as string[]), ...(backend.read ?? [])],
-  };
   return [
     "run",
-    ...permissionFlags(node.permissions, all),
+    ...permissionFlags(node.permissions, mergePermissions(needs, backend)),
     SUBPROCESS_MAIN,
     node.moduleUrl,
     ...node.args,

@@ -158,7 +158,16 @@ class Session {
         this.#end("broken");
       });
       stream.on("end", () => this.#end("broken"));
-      stream.write({
+      const write = (message: unknown) => {
+        try {
+          stream.write(message);
+        } catch (e) {
+          // The stream ended meanwhile (its end or error event follows).
+          fail(e instanceof Error ? e : new Error(String(e)));
+          this.#end("broken");
+        }
+      };
+      write({
         create_request: {
           key: range.key,
           range_end: range.end,
@@ -166,14 +175,15 @@ class Session {
         },
       });
       this.#timer = setInterval(() => {
+        if (this.#ended) return;
         if (performance.now() - this.#heard > 3 * probe) {
           fail(new Error(`the watch stream was silent for ${3 * probe} ms`));
           this.#end("broken");
         } else {
-          stream.write({ progress_request: {} });
+          write({ progress_request: {} });
         }
       }, probe);
-    }, () => this.#end("broken"));
+    }).catch(() => this.#end("broken"));
   }
 
   #data(conn: EtcdConnection, res: RawResponse): void {
@@ -215,6 +225,7 @@ class Session {
   #end(why: SessionEnd): void {
     if (this.#ended) return;
     this.#ended = true;
+    clearInterval(this.#timer);
     this.#push(why);
   }
 

@@ -31,9 +31,12 @@ const TTL = 3000;
  * How late after the ttl a removal may be seen: when the host cut off held
  * etcd's leader, the others first elect a new one (election timeout 500 ms
  * here), and a new leader renews every lease; etcd checks leases every
- * 500 ms and counts in whole seconds; the watch delivers the removal.
+ * 500 ms and counts in whole seconds; then the revocation goes through
+ * raft and the watch delivers it, which a busy machine (the whole suite
+ * runs in parallel) delays by seconds. How fast failover is on a quiet
+ * machine is `bench:system`'s to measure, not this test's.
  */
-const SLACK = 500 + 2500;
+const SLACK = 500 + 1000 + 3000;
 
 /** Runs `zmp <args>` inside host `i` to its end. */
 async function zmpIn(

@@ -8,6 +8,7 @@
 import type { ResolvedNode } from "./_validate.ts";
 import { type LaunchLogger, readLines } from "./logger.ts";
 import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
+import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 
@@ -38,6 +39,11 @@ export interface RunContext {
   logger: LaunchLogger;
   /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
   libzmqPath?: string;
+  /**
+   * The project whose configuration subprocess nodes run with (`--config`).
+   * @default {none: Deno finds one from the working folder}
+   */
+  project?: ProjectConfig;
 }
 
 /** The entry point a subprocess node runs. */
@@ -62,20 +68,29 @@ const SIGNALS: Record<string, number> = {
 };
 
 /**
- * The `deno` arguments that run `node` as a subprocess.
+ * The `deno` arguments that run `node` as a subprocess: the project's
+ * configuration (import map, `nodeModulesDir`, lock file), the node's
+ * permissions (with what its registry backend needs: etcd takes network
+ * and more), zmp's entry, the module and its arguments.
  *
  * @param node the node
- * @param registry its registry endpoint (etcd needs network and more)
- * @returns the arguments
+ * @param options the project it runs in, its registry endpoint
+ * @returns the arguments after `deno`
  */
 export function subprocessArgs(
   node: ResolvedNode,
-  registry?: string,
+  options: { project?: ProjectConfig; registry?: string } = {},
 ): string[] {
-  const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
-  const backend = registry === undefined ? {} : registryPermissions(registry);
+  const needs = zmpNeeds(node.moduleUrl, {
+    env: Object.keys(node.env),
+    project: options.project,
+  });
+  const backend = options.registry === undefined
+    ? {}
+    : registryPermissions(options.registry);
   return [
     "run",
+    ...(options.project ? ["--config", options.project.file] : []),
     ...permissionFlags(node.permissions, mergePermissions(needs, backend)),
     SUBPROCESS_MAIN,
     node.moduleUrl,
@@ -85,7 +100,10 @@ export function subprocessArgs(
 
 function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
   const child = new Deno.Command(Deno.execPath(), {
-    args: subprocessArgs(node, ctx.registry),
+    args: subprocessArgs(node, {
+      project: ctx.project,
+      registry: ctx.registry,
+    }),
     env: {
       ...(ctx.advertise === undefined
         ? {}
@@ -96,6 +114,8 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      // Not a zmp command that zmp launch started again.
+      ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
     // Held open and never written: when the launcher dies, even by

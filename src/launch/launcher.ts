@@ -5,6 +5,8 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { defaultEngine, libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
 import type { Registry } from "../registry/types.ts";
@@ -17,6 +19,8 @@ import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
 import { advertiseHost } from "../registry/network.ts";
 import type { LaunchDefinition, LaunchSpec } from "./types.ts";
+import { projectOf } from "./_project.ts";
+import { readEnv } from "../_util/env.ts";
 
 export type { NodeOutcome };
 
@@ -53,6 +57,13 @@ export interface LaunchOptions {
    * @default {the spec's `paramsFile`}
    */
   paramsFile?: string | false;
+  /**
+   * The `deno.json` subprocess nodes run with: its import map,
+   * `nodeModulesDir` and lock file. Worker and in-process nodes run with
+   * this process's own configuration.
+   * @default {the nearest deno.json or deno.jsonc from the launch file's folder up (from the working folder without a file)}
+   */
+  config?: string;
 }
 
 /** How a launch ended. */
@@ -80,9 +91,8 @@ export interface RunningLaunch extends AsyncDisposable {
 }
 
 function toUrl(file: string): string {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(file)) return new URL(file).href;
-  const base = new URL(`file://${Deno.cwd()}/`);
-  return new URL(file.startsWith("/") ? `file://${file}` : file, base).href;
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(file)) return new URL(file).href;
+  return pathToFileURL(resolve(file)).href;
 }
 
 /** Checks that every local module exists, before anything starts. */
@@ -204,8 +214,9 @@ export async function startLaunch(
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
   // Nodes on the zmtp engine never open libzmq: neither does the launcher.
-  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") ||
+  const libzmqPath = readEnv("ZMP_LIBZMQ") ??
     (defaultEngine() === "libzmq" ? libzmq().path : undefined);
+  const project = projectOf(file, options.config);
 
   const rpcLogger: Logger = {
     warn: (m) => logger.log("warn", `registry: ${m}`),
@@ -282,6 +293,7 @@ export async function startLaunch(
       advertise,
       logger,
       libzmqPath,
+      project,
       gracePeriod: resolved.gracePeriod,
       view,
       leaseWait: resolved.registry.kind === "embedded"
@@ -376,8 +388,8 @@ export async function startLaunch(
  * Runs a launch to its end: see {@linkcode startLaunch}.
  *
  * @example
- * ```ts ignore
- * import { defineLaunch, launch } from "../../mod.ts";
+ * ```ts
+ * import { defineLaunch, launch } from "zmp";
  *
  * const result = await launch(
  *   defineLaunch({ nodes: [{ name: "calc-1", module: "./server_node.ts" }] }),

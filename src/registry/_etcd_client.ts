@@ -33,7 +33,7 @@ import {
 } from "etcd3";
 import { RpcError } from "../wire/errors.ts";
 import type { EtcdEndpoint } from "./_endpoint.ts";
-import { sleep } from "./_resilient.ts";
+import { sleep } from "../_util/sleep.ts";
 
 /** Options of an {@linkcode EtcdConnection}. */
 export interface EtcdConnectionOptions {

@@ -21,7 +21,7 @@ import type {
   RawStream,
   WatchChange,
 } from "./_etcd_client.ts";
-import { sleep } from "./_resilient.ts";
+import { sleep } from "../_util/sleep.ts";
 
 /** What a watch yields. */
 export type EtcdWatchItem =
@@ -94,7 +94,7 @@ export async function* watchRange(
       } catch (e) {
         if (signal.aborted) return;
         if (!(e instanceof RpcError && e.code === "UNAVAILABLE")) throw e;
-        await sleep(backoff, signal);
+        await sleep(backoff, signal).catch(() => {});
         backoff = Math.min(backoff * 2, 1000);
         continue;
       }
@@ -120,7 +120,7 @@ export async function* watchRange(
       next = undefined;
       continue;
     }
-    await sleep(backoff, signal);
+    await sleep(backoff, signal).catch(() => {});
     backoff = Math.min(backoff * 2, 1000);
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { readEnv } from "../_util/env.ts";
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
@@ -78,13 +79,7 @@ export interface ConnectRegistryOptions {
  * @returns the endpoint
  */
 export function defaultRegistryEndpoint(): string {
-  try {
-    const env = Deno.env.get("ZMP_REGISTRY");
-    if (env !== undefined && env !== "") return env;
-  } catch {
-    // no --allow-env: use the default
-  }
-  return DEFAULT_REGISTRY_ENDPOINT;
+  return readEnv("ZMP_REGISTRY") ?? DEFAULT_REGISTRY_ENDPOINT;
 }
 
 /**
@@ -92,8 +87,8 @@ export function defaultRegistryEndpoint(): string {
  * or etcd when the endpoint starts with `etcd://`.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry } from "zmp";
  *
  * await using registry = await connectRegistry(); // ZMP_REGISTRY or :7350
  * for await (const event of registry.watch()) console.log(event.type);

@@ -11,6 +11,7 @@ import {
   parseRegistryEndpoint,
   registryHosts,
 } from "./_endpoint.ts";
+import { readEnv } from "../_util/env.ts";
 
 /** The Deno permissions a backend needs, on top of zmp's own. */
 export interface RegistryPermissions {
@@ -69,8 +70,8 @@ export function registryPermissions(registry: string): RegistryPermissions {
  * @returns an IP address or host name
  */
 export function advertiseHost(registry: string): string {
-  const chosen = env("ZMP_ADVERTISE_HOST");
-  if (chosen !== undefined && chosen !== "") return chosen;
+  const chosen = readEnv("ZMP_ADVERTISE_HOST");
+  if (chosen !== undefined) return chosen;
   const hosts = registryHosts(registry);
   if (hosts.length === 0 || hosts.every(isLoopback)) return "127.0.0.1";
   let interfaces: Deno.NetworkInterfaceInfo[];
@@ -107,12 +108,4 @@ function ipv4(text: string): number | undefined {
   if (parts.some((p) => p > 255)) return undefined;
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>>
     0;
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }

@@ -21,7 +21,11 @@ export interface ZmpLocation {
 const DEV_ONLY = new Set(["fast-check"]);
 
 /** Packages whose install scripts zmp does not need (see zmp's deno.json). */
-export const DENIED_SCRIPTS = ["npm:zeromq", "npm:msgpackr-extract"];
+export const DENIED_SCRIPTS = [
+  "npm:zeromq",
+  "npm:msgpackr-extract",
+  "npm:protobufjs",
+];
 
 function at(zmp: ZmpLocation, path: string): string {
   return zmp.remote ? new URL(path, zmp.root).href : `${zmp.root}/${path}`;

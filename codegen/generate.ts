@@ -75,7 +75,12 @@ export async function generate(
       : options.runtime.specifier;
     const [module, schema] = await Promise.all([
       formatText(
-        emitModule(file.model, { outFile, root: options.root, runtime }),
+        emitModule(file.model, {
+          outFile,
+          schemaFile: schemaFileOf(file.path),
+          sourceFile: file.path,
+          runtime,
+        }),
         "ts",
         options.root,
       ),

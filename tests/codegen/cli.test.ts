@@ -41,7 +41,11 @@ Deno.test("runCli() writes x.api.gen.ts and x.api.schema.json beside each defini
   const gen = (await p.read("src/echo.api.gen.ts"))!;
   assertStringIncludes(gen, '} from "zmp";');
   assertStringIncludes(gen, 'import type { Echo } from "./echo.api.ts";');
-  assertStringIncludes(gen, "export class EchoClient {");
+  assertStringIncludes(gen, "export const EchoClient = clientClass(");
+  assertStringIncludes(
+    gen,
+    'import schema from "./echo.api.schema.json" with { type: "json" };',
+  );
   assertEquals(await p.read("src/not_api.gen.ts"), undefined);
   const again = await run([], p.root);
   assertEquals([again.code, again.out], [0, "2 generated file(s) up to date"]);
@@ -139,8 +143,9 @@ Deno.test("runCli(--watch) regenerates when a definition changes, until aborted"
       API.replace("}\n", "  shout(text: string): Promise<string>;\n}\n"),
     );
     await waitFor(
-      async () => (await p.read("w.api.gen.ts"))?.includes("shout(") ?? false,
-      "regenerated module",
+      async () =>
+        (await p.read("w.api.schema.json"))?.includes('"shout"') ?? false,
+      "regenerated schema",
       { timeout: 15000 },
     );
   } finally {

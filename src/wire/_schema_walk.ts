@@ -1,12 +1,14 @@
 /**
- * The schema walker behind `fromJson` and `validatorFromSchema`: one pass
- * that checks a value against a codegen JSON Schema and, reading JSON,
- * converts it into the JS value the schema describes.
+ * The slow path of the schema engine: one pass that checks a value against
+ * a codegen JSON Schema, says what is wrong and where, and, reading JSON,
+ * converts it into the JS value the schema describes. The fast path
+ * (`_schema_compile.ts`) answers yes or no for JS values; this walker runs
+ * when it says no, and for JSON typed by people (`zmp call`, `zmp param
+ * set`, the HTTP gateway).
  *
- * Issues are worded and ordered as the generated validators of
- * `codegen/emit_validators.ts` word and order them, including how unions
- * report (simple members first, one complex member checked in detail,
- * discriminated unions by their tag).
+ * Unions report as a person reads them: simple members first, one complex
+ * member checked in detail, discriminated unions by their tag. Broken
+ * constraints (`minimum`, `pattern`…) are issues with a `rule`.
  *
  * @module
  */
@@ -15,6 +17,7 @@ import { describe, type ValidationIssue } from "./descriptors.ts";
 import {
   DEFS_PREFIX,
   expectedText,
+  FORMATS,
   isRecord,
   itemSchema,
   literal,
@@ -24,8 +27,9 @@ import {
   type Schema,
   schemaList,
   tupleBounds,
-} from "./_json_schema_text.ts";
-import { checkSchema } from "./_json_schema_check.ts";
+} from "./_schema_text.ts";
+import { checkSchema } from "./_schema_check.ts";
+import { hasDuplicate, isPlainObject } from "./_schema_compile.ts";
 
 /** `json`: convert JSON forms (ISO strings, base64…); `js`: check only. */
 export type Mode = "json" | "js";
@@ -65,7 +69,7 @@ export class SchemaWalker {
     // A method's argument array: codegen titles every item with its name.
     this.#arguments = root.type === "array" && Array.isArray(items) &&
       items.every((s) => isRecord(s) && typeof s.title === "string");
-    checkSchema(root, (ref) => this.#resolve(ref));
+    checkSchema(root, (ref) => this.resolve(ref));
   }
 
   /**
@@ -88,7 +92,7 @@ export class SchemaWalker {
     label?: string,
   ): unknown {
     if (typeof schema.$ref === "string") {
-      const def = this.#resolve(schema.$ref);
+      const def = this.resolve(schema.$ref);
       return this.#walk(def, value, path, issues, refName(schema.$ref));
     }
     const fail = () => {
@@ -121,7 +125,9 @@ export class SchemaWalker {
     }
     switch (schema.type) {
       case "string":
-        return typeof value === "string" ? value : fail();
+        if (typeof value !== "string") return fail();
+        stringRules(schema, value, path, issues);
+        return value;
       case "boolean":
         return typeof value === "boolean" ? value : fail();
       case "null":
@@ -132,9 +138,11 @@ export class SchemaWalker {
           ? Number(value)
           : value;
         const integer = schema.type === "integer";
-        return typeof n === "number" && (!integer || Number.isInteger(n))
-          ? n
-          : fail();
+        if (typeof n !== "number" || (integer && !Number.isInteger(n))) {
+          return fail();
+        }
+        numberRules(schema, n, path, issues);
+        return n;
       }
       case "array": {
         if (Array.isArray(schema.prefixItems)) {
@@ -142,10 +150,12 @@ export class SchemaWalker {
         }
         if (!Array.isArray(value)) return fail();
         const item = itemSchema(schema);
-        return Array.from(
+        const out = Array.from(
           value,
           (v, i) => this.#walk(item, v, `${path}[${i}]`, issues),
         );
+        arrayRules(schema, out, path, issues);
+        return out;
       }
       case "object":
         return isPlainObject(value)
@@ -164,16 +174,24 @@ export class SchemaWalker {
     label?: string,
   ): unknown {
     const items = schemaList(schema.prefixItems);
+    const rest = isRecord(schema.items) ? schema.items : undefined;
     const { min, max } = tupleBounds(schema);
     if (!Array.isArray(value) || value.length < min || value.length > max) {
-      const expected = schema === this.#root && this.#arguments
+      const args = schema === this.#root && this.#arguments;
+      const expected = args
         ? argumentsText(min, max)
         : label ?? expectedText(schema);
-      issues.push({ path, expected, received: describe(value) });
+      const received = args && Array.isArray(value)
+        ? argumentsText(value.length, value.length)
+        : describe(value);
+      issues.push({ path, expected, received });
       return value;
     }
     return Array.from(value, (v, i) => {
-      if (i >= items.length || (i >= min && v === undefined)) return v;
+      if (i >= items.length) {
+        return rest ? this.#walk(rest, v, `${path}[${i}]`, issues) : v;
+      }
+      if (i >= min && v === undefined) return v;
       if (this.#json && i >= min && v === null) {
         // JSON has no `undefined`: `null` may stand for an omitted item.
         const own: ValidationIssue[] = [];
@@ -368,12 +386,19 @@ export class SchemaWalker {
   #follow(schema: Schema): Schema {
     let s = schema;
     for (let hops = 0; typeof s.$ref === "string" && hops < MAX_HOPS; hops++) {
-      s = this.#resolve(s.$ref);
+      s = this.resolve(s.$ref);
     }
     return s;
   }
 
-  #resolve(ref: string): Schema {
+  /**
+   * The schema a `$ref` names.
+   *
+   * @param ref the reference, `#/$defs/<name>`
+   * @returns the schema
+   * @throws {TypeError} when it is not of that form or names nothing
+   */
+  resolve(ref: string): Schema {
     const name = refName(ref);
     if (!ref.startsWith(DEFS_PREFIX)) {
       throw new TypeError(
@@ -394,11 +419,126 @@ export class SchemaWalker {
   }
 }
 
-/** `2 arguments`, `1 argument`, `0 to 2 arguments`. */
+/** `2 arguments`, `1 argument`, `0 to 2 arguments`, `at least 1 argument`. */
 function argumentsText(min: number, max: number): string {
+  const plural = (n: number) => `${n} argument${n === 1 ? "" : "s"}`;
   return min === max
-    ? `${max} argument${max === 1 ? "" : "s"}`
+    ? plural(max)
+    : max === Infinity
+    ? `at least ${plural(min)}`
     : `${min} to ${max} arguments`;
+}
+
+/** An issue for a broken rule: `must be >= 0, got -1`. */
+function rule(
+  issues: ValidationIssue[],
+  path: string,
+  keyword: string,
+  must: string,
+  received: string,
+): void {
+  issues.push({ path, expected: must, received, rule: keyword });
+}
+
+function numberRules(
+  schema: Schema,
+  n: number,
+  path: string,
+  issues: ValidationIssue[],
+): void {
+  const got = String(n);
+  const bound = (key: string, op: string, ok: (limit: number) => boolean) => {
+    const limit = schema[key];
+    if (typeof limit === "number" && !ok(limit)) {
+      rule(issues, path, key, `must be ${op} ${limit}`, got);
+    }
+  };
+  bound("minimum", ">=", (l) => n >= l);
+  bound("maximum", "<=", (l) => n <= l);
+  bound("exclusiveMinimum", ">", (l) => n > l);
+  bound("exclusiveMaximum", "<", (l) => n < l);
+  const m = schema.multipleOf;
+  if (typeof m === "number" && n % m !== 0) {
+    rule(issues, path, "multipleOf", `must be a multiple of ${m}`, got);
+  }
+}
+
+function stringRules(
+  schema: Schema,
+  s: string,
+  path: string,
+  issues: ValidationIssue[],
+): void {
+  const chars = (n: number) => `${n} character${n === 1 ? "" : "s"}`;
+  if (typeof schema.minLength === "number" && s.length < schema.minLength) {
+    rule(
+      issues,
+      path,
+      "minLength",
+      `must have at least ${chars(schema.minLength)}`,
+      chars(s.length),
+    );
+  }
+  if (typeof schema.maxLength === "number" && s.length > schema.maxLength) {
+    rule(
+      issues,
+      path,
+      "maxLength",
+      `must have at most ${chars(schema.maxLength)}`,
+      chars(s.length),
+    );
+  }
+  if (
+    typeof schema.pattern === "string" &&
+    !new RegExp(schema.pattern, "u").test(s)
+  ) {
+    rule(issues, path, "pattern", `must match /${schema.pattern}/`, describe(s));
+  }
+  const format = typeof schema.format === "string"
+    ? FORMATS[schema.format]
+    : undefined;
+  if (format && schema["x-type"] === undefined && !format.test(s)) {
+    rule(issues, path, "format", `must be ${format.what}`, describe(s));
+  }
+}
+
+function arrayRules(
+  schema: Schema,
+  items: unknown[],
+  path: string,
+  issues: ValidationIssue[],
+): void {
+  const count = (n: number) => `${n} item${n === 1 ? "" : "s"}`;
+  if (typeof schema.minItems === "number" && items.length < schema.minItems) {
+    rule(
+      issues,
+      path,
+      "minItems",
+      `must have at least ${count(schema.minItems)}`,
+      count(items.length),
+    );
+  }
+  if (typeof schema.maxItems === "number" && items.length > schema.maxItems) {
+    rule(
+      issues,
+      path,
+      "maxItems",
+      `must have at most ${count(schema.maxItems)}`,
+      count(items.length),
+    );
+  }
+  if (schema.uniqueItems === true) {
+    const at = hasDuplicate(items);
+    if (at >= 0) {
+      rule(
+        issues,
+        path,
+        "uniqueItems",
+        "must have unique items",
+        `a repeat at [${at}]`,
+      );
+    }
+  }
 }
 
 /**
@@ -425,12 +565,6 @@ function propertySchema(object: Schema, name: string): Schema {
   return isRecord(s) ? s : {};
 }
 
-/** A plain object, as generated validators' `_isObject` accepts it. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Sets an own property, even one named `__proto__`. */
 function define(target: Record<string, unknown>, key: string, value: unknown) {

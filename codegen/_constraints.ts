@@ -121,7 +121,9 @@ function readValue(tag: Tag, rule: TagRule, report: Report): unknown {
           : tag.text;
       } catch (e) {
         return bad(
-          `write a regular expression (${(e as Error).message}): \`@pattern ^[a-z]+$\``,
+          `write a regular expression (${
+            (e as Error).message
+          }): \`@pattern ^[a-z]+$\``,
         );
       }
     case "format":

@@ -51,7 +51,9 @@ export function generatedNames(model: FileModel): Map<string, string> {
   add(names.schema, "the import of the schema document");
   for (const s of model.services) {
     const what = `service ${s.typeName}`;
-    for (const n of [names.service, names.client, names.handlers, names.serve]) {
+    for (
+      const n of [names.service, names.client, names.handlers, names.serve]
+    ) {
       add(n(s.typeName), what);
     }
   }

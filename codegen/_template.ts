@@ -57,7 +57,9 @@ function placeholder(
   if (f & F.Number) return `(?:${NUMBER})`;
   if (f & F.BigInt) return `(?:${BIGINT})`;
   if (f & F.Boolean) return "(?:true|false)";
-  if (f & F.StringLiteral) return escapeRegExp((t as ts.StringLiteralType).value);
+  if (f & F.StringLiteral) {
+    return escapeRegExp((t as ts.StringLiteralType).value);
+  }
   if (f & F.NumberLiteral) {
     return escapeRegExp(String((t as ts.NumberLiteralType).value));
   }

@@ -19,7 +19,9 @@ export function emitService(service: Service): string {
     docComment(
       `Describes service \`${service.wireName}\` (interface \`${t}\`) to the runtime.`,
     ) +
-    `export const ${names.service(t)}: ServiceDescriptor<${t}> = serviceFromSchema(${names.schema}, ${wire});\n`,
+    `export const ${
+      names.service(t)
+    }: ServiceDescriptor<${t}> = serviceFromSchema(${names.schema}, ${wire});\n`,
     docComment(
       `Typed client of service \`${service.wireName}\`: each method of \`${t}\`, ` +
         "then `options?: CallOptions`, forwarded to the untyped client given to the constructor.",

@@ -431,7 +431,8 @@ class FileParser {
       return true;
     }
     this.#error(decl.getTypeParameters()[0], {
-      problem: `Generic \`${decl.getName()}\` cannot be a topic or params group`,
+      problem:
+        `Generic \`${decl.getName()}\` cannot be a topic or params group`,
       hint:
         `declare a concrete type: \`export type ${decl.getName()}OfX = ${decl.getName()}<X>\``,
     });

@@ -320,7 +320,10 @@ export class TypeConverter {
       return {
         kind: "literal",
         value,
-        enumMember: { enum: decl.getParent().getName(), member: decl.getName() },
+        enumMember: {
+          enum: decl.getParent().getName(),
+          member: decl.getName(),
+        },
       };
     }
     return { kind: "literal", value };
@@ -383,6 +386,19 @@ export class TypeConverter {
           ? next(element, writtenPart(at, type, element))
           : PLACEHOLDER,
         readonly: type.isReadonlyArray(),
+      };
+    }
+    const arrayBase = type.getBaseTypes().find((b) =>
+      b.isArray() || b.isReadonlyArray()
+    );
+    if (arrayBase) {
+      // `interface JSONArray extends Array<JSONValue> {}`
+      const element = arrayBase.getArrayElementType() ??
+        arrayBase.getTypeArguments()[0];
+      return {
+        kind: "array",
+        element: element ? next(element) : PLACEHOLDER,
+        readonly: arrayBase.isReadonlyArray(),
       };
     }
     if (type.getCallSignatures().length > 0) {
@@ -488,7 +504,12 @@ export class TypeConverter {
     let rest: TypeNode | undefined;
     type.getTupleElements().forEach((el, i) => {
       const f = flags[i] ?? ts.ElementFlags.Required;
-      if (f & ts.ElementFlags.Variable) {
+      if (rest) {
+        this.#fail(at, {
+          problem: "Tuple elements after a rest element are not supported",
+          hint: "put the rest element last: `[string, ...number[]]`",
+        });
+      } else if (f & ts.ElementFlags.Variable) {
         rest = next(el, writtenPart(at, type, el));
       } else {
         const optional = (f & ts.ElementFlags.Optional) !== 0;
@@ -521,8 +542,12 @@ export class TypeConverter {
       case "ReadonlyMap":
         return {
           kind: "map",
-          key: args[0] ? next(args[0], writtenPart(at, type, args[0])) : PLACEHOLDER,
-          value: args[1] ? next(args[1], writtenPart(at, type, args[1])) : PLACEHOLDER,
+          key: args[0]
+            ? next(args[0], writtenPart(at, type, args[0]))
+            : PLACEHOLDER,
+          value: args[1]
+            ? next(args[1], writtenPart(at, type, args[1]))
+            : PLACEHOLDER,
         };
       case "Set":
       case "ReadonlySet":
@@ -608,7 +633,9 @@ function writtenUnion(type: Type, at: Node): Node[] | undefined {
  */
 function writtenPart(at: Node, type: Type, part: Type): Node {
   let node = at;
-  while (Node.isParenthesizedTypeNode(node) || Node.isTypeOperatorTypeNode(node)) {
+  while (
+    Node.isParenthesizedTypeNode(node) || Node.isTypeOperatorTypeNode(node)
+  ) {
     node = node.getTypeNode();
   }
   if (node.getType().compilerType !== type.compilerType) {
@@ -622,7 +649,9 @@ function writtenPart(at: Node, type: Type, part: Type): Node {
     : Node.isTypeReference(node)
     ? node.getTypeArguments()
     : [];
-  return candidates.find((n) => n.getType().compilerType === part.compilerType) ??
+  return candidates.find((n) =>
+    n.getType().compilerType === part.compilerType
+  ) ??
     at;
 }
 

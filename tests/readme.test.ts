@@ -52,7 +52,10 @@ Deno.test("README walkthrough: codegen, server and client work as written", asyn
     }).output();
     assertEquals(gen.code, 0, new TextDecoder().decode(gen.stderr));
     const generated = await Deno.readTextFile(`${dir}/greeter.api.gen.ts`);
-    assertStringIncludes(generated, "export class GreeterClient");
+    assertStringIncludes(
+      generated,
+      "export const GreeterClient = clientClass(",
+    );
 
     server = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${dir}/server.ts`],

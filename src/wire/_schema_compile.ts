@@ -50,16 +50,18 @@ export function hasDuplicate(items: readonly unknown[]): number {
 }
 
 function stableKey(value: object): string {
-  return "\u0000" + JSON.stringify(value, (_k, v) =>
-    typeof v === "bigint"
-      ? `${v}n`
-      : isPlainObject(v)
-      ? Object.fromEntries(
-        Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      )
-      : v instanceof Map || v instanceof Set
-      ? [...v]
-      : v);
+  return "\u0000" +
+    JSON.stringify(
+      value,
+      (_k, v) =>
+        typeof v === "bigint" ? `${v}n` : isPlainObject(v)
+          ? Object.fromEntries(
+            Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+          : v instanceof Map || v instanceof Set
+          ? [...v]
+          : v,
+    );
 }
 
 /**
@@ -152,13 +154,17 @@ class Compiler {
     if (typeof schema.$ref === "string") {
       return [fail(`!${this.#def(schema.$ref)}(${v})`)];
     }
-    if ("const" in schema) return [fail(`${v} !== ${this.#literal(schema.const)}`)];
+    if ("const" in schema) {
+      return [fail(`${v} !== ${this.#literal(schema.const)}`)];
+    }
     if (Array.isArray(schema.enum)) {
       const tests = schema.enum.map((x) => `${v} !== ${this.#literal(x)}`);
       return [fail(tests.join(" && ") || "true")];
     }
     if (Array.isArray(schema.anyOf)) {
-      const members = schemaList(schema.anyOf).map((m) => this.#memberTest(m, v));
+      const members = schemaList(schema.anyOf).map((m) =>
+        this.#memberTest(m, v)
+      );
       return [fail(`!(${members.join(" || ") || "false"})`)];
     }
     switch (schema["x-type"]) {
@@ -260,7 +266,9 @@ class Compiler {
     const prefix = schemaList(schema.prefixItems);
     const items = isRecord(schema.items) ? schema.items : undefined;
     const min = typeof schema.minItems === "number" ? schema.minItems : 0;
-    const max = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
+    const max = typeof schema.maxItems === "number"
+      ? schema.maxItems
+      : Infinity;
     const out = [`if (!Array.isArray(${v})) return false;`];
     if (min > 0) out.push(`if (${v}.length < ${min}) return false;`);
     if (max !== Infinity) out.push(`if (${v}.length > ${max}) return false;`);

@@ -492,7 +492,13 @@ function stringRules(
     typeof schema.pattern === "string" &&
     !new RegExp(schema.pattern, "u").test(s)
   ) {
-    rule(issues, path, "pattern", `must match /${schema.pattern}/`, describe(s));
+    rule(
+      issues,
+      path,
+      "pattern",
+      `must match /${schema.pattern}/`,
+      describe(s),
+    );
   }
   const format = typeof schema.format === "string"
     ? FORMATS[schema.format]
@@ -564,7 +570,6 @@ function propertySchema(object: Schema, name: string): Schema {
   const s = Object.hasOwn(properties, name) ? properties[name] : undefined;
   return isRecord(s) ? s : {};
 }
-
 
 /** Sets an own property, even one named `__proto__`. */
 function define(target: Record<string, unknown>, key: string, value: unknown) {

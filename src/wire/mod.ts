@@ -63,8 +63,8 @@ export {
   type Validator,
 } from "./descriptors.ts";
 export {
-  compileSchema,
   type CompiledSchema,
+  compileSchema,
   fromJson,
   type JsonSchema,
   parseJson,

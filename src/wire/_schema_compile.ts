@@ -150,6 +150,25 @@ class Compiler {
 
   /** Statements that `return false` when `v` (an identifier) fails `schema`. */
   #statements(schema: Schema, v: string): string[] {
+    const typed = this.#typeStatements(schema, v);
+    if (
+      typeof schema.$ref !== "string" && !("const" in schema) &&
+      !Array.isArray(schema.enum) && !Array.isArray(schema.anyOf)
+    ) {
+      return typed;
+    }
+    // Constraints beside a reference or a union apply by the value's kind.
+    const guarded = (test: string, rules: string[]) =>
+      rules.length ? [`if (${test}) {`, ...rules, "}"] : [];
+    return [
+      ...typed,
+      ...guarded(`typeof ${v} === "number"`, this.#number(schema, v)),
+      ...guarded(`typeof ${v} === "string"`, this.#string(schema, v)),
+      ...guarded(`Array.isArray(${v})`, this.#arrayRules(schema, v)),
+    ];
+  }
+
+  #typeStatements(schema: Schema, v: string): string[] {
     const fail = (test: string) => `if (${test}) return false;`;
     if (typeof schema.$ref === "string") {
       return [fail(`!${this.#def(schema.$ref)}(${v})`)];
@@ -270,8 +289,12 @@ class Compiler {
       ? schema.maxItems
       : Infinity;
     const out = [`if (!Array.isArray(${v})) return false;`];
-    if (min > 0) out.push(`if (${v}.length < ${min}) return false;`);
-    if (max !== Infinity) out.push(`if (${v}.length > ${max}) return false;`);
+    if (min > 0) {
+      out.push(`if (${v}.length < ${this.#literal(min)}) return false;`);
+    }
+    if (max !== Infinity) {
+      out.push(`if (${v}.length > ${this.#literal(max)}) return false;`);
+    }
     prefix.forEach((s, i) => {
       const x = this.#fresh("x");
       const body = this.#statements(s, x);
@@ -296,6 +319,25 @@ class Compiler {
       }
     }
     if (schema.uniqueItems === true && schema["x-type"] !== "Set") {
+      out.push(`if (dup(${v}) >= 0) return false;`);
+    }
+    return out;
+  }
+
+  /** `minItems`, `maxItems` and `uniqueItems` of an array value `v`. */
+  #arrayRules(schema: Schema, v: string): string[] {
+    const out: string[] = [];
+    if (typeof schema.minItems === "number") {
+      out.push(
+        `if (${v}.length < ${this.#literal(schema.minItems)}) return false;`,
+      );
+    }
+    if (typeof schema.maxItems === "number") {
+      out.push(
+        `if (${v}.length > ${this.#literal(schema.maxItems)}) return false;`,
+      );
+    }
+    if (schema.uniqueItems === true) {
       out.push(`if (dup(${v}) >= 0) return false;`);
     }
     return out;

@@ -91,6 +91,27 @@ export class SchemaWalker {
     issues: ValidationIssue[],
     label?: string,
   ): unknown {
+    if (
+      typeof schema.$ref === "string" || "const" in schema ||
+      Array.isArray(schema.enum) || Array.isArray(schema.anyOf)
+    ) {
+      // Constraints beside a reference or a union (`@minimum` on a
+      // property of an alias type) apply once the value has the type.
+      const before = issues.length;
+      const out = this.#walkType(schema, value, path, issues, label);
+      if (issues.length === before) siblingRules(schema, out, path, issues);
+      return out;
+    }
+    return this.#walkType(schema, value, path, issues, label);
+  }
+
+  #walkType(
+    schema: Schema,
+    value: unknown,
+    path: string,
+    issues: ValidationIssue[],
+    label?: string,
+  ): unknown {
     if (typeof schema.$ref === "string") {
       const def = this.resolve(schema.$ref);
       return this.#walk(def, value, path, issues, refName(schema.$ref));
@@ -427,6 +448,37 @@ function argumentsText(min: number, max: number): string {
     : max === Infinity
     ? `at least ${plural(min)}`
     : `${min} to ${max} arguments`;
+}
+
+/** The constraint keywords of a schema, by the kind of value they fit. */
+const RULES = {
+  number: [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+  ],
+  string: ["minLength", "maxLength", "pattern", "format"],
+  array: ["minItems", "maxItems", "uniqueItems"],
+} as const;
+
+/** Whether a schema has constraint keywords of any kind. */
+export function hasRules(schema: Schema): boolean {
+  return Object.values(RULES).some((keys) => keys.some((k) => k in schema));
+}
+
+/** Constraints written beside a `$ref` or a union, by the value's kind. */
+function siblingRules(
+  schema: Schema,
+  value: unknown,
+  path: string,
+  issues: ValidationIssue[],
+): void {
+  if (!hasRules(schema)) return;
+  if (typeof value === "number") numberRules(schema, value, path, issues);
+  else if (typeof value === "string") stringRules(schema, value, path, issues);
+  else if (Array.isArray(value)) arrayRules(schema, value, path, issues);
 }
 
 /** An issue for a broken rule: `must be >= 0, got -1`. */

@@ -50,6 +50,11 @@ export interface ServiceEntry {
   codec?: CodecName;
   /** Its methods, in source order (absent when registered without them). */
   methods?: MethodEntry[];
+  /**
+   * The stable hash of its schemas (`ServiceDescriptor.hash`): a client
+   * whose hash differs compares the methods before calling.
+   */
+  hash?: string;
   /** The service's JSDoc summary. */
   doc?: string;
 }
@@ -68,6 +73,8 @@ export interface PublicationEntry {
   codec?: CodecName;
   /** JSON Schema of one message (what `zmp pub` validates against). */
   schema?: JsonSchema;
+  /** The stable hash of the message schema (`TopicDescriptor.hash`). */
+  hash?: string;
 }
 
 /** A topic a node subscribes to. */
@@ -78,6 +85,8 @@ export interface SubscriptionEntry {
   typeName: string;
   /** JSON Schema of one message. */
   schema?: JsonSchema;
+  /** The stable hash of the message schema. */
+  hash?: string;
 }
 
 /** One key of a params group a node uses. */
@@ -100,6 +109,8 @@ export interface ParamGroupEntry {
   typeName: string;
   /** Its keys, in source order. */
   keys: ParamKeyEntry[];
+  /** The stable hash of the group's schema (`ParamsDescriptor.hash`). */
+  hash?: string;
 }
 
 /** Everything the registry knows about one live node. */

@@ -80,3 +80,10 @@ export {
   withDefs,
 } from "./schema_document.ts";
 export { canonicalSchema, schemaHash } from "./schema_hash.ts";
+export {
+  documentChanges,
+  methodChanges,
+  type MethodSchemas,
+  type SchemaChange,
+  valueChanges,
+} from "./schema_diff.ts";

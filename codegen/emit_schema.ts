@@ -32,6 +32,7 @@ export function schemaOf(node: TypeNode): Schema {
     case "undefined":
       return { not: {}, "x-type": "undefined" };
     case "void":
+    case "unknown":
       return {};
     case "date":
       return { type: "string", format: "date-time", "x-type": "Date" };
@@ -129,6 +130,7 @@ export function withConstraints(
 /** Whether a type accepts `undefined` (so a property of it may be absent). */
 function allowsUndefined(node: TypeNode): boolean {
   return node.kind === "undefined" || node.kind === "void" ||
+    node.kind === "unknown" ||
     (node.kind === "union" && node.members.some(allowsUndefined));
 }
 

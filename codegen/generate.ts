@@ -70,9 +70,10 @@ export async function generate(
       continue;
     }
     const outFile = moduleFileOf(file.path);
-    const runtime = options.runtime.kind === "path"
-      ? importSpecifier(outFile, options.runtime.path)
-      : options.runtime.specifier;
+    const runtime = file.model.runtime ??
+      (options.runtime.kind === "path"
+        ? importSpecifier(outFile, options.runtime.path)
+        : options.runtime.specifier);
     const [module, schema] = await Promise.all([
       formatText(
         emitModule(file.model, {

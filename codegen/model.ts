@@ -19,6 +19,8 @@ export type TypeNode =
   | { readonly kind: "undefined" }
   /** Only as a method result (`Promise<void>`): accepts anything. */
   | { readonly kind: "void" }
+  /** `unknown`: any value, checked by whoever reads it. */
+  | { readonly kind: "unknown" }
   | { readonly kind: "date" }
   | { readonly kind: "bytes" }
   | LiteralNode
@@ -177,6 +179,11 @@ export interface ParamsGroup {
 export interface FileModel {
   /** The definition file, relative to the project root. */
   readonly source: string;
+  /**
+   * The runtime the generated module imports, when the file's module doc
+   * names one (`@zmpRuntime ./_runtime.ts`, as zmp's own definitions do).
+   */
+  readonly runtime?: string;
   readonly services: readonly Service[];
   readonly topics: readonly Topic[];
   readonly params: readonly ParamsGroup[];

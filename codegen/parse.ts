@@ -142,8 +142,10 @@ class FileParser {
         this.#types.declared(decl);
       }
     }
+    const runtime = this.#runtime();
     const model: FileModel = {
       source: relativePath(this.#root, this.#sf.getFilePath()),
+      ...(runtime ? { runtime } : {}),
       services,
       topics,
       params,
@@ -165,6 +167,16 @@ class FileParser {
         hint: `rename \`${name}\``,
       });
     }
+  }
+
+  /** `@zmpRuntime x` of the file's module doc (the block with `@module`). */
+  #runtime(): string | undefined {
+    const text = this.#sf.getFullText();
+    for (const block of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+      if (!/@module\b/.test(block[0])) continue;
+      return /@zmpRuntime\s+(\S+)/.exec(block[0])?.[1];
+    }
+    return undefined;
   }
 
   #declarations(): NamedDeclaration[] {

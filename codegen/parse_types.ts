@@ -247,7 +247,7 @@ export class TypeConverter {
           : COMPLAINTS.any,
       );
     }
-    if (flags & F.Unknown) return this.#fail(at, COMPLAINTS.unknown);
+    if (flags & F.Unknown) return { kind: "unknown" };
     if (flags & F.Never) return this.#fail(at, COMPLAINTS.never);
     if (flags & (F.ESSymbol | F.UniqueESSymbol)) {
       return this.#fail(at, COMPLAINTS.symbol);
@@ -741,7 +741,6 @@ const SUPPORTED_HINT =
 
 const COMPLAINTS = {
   any: { problem: "`any` is not supported", hint: JSON_HINT },
-  unknown: { problem: "`unknown` is not supported", hint: JSON_HINT },
   never: { problem: "`never` is not supported", hint: "remove it" },
   symbol: {
     problem: "Symbols are not supported: they cannot travel",

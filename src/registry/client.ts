@@ -10,7 +10,12 @@
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
-import { assertValid, type MethodDescriptor } from "../wire/descriptors.ts";
+import {
+  assertValid,
+  describe,
+  type MethodDescriptor,
+  type ValidationIssue,
+} from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
@@ -29,7 +34,6 @@ import {
   type RegisterReply,
   RegistryService,
 } from "./_service.ts";
-import { issuesOf } from "./_validate.ts";
 import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
 import { resilientStream } from "./_resilient.ts";
 
@@ -317,11 +321,12 @@ class ParamStoreClient implements ParamStore {
 }
 
 function checkParamKey(key: unknown, what: string): void {
-  const issues = issuesOf(checkKey, key, "key");
+  const issues: ValidationIssue[] = [];
+  checkKey(key, "key", issues);
   if (issues.length > 0) {
     throw new TypeError(
       `Cannot ${what} param: key must be a non-empty string of at most 1024 characters other than "__proto__", got ${
-        issues[0].received
+        describe(key)
       }`,
     );
   }

@@ -37,13 +37,6 @@ const CASES: Case[] = [
     hint: "type Json =",
   },
   {
-    name: "unknown in a parameter",
-    source: svc("f(a: unknown): Promise<number>;"),
-    at: "unknown",
-    problem: "`unknown` is not supported",
-    hint: "recursive alias",
-  },
-  {
     name: "function type",
     source: "export interface M {\n  onDone: (x: number) => void;\n}\n",
     at: "(x: number) => void",

@@ -44,27 +44,33 @@ export interface RestartOptions {
   /**
    * Delay before the first restart, in ms.
    * @default {200}
+   * @minimum 0
    */
   initialDelay?: number;
   /**
    * Longest delay between restarts, in ms.
    * @default {10000}
+   * @minimum 0
    */
   maxDelay?: number;
   /**
    * How much each delay grows over the previous one.
    * @default {2}
+   * @minimum 1
    */
   factor?: number;
   /**
-   * Restarts allowed in a row; one more failure fails the launch.
+   * Restarts allowed in a row (a whole number, or `Infinity`); one more
+   * failure fails the launch.
    * @default {5}
+   * @minimum 0
    */
   maxRestarts?: number;
   /**
    * A run that lasts this long (ms) resets the delay and the count: the
    * node is healthy again.
    * @default {30000}
+   * @minimum 0
    */
   resetAfter?: number;
 }
@@ -83,11 +89,16 @@ export type AfterCondition =
 
 /** One node of a launch. */
 export interface NodeSpec {
-  /** Unique name in the launch (and the registry). */
+  /**
+   * Unique name in the launch (and the registry): 1-64 letters, digits,
+   * `.`, `_`, `-` or `/`, starting with a letter or a digit.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$
+   */
   name: string;
   /**
    * The node module (`export default defineNode(...)`): a path relative to
    * the launch file, or a URL.
+   * @minLength 1
    */
   module: string;
   /**
@@ -122,9 +133,14 @@ export interface EmbeddedRegistrySpec {
   /**
    * Where it listens; `tcp://127.0.0.1:*` picks a free port.
    * @default {DEFAULT_REGISTRY_ENDPOINT}
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci)://\S+$
    */
   endpoint?: string;
-  /** Lease time-to-live in ms. @default {DEFAULT_TTL_MS} */
+  /**
+   * Lease time-to-live in ms.
+   * @default {DEFAULT_TTL_MS}
+   * @minimum 10
+   */
   ttl?: number;
   /** A JSON file of initial params (relative to the launch file). */
   paramsFile?: string;
@@ -132,7 +148,10 @@ export interface EmbeddedRegistrySpec {
 
 /** A registry that is already running elsewhere. */
 export interface ExternalRegistrySpec {
-  /** Its endpoint, e.g. `tcp://10.0.0.5:7350`. */
+  /**
+   * Its endpoint, e.g. `tcp://10.0.0.5:7350`.
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci)://\S+$
+   */
   external: string;
 }
 
@@ -144,6 +163,7 @@ export interface LaunchSpec {
    * How long a node has to stop after SIGTERM (or the stop message)
    * before it is killed, in ms.
    * @default {5000}
+   * @minimum 0
    */
   gracePeriod?: number;
   /** The nodes, started in this order and stopped in reverse. */

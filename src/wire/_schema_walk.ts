@@ -329,12 +329,19 @@ export class SchemaWalker {
     for (let i = 0; i < members.length; i++) {
       if (attempt(i).issues.length === 0) return attempt(i).value;
     }
-    const complex = members.flatMap((m, i) => isSimple(m) ? [] : [i]);
+    const follow = (m: Schema) => this.#follow(m);
+    const complex = members.flatMap((m, i) => isSimple(m, follow) ? [] : [i]);
     const detail = (i: number) => {
       issues.push(...attempt(i).issues);
       return attempt(i).value;
     };
-    if (complex.length === 1) return detail(complex[0]);
+    // One member needs a closer look: say what is wrong inside it, when
+    // the value is of its kind (an object for an object type…).
+    if (
+      complex.length === 1 && sameKind(this.#follow(members[complex[0]]), value)
+    ) {
+      return detail(complex[0]);
+    }
     const tag = this.#discriminant(members, complex);
     if (tag === undefined || !isPlainObject(value)) {
       const expected = label ?? expectedText(schema);
@@ -600,17 +607,34 @@ function arrayRules(
 }
 
 /**
- * Whether generated validators test a member without a loop or a call
- * (`simpleTest` in `codegen/emit_validators.ts`). A `$ref` is never simple.
+ * Whether a union member is a plain test (a primitive, a literal, a union
+ * of those, or a name for one): a value failing it needs no detail, so a
+ * union with one other member reports that member's issues.
  */
-function isSimple(schema: Schema): boolean {
-  if (typeof schema.$ref === "string") return false;
+function isSimple(schema: Schema, follow: (s: Schema) => Schema): boolean {
+  if (typeof schema.$ref === "string") {
+    const target = follow(schema);
+    return typeof target.$ref !== "string" && isSimple(target, follow);
+  }
   if ("const" in schema || Array.isArray(schema.enum)) return true;
   if (Array.isArray(schema.anyOf)) {
-    return schemaList(schema.anyOf).every(isSimple);
+    return schemaList(schema.anyOf).every((m) => isSimple(m, follow));
   }
   if (schema["x-type"] === "Map" || schema["x-type"] === "Set") return false;
   return schema.type !== "array" && schema.type !== "object";
+}
+
+/** Whether `value` is of the kind a (complex) schema describes. */
+function sameKind(schema: Schema, value: unknown): boolean {
+  switch (schema["x-type"]) {
+    case "Map":
+      return value instanceof Map || Array.isArray(value);
+    case "Set":
+      return value instanceof Set || Array.isArray(value);
+  }
+  if (schema.type === "object") return isPlainObject(value);
+  if (schema.type === "array") return Array.isArray(value);
+  return true;
 }
 
 function isObjectSchema(schema: Schema): boolean {

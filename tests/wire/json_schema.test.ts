@@ -965,3 +965,25 @@ for (const c of CASES) {
     );
   });
 }
+
+Deno.test("schemaToTypeText() keeps generic names as the user wrote them (zmp list services)", () => {
+  assertEquals(
+    schemaToTypeText({
+      type: "array",
+      prefixItems: [{ title: "page", $ref: "#/$defs/Page%3CItem%3E" }],
+      minItems: 1,
+      maxItems: 1,
+    }),
+    "[page: Page<Item>]",
+  );
+  assertEquals(
+    check(
+      {
+        $ref: "#/$defs/Page%3CItem%3E",
+        $defs: { "Page<Item>": { type: "object" } },
+      },
+      1,
+    ),
+    [issue("value", "Page<Item>", "number 1")],
+  );
+});

@@ -1,6 +1,6 @@
 /**
- * The benchmark's result shape, the ratios against the targets of issue #2,
- * and the human-readable table.
+ * The benchmark's result shape, the ratios against the targets of issue
+ * #10 (for zmp on its zmtp engine), and the human-readable table.
  *
  * @module
  */
@@ -33,7 +33,7 @@ export interface StackResult {
   [transport: string]: unknown;
 }
 
-/** The headline ratios: zmp's figure divided by the other stack's. */
+/** The headline ratios: a zmp stack's figure divided by the other's. */
 export interface Ratios {
   /** zmp median round trip / Node's (lower is better). */
   latency_vs_node: number | null;
@@ -43,18 +43,27 @@ export interface Ratios {
   latency_vs_c: number | null;
   /** zmp throughput / C's (higher is better). */
   throughput_vs_c: number | null;
+  /** zmp 1 KiB throughput / C's (higher is better). */
+  throughput_1k_vs_c: number | null;
+  /** zmp median round trip / plain Deno TCP's (the floor; 1.0 at best). */
+  latency_vs_floor: number | null;
 }
 
-/** The targets of issue #2 for the tcp 16-byte case. */
+/** The targets of issue #10 for the tcp case, for zmp on zmtp. */
 export const TARGETS = {
-  latency_vs_node: { max: 1.1 },
-  throughput_vs_node: { min: 2.5 },
-  latency_vs_c: { max: 1.6 },
-  throughput_vs_c: { min: 0.3 },
+  latency_vs_node: { max: 0.8 },
+  throughput_vs_node: { min: 5 },
+  latency_vs_c: { max: 1.0 },
+  throughput_vs_c: { min: 1.0 },
+  throughput_1k_vs_c: { min: 0.8 },
 } as const;
 
-/** The key of the headline case. */
-export const HEADLINE = { transport: "tcp", size: "16" } as const;
+/** The key of the headline case, and the stack the targets are for. */
+export const HEADLINE = {
+  transport: "tcp",
+  size: "16",
+  stack: "zmp_zmtp",
+} as const;
 
 function caseOf(
   stack: StackResult | undefined,
@@ -71,26 +80,33 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
 }
 
 /**
- * The four ratios for one transport and size.
+ * The ratios of one zmp stack for one transport and size.
  *
  * @param stacks all stack results
  * @param transport `tcp` or `ipc`
  * @param size the payload size as a string
+ * @param subject the zmp stack (`zmp_zmtp` or `zmp`)
  * @returns the ratios, `null` where a figure is missing
  */
 export function ratios(
   stacks: Partial<Record<StackName, StackResult>>,
   transport: string,
   size: string,
+  subject: StackName = HEADLINE.stack,
 ): Ratios {
-  const z = caseOf(stacks.zmp, transport, size);
+  const z = caseOf(stacks[subject], transport, size);
   const n = caseOf(stacks.node_zeromq, transport, size);
   const c = caseOf(stacks.c, transport, size);
+  const f = caseOf(stacks.deno_tcp, transport, size);
+  const z1k = caseOf(stacks[subject], transport, "1024");
+  const c1k = caseOf(stacks.c, transport, "1024");
   return {
     latency_vs_node: ratio(z?.rtt_median_us, n?.rtt_median_us),
     throughput_vs_node: ratio(z?.throughput_msgs, n?.throughput_msgs),
     latency_vs_c: ratio(z?.rtt_median_us, c?.rtt_median_us),
     throughput_vs_c: ratio(z?.throughput_msgs, c?.throughput_msgs),
+    throughput_1k_vs_c: ratio(z1k?.throughput_msgs, c1k?.throughput_msgs),
+    latency_vs_floor: ratio(z?.rtt_median_us, f?.rtt_median_us),
   };
 }
 
@@ -100,9 +116,11 @@ export function ratios(
  * @param r the headline ratios
  * @returns one verdict per ratio
  */
-export function verdicts(r: Ratios): Record<keyof Ratios, boolean | null> {
-  const out = {} as Record<keyof Ratios, boolean | null>;
-  for (const key of Object.keys(TARGETS) as (keyof Ratios)[]) {
+export function verdicts(
+  r: Ratios,
+): Record<keyof typeof TARGETS, boolean | null> {
+  const out = {} as Record<keyof typeof TARGETS, boolean | null>;
+  for (const key of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) {
     const v = r[key];
     const t = TARGETS[key] as { max?: number; min?: number };
     out[key] = v === null
@@ -115,9 +133,11 @@ export function verdicts(r: Ratios): Record<keyof Ratios, boolean | null> {
 }
 
 const LABELS: Record<StackName, string> = {
-  zmp: "zmp (Deno FFI)",
+  zmp_zmtp: "zmp zmtp (TS)",
+  zmp: "zmp libzmq (FFI)",
   node_zeromq: "Node + zeromq.js",
   c: "C + libzmq",
+  deno_tcp: "Deno TCP (floor)",
 };
 
 function pad(s: string, n: number, right = false): string {
@@ -193,35 +213,40 @@ export function table(result: {
       }
     }
   }
-  lines.push("");
-  const rhead = [
-    pad("zmp / other", 18),
-    pad("latency/node", 13, true),
-    pad("thruput/node", 13, true),
-    pad("latency/c", 10, true),
-    pad("thruput/c", 10, true),
-  ].join(" ");
-  lines.push(rhead, "-".repeat(rhead.length));
   const x = (v: number | null) => v === null ? "n/a" : `${v.toFixed(2)}x`;
-  for (const transport of transports) {
-    for (const size of sizes) {
-      const r = ratios(stacks, transport, String(size));
-      lines.push([
-        pad(`${transport} ${size} B`, 18),
-        pad(x(r.latency_vs_node), 13, true),
-        pad(x(r.throughput_vs_node), 13, true),
-        pad(x(r.latency_vs_c), 10, true),
-        pad(x(r.throughput_vs_c), 10, true),
-      ].join(" "));
+  for (const subject of ["zmp_zmtp", "zmp"] as const) {
+    if (stacks[subject] === undefined) continue;
+    lines.push("");
+    const rhead = [
+      pad(`${subject} / other`, 18),
+      pad("latency/node", 13, true),
+      pad("thruput/node", 13, true),
+      pad("latency/c", 10, true),
+      pad("thruput/c", 10, true),
+      pad("latency/floor", 14, true),
+    ].join(" ");
+    lines.push(rhead, "-".repeat(rhead.length));
+    for (const transport of transports) {
+      for (const size of sizes) {
+        const r = ratios(stacks, transport, String(size), subject);
+        lines.push([
+          pad(`${transport} ${size} B`, 18),
+          pad(x(r.latency_vs_node), 13, true),
+          pad(x(r.throughput_vs_node), 13, true),
+          pad(x(r.latency_vs_c), 10, true),
+          pad(x(r.throughput_vs_c), 10, true),
+          pad(x(r.latency_vs_floor), 14, true),
+        ].join(" "));
+      }
     }
   }
   lines.push("");
   lines.push(
-    `Headline (${HEADLINE.transport}, ${HEADLINE.size} bytes), ` +
-      `zmp's figure / the other's:`,
+    `Targets of issue #10 (${HEADLINE.transport}, ${HEADLINE.size} bytes ` +
+      `unless said), ${HEADLINE.stack}'s figure / the other's:`,
   );
   const v = verdicts(headline);
-  const show = (key: keyof Ratios, what: string) => {
+  const show = (key: keyof typeof TARGETS, what: string) => {
     const t = TARGETS[key] as { max?: number; min?: number };
     const target = t.max !== undefined ? `<= ${t.max}x` : `>= ${t.min}x`;
     const value = headline[key] === null
@@ -236,6 +261,7 @@ export function table(result: {
   show("latency_vs_c", "latency vs C");
   show("throughput_vs_node", "throughput vs Node");
   show("throughput_vs_c", "throughput vs C");
+  show("throughput_1k_vs_c", "1 KiB throughput vs C");
   const busy = (Object.keys(LABELS) as StackName[])
     .filter((n) => (stacks[n]?.foreign_cpu_max ?? 0) > 0.1)
     .map((n) =>

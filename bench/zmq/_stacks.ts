@@ -12,15 +12,30 @@
 
 import { capture, type Command } from "./_process.ts";
 
-/** The stack names as they appear in `--only` and in the JSON. */
-export const STACKS = ["zmp", "node_zeromq", "c"] as const;
+/**
+ * The stack names as they appear in `--only` and in the JSON: zmp on each
+ * engine, Node + zeromq.js, C, and plain Deno TCP (the floor).
+ */
+export const STACKS = [
+  "zmp_zmtp",
+  "zmp",
+  "node_zeromq",
+  "c",
+  "deno_tcp",
+] as const;
 /** One stack name. */
 export type StackName = typeof STACKS[number];
 
 /** Short names accepted by `--only`. */
 export const STACK_ALIASES: Record<string, StackName> = {
   zmp: "zmp",
-  deno: "zmp",
+  libzmq: "zmp",
+  zmp_libzmq: "zmp",
+  zmtp: "zmp_zmtp",
+  zmp_zmtp: "zmp_zmtp",
+  tcp: "deno_tcp",
+  deno_tcp: "deno_tcp",
+  floor: "deno_tcp",
   node: "node_zeromq",
   node_zeromq: "node_zeromq",
   zeromq: "node_zeromq",
@@ -131,17 +146,20 @@ export async function probeNode(
 }
 
 /**
- * The zmp stack: each peer is a Deno process running `zmp_peer.ts`.
+ * A zmp stack: each peer is a Deno process running `zmp_peer.ts` on one
+ * engine (`ZMP_ENGINE`).
  *
  * @param probe the Node side's libzmq, to load the same one
  * @param module another copy of zmp's `mod.ts` to benchmark instead
+ * @param engine `libzmq` (stack `zmp`) or `zmtp` (stack `zmp_zmtp`)
  * @returns the prepared stack
  */
 export function zmpStack(
   probe: NodeProbe | undefined,
   module?: string,
+  engine: "libzmq" | "zmtp" = "libzmq",
 ): PreparedStack {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ZMP_ENGINE: engine };
   if (module !== undefined) {
     env.ZMP_BENCH_MODULE = new URL(module, `file://${Deno.cwd()}/`).href;
   }
@@ -160,11 +178,33 @@ export function zmpStack(
     env,
   });
   return {
-    name: "zmp",
+    name: engine === "zmtp" ? "zmp_zmtp" : "zmp",
     runtime: `deno ${Deno.version.deno}`,
     server: (endpoint) => peer(["server", endpoint]),
     client: (endpoint, plan) => peer(["client", endpoint, ...plan]),
-    libzmqNote,
+    libzmqNote: engine === "zmtp"
+      ? "none: ZMTP in TypeScript on Deno's sockets"
+      : libzmqNote,
+  };
+}
+
+/**
+ * The floor: plain Deno sockets with length-prefixed messages
+ * (`tcp_peer.ts`), under the same loops.
+ *
+ * @returns the prepared stack
+ */
+export function denoTcpStack(): PreparedStack {
+  const peer = (args: string[]): Command => ({
+    cmd: Deno.execPath(),
+    args: ["run", "--allow-all", "--quiet", path("tcp_peer.ts"), ...args],
+  });
+  return {
+    name: "deno_tcp",
+    runtime: `deno ${Deno.version.deno}`,
+    server: (endpoint) => peer(["server", endpoint]),
+    client: (endpoint, plan) => peer(["client", endpoint, ...plan]),
+    libzmqNote: "none",
   };
 }
 
@@ -239,10 +279,11 @@ export async function cStack(
     cmd: "sh",
     args: ["-c", `echo '#include <zmq.h>' | ${cc} -E -x c - >/dev/null`],
   });
-  if (!header.success) {
+  if (!header.success && !(await installHeaders(log))) {
     return {
       name: "c",
-      skipped: "no libzmq headers (Debian: apt-get install libzmq3-dev)",
+      skipped:
+        "no libzmq headers, and installing Debian's libzmq3-dev failed (run as root: apt-get install libzmq3-dev)",
     };
   }
   await Deno.mkdir(`${WORK_DIR}c`, { recursive: true });
@@ -290,4 +331,26 @@ export async function cStack(
     client: (endpoint, plan) => peer(["client", endpoint, ...plan]),
     libzmqNote,
   };
+}
+
+/**
+ * Installs Debian's `libzmq3-dev` (the headers the C peer needs) with
+ * apt-get, when running as root on a machine that has it.
+ *
+ * @returns whether the install succeeded
+ */
+async function installHeaders(log: (line: string) => void): Promise<boolean> {
+  if (Deno.uid() !== 0) return false;
+  log("installing libzmq3-dev (apt-get) for the C peer");
+  const r = await capture({
+    cmd: "timeout",
+    args: [
+      "300",
+      "sh",
+      "-c",
+      "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libzmq3-dev",
+    ],
+  });
+  if (!r.success) log(`apt-get failed: ${r.stderr.trim().slice(-300)}`);
+  return r.success;
 }

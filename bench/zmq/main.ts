@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { type Command, killAll, runClient, withServer } from "./_process.ts";
 import {
   cStack,
+  denoTcpStack,
   type NodeProbe,
   nodeStack,
   type PreparedStack,
@@ -48,7 +49,7 @@ const USAGE = `usage: deno task bench:zmq [options]
   --json               print one JSON object on stdout (progress and the
                        table on stderr)
   --quick              fewer iterations, for a smoke run
-  --only LIST          stacks to run: zmp,node,c (default: all)
+  --only LIST          stacks to run: zmtp,libzmq,node,c,tcp (default: all)
   --transports LIST    tcp,ipc (default: both)
   --sizes LIST         payload sizes in bytes (default: 16,1024)
   --rtt N              timed sequential round trips per case (default 20000)
@@ -131,7 +132,7 @@ function parsePlan(args: string[]): Plan {
       const name = STACK_ALIASES[s.toLowerCase()];
       if (name === undefined) {
         throw new RangeError(
-          `Cannot parse --only: unknown stack "${s}" (zmp, node, c)`,
+          `Cannot parse --only: unknown stack "${s}" (zmtp, libzmq, node, c, tcp)`,
         );
       }
       return name;
@@ -393,6 +394,9 @@ async function main(): Promise<number> {
   else nodeProbe = probe;
 
   const prepared: (PreparedStack | SkippedStack)[] = [];
+  if (wants("zmp_zmtp")) {
+    prepared.push(zmpStack(nodeProbe, plan.zmpModule, "zmtp"));
+  }
   if (wants("zmp")) prepared.push(zmpStack(nodeProbe, plan.zmpModule));
   if (wants("node_zeromq")) {
     prepared.push(
@@ -402,6 +406,7 @@ async function main(): Promise<number> {
     );
   }
   if (wants("c")) prepared.push(await cStack(nodeProbe, log));
+  if (wants("deno_tcp")) prepared.push(denoTcpStack());
 
   const ipcDir = await Deno.makeTempDir({ prefix: "zmp-bench-" });
   const stacks: Partial<Record<StackName, StackResult>> = {};
@@ -428,6 +433,13 @@ async function main(): Promise<number> {
   for (const t of plan.transports) {
     byCase[t] = {};
     for (const s of plan.sizes) byCase[t][s] = ratios(stacks, t, String(s));
+  }
+  const libzmqByCase: Record<string, Record<string, Ratios>> = {};
+  for (const t of plan.transports) {
+    libzmqByCase[t] = {};
+    for (const s of plan.sizes) {
+      libzmqByCase[t][s] = ratios(stacks, t, String(s), "zmp");
+    }
   }
   const headline = ratios(stacks, HEADLINE.transport, HEADLINE.size);
   const config = {
@@ -456,11 +468,13 @@ async function main(): Promise<number> {
     ...notRun,
     ...stacks,
     ratio: headline,
+    ratio_libzmq: ratios(stacks, HEADLINE.transport, HEADLINE.size, "zmp"),
+    ratio_detail_libzmq: libzmqByCase,
     ratio_detail: byCase,
     targets: Object.fromEntries(
       Object.entries(TARGETS).map(([k, t]) => [
         k,
-        { ...t, met: verdicts(headline)[k as keyof Ratios] },
+        { ...t, met: verdicts(headline)[k as keyof typeof TARGETS] },
       ]),
     ),
     config,

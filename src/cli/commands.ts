@@ -66,4 +66,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "draw the running system (DOT, or SVG with --svg)",
     load: () => import("./graph.ts"),
   },
+  {
+    name: "gateway",
+    summary: "serve the system over HTTP/JSON, with OpenAPI and a live page",
+    load: () => import("./gateway.ts"),
+  },
 ];

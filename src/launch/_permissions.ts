@@ -2,9 +2,13 @@
  * The `deno run` permission flags of a subprocess node: what its spec
  * declares, plus exactly what zmp itself needs to run a node:
  *
- * - `--allow-ffi`: libzmq and libc are opened through FFI. Deno can only
- *   scope FFI to paths, and the loader opens `libc.so.6` by name, so this
- *   one is unscoped (FFI is no sandbox boundary in Deno anyway).
+ * - on the libzmq engine, `--allow-ffi`: libzmq and libc are opened through
+ *   FFI. Deno can only scope FFI to paths, and the loader opens `libc.so.6`
+ *   by name, so this one is unscoped (FFI is no sandbox boundary in Deno
+ *   anyway). On the zmtp engine, `--allow-net` instead, and no FFI: ZeroMQ
+ *   goes over Deno's own sockets, to endpoints known only at run time (the
+ *   registry hands them out). ipc endpoints need the node to declare
+ *   read and write of their paths.
  * - `--allow-read` of zmp's `mod.ts` and `src/` and of the node module's
  *   folder: the node module is imported dynamically, which Deno checks
  *   against read permission, it and everything it imports locally.
@@ -14,13 +18,14 @@
  *   `env` entries.
  * - `--allow-sys=hostname`: the registry records each node's host.
  *
- * Nothing else: no network (ZeroMQ goes through FFI), no writes, no
- * subprocesses.
+ * Nothing else: no writes, no subprocesses; on the libzmq engine no
+ * network (ZeroMQ goes through FFI).
  *
  * @module
  */
 
 import type { NodePermissions, PermissionValue } from "./types.ts";
+import { defaultEngine, type EngineName } from "../zmq/mod.ts";
 
 const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;
 
@@ -29,10 +34,15 @@ export const ZMP_ROOT: string = decodeURIComponent(
   new URL("../../", import.meta.url).pathname,
 ).replace(/\/$/, "");
 
-/** What zmp adds to every subprocess node, for a module at `moduleUrl`. */
+/**
+ * What zmp adds to every subprocess node, for a module at `moduleUrl`,
+ * running on `engine` (by default the one `ZMP_ENGINE` names, which the
+ * node inherits).
+ */
 export function zmpNeeds(
   moduleUrl: string,
   envNames: readonly string[] = [],
+  engine: EngineName = defaultEngine(),
 ): NodePermissions {
   const read = [`${ZMP_ROOT}/mod.ts`, `${ZMP_ROOT}/src`];
   const url = new URL(moduleUrl);
@@ -42,7 +52,7 @@ export function zmpNeeds(
     );
   }
   return {
-    ffi: true,
+    ...(engine === "zmtp" ? { net: true } : { ffi: true }),
     read,
     env: ["ZMP_*", "MSGPACKR_NATIVE_ACCELERATION_DISABLED", ...envNames],
     sys: ["hostname"],

@@ -28,8 +28,8 @@ export interface RunContext {
   registry: string;
   /** Where output goes. */
   logger: LaunchLogger;
-  /** The libzmq the launcher loaded, handed to subprocesses. */
-  libzmqPath: string;
+  /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
+  libzmqPath?: string;
 }
 
 /** The entry point a subprocess node runs. */
@@ -70,7 +70,7 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     args: subprocessArgs(node),
     env: {
       ...node.env,
-      ZMP_LIBZMQ: ctx.libzmqPath,
+      ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { libzmq } from "../zmq/mod.ts";
+import { defaultEngine, libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
 import { connectRegistry, startRegistry } from "../registry/mod.ts";
@@ -134,7 +134,9 @@ export async function startLaunch(
   checkModules(resolved);
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
-  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") || libzmq().path;
+  // Nodes on the zmtp engine never open libzmq: neither does the launcher.
+  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") ||
+    (defaultEngine() === "libzmq" ? libzmq().path : undefined);
 
   const rpcLogger: Logger = {
     warn: (m) => logger.log("warn", `registry: ${m}`),

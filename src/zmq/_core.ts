@@ -13,23 +13,24 @@ import { libzmq } from "./loader.ts";
 import { EAGAIN, EINTR, errnoName, ZmqError } from "./errors.ts";
 import { type Pollable, reactor } from "./_reactor.ts";
 import {
+  checkOption,
   type OptionReading,
   type OptionValue,
   type ReadableOptionName,
   SOCKET_OPTIONS,
   type WritableOptionName,
 } from "./options.ts";
+import {
+  arm,
+  checkEndpoint,
+  checkWait,
+  type Frame,
+  type WaitOptions,
+} from "./_wait.ts";
+import type { EngineSocket, MonitorSource } from "./_engine.ts";
+import { LibzmqMonitor } from "./_libzmq_monitor.ts";
 
-/** One frame of a message as given to `send`: bytes or UTF-8 text. */
-export type Frame = Uint8Array | string;
-
-/** Options for anything that can wait. */
-export interface WaitOptions {
-  /** Abort the wait; the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Give up after this many milliseconds with a `TimeoutError`. */
-  timeout?: number;
-}
+export type { Frame, WaitOptions };
 
 const ZMQ_DONTWAIT = 1;
 const ZMQ_SNDMORE = 2;
@@ -37,6 +38,7 @@ const ZMQ_POLLIN = 1;
 const ZMQ_POLLOUT = 2;
 const ZMQ_FD = 14;
 const ZMQ_EVENTS = 15;
+const ZMQ_ROUTER = 6;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -102,7 +104,7 @@ export interface CoreOwner {
  * The engine of one ZeroMQ socket. Not exported from `mod.ts`: the public
  * classes wrap it so that each exposes only the operations its type allows.
  */
-export class SocketCore implements Pollable {
+export class SocketCore implements Pollable, EngineSocket {
   readonly fd: number;
   readonly type: number;
   #handle: Deno.PointerObject | null;
@@ -204,74 +206,32 @@ export class SocketCore implements Pollable {
     name: N,
     value: OptionValue<N>,
   ): void {
-    const spec = SOCKET_OPTIONS[name] as { id: number; kind: string };
-    if (spec === undefined) {
-      throw new TypeError(`Cannot set option "${name}": unknown option`);
-    }
-    const where = `Cannot set option "${name}"`;
-    switch (spec.kind) {
+    const { id, checked } = checkOption(name, value);
+    switch (checked.kind) {
       case "int":
+        this.setInt(id, checked.value, name);
+        return;
       case "int64": {
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-          throw new TypeError(
-            `${where}: expected an integer, got ${show(value)}`,
-          );
-        }
-        if (spec.kind === "int") {
-          if (value < -2147483648 || value > 2147483647) {
-            throw new RangeError(`${where}: ${value} does not fit in a C int`);
-          }
-          this.setInt(spec.id, value, name);
-        } else {
-          const b = new BigInt64Array([BigInt(value)]);
-          this.#setRaw(spec.id, new Uint8Array(b.buffer), name);
-        }
+        const b = new BigInt64Array([BigInt(checked.value)]);
+        this.#setRaw(id, new Uint8Array(b.buffer), name);
         return;
       }
       case "bool":
-        if (typeof value !== "boolean") {
-          throw new TypeError(
-            `${where}: expected a boolean, got ${show(value)}`,
-          );
-        }
-        this.setInt(spec.id, value ? 1 : 0, name);
+        this.setInt(id, checked.value ? 1 : 0, name);
         return;
       case "bytes":
-        if (typeof value === "string") {
-          this.#setRaw(spec.id, encoder.encode(value), name);
-        } else if (value instanceof Uint8Array) {
-          this.#setRaw(spec.id, value, name);
-        } else {
-          throw new TypeError(
-            `${where}: expected a string or Uint8Array, got ${show(value)}`,
-          );
-        }
+        this.#setRaw(id, checked.value, name);
         return;
-      case "key":
-        if (typeof value === "string") {
-          if (value.length !== 40) {
-            throw new RangeError(
-              `${where}: a Z85 CURVE key has 40 characters, got ${value.length}`,
-            );
-          }
-          this.#setRaw(spec.id, cString(value), name);
-        } else if (value instanceof Uint8Array) {
-          if (value.byteLength !== 32) {
-            throw new RangeError(
-              `${where}: a binary CURVE key has 32 bytes, got ${value.byteLength}`,
-            );
-          }
-          this.#setRaw(spec.id, value, name);
-        } else {
-          throw new TypeError(
-            `${where}: expected a 40-character Z85 string or 32 bytes, got ${
-              show(value)
-            }`,
-          );
+      case "key": {
+        if (!checked.z85) {
+          this.#setRaw(id, checked.value, name);
+          return;
         }
+        const z = new Uint8Array(41);
+        z.set(checked.value);
+        this.#setRaw(id, z, name);
         return;
-      default:
-        throw new TypeError(`${where}: the option is read-only`);
+      }
     }
   }
 
@@ -333,10 +293,19 @@ export class SocketCore implements Pollable {
       zmq.zmq_msg_init(msgBuffer);
       const n = zmq.zmq_msg_recv(msgBuffer, h, ZMQ_DONTWAIT);
       if (n < 0) {
+        // Look at the errno before building an error: EAGAIN is the common
+        // case on this path and needs no message, stack or zmq_strerror.
+        const errno = zmq.zmq_errno();
+        if (errno === EAGAIN && frames.length === 0) {
+          zmq.zmq_msg_close(msgBuffer);
+          return null;
+        }
+        if (errno === EINTR) {
+          zmq.zmq_msg_close(msgBuffer);
+          continue;
+        }
         const err = lastError("receive");
         zmq.zmq_msg_close(msgBuffer);
-        if (err.errno === EAGAIN && frames.length === 0) return null;
-        if (err.errno === EINTR) continue;
         throw err;
       }
       let frame = EMPTY;
@@ -360,15 +329,15 @@ export class SocketCore implements Pollable {
       const data = typeof f === "string" ? encoder.encode(f) : f;
       const flags = i < last ? ZMQ_DONTWAIT | ZMQ_SNDMORE : ZMQ_DONTWAIT;
       if (zmq.zmq_send(h, data, BigInt(data.byteLength), flags) < 0) {
-        const err = lastError("send");
+        const errno = zmq.zmq_errno();
         // Only the first frame can meet the high-water mark: libzmq takes
         // the rest of a multipart message once the first part is queued.
-        if (err.errno === EAGAIN && i === 0) return false;
-        if (err.errno === EINTR) {
+        if (errno === EAGAIN && i === 0) return false;
+        if (errno === EINTR) {
           i--;
           continue;
         }
-        throw err;
+        throw lastError("send");
       }
     }
     return true;
@@ -396,7 +365,7 @@ export class SocketCore implements Pollable {
     return new Promise<Uint8Array[]>((resolve, reject) => {
       const w: RecvWaiter = { resolve, reject };
       if (options !== undefined) {
-        this.#arm(w, this.#recvWaiters, options, "receive");
+        arm(w, options, "receive", () => this.#drop(this.#recvWaiters, w));
       }
       this.#recvWaiters.push(w);
       reactor.watch(this);
@@ -415,7 +384,7 @@ export class SocketCore implements Pollable {
         new RangeError("Cannot send: a message needs at least one frame"),
       );
     }
-    if (this.#sendWaiters.length === 0) {
+    if (this.#sendWaiters.length === 0 || !this.#queuedBehind(frames)) {
       let sent: boolean;
       try {
         sent = this.#trySend(h, frames);
@@ -430,62 +399,28 @@ export class SocketCore implements Pollable {
     return new Promise<void>((resolve, reject) => {
       const w: SendWaiter = { frames, resolve, reject };
       if (options !== undefined) {
-        this.#arm(w, this.#sendWaiters, options, "send");
+        arm(w, options, "send", () => this.#drop(this.#sendWaiters, w));
       }
       this.#sendWaiters.push(w);
       reactor.watch(this);
     });
   }
 
-  /** Attaches abort and timeout handling to a parked waiter. */
-  #arm<W extends RecvWaiter | SendWaiter>(
-    w: W,
-    queue: W[],
-    options: WaitOptions,
-    operation: string,
-  ): void {
-    const { signal, timeout } = options;
-    if (signal === undefined && timeout === undefined) return;
-    const resolve = w.resolve as (v?: unknown) => void;
-    const reject = w.reject;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const drop = (error: unknown) => {
-      const i = queue.indexOf(w);
-      if (i >= 0) queue.splice(i, 1);
-      detach();
-      if (!this.#hasWaiters()) reactor.unwatch(this);
-      reject(error);
-    };
-    const onAbort = () =>
-      drop(
-        signal?.reason ??
-          new DOMException(`${operation} was aborted`, "AbortError"),
-      );
-    const detach = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (timeout !== undefined) {
-      timer = setTimeout(
-        () =>
-          drop(
-            new DOMException(
-              `${operation} timed out after ${timeout} ms`,
-              "TimeoutError",
-            ),
-          ),
-        timeout,
-      );
-    }
-    w.resolve = ((v: unknown) => {
-      detach();
-      resolve(v);
-    }) as W["resolve"];
-    w.reject = (e: unknown) => {
-      detach();
-      reject(e);
-    };
+  /**
+   * Whether a new message must wait behind parked sends. On a ROUTER only
+   * those to the same peer hold it back: one full peer never delays the
+   * others.
+   */
+  #queuedBehind(frames: readonly Frame[]): boolean {
+    if (this.type !== ZMQ_ROUTER) return true;
+    const id = frames[0];
+    return this.#sendWaiters.some((w) => sameFrame(w.frames[0], id));
+  }
+
+  #drop<W>(queue: W[], w: W): void {
+    const i = queue.indexOf(w);
+    if (i >= 0) queue.splice(i, 1);
+    if (!this.#hasWaiters()) reactor.unwatch(this);
   }
 
   #hasWaiters(): boolean {
@@ -515,26 +450,56 @@ export class SocketCore implements Pollable {
           progress = true;
         }
       }
-      if (events & ZMQ_POLLOUT) {
-        while (this.#sendWaiters.length > 0) {
-          const w = this.#sendWaiters[0];
-          let sent: boolean;
-          try {
-            sent = this.#trySend(h, w.frames);
-          } catch (e) {
-            this.#sendWaiters.shift();
-            w.reject(e);
-            progress = true;
-            continue;
-          }
-          if (!sent) break;
-          this.#sendWaiters.shift();
-          w.resolve();
-          progress = true;
-        }
-      }
+      if (events & ZMQ_POLLOUT && this.#serveSenders(h)) progress = true;
     }
     if (!this.#hasWaiters()) reactor.unwatch(this);
+  }
+
+  /**
+   * Sends what parked sends it can, in order. A ROUTER skips the peers that
+   * are still full and goes on with the others.
+   */
+  #serveSenders(h: Deno.PointerObject): boolean {
+    const blocked: Frame[] = [];
+    const perPeer = this.type === ZMQ_ROUTER;
+    let progress = false;
+    for (let i = 0; i < this.#sendWaiters.length;) {
+      const w = this.#sendWaiters[i];
+      if (perPeer && blocked.some((id) => sameFrame(id, w.frames[0]))) {
+        i++;
+        continue;
+      }
+      let sent: boolean;
+      try {
+        sent = this.#trySend(h, w.frames);
+      } catch (e) {
+        this.#sendWaiters.splice(i, 1);
+        w.reject(e);
+        progress = true;
+        continue;
+      }
+      if (!sent) {
+        if (!perPeer) break;
+        blocked.push(w.frames[0]);
+        i++;
+        continue;
+      }
+      this.#sendWaiters.splice(i, 1);
+      w.resolve();
+      progress = true;
+    }
+    return progress;
+  }
+
+  /** A monitor fed by `zmq_socket_monitor`, replacing any previous one. */
+  monitor(mask: number): MonitorSource {
+    this.handle("monitor");
+    return new LibzmqMonitor(this.#owner, this, mask);
+  }
+
+  /** Resolves once the reactor has let go of sockets nobody waits on. */
+  settled(): Promise<void> {
+    return reactor.settled();
   }
 
   /** Closes the socket, rejecting every pending wait with `ENOTSOCK`. */
@@ -553,42 +518,11 @@ export class SocketCore implements Pollable {
   }
 }
 
-/** Validates wait options; returns the error to reject with, if any. */
-export function checkWait(
-  options: WaitOptions,
-  operation: string,
-): unknown | undefined {
-  const { signal, timeout } = options;
-  if (signal?.aborted) {
-    return signal.reason ??
-      new DOMException(`${operation} was aborted`, "AbortError");
-  }
-  if (
-    timeout !== undefined &&
-    (typeof timeout !== "number" || !(timeout >= 0) ||
-      !Number.isFinite(timeout))
-  ) {
-    return new RangeError(
-      `Cannot ${operation}: timeout must be a finite number >= 0, got ${
-        show(timeout)
-      }`,
-    );
-  }
-  return undefined;
-}
-
-function checkEndpoint(endpoint: unknown, operation: string): void {
-  if (typeof endpoint !== "string" || endpoint.length === 0) {
-    throw new TypeError(
-      `Cannot ${operation}: endpoint must be a non-empty string, got ${
-        show(endpoint)
-      }`,
-    );
-  }
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value instanceof Uint8Array) return `Uint8Array(${value.byteLength})`;
-  return String(value);
+/** Whether two routing-id frames hold the same bytes. */
+function sameFrame(a: Frame, b: Frame): boolean {
+  const x = typeof a === "string" ? encoder.encode(a) : a;
+  const y = typeof b === "string" ? encoder.encode(b) : b;
+  if (x.byteLength !== y.byteLength) return false;
+  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

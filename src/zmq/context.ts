@@ -8,16 +8,28 @@
  * @module
  */
 
-import { libzmq } from "./loader.ts";
-import { type CoreOwner, lastError, type SocketCore } from "./_core.ts";
+import { LibzmqEngine } from "./_libzmq_engine.ts";
+import {
+  defaultEngine,
+  type Engine,
+  type EngineName,
+  ENGINES,
+  type EngineSocket,
+} from "./_engine.ts";
+import { ZmtpEngine } from "./zmtp/engine.ts";
 
-const ZMQ_IO_THREADS = 1;
-const ZMQ_MAX_SOCKETS = 2;
+export type { EngineName };
 
 /** Options for {@linkcode Context}. */
 export interface ContextOptions {
   /**
-   * Number of libzmq I/O threads.
+   * The engine behind the sockets: `"libzmq"` (libzmq through FFI) or
+   * `"zmtp"` (ZMTP 3.1 in TypeScript on Deno's own sockets, no FFI).
+   * @default {the ZMP_ENGINE environment variable, else "libzmq"}
+   */
+  engine?: EngineName;
+  /**
+   * Number of libzmq I/O threads (libzmq engine only).
    * @default {1}
    */
   ioThreads?: number;
@@ -44,14 +56,14 @@ export interface ContextOptions {
  * console.log(new TextDecoder().decode(frame)); // "hello"
  * ```
  */
-export class Context implements CoreOwner, AsyncDisposable {
-  #handle: Deno.PointerObject | null;
-  #cores = new Set<SocketCore>();
+export class Context implements AsyncDisposable {
+  #engine: Engine | null;
 
   /**
-   * @param options I/O threads and socket limit
-   * @throws {RangeError} for a negative or non-integer option
-   * @throws {LibzmqNotFoundError} when libzmq cannot be loaded
+   * @param options engine, I/O threads and socket limit
+   * @throws {RangeError} for a negative or non-integer option or an
+   *   unknown engine
+   * @throws {LibzmqNotFoundError} when the libzmq engine cannot load libzmq
    */
   constructor(options: ContextOptions = {}) {
     const { ioThreads = 1, maxSockets = 4096 } = options;
@@ -67,16 +79,17 @@ export class Context implements CoreOwner, AsyncDisposable {
         );
       }
     }
-    const { zmq } = libzmq();
-    const h = zmq.zmq_ctx_new();
-    if (h === null) throw lastError("zmq_ctx_new");
-    this.#handle = h;
-    if (zmq.zmq_ctx_set(h, ZMQ_IO_THREADS, ioThreads) !== 0) {
-      throw lastError("zmq_ctx_set(ZMQ_IO_THREADS)");
+    const engine = options.engine ?? defaultEngine();
+    if (!(ENGINES as readonly string[]).includes(engine)) {
+      throw new RangeError(
+        `Cannot create context: engine must be one of ${
+          ENGINES.join(", ")
+        }, got ${JSON.stringify(engine)}`,
+      );
     }
-    if (zmq.zmq_ctx_set(h, ZMQ_MAX_SOCKETS, maxSockets) !== 0) {
-      throw lastError("zmq_ctx_set(ZMQ_MAX_SOCKETS)");
-    }
+    this.#engine = engine === "zmtp"
+      ? new ZmtpEngine(maxSockets)
+      : new LibzmqEngine(ioThreads, maxSockets);
   }
 
   /** The process-wide context used when a socket is given none. */
@@ -84,46 +97,44 @@ export class Context implements CoreOwner, AsyncDisposable {
     return defaultContext ??= new Context();
   }
 
-  /** The raw handle (internal). */
-  get handle(): Deno.PointerObject {
-    if (this.#handle === null) {
-      throw new TypeError("Cannot use context: it is closed");
-    }
-    return this.#handle;
+  /** Which engine runs this context's sockets. */
+  get engine(): EngineName {
+    return this.#live().name;
   }
 
   /** Whether `close()` has been called. */
   get closed(): boolean {
-    return this.#handle === null;
+    return this.#engine === null;
   }
 
   /** Number of open sockets in this context. */
   get sockets(): number {
-    return this.#cores.size;
+    return this.#engine?.sockets ?? 0;
   }
 
-  /** @internal */
-  adopt(core: SocketCore): void {
-    this.#cores.add(core);
+  #live(): Engine {
+    if (this.#engine === null) {
+      throw new TypeError("Cannot use context: it is closed");
+    }
+    return this.#engine;
   }
 
-  /** @internal */
-  release(core: SocketCore): void {
-    this.#cores.delete(core);
+  /** @internal makes an engine socket; used by the socket classes */
+  openSocket(type: number): EngineSocket {
+    return this.#live().socket(type);
   }
 
   /**
    * Closes every socket of this context, then terminates it. Idempotent.
    *
-   * @returns once libzmq has released the context
+   * @returns once the engine has released everything
    */
   async close(): Promise<void> {
-    const h = this.#handle;
-    if (h === null) return;
-    for (const core of [...this.#cores]) core.close();
-    this.#handle = null;
+    const engine = this.#engine;
+    if (engine === null) return;
+    this.#engine = null;
     if (this === defaultContext) defaultContext = undefined;
-    await libzmq().zmq.zmq_ctx_term(h);
+    await engine.close();
   }
 
   /** Same as {@linkcode Context.close}. */

@@ -159,3 +159,49 @@ export class ZmqError extends Error {
     this.endpoint = options.endpoint;
   }
 }
+
+const ERRNO_BY_NAME: Record<string, number> = Object.fromEntries([
+  ...Object.entries(OS_ERRNO).map(([n, name]) => [name, Number(n)]),
+  ...Object.entries(ZMQ_ERRNO).map(([n, name]) => [name, Number(n)]),
+]);
+
+/** What `zmq_strerror` says for the codes the TypeScript engine raises. */
+const STRERROR: Record<string, string> = {
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  EAGAIN: "Resource temporarily unavailable",
+  EACCES: "Permission denied",
+  ECONNREFUSED: "Connection refused",
+  EFSM: "Operation cannot be accomplished in current state",
+  EHOSTUNREACH: "No route to host",
+  EINVAL: "Invalid argument",
+  EMSGSIZE: "Message too long",
+  ENAMETOOLONG: "File name too long",
+  ENODEV: "No such device",
+  ENOENT: "No such file or directory",
+  ENOTSUP: "Operation not supported",
+  EPROTONOSUPPORT: "Protocol not supported",
+  ETERM: "Context was terminated",
+};
+
+/**
+ * A `ZmqError` for an errno name, with this OS's number and libzmq's text,
+ * for engines that do not get them from libzmq.
+ *
+ * @param code the errno name, e.g. `EHOSTUNREACH`
+ * @param options the operation, endpoint and cause
+ * @param detail replaces the standard text
+ * @returns the error
+ */
+export function zmqError(
+  code: string,
+  options: ZmqErrorOptions,
+  detail?: string,
+): ZmqError {
+  return new ZmqError(
+    code,
+    ERRNO_BY_NAME[code] ?? 0,
+    detail ?? STRERROR[code] ?? code,
+    options,
+  );
+}

@@ -1,15 +1,18 @@
 /**
- * ZeroMQ for Deno, bound to libzmq through FFI.
+ * ZeroMQ for Deno, with two engines behind one socket API: libzmq through
+ * FFI, and ZMTP 3.1 in TypeScript on Deno's own sockets (`zmtp`). Choose per
+ * context (`new Context({ engine })`) or per process (`ZMP_ENGINE`).
  *
  * Sockets are typed by pattern (a `Publisher` cannot receive), messages are
- * arrays of `Uint8Array` frames, `send()` and `receive()` return promises,
- * and one reactor per process waits on every socket without blocking the
- * event loop. libzmq is loaded on first use (see `loader.ts`).
+ * arrays of `Uint8Array` frames, and `send()` and `receive()` return
+ * promises without blocking the event loop. libzmq is loaded only when a
+ * libzmq context is made (see `loader.ts`).
  *
  * @module
  */
 
-export { Context, type ContextOptions } from "./context.ts";
+export { Context, type ContextOptions, type EngineName } from "./context.ts";
+export { defaultEngine, ENGINES } from "./_engine.ts";
 export {
   DuplexSocket,
   type Frame,

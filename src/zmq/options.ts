@@ -142,3 +142,108 @@ export type ReadableOptionName = {
 export type SocketOptions = {
   [N in WritableOptionName]?: OptionValue<N>;
 };
+
+/** An option value after the checks every engine shares. */
+export type CheckedValue =
+  | { kind: "int" | "int64"; value: number }
+  | { kind: "bool"; value: boolean }
+  | { kind: "bytes"; value: Uint8Array }
+  | { kind: "key"; value: Uint8Array; z85: boolean };
+
+const optionEncoder = new TextEncoder();
+
+function showValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Uint8Array) return `Uint8Array(${value.byteLength})`;
+  return String(value);
+}
+
+/**
+ * Checks a value for `setOption(name, value)` the same way for every
+ * engine: the type, the C int range, the length of a CURVE key.
+ *
+ * @param name the option
+ * @param value its value
+ * @returns the option's id and the value, normalised (text as UTF-8 bytes;
+ *   a Z85 key as its 40 ASCII bytes with `z85: true`)
+ * @throws {TypeError} for an unknown or read-only option or a wrong type
+ * @throws {RangeError} for an int out of range or a key of the wrong length
+ */
+export function checkOption(
+  name: string,
+  value: unknown,
+): { id: number; checked: CheckedValue } {
+  const spec = (SOCKET_OPTIONS as Record<string, OptionSpec>)[name];
+  if (spec === undefined) {
+    throw new TypeError(`Cannot set option "${name}": unknown option`);
+  }
+  const where = `Cannot set option "${name}"`;
+  if (!spec.writable) throw new TypeError(`${where}: the option is read-only`);
+  switch (spec.kind) {
+    case "int":
+    case "int64": {
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new TypeError(
+          `${where}: expected an integer, got ${showValue(value)}`,
+        );
+      }
+      if (
+        spec.kind === "int" && (value < -2147483648 || value > 2147483647)
+      ) {
+        throw new RangeError(`${where}: ${value} does not fit in a C int`);
+      }
+      return { id: spec.id, checked: { kind: spec.kind, value } };
+    }
+    case "bool":
+      if (typeof value !== "boolean") {
+        throw new TypeError(
+          `${where}: expected a boolean, got ${showValue(value)}`,
+        );
+      }
+      return { id: spec.id, checked: { kind: "bool", value } };
+    case "bytes":
+      if (typeof value === "string") {
+        return {
+          id: spec.id,
+          checked: { kind: "bytes", value: optionEncoder.encode(value) },
+        };
+      }
+      if (value instanceof Uint8Array) {
+        return { id: spec.id, checked: { kind: "bytes", value } };
+      }
+      throw new TypeError(
+        `${where}: expected a string or Uint8Array, got ${showValue(value)}`,
+      );
+    case "key":
+      if (typeof value === "string") {
+        if (value.length !== 40) {
+          throw new RangeError(
+            `${where}: a Z85 CURVE key has 40 characters, got ${value.length}`,
+          );
+        }
+        return {
+          id: spec.id,
+          checked: {
+            kind: "key",
+            value: optionEncoder.encode(value),
+            z85: true,
+          },
+        };
+      }
+      if (value instanceof Uint8Array) {
+        if (value.byteLength !== 32) {
+          throw new RangeError(
+            `${where}: a binary CURVE key has 32 bytes, got ${value.byteLength}`,
+          );
+        }
+        return { id: spec.id, checked: { kind: "key", value, z85: false } };
+      }
+      throw new TypeError(
+        `${where}: expected a 40-character Z85 string or 32 bytes, got ${
+          showValue(value)
+        }`,
+      );
+    default:
+      throw new TypeError(`${where}: the option is read-only`);
+  }
+}

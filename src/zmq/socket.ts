@@ -6,9 +6,9 @@
  * @module
  */
 
-import { type Frame, SocketCore, type WaitOptions } from "./_core.ts";
+import type { Frame, WaitOptions } from "./_wait.ts";
+import type { EngineSocket } from "./_engine.ts";
 import { Context } from "./context.ts";
-import { reactor } from "./_reactor.ts";
 import type {
   OptionReading,
   OptionValue,
@@ -42,7 +42,7 @@ export interface SocketInit extends SocketOptions {
  */
 export abstract class Socket implements AsyncDisposable {
   /** @internal the engine; not part of the public API */
-  protected readonly core: SocketCore;
+  protected readonly core: EngineSocket;
   readonly #context: Context;
 
   /**
@@ -52,7 +52,7 @@ export abstract class Socket implements AsyncDisposable {
   protected constructor(type: number, init: SocketInit = {}) {
     const { context = Context.default, ...options } = init;
     this.#context = context;
-    this.core = new SocketCore(context, type);
+    this.core = context.openSocket(type);
     try {
       for (const [name, value] of Object.entries(options)) {
         if (value === undefined) continue;
@@ -159,7 +159,7 @@ export abstract class Socket implements AsyncDisposable {
     const mask = events === undefined
       ? 0xffff
       : events.reduce((m, e) => m | MONITOR_EVENTS[e], 0);
-    return new SocketMonitor(this.#context, this.core, mask);
+    return new SocketMonitor(this.core.monitor(mask));
   }
 
   /**
@@ -170,10 +170,10 @@ export abstract class Socket implements AsyncDisposable {
     this.core.close();
   }
 
-  /** Closes the socket and waits until the reactor has let go of it. */
+  /** Closes the socket and waits until the engine has let go of it. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    await reactor.settled();
+    await this.core.settled();
   }
 }
 

@@ -1,9 +1,15 @@
 /**
- * Reads a Markdown guide into runnable blocks, and turns them into one
- * bash script that marks where each block's output starts.
+ * Reads a Markdown guide into runnable blocks, turns them into one bash
+ * script that marks where each block's output starts, and runs it in a
+ * scratch copy of the repository, checking what each block prints
+ * (`docs/guide.md`, `docs/web.md`).
  *
  * @module
  */
+
+import { assert, assertEquals } from "../_assert.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** One fenced block that the guide test acts on. */
 export type GuideBlock =
@@ -69,4 +75,143 @@ export function guideScript(blocks: GuideBlock[]): string {
     }
   }
   return `${parts.join("\n")}\n`;
+}
+
+/**
+ * A scratch copy of what a user's checkout holds (node_modules linked).
+ *
+ * @param names the files and folders to copy
+ * @returns the folder
+ */
+export async function scratchCheckout(names: string[]): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "zmp-guide-" });
+  const copy = async (from: string, to: string) => {
+    const info = await Deno.stat(from);
+    if (info.isDirectory) {
+      await Deno.mkdir(to, { recursive: true });
+      for await (const entry of Deno.readDir(from)) {
+        await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
+      }
+    } else await Deno.copyFile(from, to);
+  };
+  for (const name of names) await copy(`${ROOT}${name}`, `${dir}/${name}`);
+  await Deno.symlink(`${ROOT}node_modules`, `${dir}/node_modules`);
+  return dir;
+}
+
+/** Options of {@linkcode runGuide}. */
+export interface RunGuideOptions {
+  /** What the scratch checkout holds besides node_modules. */
+  copy: string[];
+  /** The fewest `sh` blocks the document must have. */
+  minRuns: number;
+  /** How long the whole script may take, in ms. @default {240000} */
+  timeout?: number;
+}
+
+/**
+ * Runs every `sh` block of a guide, in order, by one bash process in a
+ * scratch checkout, and checks that each `text` block's lines are printed
+ * by the `sh` block before it, in order (`…` matches anything).
+ *
+ * @param guide the Markdown file
+ * @param options what to copy, how many blocks at least
+ * @throws {AssertionError} at the first block that fails or prints
+ *   something else, naming its line
+ */
+export async function runGuide(
+  guide: URL,
+  options: RunGuideOptions,
+): Promise<void> {
+  const name = guide.pathname.slice(ROOT.length);
+  const blocks = parseGuide(await Deno.readTextFile(guide));
+  const runs = blocks.filter((b) => b.kind === "run").length;
+  assert(runs >= options.minRuns, `${name} has ${runs} shell blocks`);
+  const dir = await scratchCheckout(options.copy);
+  const script = `${dir}/guide.sh`;
+  await Deno.writeTextFile(script, guideScript(blocks));
+  // Its own session and process group, so that whatever the guide leaves
+  // running when a step fails is killed with it.
+  const child = new Deno.Command("setsid", {
+    args: ["bash", script],
+    cwd: dir,
+    env: { NO_COLOR: "1", ZMP_REGISTRY: "" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(
+    () => killGroup(child.pid),
+    options.timeout ?? 240_000,
+  );
+  let output: Deno.CommandOutput;
+  try {
+    output = await child.output();
+  } finally {
+    clearTimeout(timer);
+    killGroup(child.pid);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  const text = new TextDecoder().decode(output.stdout);
+  const sections = splitOutput(text);
+  assertEquals(
+    output.code,
+    0,
+    `the guide failed in the block at ${name}:${
+      blockLine(blocks, sections.length - 1)
+    }; its output:\n${sections.at(-1)}\nstderr: ${
+      new TextDecoder().decode(output.stderr)
+    }`,
+  );
+  let run = -1;
+  for (const block of blocks) {
+    if (block.kind === "run") run++;
+    if (block.kind !== "expect") continue;
+    checkLines(name, sections[run] ?? "", block.text, block.line);
+  }
+}
+
+/** The output of each `sh` block, split at the script's markers. */
+function splitOutput(text: string): string[] {
+  return text.split(/^@@zmp-guide-block \d+@@\n/m).slice(1);
+}
+
+function blockLine(blocks: GuideBlock[], run: number): number {
+  return blocks.filter((b) => b.kind === "run")[run]?.line ?? 0;
+}
+
+/** Every expected line appears in `actual`, in order; `…` is a wildcard. */
+function checkLines(
+  name: string,
+  actual: string,
+  expected: string,
+  line: number,
+): void {
+  const lines = actual.split("\n");
+  let at = 0;
+  for (const want of expected.trimEnd().split("\n")) {
+    const re = new RegExp(
+      `^${want.split("…").map(escapeRegExp).join(".*")}$`,
+    );
+    const found = lines.findIndex((l, i) => i >= at && re.test(l.trimEnd()));
+    assert(
+      found >= 0,
+      `${name}:${line}: expected a line ${
+        JSON.stringify(want)
+      } (in order) in the output of the block above it:\n${actual}`,
+    );
+    at = found + 1;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch {
+    // the group is gone
+  }
 }

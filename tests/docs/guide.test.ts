@@ -1,5 +1,5 @@
 /**
- * Runs docs/guide.md, so that the guide cannot go stale: every fenced
+ * Runs docs/guide.md and docs/web.md, so that they cannot go stale: every fenced
  * `sh` block is run, in order, by one bash process in a scratch copy of
  * the repository; every `ts`/`json` block whose first line names a file
  * (`// apps/hello/x.ts`) is written there first; every `text` block lists
@@ -7,30 +7,10 @@
  * matches anything). The script stops at the first failing command.
  */
 
-import { assert, assertEquals } from "../_assert.ts";
-import { type GuideBlock, guideScript, parseGuide } from "./_guide.ts";
+import { assertEquals } from "../_assert.ts";
+import { parseGuide, runGuide } from "./_guide.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const GUIDE = new URL("../../docs/guide.md", import.meta.url);
-
-/** A scratch copy of what a user's checkout holds (node_modules linked). */
-async function scratchCheckout(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "zmp-guide-" });
-  const copy = async (from: string, to: string) => {
-    const info = await Deno.stat(from);
-    if (info.isDirectory) {
-      await Deno.mkdir(to, { recursive: true });
-      for await (const entry of Deno.readDir(from)) {
-        await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
-      }
-    } else await Deno.copyFile(from, to);
-  };
-  for (const name of ["mod.ts", "deno.json", "deno.lock", "src", "codegen"]) {
-    await copy(`${ROOT}${name}`, `${dir}/${name}`);
-  }
-  await Deno.symlink(`${ROOT}node_modules`, `${dir}/node_modules`);
-  return dir;
-}
 
 Deno.test("docs/guide.md: parseGuide() finds the blocks in order", () => {
   const blocks = parseGuide(
@@ -44,86 +24,17 @@ Deno.test("docs/guide.md: parseGuide() finds the blocks in order", () => {
 });
 
 Deno.test("docs/guide.md: every command runs and prints what the guide says", async () => {
-  const blocks = parseGuide(await Deno.readTextFile(GUIDE));
-  const runs = blocks.filter((b) => b.kind === "run").length;
-  assert(runs >= 10, `the guide has ${runs} shell blocks`);
-  const dir = await scratchCheckout();
-  const script = `${dir}/guide.sh`;
-  await Deno.writeTextFile(script, guideScript(blocks));
-  // Its own session and process group, so that whatever the guide leaves
-  // running when a step fails is killed with it.
-  const child = new Deno.Command("setsid", {
-    args: ["bash", script],
-    cwd: dir,
-    env: { NO_COLOR: "1", ZMP_REGISTRY: "" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => killGroup(child.pid), 240_000);
-  let output: Deno.CommandOutput;
-  try {
-    output = await child.output();
-  } finally {
-    clearTimeout(timer);
-    killGroup(child.pid);
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-  const text = new TextDecoder().decode(output.stdout);
-  const sections = splitOutput(text);
-  assertEquals(
-    output.code,
-    0,
-    `the guide failed in the block at docs/guide.md:${
-      blockLine(blocks, sections.length - 1)
-    }; its output:\n${sections.at(-1)}\nstderr: ${
-      new TextDecoder().decode(output.stderr)
-    }`,
-  );
-  let run = -1;
-  for (const block of blocks) {
-    if (block.kind === "run") run++;
-    if (block.kind !== "expect") continue;
-    checkLines(sections[run] ?? "", block.text, block.line);
-  }
+  await runGuide(GUIDE, {
+    copy: ["mod.ts", "deno.json", "deno.lock", "src", "codegen"],
+    minRuns: 10,
+  });
 });
 
-/** The output of each `sh` block, split at the script's markers. */
-function splitOutput(text: string): string[] {
-  return text.split(/^@@zmp-guide-block \d+@@\n/m).slice(1);
-}
-
-function blockLine(blocks: GuideBlock[], run: number): number {
-  return blocks.filter((b) => b.kind === "run")[run]?.line ?? 0;
-}
-
-/** Every expected line appears in `actual`, in order; `…` is a wildcard. */
-function checkLines(actual: string, expected: string, line: number): void {
-  const lines = actual.split("\n");
-  let at = 0;
-  for (const want of expected.trimEnd().split("\n")) {
-    const re = new RegExp(
-      `^${want.split("…").map(escapeRegExp).join(".*")}$`,
-    );
-    const found = lines.findIndex((l, i) => i >= at && re.test(l.trimEnd()));
-    assert(
-      found >= 0,
-      `docs/guide.md:${line}: expected a line ${
-        JSON.stringify(want)
-      } (in order) in the output of the block above it:\n${actual}`,
-    );
-    at = found + 1;
-  }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function killGroup(pid: number): void {
-  try {
-    Deno.kill(-pid, "SIGKILL");
-  } catch {
-    // the group is gone
-  }
-}
+// In this file, not its own: test files run in parallel, and two guides
+// launching systems at once on a busy machine make each other late.
+Deno.test("docs/web.md: every command runs and prints what the chapter says", async () => {
+  await runGuide(new URL("../../docs/web.md", import.meta.url), {
+    copy: ["mod.ts", "deno.json", "deno.lock", "src", "codegen", "examples"],
+    minRuns: 10,
+  });
+});

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { assertEquals } from "../_assert.ts";
+import { assertEquals, assertMatch } from "../_assert.ts";
+import { fixture, Launcher, tempDir, writeLaunch } from "./_harness.ts";
 import {
   permissionFlags,
   ZMP_ROOT,
@@ -12,7 +13,7 @@ import {
 } from "../../src/launch/_permissions.ts";
 
 Deno.test("zmpNeeds() adds FFI, reads of zmp and the module's folder, ZMP_* and hostname", () => {
-  assertEquals(zmpNeeds("file:///app/nodes/cam.ts", ["GAIN"]), {
+  assertEquals(zmpNeeds("file:///app/nodes/cam.ts", ["GAIN"], "libzmq"), {
     ffi: true,
     read: [`${ZMP_ROOT}/mod.ts`, `${ZMP_ROOT}/src`, "/app/nodes"],
     env: ["ZMP_*", "MSGPACKR_NATIVE_ACCELERATION_DISABLED", "GAIN"],
@@ -50,4 +51,25 @@ Deno.test("permissionFlags() lets true win and drops duplicates", () => {
     ["--no-prompt", "--allow-env", "--allow-sys=hostname"],
   );
   assertEquals(permissionFlags({}, {}), ["--no-prompt"]);
+});
+
+Deno.test("zmpNeeds() on the zmtp engine adds the network and no FFI", () => {
+  const needs = zmpNeeds("file:///app/nodes/cam.ts", [], "zmtp");
+  assertEquals(needs.net, true);
+  assertEquals(needs.ffi, undefined);
+  assertEquals(permissionFlags({}, needs).includes("--allow-ffi"), false);
+});
+
+Deno.test("zmp launch on the zmtp engine runs a node without FFI, which never opens libzmq", async () => {
+  await using dir = await tempDir();
+  const file = await writeLaunch(dir.path, {
+    registry: { endpoint: "tcp://127.0.0.1:*" },
+    nodes: [{ name: "prober", module: fixture("ffi_reader.ts") }],
+  });
+  await using launcher = new Launcher(["--no-check", file], {
+    ZMP_ENGINE: "zmtp",
+  });
+  assertEquals(await launcher.exited(), 0, launcher.text);
+  const [line] = await launcher.line(/prober +│ engine=.*/);
+  assertMatch(line, /engine=zmtp ffi=(prompt|denied) net=granted$/);
 });

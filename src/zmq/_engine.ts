@@ -1,0 +1,104 @@
+/**
+ * The engine interface: what a socket engine must provide so that the public
+ * socket classes (`socket.ts`, `sockets.ts`) can sit on top of it. Two
+ * engines implement it: libzmq through FFI (`_libzmq_engine.ts`) and ZMTP
+ * 3.1 in TypeScript on Deno's own sockets (`zmtp/engine.ts`).
+ *
+ * Both are held to one transport suite (`tests/zmq/`), run against each
+ * engine alone and against each other.
+ *
+ * @module
+ */
+
+import type { Frame, WaitOptions } from "./_wait.ts";
+import type {
+  OptionReading,
+  OptionValue,
+  ReadableOptionName,
+  WritableOptionName,
+} from "./options.ts";
+import type { MonitorEvent } from "./monitor.ts";
+
+/** The engines zmp has. */
+export const ENGINES = ["libzmq", "zmtp"] as const;
+/** The name of an engine. */
+export type EngineName = typeof ENGINES[number];
+
+/** The engine used when neither the context nor `ZMP_ENGINE` names one. */
+export const DEFAULT_ENGINE: EngineName = "libzmq";
+
+/**
+ * The engine of contexts made without one (and so of `Context.default`):
+ * the one `ZMP_ENGINE` names, else `libzmq`. Without permission to read the
+ * environment, `libzmq`.
+ *
+ * @returns the engine name
+ * @throws {RangeError} when `ZMP_ENGINE` names no engine
+ *
+ * @example
+ * ```ts
+ * import { defaultEngine } from "../../mod.ts";
+ * console.log(["libzmq", "zmtp"].includes(defaultEngine())); // true
+ * ```
+ */
+export function defaultEngine(): EngineName {
+  let name: string | undefined;
+  try {
+    name = Deno.env.get("ZMP_ENGINE");
+  } catch {
+    return DEFAULT_ENGINE;
+  }
+  if (name === undefined || name === "") return DEFAULT_ENGINE;
+  if (!(ENGINES as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `Cannot choose an engine: ZMP_ENGINE must be one of ${
+        ENGINES.join(", ")
+      }, got "${name}"`,
+    );
+  }
+  return name as EngineName;
+}
+
+/** A stream of monitor events, as an engine produces them. */
+export interface MonitorSource {
+  /** Whether the source has ended. */
+  readonly closed: boolean;
+  /** The next event, or `undefined` once closed. */
+  next(options?: WaitOptions): Promise<MonitorEvent | undefined>;
+  /** Ends the source; idempotent. */
+  close(): void;
+}
+
+/** One socket of an engine: the operations the public classes forward. */
+export interface EngineSocket {
+  /** The socket type number (`SOCKET_TYPES`). */
+  readonly type: number;
+  /** Whether `close()` has been called. */
+  readonly closed: boolean;
+  bind(endpoint: string): string;
+  connect(endpoint: string): void;
+  unbind(endpoint: string): void;
+  disconnect(endpoint: string): void;
+  setOption<N extends WritableOptionName>(name: N, value: OptionValue<N>): void;
+  getOption<N extends ReadableOptionName>(name: N): OptionReading<N>;
+  send(frames: readonly Frame[], options?: WaitOptions): Promise<void>;
+  receive(options?: WaitOptions): Promise<Uint8Array[]>;
+  /** Starts a monitor (replacing any previous one) for the event mask. */
+  monitor(mask: number): MonitorSource;
+  /** Closes at once; pending waits reject with `ENOTSOCK`. */
+  close(): void;
+  /** Resolves once the engine has let go of every resource of the socket. */
+  settled(): Promise<void>;
+}
+
+/** An engine instance, one per `Context`. */
+export interface Engine {
+  /** Which engine this is. */
+  readonly name: EngineName;
+  /** Open sockets. */
+  readonly sockets: number;
+  /** Makes a socket of a `SOCKET_TYPES` type. */
+  socket(type: number): EngineSocket;
+  /** Closes every socket, then releases the engine. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,392 @@
+/**
+ * ZMTP 3.x on the wire (RFC 23 and RFC 37): the greeting, frames, commands
+ * and metadata. The reader parses as many frames as one `read()` brought and
+ * never allocates for a frame beyond its own bytes; the writer coalesces
+ * many frames into one buffer per `write()`.
+ *
+ * Everything here is pure: no sockets, no timers. That is what the fuzz
+ * test (`tests/zmq/zmtp_codec.test.ts`) drives.
+ *
+ * @module
+ */
+
+/** The greeting's length. */
+export const GREETING_SIZE = 64;
+/** Frame flag: more frames follow in this message. */
+export const MORE = 1;
+/** Frame flag: the size is 8 bytes. */
+export const LONG = 2;
+/** Frame flag: the frame is a command. */
+export const COMMAND = 4;
+
+/** A malformed greeting, frame or command from a peer. */
+export class ZmtpProtocolError extends SyntaxError {
+  /**
+   * @param message what was wrong
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ZmtpProtocolError";
+  }
+}
+
+const ascii = new TextEncoder();
+const latin1 = new TextDecoder("latin1");
+
+/** A peer's greeting. */
+export interface Greeting {
+  /** Major protocol version (3 for ZMTP 3.x). */
+  major: number;
+  /** Minor version: 0 for ZMTP 3.0, 1 for 3.1. */
+  minor: number;
+  /** The security mechanism, e.g. `NULL` or `CURVE`. */
+  mechanism: string;
+  /** The as-server flag. */
+  asServer: boolean;
+}
+
+/**
+ * Our greeting: ZMTP 3.1, the mechanism name, the as-server flag.
+ *
+ * @param mechanism at most 20 ASCII characters
+ * @param asServer whether we are the server of the mechanism
+ */
+export function encodeGreeting(
+  mechanism: string,
+  asServer: boolean,
+): Uint8Array {
+  const g = new Uint8Array(GREETING_SIZE);
+  g[0] = 0xff;
+  g[9] = 0x7f;
+  g[10] = 3;
+  g[11] = 1;
+  g.set(ascii.encode(mechanism).subarray(0, 20), 12);
+  g[32] = asServer ? 1 : 0;
+  return g;
+}
+
+/**
+ * Parses a peer's 64-byte greeting.
+ *
+ * @throws {ZmtpProtocolError} for a bad signature or a version before 3
+ */
+export function parseGreeting(g: Uint8Array): Greeting {
+  if (g.byteLength < GREETING_SIZE || g[0] !== 0xff || (g[9] & 1) !== 1) {
+    throw new ZmtpProtocolError("Cannot handshake: not a ZMTP signature");
+  }
+  if (g[10] < 3) {
+    throw new ZmtpProtocolError(
+      `Cannot handshake: ZMTP ${g[10]}.${g[11]} is not supported (3.x is)`,
+    );
+  }
+  let end = 12;
+  while (end < 32 && g[end] !== 0) end++;
+  for (let i = end; i < 32; i++) {
+    if (g[i] !== 0) {
+      throw new ZmtpProtocolError(
+        "Cannot handshake: the mechanism name is not zero-padded",
+      );
+    }
+  }
+  return {
+    major: g[10],
+    minor: g[11],
+    mechanism: latin1.decode(g.subarray(12, end)),
+    asServer: g[32] === 1,
+  };
+}
+
+/** A decoded command. */
+export interface Command {
+  /** The command name, e.g. `READY`. */
+  name: string;
+  /** The bytes after the name. */
+  data: Uint8Array;
+}
+
+/**
+ * Splits a command frame's body into name and data.
+ *
+ * @throws {ZmtpProtocolError} when the name overruns the body
+ */
+export function parseCommand(body: Uint8Array): Command {
+  if (body.byteLength < 1 || body[0] + 1 > body.byteLength || body[0] === 0) {
+    throw new ZmtpProtocolError("Cannot read command: malformed name");
+  }
+  return {
+    name: latin1.decode(body.subarray(1, 1 + body[0])),
+    data: body.subarray(1 + body[0]),
+  };
+}
+
+/** The body of a command frame: name-length, name, data. */
+export function encodeCommand(name: string, data?: Uint8Array): Uint8Array {
+  const n = ascii.encode(name);
+  const out = new Uint8Array(1 + n.byteLength + (data?.byteLength ?? 0));
+  out[0] = n.byteLength;
+  out.set(n, 1);
+  if (data !== undefined) out.set(data, 1 + n.byteLength);
+  return out;
+}
+
+/** Encodes metadata properties (name: 1-byte length; value: 4-byte length). */
+export function encodeMetadata(props: Record<string, Uint8Array>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (const [k, v] of Object.entries(props)) {
+    const name = ascii.encode(k);
+    const head = new Uint8Array(1 + name.byteLength + 4);
+    head[0] = name.byteLength;
+    head.set(name, 1);
+    new DataView(head.buffer).setUint32(1 + name.byteLength, v.byteLength);
+    parts.push(head, v);
+    size += head.byteLength + v.byteLength;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Parses metadata properties; names are case-insensitive, so they come
+ * back lower-cased.
+ *
+ * @throws {ZmtpProtocolError} when a length overruns the data
+ */
+export function parseMetadata(data: Uint8Array): Map<string, Uint8Array> {
+  const props = new Map<string, Uint8Array>();
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < data.byteLength) {
+    const nameLen = data[at];
+    if (nameLen === 0 || at + 1 + nameLen + 4 > data.byteLength) {
+      throw new ZmtpProtocolError("Cannot read metadata: malformed name");
+    }
+    const name = latin1.decode(data.subarray(at + 1, at + 1 + nameLen));
+    at += 1 + nameLen;
+    const valueLen = view.getUint32(at);
+    at += 4;
+    if (at + valueLen > data.byteLength) {
+      throw new ZmtpProtocolError(
+        `Cannot read metadata: the value of ${name} overruns the command`,
+      );
+    }
+    props.set(name.toLowerCase(), data.subarray(at, at + valueLen));
+    at += valueLen;
+  }
+  return props;
+}
+
+const READ_BUFFER = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * An incremental frame parser over one reusable read buffer.
+ *
+ * Drive it with `target()` (where the next read goes), `advance(n)` (that
+ * many bytes arrived) and then `greeting()` or `frame()` until they return
+ * `null`. A frame body is a fresh copy; one larger than the buffer is read
+ * straight into its own array.
+ */
+export class FrameReader {
+  #buf = new Uint8Array(READ_BUFFER);
+  #start = 0;
+  #end = 0;
+  /** A large body being filled by reads. */
+  #big: Uint8Array | null = null;
+  #bigFill = 0;
+  #bigFlags = 0;
+  /** Flags of the frame last returned by `frame()`. */
+  flags = 0;
+  /** Largest frame accepted; -1 for no limit. */
+  maxFrame = -1;
+
+  /** Bytes received but not parsed yet. */
+  get buffered(): number {
+    return this.#end - this.#start + (this.#big === null ? 0 : this.#bigFill);
+  }
+
+  /** Where the next `read()` should write. */
+  target(): Uint8Array {
+    if (this.#big !== null) return this.#big.subarray(this.#bigFill);
+    if (this.#end === this.#buf.byteLength) {
+      // Move the unparsed tail to the front.
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    return this.#buf.subarray(this.#end);
+  }
+
+  /** Records that `n` bytes were read into `target()`. */
+  advance(n: number): void {
+    if (this.#big !== null) this.#bigFill += n;
+    else this.#end += n;
+  }
+
+  /** The 64-byte greeting once it has arrived, else `null`. */
+  greeting(): Uint8Array | null {
+    if (this.#end - this.#start < GREETING_SIZE) return null;
+    const g = this.#buf.slice(this.#start, this.#start + GREETING_SIZE);
+    this.#start += GREETING_SIZE;
+    return g;
+  }
+
+  /**
+   * The next complete frame's body (its flags in `flags`), or `null` when
+   * more bytes are needed.
+   *
+   * @throws {ZmtpProtocolError} for reserved flag bits, a size over
+   *   `maxFrame` or 2^53
+   */
+  frame(): Uint8Array | null {
+    if (this.#big !== null) {
+      if (this.#bigFill < this.#big.byteLength) return null;
+      const body = this.#big;
+      this.flags = this.#bigFlags;
+      this.#big = null;
+      return body;
+    }
+    const buf = this.#buf;
+    const avail = this.#end - this.#start;
+    if (avail < 2) return null;
+    const at = this.#start;
+    const flags = buf[at];
+    if (flags & 0xf8) {
+      throw new ZmtpProtocolError(
+        `Cannot read frame: reserved flag bits set (0x${flags.toString(16)})`,
+      );
+    }
+    let size: number;
+    let head: number;
+    if (flags & LONG) {
+      if (avail < 9) return null;
+      const hi = (buf[at + 1] << 24 | buf[at + 2] << 16 | buf[at + 3] << 8 |
+        buf[at + 4]) >>> 0;
+      const lo = (buf[at + 5] << 24 | buf[at + 6] << 16 | buf[at + 7] << 8 |
+        buf[at + 8]) >>> 0;
+      if (hi >= 0x200000) {
+        throw new ZmtpProtocolError("Cannot read frame: size over 2^53");
+      }
+      size = hi * 0x100000000 + lo;
+      head = 9;
+    } else {
+      size = buf[at + 1];
+      head = 2;
+    }
+    if (this.maxFrame >= 0 && size > this.maxFrame) {
+      throw new ZmtpProtocolError(
+        `Cannot read frame: ${size} bytes is over the limit of ${this.maxFrame}`,
+      );
+    }
+    if (flags & COMMAND && flags & MORE) {
+      throw new ZmtpProtocolError("Cannot read frame: a command with MORE");
+    }
+    const bodyAt = at + head;
+    if (avail - head >= size) {
+      this.#start = bodyAt + size;
+      this.flags = flags & (MORE | COMMAND);
+      if (this.#start === this.#end) this.#start = this.#end = 0;
+      return size === 0 ? EMPTY : buf.slice(bodyAt, bodyAt + size);
+    }
+    if (size > buf.byteLength - head) {
+      // Too large for the buffer: give it its own array and read into it.
+      const body = new Uint8Array(size);
+      const have = this.#end - bodyAt;
+      body.set(buf.subarray(bodyAt, this.#end));
+      this.#big = body;
+      this.#bigFill = have;
+      this.#bigFlags = flags & (MORE | COMMAND);
+      this.#start = this.#end = 0;
+    }
+    return null;
+  }
+}
+
+const WRITE_BUFFER = 64 * 1024;
+
+/**
+ * Encodes frames into one growing buffer, handed out whole by `take()` and
+ * reused once the write that carried it is done (`recycle()`).
+ */
+export class FrameWriter {
+  #buf: Uint8Array = new Uint8Array(WRITE_BUFFER);
+  #spare: Uint8Array | null = null;
+  #pos = 0;
+
+  /** Bytes encoded and not taken yet. */
+  get size(): number {
+    return this.#pos;
+  }
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.byteLength) return;
+    let cap = this.#buf.byteLength * 2;
+    while (cap < this.#pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+  }
+
+  /** Appends one frame. */
+  frame(body: Uint8Array, flags: number): void {
+    const size = body.byteLength;
+    this.#ensure(size + 9);
+    const buf = this.#buf;
+    let p = this.#pos;
+    if (size > 255) {
+      buf[p] = flags | LONG;
+      const hi = Math.floor(size / 0x100000000);
+      buf[p + 1] = hi >>> 24;
+      buf[p + 2] = hi >>> 16;
+      buf[p + 3] = hi >>> 8;
+      buf[p + 4] = hi;
+      buf[p + 5] = size >>> 24;
+      buf[p + 6] = size >>> 16;
+      buf[p + 7] = size >>> 8;
+      buf[p + 8] = size;
+      p += 9;
+    } else {
+      buf[p] = flags;
+      buf[p + 1] = size;
+      p += 2;
+    }
+    if (size > 0) buf.set(body, p);
+    this.#pos = p + size;
+  }
+
+  /** Appends raw bytes (the greeting). */
+  raw(bytes: Uint8Array): void {
+    this.#ensure(bytes.byteLength);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.byteLength;
+  }
+
+  /**
+   * Hands out what was encoded; encoding goes on in a second buffer until
+   * `recycle()` gives this one back.
+   */
+  take(): Uint8Array {
+    const out = this.#buf.subarray(0, this.#pos);
+    const spare = this.#spare;
+    this.#buf = spare !== null && spare.byteLength >= WRITE_BUFFER
+      ? spare
+      : new Uint8Array(WRITE_BUFFER);
+    this.#spare = null;
+    this.#pos = 0;
+    return out;
+  }
+
+  /** Returns a buffer from `take()` once it has been written. */
+  recycle(chunk: Uint8Array): void {
+    // Keep only ordinary-sized buffers: a huge one from a huge message
+    // would pin its memory for the life of the connection.
+    if (chunk.buffer.byteLength === WRITE_BUFFER) {
+      this.#spare = new Uint8Array(chunk.buffer as ArrayBuffer);
+    }
+  }
+}

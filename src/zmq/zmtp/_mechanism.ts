@@ -1,0 +1,108 @@
+/**
+ * Security mechanisms of the ZMTP handshake, behind one interface so that
+ * another can be plugged in beside NULL (CurveZMQ, RFC 26, is the next).
+ *
+ * A connection drives its mechanism like this: after the greetings, it
+ * sends what `start()` returns, then feeds every command frame to
+ * `onCommand()` and sends what that returns, until the mechanism reports
+ * `done` with the peer's metadata (or throws). After the handshake, a
+ * mechanism that protects traffic (CURVE boxes each frame in a MESSAGE
+ * command) provides `encodeFrame`/`decodeFrame`; NULL provides neither and
+ * frames go as they are.
+ *
+ * @module
+ */
+
+import {
+  encodeCommand,
+  encodeMetadata,
+  parseCommand,
+  parseMetadata,
+  ZmtpProtocolError,
+} from "./_codec.ts";
+
+/** What the socket tells its mechanism. */
+export interface MechanismInit {
+  /** Our metadata: `Socket-Type`, and `Identity` where it applies. */
+  metadata: Record<string, Uint8Array>;
+  /** Whether we are the server side (CURVE: the side with `curveServer`). */
+  asServer: boolean;
+}
+
+/** What a mechanism says after a command. */
+export interface MechanismStep {
+  /** Command frame bodies to send, in order. */
+  send: Uint8Array[];
+  /** Set once the handshake is complete: the peer's metadata. */
+  done?: Map<string, Uint8Array>;
+}
+
+/** Why a handshake failed, for the monitor event. */
+export type HandshakeFailure = "protocol" | "auth";
+
+/** A handshake that the mechanism refused. */
+export class HandshakeError extends Error {
+  /** `auth` for a refused identity, `protocol` for a malformed exchange. */
+  readonly kind: HandshakeFailure;
+  /**
+   * @param message what went wrong
+   * @param kind which monitor event reports it
+   */
+  constructor(message: string, kind: HandshakeFailure) {
+    super(message);
+    this.name = "HandshakeError";
+    this.kind = kind;
+  }
+}
+
+/** One side of a security handshake. */
+export interface Mechanism {
+  /** The name in the greeting, e.g. `NULL`. */
+  readonly name: string;
+  /** The as-server flag of our greeting. */
+  readonly asServer: boolean;
+  /** Command bodies to send right after the greetings. */
+  start(): Uint8Array[];
+  /**
+   * Handles one command body from the peer during the handshake.
+   *
+   * @throws {HandshakeError} or {ZmtpProtocolError} to drop the connection
+   */
+  onCommand(body: Uint8Array): MechanismStep;
+  /** Protects one outgoing frame after the handshake (absent for NULL). */
+  encodeFrame?(body: Uint8Array, flags: number): Uint8Array;
+  /** Opens one incoming protected frame after the handshake. */
+  decodeFrame?(body: Uint8Array): { body: Uint8Array; flags: number } | null;
+}
+
+/** Makes a mechanism for one connection. */
+export type MechanismFactory = (init: MechanismInit) => Mechanism;
+
+/** The NULL mechanism (RFC 37): READY both ways, no security. */
+export class NullMechanism implements Mechanism {
+  readonly name = "NULL";
+  readonly asServer = false;
+  #metadata: Record<string, Uint8Array>;
+
+  /** @param init our metadata */
+  constructor(init: MechanismInit) {
+    this.#metadata = init.metadata;
+  }
+
+  start(): Uint8Array[] {
+    return [encodeCommand("READY", encodeMetadata(this.#metadata))];
+  }
+
+  onCommand(body: Uint8Array): MechanismStep {
+    const { name, data } = parseCommand(body);
+    if (name === "READY") return { send: [], done: parseMetadata(data) };
+    if (name === "ERROR") {
+      const len = data[0] ?? 0;
+      const reason = new TextDecoder().decode(data.subarray(1, 1 + len));
+      throw new HandshakeError(`the peer refused: ${reason}`, "protocol");
+    }
+    throw new ZmtpProtocolError(
+      `Cannot handshake: unexpected ${name} command under NULL`,
+    );
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Fuzzing the zmtp engine's wire parser (fast-check): frames survive any
+ * split across reads; random and mutated greetings, frames, commands and
+ * metadata only ever raise `ZmtpProtocolError`; and a live zmtp ROUTER fed
+ * garbage by raw TCP clients keeps serving a real peer, hangs nowhere and
+ * leaks nothing (Deno's sanitizers stay on).
+ */
+
+import fc from "fast-check";
+import { assert, assertEquals } from "../_assert.ts";
+import {
+  COMMAND,
+  encodeCommand,
+  encodeGreeting,
+  encodeMetadata,
+  FrameReader,
+  FrameWriter,
+  MORE,
+  parseCommand,
+  parseGreeting,
+  parseMetadata,
+  ZmtpProtocolError,
+} from "../../src/zmq/zmtp/_codec.ts";
+import { Context, Dealer, Router } from "../../src/zmq/mod.ts";
+import { texts } from "./_helpers.ts";
+
+/** Feeds `bytes` to `reader` in chunks of the given sizes; returns frames. */
+function feed(
+  reader: FrameReader,
+  bytes: Uint8Array,
+  cuts: number[],
+): { body: Uint8Array; flags: number }[] {
+  const out: { body: Uint8Array; flags: number }[] = [];
+  let at = 0;
+  let i = 0;
+  while (at < bytes.byteLength) {
+    const want = Math.max(1, cuts[i++ % cuts.length] ?? 1);
+    const target = reader.target();
+    const n = Math.min(want, target.byteLength, bytes.byteLength - at);
+    target.set(bytes.subarray(at, at + n));
+    reader.advance(n);
+    at += n;
+    for (let f = reader.frame(); f !== null; f = reader.frame()) {
+      out.push({ body: f, flags: reader.flags });
+    }
+  }
+  return out;
+}
+
+const frameArb = fc.record({
+  body: fc.oneof(
+    { weight: 8, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    {
+      weight: 1,
+      arbitrary: fc.uint8Array({ minLength: 70_000, maxLength: 70_100 }),
+    },
+  ),
+  more: fc.boolean(),
+});
+
+Deno.test("FrameReader returns every frame FrameWriter wrote, however the bytes are split", () => {
+  fc.assert(
+    fc.property(
+      fc.array(frameArb, { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 100_000 }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
+      (frames, cuts) => {
+        const w = new FrameWriter();
+        for (const f of frames) w.frame(f.body, f.more ? MORE : 0);
+        const got = feed(new FrameReader(), w.take(), cuts);
+        assertEquals(got.length, frames.length);
+        for (let i = 0; i < frames.length; i++) {
+          assertEquals(got[i].body, frames[i].body);
+          assertEquals(got[i].flags, frames[i].more ? MORE : 0);
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+/** Runs `fn` and fails unless it returns or throws a ZmtpProtocolError. */
+function onlyProtocolErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof ZmtpProtocolError)) throw e;
+    assertEquals(e.name, "ZmtpProtocolError");
+    assert(e instanceof SyntaxError);
+  }
+}
+
+Deno.test("ZMTP parsers raise only ZmtpProtocolError on random bytes", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 2000 }),
+      fc.array(fc.integer({ min: 1, max: 3000 }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      fc.integer({ min: -1, max: 500 }),
+      (bytes, cuts, maxFrame) => {
+        const reader = new FrameReader();
+        reader.maxFrame = maxFrame;
+        onlyProtocolErrors(() => feed(reader, bytes, cuts));
+        onlyProtocolErrors(() => parseGreeting(bytes));
+        onlyProtocolErrors(() => parseCommand(bytes));
+        onlyProtocolErrors(() => parseMetadata(bytes));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("ZMTP parsers raise only ZmtpProtocolError on mutated greetings and commands", () => {
+  const greeting = encodeGreeting("NULL", false);
+  const ready = encodeCommand(
+    "READY",
+    encodeMetadata({
+      "Socket-Type": new TextEncoder().encode("DEALER"),
+      Identity: new Uint8Array([1, 2]),
+    }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        maxLength: 6,
+      }),
+      fc.nat({ max: 80 }),
+      (flips, cut) => {
+        for (const base of [greeting, ready]) {
+          const m = base.slice(0, Math.max(1, base.byteLength - cut));
+          for (const [at, v] of flips) m[at % m.byteLength] = v;
+          onlyProtocolErrors(() => parseGreeting(m));
+          onlyProtocolErrors(() => {
+            const { name, data } = parseCommand(m);
+            if (name === "READY") parseMetadata(data);
+          });
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+/** A valid greeting and READY, then garbage: what a fuzzing client sends. */
+function attack(kind: number, noise: Uint8Array): Uint8Array {
+  const w = new FrameWriter();
+  const greeting = encodeGreeting("NULL", false);
+  switch (kind) {
+    case 0: // garbage instead of a greeting
+      w.raw(noise);
+      break;
+    case 1: { // a mutated greeting
+      const g = greeting.slice();
+      for (let i = 0; i < noise.byteLength; i += 2) {
+        g[noise[i] % 64] = noise[i + 1] ?? 0;
+      }
+      w.raw(g);
+      break;
+    }
+    default: { // a valid handshake, then garbage frames
+      w.raw(greeting);
+      w.frame(
+        encodeCommand(
+          "READY",
+          encodeMetadata({ "Socket-Type": new TextEncoder().encode("DEALER") }),
+        ),
+        COMMAND,
+      );
+      w.raw(noise);
+    }
+  }
+  return w.take().slice();
+}
+
+Deno.test("zmtp Router keeps serving while raw clients send it random and mutated bytes", async () => {
+  await using ctx = new Context({ engine: "zmtp" });
+  await using router = new Router({ context: ctx, maxMessageSize: 100_000 });
+  const endpoint = router.bind("tcp://127.0.0.1:*");
+  const port = Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+  const echo = (async () => {
+    for await (const m of router) await router.send(m);
+  })();
+  await using dealer = new Dealer({ context: ctx });
+  dealer.connect(endpoint);
+  const samples = fc.sample(
+    fc.tuple(
+      fc.integer({ min: 0, max: 2 }),
+      fc.uint8Array({ maxLength: 3000 }),
+    ),
+    { numRuns: 60, seed: 42 },
+  );
+  let round = 0;
+  for (const [kind, noise] of samples) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await conn.write(attack(kind, noise)).catch(() => 0);
+      // The real peer still gets its echo while the garbage is handled.
+      await dealer.send(`round ${round}`);
+      assertEquals(texts(await dealer.receive({ timeout: 5000 })), [
+        `round ${round}`,
+      ]);
+      round++;
+    } finally {
+      conn.close();
+    }
+  }
+  router.close();
+  await echo;
+});

@@ -15,6 +15,8 @@
  */
 
 import fc from "fast-check";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import { assert, assertEquals } from "../_assert.ts";
 import {
@@ -167,15 +169,14 @@ Deno.test("typescript.api.ts: values tsc accepts pass the compiled schema", asyn
     assertEquals(issues, []);
   }
   // The oracle: the type checker accepts every sample as its type.
-  const file = await Deno.makeTempFile({
-    dir: FIXTURES,
-    prefix: "_tsc_accepts_",
-    suffix: ".ts",
-  });
+  // Outside the fixtures folder, which other tests format-check.
+  const dir = await Deno.makeTempDir({ prefix: "zmp_tsc_accepts_" });
+  const file = join(dir, "samples.ts");
+  const definitions = pathToFileURL(join(FIXTURES, "typescript.api.ts")).href;
   try {
     await Deno.writeTextFile(
       file,
-      `import type { Catalog, Shop } from "./typescript.api.ts";\n` +
+      `import type { Catalog, Shop } from "${definitions}";\n` +
         catalogs.map((c, i) => `export const c${i}: Catalog = ${source(c)};\n`)
           .join("") +
         args.map((a, i) =>
@@ -183,7 +184,7 @@ Deno.test("typescript.api.ts: values tsc accepts pass the compiled schema", asyn
         ).join(""),
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["check", file],
+      args: ["check", "--config", join(ROOT, "deno.json"), file],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
@@ -193,7 +194,7 @@ Deno.test("typescript.api.ts: values tsc accepts pass the compiled schema", asyn
       `tsc refuses a sample:\n${new TextDecoder().decode(out.stderr)}`,
     );
   } finally {
-    await Deno.remove(file);
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -38,7 +38,17 @@ import type {
 import { jsDocOf } from "./_jsdoc.ts";
 import { checkConstraints, readConstraints } from "./_constraints.ts";
 import { templatePattern } from "./_template.ts";
-import { unsupportedLibType } from "./_unsupported.ts";
+import { SUPPORTED_HINT, unsupportedLibType } from "./_unsupported.ts";
+import {
+  basesFirst,
+  isReadonly,
+  nameNode,
+  typeWhere,
+  withoutUndefined,
+  writtenAlias,
+  writtenPart,
+  writtenUnion,
+} from "./_written.ts";
 
 /** A declaration that becomes a named type. */
 export type NamedDeclaration =
@@ -613,132 +623,9 @@ export class TypeConverter {
   }
 }
 
-/**
- * The member nodes of a union type written at `at`, when `at` is that
- * union as written (not a generic declaration instantiated elsewhere).
- */
-function writtenUnion(type: Type, at: Node): Node[] | undefined {
-  let node = at;
-  while (Node.isParenthesizedTypeNode(node)) node = node.getTypeNode();
-  if (!Node.isUnionTypeNode(node)) return undefined;
-  if (node.getType().compilerType !== type.compilerType) return undefined;
-  return node.getTypeNodes();
-}
-
-/**
- * The node where a part of a written type (an array's element, a tuple's
- * element, a type argument) is written, when `at` is `type` as written;
- * else `at`. Converting a part at its own node keeps the names of the
- * aliases inside unions there.
- */
-function writtenPart(at: Node, type: Type, part: Type): Node {
-  let node = at;
-  while (
-    Node.isParenthesizedTypeNode(node) || Node.isTypeOperatorTypeNode(node)
-  ) {
-    node = node.getTypeNode();
-  }
-  if (node.getType().compilerType !== type.compilerType) {
-    // `readonly T[]`: the operator's type is the array type.
-    if (at.getType().compilerType !== type.compilerType) return at;
-  }
-  const candidates: Node[] = Node.isArrayTypeNode(node)
-    ? [node.getElementTypeNode()]
-    : Node.isTupleTypeNode(node)
-    ? node.getElements().map(tupleElementType)
-    : Node.isTypeReference(node)
-    ? node.getTypeArguments()
-    : [];
-  return candidates.find((n) =>
-    n.getType().compilerType === part.compilerType
-  ) ??
-    at;
-}
-
-function tupleElementType(el: Node): Node {
-  let node = el;
-  if (Node.isNamedTupleMember(node)) node = node.getTypeNode();
-  if (Node.isOptionalTypeNode(node) || Node.isRestTypeNode(node)) {
-    node = node.getTypeNode();
-  }
-  if (Node.isArrayTypeNode(node) && Node.isRestTypeNode(el)) {
-    return node.getElementTypeNode();
-  }
-  return node;
-}
-
-/**
- * The alias `at` names when it is a reference to a non-generic type alias
- * and stands for `type`: what keeps `type Id = string` named, where the
- * checker forgets aliases of primitives.
- */
-function writtenAlias(at: Node, type: Type): TypeAliasDeclaration | undefined {
-  if (!Node.isTypeReference(at) || at.getTypeArguments().length > 0) {
-    return undefined;
-  }
-  if (at.getType().compilerType !== type.compilerType) return undefined;
-  let symbol = at.getTypeName().getSymbol();
-  if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol();
-  const decl = symbol?.getDeclarations()[0];
-  return decl && Node.isTypeAliasDeclaration(decl) &&
-      decl.getTypeParameters().length === 0
-    ? decl
-    : undefined;
-}
-
-/** The properties of a type, those of its base interfaces first. */
-function basesFirst(type: Type): TsSymbol[] {
-  const own = type.getProperties();
-  const bases = type.getBaseTypes();
-  if (bases.length === 0) return own;
-  const order: string[] = [];
-  for (const base of bases) {
-    for (const p of basesFirst(base)) {
-      if (!order.includes(p.getName())) order.push(p.getName());
-    }
-  }
-  const rank = (p: TsSymbol) => {
-    const i = order.indexOf(p.getName());
-    return i < 0 ? order.length : i;
-  };
-  return own.map((p, i) => ({ p, i }))
-    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
-    .map(({ p }) => p);
-}
-
-/** The name node of a declaration (for errors), or the node itself. */
-function nameNode(decl: Node): Node {
-  return (decl as Node & { getNameNode?: () => Node }).getNameNode?.() ?? decl;
-}
-
-/** Where a property's type is written, to point errors at it. */
-function typeWhere(decl: Node): Node {
-  return (decl as Node & { getTypeNode?: () => Node | undefined })
-    .getTypeNode?.() ?? decl;
-}
-
-/** A converted type without its `undefined` members (an optional member's type). */
-function withoutUndefined(node: TypeNode): TypeNode {
-  if (node.kind !== "union") return node;
-  const kept = node.members.filter((m) => m.kind !== "undefined");
-  return kept.length === 1 ? kept[0] : { kind: "union", members: kept };
-}
-
-function isReadonly(prop: TsSymbol): boolean {
-  const decl = prop.getDeclarations()[0];
-  if (decl && Node.isPropertySignature(decl)) return decl.isReadonly();
-  const check = (prop.compilerSymbol as { links?: { checkFlags?: number } })
-    .links?.checkFlags ?? 0;
-  return (check & 8) !== 0; // ts.CheckFlags.Readonly
-}
-
 const JSON_HINT =
   "write the actual type; for free-form JSON declare a recursive alias: " +
   "`type Json = string | number | boolean | null | Json[] | { [key: string]: Json }`";
-const SUPPORTED_HINT =
-  "describe data: primitives, literals, enums, unions, arrays, tuples, " +
-  "object types, Record, Map, Set, Date or Uint8Array";
-
 const COMPLAINTS = {
   any: { problem: "`any` is not supported", hint: JSON_HINT },
   never: { problem: "`never` is not supported", hint: "remove it" },

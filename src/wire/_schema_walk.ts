@@ -17,7 +17,6 @@ import { describe, type ValidationIssue } from "./descriptors.ts";
 import {
   DEFS_PREFIX,
   expectedText,
-  FORMATS,
   isRecord,
   itemSchema,
   literal,
@@ -29,7 +28,13 @@ import {
   tupleBounds,
 } from "./_schema_text.ts";
 import { checkSchema } from "./_schema_check.ts";
-import { hasDuplicate, isPlainObject } from "./_schema_compile.ts";
+import { isPlainObject } from "./_schema_compile.ts";
+import {
+  arrayRules,
+  numberRules,
+  siblingRules,
+  stringRules,
+} from "./_schema_rules.ts";
 
 /** `json`: convert JSON forms (ISO strings, base64…); `js`: check only. */
 export type Mode = "json" | "js";
@@ -455,155 +460,6 @@ function argumentsText(min: number, max: number): string {
     : max === Infinity
     ? `at least ${plural(min)}`
     : `${min} to ${max} arguments`;
-}
-
-/** The constraint keywords of a schema, by the kind of value they fit. */
-const RULES = {
-  number: [
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-  ],
-  string: ["minLength", "maxLength", "pattern", "format"],
-  array: ["minItems", "maxItems", "uniqueItems"],
-} as const;
-
-/** Whether a schema has constraint keywords of any kind. */
-export function hasRules(schema: Schema): boolean {
-  return Object.values(RULES).some((keys) => keys.some((k) => k in schema));
-}
-
-/** Constraints written beside a `$ref` or a union, by the value's kind. */
-function siblingRules(
-  schema: Schema,
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!hasRules(schema)) return;
-  if (typeof value === "number") numberRules(schema, value, path, issues);
-  else if (typeof value === "string") stringRules(schema, value, path, issues);
-  else if (Array.isArray(value)) arrayRules(schema, value, path, issues);
-}
-
-/** An issue for a broken rule: `must be >= 0, got -1`. */
-function rule(
-  issues: ValidationIssue[],
-  path: string,
-  keyword: string,
-  must: string,
-  received: string,
-): void {
-  issues.push({ path, expected: must, received, rule: keyword });
-}
-
-function numberRules(
-  schema: Schema,
-  n: number,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  const got = String(n);
-  const bound = (key: string, op: string, ok: (limit: number) => boolean) => {
-    const limit = schema[key];
-    if (typeof limit === "number" && !ok(limit)) {
-      rule(issues, path, key, `must be ${op} ${limit}`, got);
-    }
-  };
-  bound("minimum", ">=", (l) => n >= l);
-  bound("maximum", "<=", (l) => n <= l);
-  bound("exclusiveMinimum", ">", (l) => n > l);
-  bound("exclusiveMaximum", "<", (l) => n < l);
-  const m = schema.multipleOf;
-  if (typeof m === "number" && n % m !== 0) {
-    rule(issues, path, "multipleOf", `must be a multiple of ${m}`, got);
-  }
-}
-
-function stringRules(
-  schema: Schema,
-  s: string,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  const chars = (n: number) => `${n} character${n === 1 ? "" : "s"}`;
-  if (typeof schema.minLength === "number" && s.length < schema.minLength) {
-    rule(
-      issues,
-      path,
-      "minLength",
-      `must have at least ${chars(schema.minLength)}`,
-      chars(s.length),
-    );
-  }
-  if (typeof schema.maxLength === "number" && s.length > schema.maxLength) {
-    rule(
-      issues,
-      path,
-      "maxLength",
-      `must have at most ${chars(schema.maxLength)}`,
-      chars(s.length),
-    );
-  }
-  if (
-    typeof schema.pattern === "string" &&
-    !new RegExp(schema.pattern, "u").test(s)
-  ) {
-    rule(
-      issues,
-      path,
-      "pattern",
-      `must match /${schema.pattern}/`,
-      describe(s),
-    );
-  }
-  const format = typeof schema.format === "string"
-    ? FORMATS[schema.format]
-    : undefined;
-  if (format && schema["x-type"] === undefined && !format.test(s)) {
-    rule(issues, path, "format", `must be ${format.what}`, describe(s));
-  }
-}
-
-function arrayRules(
-  schema: Schema,
-  items: unknown[],
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  const count = (n: number) => `${n} item${n === 1 ? "" : "s"}`;
-  if (typeof schema.minItems === "number" && items.length < schema.minItems) {
-    rule(
-      issues,
-      path,
-      "minItems",
-      `must have at least ${count(schema.minItems)}`,
-      count(items.length),
-    );
-  }
-  if (typeof schema.maxItems === "number" && items.length > schema.maxItems) {
-    rule(
-      issues,
-      path,
-      "maxItems",
-      `must have at most ${count(schema.maxItems)}`,
-      count(items.length),
-    );
-  }
-  if (schema.uniqueItems === true) {
-    const at = hasDuplicate(items);
-    if (at >= 0) {
-      rule(
-        issues,
-        path,
-        "uniqueItems",
-        "must have unique items",
-        `a repeat at [${at}]`,
-      );
-    }
-  }
 }
 
 /**

@@ -53,6 +53,7 @@ function rule(
   issues.push({ path, expected: must, received, rule: keyword });
 }
 
+/** `minimum`, `maximum`, the exclusive ones and `multipleOf` of a number. */
 export function numberRules(
   schema: Schema,
   n: number,
@@ -76,31 +77,43 @@ export function numberRules(
   }
 }
 
+/** `minLength`/`maxLength` (`Length`) or `minItems`/`maxItems` (`Items`). */
+function lengthRules(
+  schema: Schema,
+  length: number,
+  suffix: "Length" | "Items",
+  unit: string,
+  path: string,
+  issues: ValidationIssue[],
+): void {
+  const count = (n: number) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  for (
+    const [bound, words, broken] of [
+      ["min", "at least", (n: number) => length < n],
+      ["max", "at most", (n: number) => length > n],
+    ] as const
+  ) {
+    const limit = schema[`${bound}${suffix}`];
+    if (typeof limit === "number" && broken(limit)) {
+      rule(
+        issues,
+        path,
+        `${bound}${suffix}`,
+        `must have ${words} ${count(limit)}`,
+        count(length),
+      );
+    }
+  }
+}
+
+/** `minLength`, `maxLength`, `pattern` and `format` of a string. */
 export function stringRules(
   schema: Schema,
   s: string,
   path: string,
   issues: ValidationIssue[],
 ): void {
-  const chars = (n: number) => `${n} character${n === 1 ? "" : "s"}`;
-  if (typeof schema.minLength === "number" && s.length < schema.minLength) {
-    rule(
-      issues,
-      path,
-      "minLength",
-      `must have at least ${chars(schema.minLength)}`,
-      chars(s.length),
-    );
-  }
-  if (typeof schema.maxLength === "number" && s.length > schema.maxLength) {
-    rule(
-      issues,
-      path,
-      "maxLength",
-      `must have at most ${chars(schema.maxLength)}`,
-      chars(s.length),
-    );
-  }
+  lengthRules(schema, s.length, "Length", "character", path, issues);
   if (
     typeof schema.pattern === "string" &&
     !new RegExp(schema.pattern, "u").test(s)
@@ -121,31 +134,14 @@ export function stringRules(
   }
 }
 
+/** `minItems`, `maxItems` and `uniqueItems` of an array. */
 export function arrayRules(
   schema: Schema,
   items: unknown[],
   path: string,
   issues: ValidationIssue[],
 ): void {
-  const count = (n: number) => `${n} item${n === 1 ? "" : "s"}`;
-  if (typeof schema.minItems === "number" && items.length < schema.minItems) {
-    rule(
-      issues,
-      path,
-      "minItems",
-      `must have at least ${count(schema.minItems)}`,
-      count(items.length),
-    );
-  }
-  if (typeof schema.maxItems === "number" && items.length > schema.maxItems) {
-    rule(
-      issues,
-      path,
-      "maxItems",
-      `must have at most ${count(schema.maxItems)}`,
-      count(items.length),
-    );
-  }
+  lengthRules(schema, items.length, "Items", "item", path, issues);
   if (schema.uniqueItems === true) {
     const at = hasDuplicate(items);
     if (at >= 0) {

@@ -11,6 +11,9 @@
  * @module
  */
 
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isPlainObject } from "../_util/object.ts";
 import { describe, type ValidationIssue } from "../wire/descriptors.ts";
 import { compileSchema, schemaToTypeText } from "../wire/json_schema.ts";
 import { withDefs } from "../wire/schema_document.ts";
@@ -111,14 +114,6 @@ function fail(where: Where, field: string, problem: string): never {
   });
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** Refuses a field the type does not have: most likely a typo. */
 function onlyKeys(
   value: unknown,
@@ -181,8 +176,13 @@ function checkShape(value: LaunchSpec, file: string | undefined): void {
  */
 export function resolveRef(ref: string, base: string | undefined): string {
   if (URL_LIKE.test(ref)) return new URL(ref).href;
-  const root = base ?? `file://${Deno.cwd()}/`;
-  return new URL(ref.startsWith("/") ? `file://${ref}` : ref, root).href;
+  if (isAbsolute(ref)) return pathToFileURL(ref).href;
+  if (base === undefined) return pathToFileURL(resolve(ref)).href;
+  const url = new URL(base);
+  if (url.protocol !== "file:") {
+    return new URL(ref.split("/").map(encodeURIComponent).join("/"), url).href;
+  }
+  return pathToFileURL(resolve(dirname(fileURLToPath(url)), ref)).href;
 }
 
 function restart(

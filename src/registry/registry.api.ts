@@ -17,9 +17,9 @@
  */
 
 import type {
-  Count,
   NodeInfo,
   ParamEvent,
+  RegistryCount,
   RegistryEvent,
   RegistryName,
 } from "./types.ts";
@@ -41,17 +41,17 @@ export type ParamPrefix = string;
 /** What `register` answers. */
 export interface RegisterReply {
   /** The lease time-to-live, in ms: heartbeat at least every `ttl / 3`. */
-  ttl: Count;
+  ttl: RegistryCount;
 }
 
 /** What `info` answers: facts about the registry itself. */
 export interface RegistryFacts {
   /** Wire version of the `zmp.Registry` service. */
-  version: Count;
+  version: RegistryCount;
   /** The lease time-to-live, in ms. */
-  ttl: Count;
+  ttl: RegistryCount;
   /** The registry's process id. */
-  pid: Count;
+  pid: RegistryCount;
   /** The registry's host name. */
   host: string;
   /** When it started (ms since the epoch, its clock). */

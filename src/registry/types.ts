@@ -33,10 +33,13 @@ export type RegistryText = string;
  * @minimum 0
  * @integer
  */
-export type Count = number;
+export type RegistryCount = number;
 
 /** How a node runs. */
-export type RunMode = "subprocess" | "worker" | "inprocess";
+export type RunMode = (typeof RUN_MODES)[number];
+
+/** Every run mode, in the order messages list them. */
+export const RUN_MODES = ["subprocess", "worker", "inprocess"] as const;
 
 /**
  * One method of a provided service, as tools see it: what `zmp call`
@@ -52,7 +55,7 @@ export interface MethodEntry {
   /** Parameter names, in order. */
   params: RegistryName[];
   /** How many leading parameters are required. */
-  requiredParams: Count;
+  requiredParams: RegistryCount;
   /** JSON Schema of the argument array. */
   args: JsonSchema;
   /** JSON Schema of the result (unary) or of one item (stream). */
@@ -141,7 +144,7 @@ export interface NodeInfo {
   /** Random per process start; tells a restarted node from its ghost. */
   instanceId: RegistryName;
   /** OS process id. */
-  pid: Count;
+  pid: RegistryCount;
   /** Host name (`Deno.hostname()`). */
   host: RegistryText;
   /** How it runs. */

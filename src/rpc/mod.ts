@@ -35,5 +35,6 @@ export {
   type ClientClass,
   clientClass,
   type ClientOf,
+  type FilledParameters,
   type HandlersOf,
 } from "./typed.ts";

@@ -13,11 +13,6 @@ import type {
 } from "../wire/descriptors.ts";
 import type { CallContext, CallOptions, RpcClientLike } from "./context.ts";
 
-/** Optional parameters as `T | undefined`: a handler receives every position. */
-type Filled<A extends unknown[]> = {
-  [I in keyof A]-?: undefined extends A[I] ? A[I] | undefined : A[I];
-};
-
 /**
  * What a typed client of service `T` offers: each method of `T` with
  * `options?: CallOptions` after its parameters.
@@ -40,10 +35,19 @@ export type ClientOf<T> =
  */
 export type HandlersOf<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
-    ? (...args: [...Filled<A>, ctx: CallContext]) => Promise<R> | R
-    : T[K] extends (...args: infer A) => AsyncIterable<infer R>
-      ? (...args: [...Filled<A>, ctx: CallContext]) => AsyncIterable<R>
+    ? (...args: [...FilledParameters<A>, ctx: CallContext]) => Promise<R> | R
+    : T[K] extends (...args: infer A) => AsyncIterable<infer R> ? (
+        ...args: [...FilledParameters<A>, ctx: CallContext]
+      ) => AsyncIterable<R>
     : never;
+};
+
+/**
+ * A parameter list with every position present: optional parameters as
+ * `T | undefined`, so that the call context can follow them.
+ */
+export type FilledParameters<A extends unknown[]> = {
+  [I in keyof A]-?: undefined extends A[I] ? A[I] | undefined : A[I];
 };
 
 /** The constructor {@linkcode clientClass} returns. */
@@ -55,7 +59,7 @@ export type ClientClass<T> = new (rpc: RpcClientLike) => ClientOf<T>;
  *
  * @example
  * ```ts
- * import { clientClass, RpcClient, serviceFromSchema } from "../../mod.ts";
+ * import { clientClass, RpcClient, serviceFromSchema } from "zmp";
  * interface Echo { echo(text: string): Promise<string> }
  * const EchoService = serviceFromSchema<Echo>({
  *   services: { Echo: { methods: { echo: {

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { isPlainObject } from "../_util/object.ts";
 import {
   FORMATS,
   isRecord,
@@ -27,15 +28,6 @@ import {
 
 /** A compiled check: whether a JS value is valid. */
 export type Check = (value: unknown) => boolean;
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-export function isPlainObject(
-  value: unknown,
-): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Whether `items` holds a value twice (`uniqueItems`, by identity or JSON). */
 export function hasDuplicate(items: readonly unknown[]): number {

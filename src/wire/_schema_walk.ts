@@ -13,6 +13,7 @@
  * @module
  */
 
+import { isPlainObject } from "../_util/object.ts";
 import { describe, type ValidationIssue } from "./descriptors.ts";
 import {
   DEFS_PREFIX,
@@ -28,7 +29,6 @@ import {
   tupleBounds,
 } from "./_schema_text.ts";
 import { checkSchema } from "./_schema_check.ts";
-import { isPlainObject } from "./_schema_compile.ts";
 import {
   arrayRules,
   numberRules,

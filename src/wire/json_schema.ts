@@ -42,7 +42,7 @@ export type JsonSchema = Record<string, unknown>;
  *
  * @example Checking arguments typed on a command line
  * ```ts
- * import { fromJson } from "../../mod.ts";
+ * import { fromJson } from "zmp/wire";
  * const schema = {
  *   type: "array",
  *   prefixItems: [{ title: "a", type: "number" }, { title: "b", type: "number" }],
@@ -74,7 +74,7 @@ export interface CompiledSchema {
   /** The schema it was compiled from. */
   readonly schema: JsonSchema;
   /** Whether a JS value is valid (the fast path: no issues, no paths). */
-  readonly is: Check;
+  readonly is: (value: unknown) => boolean;
   /**
    * A {@linkcode Validator}: runs {@linkcode CompiledSchema.is}, and only
    * when it fails walks the value again to say what is wrong and where.
@@ -89,7 +89,10 @@ export interface CompiledSchema {
    * Converts JSON into the JS value the schema describes, and checks it
    * (see {@linkcode fromJson}).
    */
-  fromJson(value: unknown, path?: string): Outcome;
+  fromJson(
+    value: unknown,
+    path?: string,
+  ): { value: unknown; issues: ValidationIssue[] };
 }
 
 const compiled = new WeakMap<JsonSchema, CompiledSchema>();
@@ -100,7 +103,7 @@ const compiled = new WeakMap<JsonSchema, CompiledSchema>();
  *
  * @example
  * ```ts
- * import { compileSchema, type ValidationIssue } from "../../mod.ts";
+ * import { compileSchema, type ValidationIssue } from "zmp/wire";
  * const price = compileSchema({ type: "integer", minimum: 0 });
  * console.log(price.is(5)); // true
  * const issues: ValidationIssue[] = [];
@@ -140,7 +143,7 @@ export function compileSchema(schema: JsonSchema): CompiledSchema {
  *
  * @example
  * ```ts
- * import { validatorFromSchema, type ValidationIssue } from "../../mod.ts";
+ * import { validatorFromSchema, type ValidationIssue } from "zmp/wire";
  * const validate = validatorFromSchema({ type: "string", format: "date-time", "x-type": "Date" });
  * const issues: ValidationIssue[] = [];
  * validate("2024-01-01", "when", issues);
@@ -165,7 +168,7 @@ export function validatorFromSchema(schema: JsonSchema): Validator {
  *
  * @example
  * ```ts
- * import { stringifyJson } from "../../mod.ts";
+ * import { stringifyJson } from "zmp/wire";
  * const text = stringifyJson({ id: 2n ** 64n, at: new Date(0), tags: new Set(["a"]) });
  * console.log(text); // {"id":18446744073709551616,"at":"1970-01-01T00:00:00.000Z","tags":["a"]}
  * ```
@@ -199,7 +202,7 @@ function toJsonForm(_key: string, value: unknown): unknown {
  *
  * @example
  * ```ts
- * import { parseJson } from "../../mod.ts";
+ * import { parseJson } from "zmp/wire";
  * console.log(parseJson("[9007199254740993, 1.5]")); // [9007199254740993n, 1.5]
  * ```
  *
@@ -239,7 +242,7 @@ function keepBigIntegers(
  *
  * @example
  * ```ts
- * import { schemaToTypeText } from "../../mod.ts";
+ * import { schemaToTypeText } from "zmp/wire";
  * console.log(schemaToTypeText({ type: "array", items: { $ref: "#/$defs/Point" } })); // "Point[]"
  * ```
  *

@@ -17,7 +17,7 @@
 import type { JsonSchema } from "./json_schema.ts";
 import { compileSchema } from "./json_schema.ts";
 import { canonicalSchema } from "./schema_hash.ts";
-import { withDefs } from "./schema_document.ts";
+import { type SchemaDocument, withDefs } from "./schema_document.ts";
 import { isRecord, refName, schemaList, typeText } from "./_schema_text.ts";
 
 /** One difference between two versions. */
@@ -435,21 +435,13 @@ function changes(
   return out;
 }
 
-/** A schema document, or what of it a comparison reads. */
-interface Document {
-  readonly services?: Readonly<Record<string, unknown>>;
-  readonly topics?: Readonly<Record<string, unknown>>;
-  readonly params?: Readonly<Record<string, unknown>>;
-  readonly $defs?: Readonly<Record<string, unknown>>;
-}
-
 /**
  * Every change between two schema documents (`x.api.schema.json`), as
  * `zmp codegen --breaking` lists them.
  *
  * @example
  * ```ts
- * import { documentChanges } from "../../mod.ts";
+ * import { documentChanges } from "zmp/wire";
  * const args = (n: number) => ({
  *   type: "array",
  *   prefixItems: [{ title: "a", type: "number" }, { title: "b", type: "number" }],
@@ -468,11 +460,14 @@ interface Document {
  * @returns the changes: breaking and compatible, per service method,
  *   topic and params group
  */
-export function documentChanges(old: Document, now: Document): SchemaChange[] {
+export function documentChanges(
+  old: SchemaDocument,
+  now: SchemaDocument,
+): SchemaChange[] {
   const out: SchemaChange[] = [];
-  const table = (d: Document, k: "services" | "topics" | "params") =>
+  const table = (d: SchemaDocument, k: "services" | "topics" | "params") =>
     isRecord(d[k]) ? d[k] as Record<string, Schema> : {};
-  const self = (d: Document, s: unknown): JsonSchema =>
+  const self = (d: SchemaDocument, s: unknown): JsonSchema =>
     isRecord(s) ? withDefs(d, s) : {};
   const oldServices = table(old, "services");
   const newServices = table(now, "services");
@@ -490,7 +485,10 @@ export function documentChanges(old: Document, now: Document): SchemaChange[] {
       continue;
     }
     for (const [m, raw] of Object.entries(before)) {
-      const method = (d: Document, r: unknown): MethodSchemas | undefined =>
+      const method = (
+        d: SchemaDocument,
+        r: unknown,
+      ): MethodSchemas | undefined =>
         isRecord(r)
           ? {
             kind: String(r.kind),

@@ -109,7 +109,7 @@ export function withDefs(doc: SchemaDocument, schema: JsonSchema): JsonSchema {
  *
  * @example
  * ```ts
- * import { serviceFromSchema } from "../../mod.ts";
+ * import { serviceFromSchema } from "zmp";
  * const doc = {
  *   services: {
  *     Echo: {

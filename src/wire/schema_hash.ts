@@ -49,7 +49,7 @@ function canonical(value: unknown, literal = false): unknown {
  *
  * @example
  * ```ts
- * import { schemaHash } from "../../mod.ts";
+ * import { schemaHash } from "zmp/wire";
  * const a = schemaHash({ type: "number", description: "speed" });
  * const b = schemaHash({ description: "how fast", type: "number" });
  * console.log(a === b); // true

@@ -18,9 +18,9 @@
  */
 
 import type { ValidationIssue, Validator } from "./descriptors.ts";
-import { type Outcome, SchemaWalker } from "./_schema_walk.ts";
+import { SchemaWalker } from "./_schema_walk.ts";
 import { typeText } from "./_schema_text.ts";
-import { type Check, compileCheck } from "./_schema_compile.ts";
+import { compileCheck } from "./_schema_compile.ts";
 
 /** A JSON Schema as codegen emits it. */
 export type JsonSchema = Record<string, unknown>;

@@ -22,6 +22,7 @@ import {
   DEFAULT_TTL_MS,
   type RunMode,
 } from "../registry/types.ts";
+import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "./errors.ts";
 import type {
   AfterCondition,
@@ -49,6 +50,8 @@ export interface ResolvedNode {
   restart: ResolvedRestart;
   after: AfterCondition[];
   required: boolean;
+  /** The host it is placed on, if any. */
+  host?: string;
 }
 
 /** The registry, checked and normalised. */
@@ -306,7 +309,7 @@ function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
       );
     }
   }
-  return {
+  const resolved: ResolvedNode = {
     name: spec.name,
     module: spec.module,
     moduleUrl,
@@ -318,6 +321,8 @@ function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
     after: after(spec.after, where),
     required: spec.required === true,
   };
+  if (spec.host !== undefined) resolved.host = spec.host;
+  return resolved;
 }
 
 function registry(
@@ -325,6 +330,25 @@ function registry(
   file: string | undefined,
 ): ResolvedRegistry {
   const where: Where = { file };
+  if (value !== undefined && "etcd" in value) {
+    onlyKeys(value, "EtcdRegistrySpec", where, "registry.");
+    const prefix = value.prefix === undefined ? "" : `/${value.prefix}`;
+    const written = `etcd://${
+      value.etcd.map((h) => h.replace(/^https?:\/\//, "")).join(",")
+    }${prefix}`;
+    try {
+      return {
+        kind: "external",
+        endpoint: parseRegistryEndpoint(written, "launch").endpoint,
+      };
+    } catch (e) {
+      fail(
+        where,
+        "registry.etcd",
+        (e as Error).message.replace(/^Cannot launch: /, ""),
+      );
+    }
+  }
   if (value !== undefined && "external" in value) {
     onlyKeys(value, "ExternalRegistrySpec", where, "registry.");
     return { kind: "external", endpoint: value.external };

@@ -18,6 +18,7 @@
 
 import type {
   NodeInfo,
+  ParamEntry,
   ParamEvent,
   RegistryCount,
   RegistryEvent,
@@ -116,10 +117,19 @@ export interface RegistryApi {
    */
   paramGet(key: ParamKey): Promise<unknown>;
   /**
-   * Sets a key.
+   * The value of a key with its revision ({value, revision}), or undefined.
    * @idempotent
    */
-  paramSet(key: ParamKey, value: unknown): Promise<void>;
+  paramGetEntry(key: ParamKey): Promise<ParamEntry | undefined>;
+  /**
+   * Sets a key; answers its revision. With ifRevision, only when the key is at that revision (0: unset), else ABORTED.
+   * @idempotent
+   */
+  paramSet(
+    key: ParamKey,
+    value: unknown,
+    ifRevision?: RegistryCount,
+  ): Promise<RegistryCount>;
   /** Deletes a key; answers whether it existed. */
   paramDelete(key: ParamKey): Promise<boolean>;
   /**

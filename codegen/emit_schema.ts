@@ -63,7 +63,8 @@ export function schemaOf(node: TypeNode): Schema {
       const properties: Schema = {};
       const required: string[] = [];
       for (const p of node.properties) {
-        const s = withConstraints(schemaOf(p.type), p.constraints);
+        // An absent property stands for `undefined`: not in the schema.
+        const s = withConstraints(schemaOf(definedOf(p.type)), p.constraints);
         properties[p.name] = p.doc ? { ...s, description: p.doc } : s;
         if (!p.optional && !allowsUndefined(p.type)) required.push(p.name);
       }
@@ -93,7 +94,7 @@ export function schemaOf(node: TypeNode): Schema {
         "x-type": "Set",
       };
     case "union": {
-      const members = node.members.filter((m) => m.kind !== "undefined");
+      const members = node.members;
       if (members.length === 1) return schemaOf(members[0]);
       if (members.every((m) => m.kind === "literal")) {
         return {
@@ -125,6 +126,13 @@ export function withConstraints(
     else out.multipleOf = 1;
   }
   return out;
+}
+
+/** A type without its `undefined` members. */
+function definedOf(node: TypeNode): TypeNode {
+  if (node.kind !== "union") return node;
+  const kept = node.members.filter((m) => m.kind !== "undefined");
+  return kept.length === 1 ? kept[0] : { kind: "union", members: kept };
 }
 
 /** Whether a type accepts `undefined` (so a property of it may be absent). */

@@ -30,12 +30,8 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  codecByName,
-  defaultEngine,
-  type EngineName,
-  ENGINES,
-} from "../../mod.ts";
+import { codecByName } from "../../src/wire/mod.ts";
+import { defaultEngine, type EngineName, ENGINES } from "../../src/zmq/mod.ts";
 import {
   capture,
   type Command,

@@ -44,27 +44,33 @@ export interface RestartOptions {
   /**
    * Delay before the first restart, in ms.
    * @default {200}
+   * @minimum 0
    */
   initialDelay?: number;
   /**
    * Longest delay between restarts, in ms.
    * @default {10000}
+   * @minimum 0
    */
   maxDelay?: number;
   /**
    * How much each delay grows over the previous one.
    * @default {2}
+   * @minimum 1
    */
   factor?: number;
   /**
-   * Restarts allowed in a row; one more failure fails the launch.
+   * Restarts allowed in a row (a whole number, or `Infinity`); one more
+   * failure fails the launch.
    * @default {5}
+   * @minimum 0
    */
   maxRestarts?: number;
   /**
    * A run that lasts this long (ms) resets the delay and the count: the
    * node is healthy again.
    * @default {30000}
+   * @minimum 0
    */
   resetAfter?: number;
 }
@@ -83,11 +89,16 @@ export type AfterCondition =
 
 /** One node of a launch. */
 export interface NodeSpec {
-  /** Unique name in the launch (and the registry). */
+  /**
+   * Unique name in the launch (and the registry): 1-64 letters, digits,
+   * `.`, `_`, `-` or `/`, starting with a letter or a digit.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$
+   */
   name: string;
   /**
    * The node module (`export default defineNode(...)`): a path relative to
    * the launch file, or a URL.
+   * @minLength 1
    */
   module: string;
   /**
@@ -105,7 +116,7 @@ export interface NodeSpec {
   env?: Record<string, string>;
   /** Deno permissions (subprocess only): least privilege. @default {{}} */
   permissions?: NodePermissions;
-  /** @default {"never"} */
+  /** When the launcher starts the node again after it ends. @default {"never"} */
   restart?: RestartPolicy;
   /** Start only once the registry shows all of these. @default {[]} */
   after?: AfterCondition[];
@@ -115,6 +126,15 @@ export interface NodeSpec {
    * @default {false}
    */
   required?: boolean;
+  /**
+   * The host (a name of your choosing) that runs this node:
+   * `zmp launch <file> --host <name>` on that machine starts the nodes
+   * placed there, against the shared registry (etcd). A launch without
+   * `--host` runs every node here: 1-64 letters, digits, `.`, `_` or `-`.
+   * @default {none: started only by a launch without --host}
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$
+   */
+  host?: string;
 }
 
 /** The embedded registry the launcher starts. */
@@ -122,28 +142,63 @@ export interface EmbeddedRegistrySpec {
   /**
    * Where it listens; `tcp://127.0.0.1:*` picks a free port.
    * @default {DEFAULT_REGISTRY_ENDPOINT}
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci)://\S+$
    */
   endpoint?: string;
-  /** Lease time-to-live in ms. @default {DEFAULT_TTL_MS} */
+  /**
+   * Lease time-to-live in ms.
+   * @default {DEFAULT_TTL_MS}
+   * @minimum 10
+   */
   ttl?: number;
-  /** A JSON file of initial params (relative to the launch file). */
+  /**
+   * Where the params are kept (superjson, relative to the launch file):
+   * loaded at start, rewritten after every change, so they survive a
+   * restart of the launcher. `zmp launch` defaults to
+   * `<launch file name>.params.json` beside the launch file; `--params`
+   * names another, `--no-params` keeps them in memory only.
+   * @default {none (in memory) for `launch()`; see above for `zmp launch`}
+   */
   paramsFile?: string;
 }
 
 /** A registry that is already running elsewhere. */
 export interface ExternalRegistrySpec {
-  /** Its endpoint, e.g. `tcp://10.0.0.5:7350`. */
+  /**
+   * Its endpoint, e.g. `tcp://10.0.0.5:7350`, or
+   * `etcd://10.0.0.5:2379,10.0.0.6:2379`.
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci|etcd)://\S+$
+   */
   external: string;
+}
+
+/** etcd as the registry: for nodes on several machines. */
+export interface EtcdRegistrySpec {
+  /**
+   * The client addresses of the etcd members, `host:port` (or
+   * `http://host:port`), e.g. `["10.0.0.1:2379", "10.0.0.2:2379"]`.
+   */
+  etcd: string[];
+  /**
+   * The key prefix of this system in etcd.
+   * @default {"zmp"}
+   */
+  prefix?: string;
 }
 
 /** A whole launch. */
 export interface LaunchSpec {
-  /** The registry: embedded (default) or external. @default {{}} */
-  registry?: EmbeddedRegistrySpec | ExternalRegistrySpec;
+  /**
+   * The registry: embedded (default), external, or etcd. `--registry` on
+   * the command line overrides it.
+   * @default {{}}
+   */
+  registry?: EmbeddedRegistrySpec | ExternalRegistrySpec | EtcdRegistrySpec;
   /**
    * How long a node has to stop after SIGTERM (or the stop message)
    * before it is killed, in ms.
    * @default {5000}
+   * @minimum 0
    */
   gracePeriod?: number;
   /** The nodes, started in this order and stopped in reverse. */

@@ -12,17 +12,22 @@ import { RpcServer } from "../rpc/server.ts";
 import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type {
+  MethodDescriptor,
   ParamsDescriptor,
   ServiceDescriptor,
   TopicDescriptor,
 } from "../wire/descriptors.ts";
+import { methodChanges } from "../wire/schema_diff.ts";
 import type {
   NodeInfo,
   Registration,
   Registry,
-  RegistryEvent,
   RunMode,
 } from "../registry/types.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
+import { advertiseHost } from "../registry/network.ts";
+import { RUN_MODES } from "../registry/types.ts";
+import { readEnv } from "../_util/env.ts";
 import { connectRegistry } from "../registry/client.ts";
 import { paramsGroup } from "../params/params_group.ts";
 import { createPublisher } from "../topics/publisher.ts";
@@ -40,7 +45,6 @@ import type {
   TopicSubscription,
 } from "./types.ts";
 import { createNodeLogger } from "./logger.ts";
-import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
 import {
@@ -83,8 +87,6 @@ export interface CreateNodeOptions {
 /** Node names: what the registry, logs and the launcher accept. */
 const NAME = /^[A-Za-z0-9_./-]{1,255}$/;
 
-const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
-
 /**
  * Checks a node name.
  *
@@ -98,14 +100,6 @@ export function checkNodeName(name: string): void {
         JSON.stringify(name)
       }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
     );
-  }
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
   }
 }
 
@@ -127,12 +121,13 @@ function hostname(): string {
  * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
  * @throws {RegistryUnavailableError} when no registry answers
  * @example
- * ```ts ignore
- * import { createNode } from "../../mod.ts";
- * import { CalculatorService } from "./calculator.api.gen.ts";
+ * ```ts
+ * import { createNode } from "zmp";
+ * import { CalculatorService, type CalculatorHandlers } from "../../examples/calculator/calculator.api.gen.ts";
  *
+ * declare const calculator: CalculatorHandlers; // your implementation
  * await using node = await createNode("calculator");
- * await node.provide(CalculatorService, { add: (a: number, b: number) => a + b });
+ * await node.provide(CalculatorService, calculator);
  * const calc = await node.client(CalculatorService);
  * console.log(await calc.add(1, 2)); // 3
  * ```
@@ -142,8 +137,9 @@ export async function createNode(
   options: CreateNodeOptions = {},
 ): Promise<Node> {
   checkNodeName(name);
-  const mode = options.mode ?? (env("ZMP_RUN_MODE") || "inprocess") as RunMode;
-  if (!RUN_MODES.includes(mode)) {
+  const mode = options.mode ??
+    (readEnv("ZMP_RUN_MODE") ?? "inprocess") as RunMode;
+  if (!(RUN_MODES as readonly string[]).includes(mode)) {
     throw new TypeError(
       `Cannot create node "${name}": run mode ${
         JSON.stringify(mode)
@@ -165,7 +161,7 @@ export async function createNode(
     name,
     instanceId: crypto.randomUUID(),
     pid: Deno.pid,
-    host: hostname(),
+    host: readEnv("ZMP_HOST") ?? hostname(),
     mode,
     services: [],
     publishes: [],
@@ -188,6 +184,7 @@ export async function createNode(
     registry,
     owned,
     registration,
+    bindHost: advertiseHost(registry.endpoint),
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
@@ -203,6 +200,8 @@ interface NodeInit {
   registry: Registry;
   owned: boolean;
   registration: Registration;
+  /** Where its sockets listen: the address its peers reach it at. */
+  bindHost: string;
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
@@ -224,9 +223,12 @@ class NodeImpl implements Node {
   readonly #registration: Registration;
   readonly #abort = new AbortController();
   readonly #drainTimeout: number;
+  readonly #bindHost: string;
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
+  /** Breaking changes per (service, both hashes, method), computed once. */
+  readonly #compatibility = new Map<string, string[]>();
   #server: RpcServer | undefined;
   #serverEndpoint = "";
   #updating: Promise<void> = Promise.resolve();
@@ -242,7 +244,10 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
-    this.#view = new RegistryView(init.registry, init.log);
+    this.#bindHost = init.bindHost;
+    this.#view = new RegistryView(init.registry, {
+      logger: { error: (m) => init.log.error(m) },
+    });
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -296,7 +301,7 @@ class NodeImpl implements Node {
     if (this.#server === undefined) {
       const server = new RpcServer({ logger: rpcLogger(this.log) });
       try {
-        this.#serverEndpoint = server.bind("tcp://127.0.0.1:*");
+        this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
         await server.close();
         throw e;
@@ -322,9 +327,9 @@ class NodeImpl implements Node {
     } catch (e) {
       return Promise.reject(e);
     }
-    const key = `${service.name}\0${options.callTimeout ?? ""}\0${
-      JSON.stringify(options.retry ?? null)
-    }`;
+    const key = `${service.name}\0${service.hash ?? ""}\0${
+      options.callTimeout ?? ""
+    }\0${JSON.stringify(options.retry ?? null)}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
       client = this.#makeClient(service as ServiceDescriptor, options);
@@ -368,11 +373,12 @@ class NodeImpl implements Node {
       retry: options.retry,
       logger: rpcLogger(this.log),
     });
-    const follow = (event: RegistryEvent) => {
+    const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
       // A node that left gracefully drains its calls in flight; one whose
       // lease expired is dead: its calls fail over at once.
-      const drain = !(event.type === "removed" && event.reason === "expired");
+      const drain = !(change.type === "removed" &&
+        change.reason === "expired");
       for (const endpoint of rpc.endpoints) {
         if (!wanted.has(endpoint)) {
           rpc.removeEndpoint(endpoint, { drain }).catch(() => {});
@@ -395,7 +401,57 @@ class NodeImpl implements Node {
         return rpc.close();
       },
     });
-    return serviceClient(rpc, service);
+    return serviceClient(
+      rpc,
+      service,
+      (method) => this.#refuse(service, method),
+    );
+  }
+
+  /**
+   * Why a call of `method` must not go out: some live instance of the
+   * service registered a definition that differs from the client's in a
+   * breaking way for that method (`FAILED_PRECONDITION`, naming the
+   * method and what changed); `undefined` when every instance agrees or
+   * differs compatibly.
+   */
+  #refuse(
+    service: ServiceDescriptor,
+    method: MethodDescriptor,
+  ): RpcError | undefined {
+    if (service.hash === undefined) return undefined;
+    for (const node of this.#view.nodes) {
+      for (const entry of node.services) {
+        if (
+          entry.name !== service.name || entry.hash === undefined ||
+          entry.hash === service.hash || entry.methods === undefined
+        ) continue;
+        const key =
+          `${service.name}\0${service.hash}\0${entry.hash}\0${method.name}`;
+        let breaking = this.#compatibility.get(key);
+        if (breaking === undefined) {
+          const theirs = entry.methods.find((m) => m.name === method.name);
+          breaking = methodChanges(
+            `${service.name}.${method.name}`,
+            {
+              kind: method.kind,
+              args: method.argsSchema,
+              result: method.resultSchema,
+            },
+            theirs,
+          ).filter((c) => c.breaking).map((c) => c.message);
+          this.#compatibility.set(key, breaking);
+        }
+        if (breaking.length > 0) {
+          return new RpcError(
+            "FAILED_PRECONDITION",
+            `${service.name}.${method.name}: ${breaking.join("; ")}`,
+            { details: { changes: breaking, node: node.name } },
+          );
+        }
+      }
+    }
+    return undefined;
   }
 
   async publisher<T>(
@@ -406,6 +462,7 @@ class NodeImpl implements Node {
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
+      endpoint: `tcp://${this.#bindHost}:*`,
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,
@@ -423,11 +480,14 @@ class NodeImpl implements Node {
     return publisher;
   }
 
-  #publishers(topic: TopicDescriptor): string[] {
+  #publishers(
+    topic: TopicDescriptor,
+    exclude: readonly string[] = [],
+  ): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
       for (const p of node.publishes) {
-        if (p.topic !== topic.name) continue;
+        if (p.topic !== topic.name || exclude.includes(p.endpoint)) continue;
         endpoints.push(p.endpoint);
       }
     }
@@ -444,7 +504,7 @@ class NodeImpl implements Node {
     const inner = createSubscription(topic, {
       queue: options.queue,
       logger: this.log,
-      endpoints: this.#publishers(topic as TopicDescriptor),
+      endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
     });
     const warned = new Set<string>();
     const follow = () => {
@@ -461,7 +521,9 @@ class NodeImpl implements Node {
           }
         }
       }
-      inner.setEndpoints(this.#publishers(topic as TopicDescriptor));
+      inner.setEndpoints(
+        this.#publishers(topic as TopicDescriptor, options.exclude),
+      );
     };
     follow();
     const unlisten = this.#view.listen(follow);

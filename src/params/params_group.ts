@@ -40,15 +40,15 @@ export interface ParamsGroupChange<T> {
  * Makes the typed params group `T` of a store.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, paramsGroup } from "../../mod.ts";
- * import { RobotParams } from "./robot.api.gen.ts";
+ * ```ts
+ * import { connectRegistry, paramsGroup } from "zmp";
+ * import { FilterParamsParams } from "../../examples/sensors/sensors.api.gen.ts";
  *
  * await using registry = await connectRegistry();
- * const robot = paramsGroup(registry.params, RobotParams);
- * await robot.set("maxSpeed", 2.5);   // stored as "robot.maxSpeed"
- * console.log(await robot.get("maxSpeed")); // 2.5
- * for await (const { key, value } of robot.watch()) console.log(key, value);
+ * const filter = paramsGroup(registry.params, FilterParamsParams);
+ * await filter.set("alpha", 0.5); // stored as "filter.alpha"
+ * console.log(await filter.get("alpha")); // 0.5
+ * for await (const { key, value } of filter.watch()) console.log(key, value);
  * ```
  *
  * @param store the raw store (e.g. `registry.params`)
@@ -88,7 +88,8 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
-   * The value of `key`, or `undefined` when unset.
+   * The value of `key`; when unset, its `@default` (or `undefined` when it
+   * has none).
    *
    * @param key a key of the group
    * @returns the value
@@ -99,7 +100,9 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   async get<K extends Key<T>>(key: K): Promise<T[K] | undefined> {
     this.#check(key, "get");
     const value = await this.#store.get(this.#full(key));
-    if (value === undefined) return undefined;
+    if (value === undefined) {
+      return structuredClone(this.#group.keys[key].default) as T[K] | undefined;
+    }
     const issues = this.#validate(key, value);
     if (issues.length > 0) {
       throw new ValidationError(
@@ -136,6 +139,38 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
+   * Read-modify-write of `key`: see {@linkcode ParamsGroup.update}. A
+   * stored value of the wrong type reaches `fn` as `undefined` (and is
+   * logged).
+   *
+   * @param key a key of the group
+   * @param fn the new value from the current one
+   * @returns the value the key holds afterwards
+   * @throws {TypeError} for a key that is not in the group
+   * @throws {ValidationError} for a new value of the wrong type (nothing
+   *   is stored)
+   */
+  async update<K extends Key<T>>(
+    key: K,
+    fn: (current: T[K] | undefined) => T[K] | undefined,
+  ): Promise<T[K] | undefined> {
+    this.#check(key, "update");
+    return await this.#store.update(this.#full(key), (raw) => {
+      const current =
+        raw === undefined || this.#accept(this.#full(key), raw) === undefined
+          ? undefined
+          : raw as T[K];
+      const next = fn(current);
+      if (next === undefined) return undefined;
+      const issues = this.#validate(key, next);
+      if (issues.length > 0) {
+        throw new ValidationError(`value for param ${this.#full(key)}`, issues);
+      }
+      return next;
+    }) as T[K] | undefined;
+  }
+
+  /**
    * Deletes `key`.
    *
    * @param key a key of the group
@@ -152,14 +187,20 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
-   * Every set key of the group; stored values that do not fit their key's
-   * type, and keys the group does not have, are logged and left out.
+   * Every set key of the group, and the `@default` of every unset key that
+   * has one; stored values that do not fit their key's type, and keys the
+   * group does not have, are logged and left out.
    *
    * @returns key → value
    */
   async getAll(): Promise<Partial<T>> {
     const raw = await this.#store.list(this.#prefix);
     const out: Partial<T> = {};
+    for (const [key, d] of Object.entries(this.#group.keys)) {
+      if (d.default !== undefined) {
+        out[key as Key<T>] = structuredClone(d.default) as T[Key<T>];
+      }
+    }
     for (const [full, value] of Object.entries(raw)) {
       const key = this.#accept(full, value);
       if (key !== undefined) out[key] = value as T[Key<T>];

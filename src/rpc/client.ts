@@ -14,10 +14,11 @@
 
 import type { Context } from "../zmq/mod.ts";
 import { type Codec, codecById, codecByName } from "../wire/codec.ts";
-import type {
-  MethodDescriptor,
-  ServiceDescriptor,
-  ValidationIssue,
+import {
+  issueText,
+  type MethodDescriptor,
+  type ServiceDescriptor,
+  type ValidationIssue,
 } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import {
@@ -179,9 +180,9 @@ function methodFrame(
  * other failure is an {@linkcode RpcError}.
  *
  * @example
- * ```ts ignore
- * import { RpcClient } from "../../mod.ts";
- * import { CalculatorClient } from "./calculator.gen.ts";
+ * ```ts
+ * import { RpcClient } from "zmp";
+ * import { CalculatorClient } from "../../examples/calculator/calculator.api.gen.ts";
  *
  * await using rpc = new RpcClient({ endpoints: ["tcp://127.0.0.1:5555"] });
  * const calc = new CalculatorClient(rpc);
@@ -216,6 +217,8 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates a client; it connects to its endpoints at once.
+   *
    * @param options endpoints, default timeout, retry policy, interceptors …
    * @throws {TypeError} for no endpoints or a malformed one
    * @throws {RangeError} for a negative or non-finite number option
@@ -818,9 +821,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
           new RpcError(
             "INTERNAL",
             `${call.label} returned an invalid result: ${
-              issues.slice(0, 3).map((i) =>
-                `${i.path}: expected ${i.expected}, got ${i.received}`
-              ).join("; ")
+              issues.slice(0, 3).map(issueText).join("; ")
             }`,
             { details: { issues } },
           ),

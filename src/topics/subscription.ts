@@ -14,7 +14,11 @@
 
 import { type Context, Subscriber } from "../zmq/mod.ts";
 import { codecById } from "../wire/codec.ts";
-import type { TopicDescriptor, ValidationIssue } from "../wire/descriptors.ts";
+import {
+  issueText,
+  type TopicDescriptor,
+  type ValidationIssue,
+} from "../wire/descriptors.ts";
 import { decodeTopicHeader, sameBytes, topicFrame } from "./_frames.ts";
 import {
   consoleTopicLogger,
@@ -67,14 +71,14 @@ const LOG_INTERVAL_MS = 1000;
  * @throws {TypeError} for a bad topic name
  * @throws {RangeError} for a queue size that is not an integer >= 1
  * @example
- * ```ts ignore
- * import { createSubscription } from "../../mod.ts";
- * import { TemperatureTopic } from "./sensors.api.gen.ts";
+ * ```ts
+ * import { createSubscription } from "zmp";
+ * import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
  *
- * await using sub = createSubscription(TemperatureTopic, {
+ * await using sub = createSubscription(RawReadingTopic, {
  *   endpoints: ["tcp://127.0.0.1:40123"],
  * });
- * for await (const t of sub) console.log(t.celsius);
+ * for await (const reading of sub) console.log(reading.value);
  * ```
  */
 export function createSubscription<T>(
@@ -230,9 +234,7 @@ class Subscription<T> implements SocketSubscription<T> {
     this.#descriptor.validate(message, "message", issues);
     if (issues.length > 0) {
       this.#invalid(
-        issues.slice(0, 3).map((i) =>
-          `${i.path}: expected ${i.expected}, got ${i.received}`
-        ).join("; "),
+        issues.slice(0, 3).map(issueText).join("; "),
       );
       return;
     }

@@ -41,7 +41,7 @@ export const DEFAULT_ENGINE: EngineName = "zmtp";
  *
  * @example
  * ```ts
- * import { defaultEngine } from "../../mod.ts";
+ * import { defaultEngine } from "zmp/zmq";
  * console.log(["libzmq", "zmtp"].includes(defaultEngine())); // true
  * ```
  */

@@ -103,6 +103,30 @@ function onlyProtocolErrors(fn: () => unknown): void {
   }
 }
 
+Deno.test("FrameReader refuses a declared size it cannot allocate with a ZmtpProtocolError", () => {
+  // 6 × 2^32 bytes (found by the fuzzer below) and 2^52: under the 2^53
+  // limit of the wire format, over what a typed array or the machine holds.
+  for (const hi of [6, 0x100000]) {
+    const reader = new FrameReader();
+    const head = [
+      0x02,
+      hi >>> 24,
+      hi >>> 16 & 0xff,
+      hi >>> 8 & 0xff,
+      hi & 0xff,
+    ];
+    const bytes = Uint8Array.from([...head, 0, 0, 0, 0, 1, 2, 3]);
+    let caught: unknown;
+    try {
+      feed(reader, bytes, [bytes.byteLength]);
+    } catch (e) {
+      caught = e;
+    }
+    assert(caught instanceof ZmtpProtocolError, `got ${caught}`);
+    assert(caught.message.includes("cannot allocate"), caught.message);
+  }
+});
+
 Deno.test("ZMTP parsers raise only ZmtpProtocolError on random bytes", () => {
   fc.assert(
     fc.property(

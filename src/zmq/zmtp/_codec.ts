@@ -307,7 +307,17 @@ export class FrameReader {
     }
     if (size > buf.byteLength - head) {
       // Too large for the buffer: give it its own array and read into it.
-      const body = new Uint8Array(size);
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(size);
+      } catch (e) {
+        // A size no typed array can have, or more memory than there is: a
+        // peer's word must not crash the reader.
+        if (!(e instanceof RangeError)) throw e;
+        throw new ZmtpProtocolError(
+          `Cannot read frame: cannot allocate ${size} bytes (${e.message})`,
+        );
+      }
       const have = this.#end - bodyAt;
       body.set(buf.subarray(bodyAt, this.#end));
       this.#big = body;

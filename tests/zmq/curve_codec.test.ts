@@ -117,7 +117,7 @@ Deno.test("CURVE MESSAGE boxes carry any frames with their flags, both ways", ()
         const { server, client } = handshake();
         for (const f of frames) {
           const [from, to] = f.toServer ? [client, server] : [server, client];
-          const boxed = from.encodeFrame(f.body, f.flags);
+          const boxed = from.encodeFrame(f.body, f.flags).slice();
           const opened = to.decodeFrame(boxed);
           assertEquals(opened.body, f.body);
           assertEquals(opened.flags, f.flags);
@@ -136,7 +136,7 @@ Deno.test("CURVE refuses a MESSAGE that is altered, replayed or from the wrong s
       fc.integer({ min: 1, max: 255 }),
       (body, where, xor) => {
         const { server, client } = handshake();
-        const boxed = client.encodeFrame(body, 0);
+        const boxed = client.encodeFrame(body, 0).slice();
         // Any byte after the name changed: refused.
         const at = 8 + (where % (boxed.byteLength - 8));
         const altered = boxed.slice();
@@ -159,7 +159,7 @@ Deno.test("CURVE refuses a MESSAGE that is altered, replayed or from the wrong s
         );
         assertEquals(replay.code, PROTOCOL_ERROR.invalidSequence);
         // A client's box is not a server's: the nonce prefixes differ.
-        const own = client.encodeFrame(body, 0);
+        const own = client.encodeFrame(body, 0).slice();
         const wrongSide = assertThrows(
           () => client.decodeFrame(own),
           CurveCommandError,

@@ -572,6 +572,7 @@ export class Connection implements PipeSink {
     this.#state = "closed";
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
+    this.settings.mechanism.close?.();
     try {
       // Ref first: the pending read must be allowed to settle, or whoever
       // awaits the end would wait on an op the event loop ignores.

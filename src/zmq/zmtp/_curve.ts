@@ -45,7 +45,7 @@ import {
   shortNonce,
   statusCode,
 } from "./_curve_codec.ts";
-import { openMessage, sealMessage } from "./_curve_box.ts";
+import { MessageBox } from "./_curve_box.ts";
 import {
   HandshakeError,
   type Mechanism,
@@ -68,6 +68,8 @@ export interface CurveClientInit extends MechanismInit {
 export interface CurveServerInit extends MechanismInit {
   /** s: our long-term secret key. */
   secretKey: Uint8Array;
+  /** S: its public key, when the caller has it (else derived here). */
+  publicKey?: Uint8Array;
 }
 
 const ZEROS_64 = new Uint8Array(64);
@@ -101,9 +103,7 @@ function tryOpen(open: () => Uint8Array): Uint8Array | undefined {
  * counter, and the highest nonce seen from the peer.
  */
 class Traffic {
-  readonly #key: Uint8Array;
-  readonly #out: Uint8Array;
-  readonly #in: Uint8Array;
+  readonly #box: MessageBox;
   #counter: number;
   #peer: number;
 
@@ -113,17 +113,19 @@ class Traffic {
     counter: number,
     peer: number,
   ) {
-    this.#key = key;
-    this.#out = nonce(prefixes.out, new Uint8Array(8));
-    this.#in = nonce(prefixes.in, new Uint8Array(8));
+    this.#box = new MessageBox(key, prefixes);
+    key.fill(0);
     this.#counter = counter;
     this.#peer = peer;
   }
 
   seal(body: Uint8Array, flags: number): Uint8Array {
     const f = (flags & MORE ? 1 : 0) | (flags & COMMAND ? 2 : 0);
-    this.#out.set(shortNonce(this.#counter++), 16);
-    return sealMessage(this.#key, this.#out, f, body);
+    return this.#box.seal(this.#counter++, f, body);
+  }
+
+  close(): void {
+    this.#box.close();
   }
 
   open(body: Uint8Array): { body: Uint8Array; flags: number } {
@@ -134,8 +136,7 @@ class Traffic {
         PROTOCOL_ERROR.invalidSequence,
       );
     }
-    this.#in.set(body.subarray(8, 16), 16);
-    const opened = openMessage(this.#key, this.#in, body);
+    const opened = this.#box.open(body);
     if (opened === undefined) {
       throw new CurveCommandError(
         "Cannot read: a CURVE MESSAGE box does not open",
@@ -172,6 +173,9 @@ export class CurveClient implements Mechanism {
   readonly #transient: { publicKey: Uint8Array; privateKey: Uint8Array };
   #state: "welcome" | "ready" | "done" = "welcome";
   #counter = 1;
+  /** The key of C' and S, for HELLO and WELCOME. */
+  #helloKey: Uint8Array | undefined;
+  /** The key of C' and S', for INITIATE, READY and every MESSAGE. */
   #precomputed: Uint8Array | undefined;
   #traffic: Traffic | undefined;
 
@@ -182,18 +186,20 @@ export class CurveClient implements Mechanism {
   }
 
   start(): Uint8Array[] {
-    const n = shortNonce(this.#counter++);
-    let box: Uint8Array;
-    try {
-      box = sodium().crypto_box_easy(
-        ZEROS_64,
-        nonce(NONCE.hello, n),
-        this.#init.serverKey,
-        this.#transient.privateKey,
-      );
-    } catch {
+    const s = sodium();
+    const helloKey = tryOpen(() =>
+      s.crypto_box_beforenm(this.#init.serverKey, this.#transient.privateKey)
+    );
+    if (helloKey === undefined) {
       throw cryptoFailure("curveServerKey is not a usable public key");
     }
+    this.#helloKey = helloKey;
+    const n = shortNonce(this.#counter++);
+    const box = s.crypto_box_easy_afternm(
+      ZEROS_64,
+      nonce(NONCE.hello, n),
+      helloKey,
+    );
     return [
       encodeHello({ transient: this.#transient.publicKey, nonce: n, box }),
     ];
@@ -213,14 +219,14 @@ export class CurveClient implements Mechanism {
     const welcome = parseWelcome(body);
     const s = sodium();
     const plain = tryOpen(() =>
-      s.crypto_box_open_easy(
+      s.crypto_box_open_easy_afternm(
         welcome.box,
         nonce(NONCE.welcome, welcome.nonce),
-        this.#init.serverKey,
-        this.#transient.privateKey,
+        this.#helloKey!,
       )
     );
     if (plain === undefined) throw cryptoFailure("WELCOME does not open");
+    this.#helloKey!.fill(0);
     const serverTransient = plain.slice(0, 32);
     const cookie = plain.slice(32, 128);
     const precomputed = tryOpen(() =>
@@ -289,6 +295,10 @@ export class CurveClient implements Mechanism {
   decodeFrame(body: Uint8Array): { body: Uint8Array; flags: number } {
     return this.#traffic!.open(body);
   }
+
+  close(): void {
+    this.#traffic?.close();
+  }
 }
 
 /** The server side of CURVE (the socket has `curveServer`). */
@@ -308,7 +318,8 @@ export class CurveServer implements Mechanism {
   constructor(init: CurveServerInit) {
     const s = sodium();
     this.#init = init;
-    this.#publicKey = s.crypto_scalarmult_base(init.secretKey);
+    this.#publicKey = init.publicKey ??
+      s.crypto_scalarmult_base(init.secretKey);
     this.#transient = s.crypto_box_keypair();
     this.#cookieKey = s.randombytes_buf(32);
   }
@@ -329,15 +340,20 @@ export class CurveServer implements Mechanism {
   #hello(body: Uint8Array): MechanismStep {
     const hello = parseHello(body);
     const s = sodium();
-    const plain = tryOpen(() =>
-      s.crypto_box_open_easy(
-        hello.box,
-        nonce(NONCE.hello, hello.nonce),
-        hello.transient,
-        this.#init.secretKey,
-      )
+    // One key of C' and s for both HELLO and WELCOME.
+    const helloKey = tryOpen(() =>
+      s.crypto_box_beforenm(hello.transient, this.#init.secretKey)
     );
-    if (plain === undefined) {
+    const plain = helloKey === undefined
+      ? undefined
+      : tryOpen(() =>
+        s.crypto_box_open_easy_afternm(
+          hello.box,
+          nonce(NONCE.hello, hello.nonce),
+          helloKey,
+        )
+      );
+    if (helloKey === undefined || plain === undefined) {
       throw cryptoFailure("HELLO does not open (the client has another key?)");
     }
     this.#clientTransient = hello.transient;
@@ -357,12 +373,12 @@ export class CurveServer implements Mechanism {
     welcomePlain.set(cookieNonce, 32);
     welcomePlain.set(cookieBox, 48);
     const welcomeNonce = s.randombytes_buf(16);
-    const box = s.crypto_box_easy(
+    const box = s.crypto_box_easy_afternm(
       welcomePlain,
       nonce(NONCE.welcome, welcomeNonce),
-      hello.transient,
-      this.#init.secretKey,
+      helloKey,
     );
+    helloKey.fill(0);
     this.#state = "initiate";
     return { send: [encodeWelcome({ nonce: welcomeNonce, box })] };
   }
@@ -385,15 +401,22 @@ export class CurveServer implements Mechanism {
     ) {
       throw cryptoFailure("the INITIATE cookie is not ours");
     }
-    const plain = tryOpen(() =>
-      s.crypto_box_open_easy(
-        initiate.box,
-        nonce(NONCE.initiate, initiate.nonce),
-        clientTransient,
-        this.#transient.privateKey,
-      )
+    // One key of C' and s' for INITIATE, READY and every MESSAGE.
+    const precomputed = tryOpen(() =>
+      s.crypto_box_beforenm(clientTransient, this.#transient.privateKey)
     );
-    if (plain === undefined) throw cryptoFailure("INITIATE does not open");
+    const plain = precomputed === undefined
+      ? undefined
+      : tryOpen(() =>
+        s.crypto_box_open_easy_afternm(
+          initiate.box,
+          nonce(NONCE.initiate, initiate.nonce),
+          precomputed,
+        )
+      );
+    if (precomputed === undefined || plain === undefined) {
+      throw cryptoFailure("INITIATE does not open");
+    }
     const content = parseInitiateContent(plain);
     const vouch = tryOpen(() =>
       s.crypto_box_open_easy(
@@ -415,10 +438,6 @@ export class CurveServer implements Mechanism {
       );
     }
     const metadata = parseCurveMetadata(content.metadata);
-    const precomputed = s.crypto_box_beforenm(
-      clientTransient,
-      this.#transient.privateKey,
-    );
     const n = shortNonce(1);
     const box = s.crypto_box_easy_afternm(
       encodeMetadata(this.#init.metadata),
@@ -445,6 +464,10 @@ export class CurveServer implements Mechanism {
 
   decodeFrame(body: Uint8Array): { body: Uint8Array; flags: number } {
     return this.#traffic!.open(body);
+  }
+
+  close(): void {
+    this.#traffic?.close();
   }
 }
 

@@ -111,14 +111,34 @@ export function nonce(prefix: Uint8Array, rest: Uint8Array): Uint8Array {
 /** An 8-byte big-endian short nonce. */
 export function shortNonce(counter: number): Uint8Array {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(counter));
+  writeShortNonce(out, 0, counter);
   return out;
 }
 
 /** Reads an 8-byte big-endian short nonce (exact up to 2^53). */
-export function readShortNonce(bytes: Uint8Array, at: number): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-  return view.getUint32(0) * 0x100000000 + view.getUint32(4);
+export function readShortNonce(b: Uint8Array, at: number): number {
+  const hi = (b[at] << 24 | b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3]) >>>
+    0;
+  const lo = (b[at + 4] << 24 | b[at + 5] << 16 | b[at + 6] << 8 |
+    b[at + 7]) >>> 0;
+  return hi * 0x100000000 + lo;
+}
+
+/** Writes `counter` as an 8-byte big-endian short nonce at `at`. */
+export function writeShortNonce(
+  into: Uint8Array,
+  at: number,
+  counter: number,
+): void {
+  const hi = Math.floor(counter / 0x100000000);
+  into[at] = hi >>> 24;
+  into[at + 1] = hi >>> 16;
+  into[at + 2] = hi >>> 8;
+  into[at + 3] = hi;
+  into[at + 4] = counter >>> 24;
+  into[at + 5] = counter >>> 16;
+  into[at + 6] = counter >>> 8;
+  into[at + 7] = counter;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -337,10 +357,18 @@ export function parseReady(body: Uint8Array): Boxed {
 /** The MESSAGE header: name and short nonce. */
 export const MESSAGE_HEADER = 16;
 
-/** Writes the MESSAGE header (name, nonce) in front of a box. */
-export function messageHeader(into: Uint8Array, nonce: Uint8Array): void {
-  into.set(NAME.MESSAGE);
-  into.set(nonce, 8);
+/**
+ * Writes the MESSAGE header in front of a box: the name, then the short
+ * nonce found at `from[at..at+8]`.
+ */
+export function messageHeader(
+  into: Uint8Array,
+  from: Uint8Array,
+  at: number,
+): void {
+  const name = NAME.MESSAGE;
+  for (let i = 0; i < 8; i++) into[i] = name[i];
+  for (let i = 0; i < 8; i++) into[8 + i] = from[at + i];
 }
 
 /**

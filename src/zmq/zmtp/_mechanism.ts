@@ -89,7 +89,8 @@ export interface Mechanism {
   /**
    * Protects one outgoing frame after the handshake (absent for NULL): the
    * body of the frame that goes instead, with no flags. `flags` are the
-   * frame's (`MORE`, `COMMAND`).
+   * frame's (`MORE`, `COMMAND`). The result may be a view of a buffer that
+   * the mechanism reuses: copy it before calling the mechanism again.
    */
   encodeFrame?(body: Uint8Array, flags: number): Uint8Array;
   /**
@@ -98,6 +99,8 @@ export interface Mechanism {
    * @throws {ZmtpProtocolError} for a frame that does not open
    */
   decodeFrame?(body: Uint8Array): { body: Uint8Array; flags: number };
+  /** The connection is over: let go of keys and buffers. */
+  close?(): void;
 }
 
 /** Makes a mechanism for one connection. */

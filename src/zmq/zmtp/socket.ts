@@ -45,7 +45,7 @@ import { Queue } from "./_queue.ts";
 import { MonitorQueue } from "./_monitor_queue.ts";
 import { type Mechanism, NullMechanism } from "./_mechanism.ts";
 import { CurveClient, CurveServer } from "./_curve.ts";
-import { loadSodium, sodiumLoaded } from "../_sodium.ts";
+import { loadSodium, sodium, sodiumLoaded } from "../_sodium.ts";
 import { type CurveAuthenticator, curveKeyText } from "../curve.ts";
 import { startsWith, SubscriptionSet, topicKey } from "./_subscriptions.ts";
 import type { ZmtpEngine } from "./engine.ts";
@@ -132,6 +132,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #monitor: MonitorQueue | null = null;
   #refed = false;
   #authenticator: CurveAuthenticator | undefined;
+  #derived: { secret: Uint8Array; key: Uint8Array } | undefined;
   /** The authenticated CURVE key of each pipe's peer. */
   #peerKeys = new WeakMap<Pipe, Uint8Array>();
 
@@ -223,6 +224,15 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     const pipe = this.#byId.get(topicKey(routingId));
     const key = pipe === undefined ? undefined : this.#peerKeys.get(pipe);
     return key === undefined ? undefined : curveKeyText(key);
+  }
+
+  /** The public key of our CURVE secret key, derived once per key. */
+  #serverPublicKey(secret: Uint8Array): Uint8Array {
+    const cached = this.#derived;
+    if (cached !== undefined && cached.secret === secret) return cached.key;
+    const key = sodium().crypto_scalarmult_base(secret);
+    this.#derived = { secret, key };
+    return key;
   }
 
   /** Starts loading libsodium as soon as CURVE is asked for. */
@@ -371,6 +381,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
         metadata,
         asServer: true,
         secretKey: o.curveSecretKey,
+        publicKey: this.#serverPublicKey(o.curveSecretKey),
       });
     }
     return new CurveClient({

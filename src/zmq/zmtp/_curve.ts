@@ -43,7 +43,6 @@ import {
   PROTOCOL_ERROR,
   readShortNonce,
   shortNonce,
-  statusCode,
 } from "./_curve_codec.ts";
 import { MessageBox } from "./_curve_box.ts";
 import {
@@ -51,6 +50,7 @@ import {
   type Mechanism,
   type MechanismInit,
   type MechanismStep,
+  statusCode,
 } from "./_mechanism.ts";
 import { sodium } from "../_sodium.ts";
 

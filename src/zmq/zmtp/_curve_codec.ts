@@ -417,10 +417,3 @@ export function parseError(body: Uint8Array): string {
   return new TextDecoder("latin1").decode(body.subarray(7, 7 + body[6]));
 }
 
-/**
- * The ZAP status code in an ERROR's reason (`300`, `400`, `500`), as libzmq
- * reads it, or `undefined` for another reason.
- */
-export function statusCode(reason: string): number | undefined {
-  return /^[345]00$/.test(reason) ? Number(reason) : undefined;
-}

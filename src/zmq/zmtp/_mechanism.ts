@@ -103,6 +103,14 @@ export interface Mechanism {
   close?(): void;
 }
 
+/**
+ * The ZAP status code in an ERROR's reason (`300`, `400`, `500`), as libzmq
+ * reads it, or `undefined` for another reason.
+ */
+export function statusCode(reason: string): number | undefined {
+  return /^[345]00$/.test(reason) ? Number(reason) : undefined;
+}
+
 /** Makes a mechanism for one connection. */
 export type MechanismFactory = (init: MechanismInit) => Mechanism;
 
@@ -127,7 +135,7 @@ export class NullMechanism implements Mechanism {
     if (name === "ERROR") {
       const len = data[0] ?? 0;
       const reason = new TextDecoder().decode(data.subarray(1, 1 + len));
-      const status = /^[345]00$/.test(reason) ? Number(reason) : undefined;
+      const status = statusCode(reason);
       throw new HandshakeError(
         `the peer refused: ${reason}`,
         status === undefined ? "protocol" : "auth",

@@ -299,6 +299,63 @@ export function curveCases(run: EngineRun): void {
 
   Deno.test(
     run.title(
+      "CURVE heartbeats (boxed PING and PONG commands) keep an idle link up",
+    ),
+    async () => {
+      const o = curveOptions(await curveKeypair(), await curveKeypair());
+      const beats = {
+        heartbeatInterval: 40,
+        heartbeatTimeout: 300,
+        heartbeatTimeToLive: 300,
+      };
+      await using router = new Router({ ...run.S, ...o.server, ...beats });
+      await using dealer = new Dealer({ ...run.C, ...o.client, ...beats });
+      const events = collect(router.monitor(["disconnected"]));
+      dealer.connect(router.bind("tcp://127.0.0.1:*"));
+      await dealer.send("first");
+      const [id] = await router.receive(T);
+      // Idle for several timeouts: only heartbeats cross, boxed.
+      await assertNothing((o) => router.receive(o), 1000);
+      await dealer.send("second");
+      const [again, body] = await router.receive(T);
+      assertEquals(texts([body]), ["second"]);
+      assertEquals(again, id, "the same connection");
+      await events.stop();
+      assertEquals(events.events.length, 0, "no disconnect");
+    },
+  );
+
+  Deno.test(
+    run.title(
+      "CURVE client without a server key fails its handshakes and reaches nothing",
+    ),
+    async () => {
+      const [server, client] = [await curveKeypair(), await curveKeypair()];
+      await using router = new Router({
+        ...run.S,
+        curveServer: true,
+        curveSecretKey: server.secretKey,
+      });
+      await using dealer = new Dealer({
+        ...run.C,
+        curvePublicKey: client.publicKey,
+        curveSecretKey: client.secretKey,
+      });
+      assertEquals(dealer.getOption("curveServer"), false);
+      const events = collect(router.monitor());
+      dealer.connect(router.bind("tcp://127.0.0.1:*"));
+      await dealer.send("nothing");
+      await assertNothing((o) => router.receive(o), 500);
+      await events.stop();
+      assert(
+        !events.events.some((e) => e.type === "handshakeSucceeded"),
+        "no handshake succeeded",
+      );
+    },
+  );
+
+  Deno.test(
+    run.title(
       "CURVE traffic through a recording TCP relay shows no plaintext (and NULL traffic does)",
     ),
     async () => {

@@ -162,7 +162,7 @@ export interface BenchKeys {
  * engine (`ZMP_ENGINE`), with CURVE when given keys (`ZMP_BENCH_CURVE`).
  *
  * @param probe the Node side's libzmq, to load the same one
- * @param module another copy of zmp's `mod.ts` to benchmark instead
+ * @param module another copy of zmp's `src/zmq/mod.ts` to benchmark instead
  * @param engine `libzmq` (stack `zmp`) or `zmtp` (stack `zmp_zmtp`)
  * @param curve keys for both peers: the `*_curve` stacks
  * @returns the prepared stack

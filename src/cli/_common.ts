@@ -12,8 +12,6 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
-import yoctoSpinner from "yocto-spinner";
-import { connectRegistry } from "../registry/client.ts";
 import { RegistryUnavailableError } from "../registry/errors.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
 import { RpcError } from "../wire/errors.ts";
@@ -177,13 +175,23 @@ export function progress(text: string): Progress {
     interactive = false;
   }
   if (!interactive) return { text() {}, stop() {} };
-  const spinner = yoctoSpinner({ text, stream: process.stderr }).start();
+  // Loaded on use, like the registry client: a spinner only on a terminal.
+  let current = text;
+  let stopped = false;
+  let spinner: { text: string; stop(): unknown } | undefined;
+  import("yocto-spinner").then(({ default: yoctoSpinner }) => {
+    if (!stopped) {
+      spinner = yoctoSpinner({ text: current, stream: process.stderr }).start();
+    }
+  }, () => {});
   return {
     text: (t) => {
-      spinner.text = t;
+      current = t;
+      if (spinner) spinner.text = t;
     },
     stop: () => {
-      spinner.stop();
+      stopped = true;
+      spinner?.stop();
     },
   };
 }
@@ -227,6 +235,9 @@ export async function openRegistry(
       }`,
     );
   }
+  // Loaded on use: commands that never talk to a registry (and a zmp that
+  // runs itself again under another configuration) do not load the client.
+  const { connectRegistry } = await import("../registry/client.ts");
   try {
     return await waiting(
       `connecting to the registry${

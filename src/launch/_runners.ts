@@ -8,6 +8,7 @@
 import type { ResolvedNode } from "./_validate.ts";
 import { type LaunchLogger, readLines } from "./logger.ts";
 import { permissionFlags, zmpNeeds } from "./_permissions.ts";
+import type { ProjectConfig } from "./_project.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 
 /** A node running once: started, and later ended. */
@@ -30,6 +31,11 @@ export interface RunContext {
   logger: LaunchLogger;
   /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
   libzmqPath?: string;
+  /**
+   * The project whose configuration subprocess nodes run with (`--config`).
+   * @default {none: Deno finds one from the working folder}
+   */
+  project?: ProjectConfig;
 }
 
 /** The entry point a subprocess node runs. */
@@ -53,11 +59,26 @@ const SIGNALS: Record<string, number> = {
   SIGTERM: 15,
 };
 
-/** The `deno` arguments that run `node` as a subprocess. */
-export function subprocessArgs(node: ResolvedNode): string[] {
-  const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
+/**
+ * The `deno` arguments that run `node` as a subprocess: the project's
+ * configuration (import map, `nodeModulesDir`, lock file), the node's
+ * permissions, zmp's entry, the module and its arguments.
+ *
+ * @param node the node
+ * @param project the project it runs in
+ * @returns the arguments after `deno`
+ */
+export function subprocessArgs(
+  node: ResolvedNode,
+  project?: ProjectConfig,
+): string[] {
+  const needs = zmpNeeds(node.moduleUrl, {
+    env: Object.keys(node.env),
+    project,
+  });
   return [
     "run",
+    ...(project ? ["--config", project.file] : []),
     ...permissionFlags(node.permissions, needs),
     SUBPROCESS_MAIN,
     node.moduleUrl,
@@ -67,13 +88,15 @@ export function subprocessArgs(node: ResolvedNode): string[] {
 
 function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
   const child = new Deno.Command(Deno.execPath(), {
-    args: subprocessArgs(node),
+    args: subprocessArgs(node, ctx.project),
     env: {
       ...node.env,
       ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      // Not a zmp command that zmp launch started again.
+      ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
     // Held open and never written: when the launcher dies, even by

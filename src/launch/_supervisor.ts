@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sleep } from "../_util/sleep.ts";
 import { Backoff } from "./_backoff.ts";
 import { describeCondition, type RegistryView } from "./_registry_view.ts";
 import { type NodeRun, type RunContext, startRun } from "./_runners.ts";
@@ -36,22 +37,6 @@ export interface SupervisorContext extends RunContext {
 
 /** How often a node still waiting for its `after` conditions is reported. */
 const AFTER_REMINDER_MS = 10000;
-
-/** Waits `ms`, or rejects when `signal` aborts; leaves no timer behind. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Supervises one node from its first start to its end. */
 export class Supervisor {
@@ -151,7 +136,7 @@ export class Supervisor {
         `${node.name} exited with code ${code}; restarting in ${decision.delay} ms (restart ${decision.attempt} of ${decision.limit})`,
       );
       try {
-        await delay(decision.delay, signal);
+        await sleep(decision.delay, signal);
         await this.#leaseGone(run);
       } catch {
         return { status: "stopped", code };
@@ -197,7 +182,7 @@ export class Supervisor {
       const timeout = new AbortController();
       const inTime = await Promise.race([
         run.exited.then(() => true),
-        delay(grace, timeout.signal).then(() => false, () => true),
+        sleep(grace, timeout.signal).then(() => false, () => true),
       ]);
       timeout.abort();
       if (!inTime) {

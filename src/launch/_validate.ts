@@ -7,10 +7,14 @@
  * @module
  */
 
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isPlainObject } from "../_util/object.ts";
 import { describe } from "../wire/descriptors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
+  RUN_MODES,
   type RunMode,
 } from "../registry/types.ts";
 import { LaunchError } from "./errors.ts";
@@ -71,7 +75,6 @@ const POLICIES: readonly RestartPolicyName[] = [
   "on-failure",
   "always",
 ];
-const MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 const PERMISSIONS = [
   "read",
   "write",
@@ -100,14 +103,6 @@ function fail(where: Where, field: string, problem: string): never {
     node: where.node,
     field,
   });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function onlyKeys(
@@ -157,8 +152,13 @@ function string(value: unknown, where: Where, field: string): string {
  */
 export function resolveRef(ref: string, base: string | undefined): string {
   if (URL_LIKE.test(ref)) return new URL(ref).href;
-  const root = base ?? `file://${Deno.cwd()}/`;
-  return new URL(ref.startsWith("/") ? `file://${ref}` : ref, root).href;
+  if (isAbsolute(ref)) return pathToFileURL(ref).href;
+  if (base === undefined) return pathToFileURL(resolve(ref)).href;
+  const url = new URL(base);
+  if (url.protocol !== "file:") {
+    return new URL(ref.split("/").map(encodeURIComponent).join("/"), url).href;
+  }
+  return pathToFileURL(resolve(dirname(fileURLToPath(url)), ref)).href;
 }
 
 function restart(value: unknown, where: Where): ResolvedRestart {
@@ -363,7 +363,7 @@ function node(
     fail(where, "module", `is not a valid path or URL: ${describe(module)}`);
   }
   const mode = value.mode ?? "subprocess";
-  if (!MODES.includes(mode as RunMode)) {
+  if (!(RUN_MODES as readonly string[]).includes(mode as string)) {
     fail(
       where,
       "mode",

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { defaultEngine, libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
@@ -15,6 +17,8 @@ import { RegistryView, type ViewChange } from "./_registry_view.ts";
 import { type NodeOutcome, Supervisor } from "./_supervisor.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import type { LaunchDefinition, LaunchSpec } from "./types.ts";
+import { projectOf } from "./_project.ts";
+import { readEnv } from "../_util/env.ts";
 
 export type { NodeOutcome };
 
@@ -33,6 +37,13 @@ export interface LaunchOptions {
    * @default {consoleLaunchLogger()}
    */
   logger?: LaunchLogger;
+  /**
+   * The `deno.json` subprocess nodes run with: its import map,
+   * `nodeModulesDir` and lock file. Worker and in-process nodes run with
+   * this process's own configuration.
+   * @default {the nearest deno.json or deno.jsonc from the launch file's folder up (from the working folder without a file)}
+   */
+  config?: string;
 }
 
 /** How a launch ended. */
@@ -60,9 +71,8 @@ export interface RunningLaunch extends AsyncDisposable {
 }
 
 function toUrl(file: string): string {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(file)) return new URL(file).href;
-  const base = new URL(`file://${Deno.cwd()}/`);
-  return new URL(file.startsWith("/") ? `file://${file}` : file, base).href;
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(file)) return new URL(file).href;
+  return pathToFileURL(resolve(file)).href;
 }
 
 /** Checks that every local module exists, before anything starts. */
@@ -135,8 +145,9 @@ export async function startLaunch(
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
   // Nodes on the zmtp engine never open libzmq: neither does the launcher.
-  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") ||
+  const libzmqPath = readEnv("ZMP_LIBZMQ") ??
     (defaultEngine() === "libzmq" ? libzmq().path : undefined);
+  const project = projectOf(file, options.config);
 
   const rpcLogger: Logger = {
     warn: (m) => logger.log("warn", `registry: ${m}`),
@@ -199,6 +210,7 @@ export async function startLaunch(
       registry: endpoint,
       logger,
       libzmqPath,
+      project,
       gracePeriod: resolved.gracePeriod,
       view,
       leaseWait: resolved.registry.kind === "embedded"
@@ -293,8 +305,8 @@ export async function startLaunch(
  * Runs a launch to its end: see {@linkcode startLaunch}.
  *
  * @example
- * ```ts ignore
- * import { defineLaunch, launch } from "../../mod.ts";
+ * ```ts
+ * import { defineLaunch, launch } from "zmp";
  *
  * const result = await launch(
  *   defineLaunch({ nodes: [{ name: "calc-1", module: "./server_node.ts" }] }),

@@ -105,7 +105,7 @@ export interface NodeSpec {
   env?: Record<string, string>;
   /** Deno permissions (subprocess only): least privilege. @default {{}} */
   permissions?: NodePermissions;
-  /** @default {"never"} */
+  /** When the launcher starts the node again after it ends. @default {"never"} */
   restart?: RestartPolicy;
   /** Start only once the registry shows all of these. @default {[]} */
   after?: AfterCondition[];

@@ -6,18 +6,25 @@
  */
 
 import type { Node, NodeModule } from "./types.ts";
+import { runIfMain } from "./_standalone.ts";
 
 /**
  * Defines a node module. Its `run` gets the created node and the
  * command-line arguments; when it returns, the node stays up (serving,
  * publishing) until asked to stop, then closes.
  *
+ * The same module runs four ways: launched (`zmp launch`, as a subprocess,
+ * a Worker or in-process), or on its own with `deno run -A node.ts
+ * [--name <name>] [args…]`: it then joins the registry at `ZMP_REGISTRY`
+ * (default `tcp://127.0.0.1:7350`), is named by `--name`, else
+ * `ZMP_NODE_NAME`, else its file name, and stops cleanly on Ctrl-C.
+ *
  * @param run the node's body
  * @returns the module's default export
  * @throws {TypeError} when `run` is not a function
  * @example
  * ```ts
- * import { defineNode } from "../../mod.ts";
+ * import { defineNode } from "zmp";
  *
  * export default defineNode(async (node, args) => {
  *   node.log.info("started", { args });
@@ -32,7 +39,9 @@ export function defineNode(
       `Cannot define a node: expected a function (node, args) => …, got ${typeof run}`,
     );
   }
-  return Object.freeze({ kind: "zmp.node" as const, run });
+  const node = Object.freeze({ kind: "zmp.node" as const, run });
+  runIfMain(node);
+  return node;
 }
 
 /**

@@ -23,6 +23,8 @@ import type {
   RegistryEvent,
   RunMode,
 } from "../registry/types.ts";
+import { RUN_MODES } from "../registry/types.ts";
+import { readEnv } from "../_util/env.ts";
 import { connectRegistry } from "../registry/client.ts";
 import { paramsGroup } from "../params/params_group.ts";
 import { createPublisher } from "../topics/publisher.ts";
@@ -83,8 +85,6 @@ export interface CreateNodeOptions {
 /** Node names: what the registry, logs and the launcher accept. */
 const NAME = /^[A-Za-z0-9_./-]{1,255}$/;
 
-const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
-
 /**
  * Checks a node name.
  *
@@ -98,14 +98,6 @@ export function checkNodeName(name: string): void {
         JSON.stringify(name)
       }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
     );
-  }
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
   }
 }
 
@@ -127,12 +119,13 @@ function hostname(): string {
  * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
  * @throws {RegistryUnavailableError} when no registry answers
  * @example
- * ```ts ignore
- * import { createNode } from "../../mod.ts";
- * import { CalculatorService } from "./calculator.api.gen.ts";
+ * ```ts
+ * import { createNode } from "zmp";
+ * import { CalculatorService, type CalculatorHandlers } from "../../examples/calculator/calculator.api.gen.ts";
  *
+ * declare const calculator: CalculatorHandlers; // your implementation
  * await using node = await createNode("calculator");
- * await node.provide(CalculatorService, { add: (a: number, b: number) => a + b });
+ * await node.provide(CalculatorService, calculator);
  * const calc = await node.client(CalculatorService);
  * console.log(await calc.add(1, 2)); // 3
  * ```
@@ -142,8 +135,9 @@ export async function createNode(
   options: CreateNodeOptions = {},
 ): Promise<Node> {
   checkNodeName(name);
-  const mode = options.mode ?? (env("ZMP_RUN_MODE") || "inprocess") as RunMode;
-  if (!RUN_MODES.includes(mode)) {
+  const mode = options.mode ??
+    (readEnv("ZMP_RUN_MODE") ?? "inprocess") as RunMode;
+  if (!(RUN_MODES as readonly string[]).includes(mode)) {
     throw new TypeError(
       `Cannot create node "${name}": run mode ${
         JSON.stringify(mode)
@@ -423,11 +417,14 @@ class NodeImpl implements Node {
     return publisher;
   }
 
-  #publishers(topic: TopicDescriptor): string[] {
+  #publishers(
+    topic: TopicDescriptor,
+    exclude: readonly string[] = [],
+  ): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
       for (const p of node.publishes) {
-        if (p.topic !== topic.name) continue;
+        if (p.topic !== topic.name || exclude.includes(p.endpoint)) continue;
         endpoints.push(p.endpoint);
       }
     }
@@ -444,7 +441,7 @@ class NodeImpl implements Node {
     const inner = createSubscription(topic, {
       queue: options.queue,
       logger: this.log,
-      endpoints: this.#publishers(topic as TopicDescriptor),
+      endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
     });
     const warned = new Set<string>();
     const follow = () => {
@@ -461,7 +458,9 @@ class NodeImpl implements Node {
           }
         }
       }
-      inner.setEndpoints(this.#publishers(topic as TopicDescriptor));
+      inner.setEndpoints(
+        this.#publishers(topic as TopicDescriptor, options.exclude),
+      );
     };
     follow();
     const unlisten = this.#view.listen(follow);

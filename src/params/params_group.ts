@@ -40,15 +40,15 @@ export interface ParamsGroupChange<T> {
  * Makes the typed params group `T` of a store.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, paramsGroup } from "../../mod.ts";
- * import { RobotParams } from "./robot.api.gen.ts";
+ * ```ts
+ * import { connectRegistry, paramsGroup } from "zmp";
+ * import { FilterParamsParams } from "../../examples/sensors/sensors.api.gen.ts";
  *
  * await using registry = await connectRegistry();
- * const robot = paramsGroup(registry.params, RobotParams);
- * await robot.set("maxSpeed", 2.5);   // stored as "robot.maxSpeed"
- * console.log(await robot.get("maxSpeed")); // 2.5
- * for await (const { key, value } of robot.watch()) console.log(key, value);
+ * const filter = paramsGroup(registry.params, FilterParamsParams);
+ * await filter.set("alpha", 0.5); // stored as "filter.alpha"
+ * console.log(await filter.get("alpha")); // 0.5
+ * for await (const { key, value } of filter.watch()) console.log(key, value);
  * ```
  *
  * @param store the raw store (e.g. `registry.params`)

@@ -18,7 +18,8 @@ import {
   type ServiceDescriptor,
   type Validator,
 } from "../wire/descriptors.ts";
-import type { ParamEvent, RegistryEvent, RunMode } from "./types.ts";
+import type { ParamEvent, RegistryEvent } from "./types.ts";
+import { RUN_MODES } from "./types.ts";
 import {
   anything,
   args,
@@ -39,8 +40,6 @@ export const MAX_NAME_LENGTH = 1024;
 
 const name = string(1, MAX_NAME_LENGTH);
 const text = string(0, 4096);
-
-const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 
 const codec = optional(oneOf("msgpack", "superjson"));
 const doc = optional(text);

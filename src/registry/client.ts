@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readEnv } from "../_util/env.ts";
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
@@ -63,21 +64,15 @@ export interface ConnectRegistryOptions {
  * @returns the endpoint
  */
 export function defaultRegistryEndpoint(): string {
-  try {
-    const env = Deno.env.get("ZMP_REGISTRY");
-    if (env !== undefined && env !== "") return env;
-  } catch {
-    // no --allow-env: use the default
-  }
-  return DEFAULT_REGISTRY_ENDPOINT;
+  return readEnv("ZMP_REGISTRY") ?? DEFAULT_REGISTRY_ENDPOINT;
 }
 
 /**
  * Connects to an embedded registry and checks that it answers.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry } from "zmp";
  *
  * await using registry = await connectRegistry(); // ZMP_REGISTRY or :7350
  * for await (const event of registry.watch()) console.log(event.type);

@@ -21,7 +21,7 @@ export interface RegistryUnavailableErrorOptions {
  *
  * @example
  * ```ts
- * import { RegistryUnavailableError } from "../../mod.ts";
+ * import { RegistryUnavailableError } from "zmp";
  * const e = new RegistryUnavailableError("tcp://127.0.0.1:7350", 3000);
  * console.log(e.message);
  * // Cannot reach the zmp registry at tcp://127.0.0.1:7350 (waited 3000 ms): start one with "deno task zmp registry" or "zmp launch <file>", or set ZMP_REGISTRY
@@ -34,6 +34,8 @@ export class RegistryUnavailableError extends Error {
   readonly timeout: number;
 
   /**
+   * Creates the error.
+   *
    * @param endpoint where zmp looked
    * @param timeout how long it waited, in ms
    * @param options cause, and a reason replacing the usual explanation

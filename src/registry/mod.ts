@@ -8,13 +8,13 @@
  * watches start over with a fresh snapshot.
  *
  * - {@linkcode startRegistry} runs a registry in this process (the launcher
- *   does, and `zmp registry` via {@linkcode registryMain});
+ *   does, and so does `zmp registry`);
  * - {@linkcode connectRegistry} gives a {@linkcode Registry}: `register`,
  *   `nodes`, `watch`, and `params` (a {@linkcode ParamStore}).
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, startRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, startRegistry } from "zmp";
  *
  * await using server = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
  * await using registry = await connectRegistry({ endpoint: server.endpoint });
@@ -45,6 +45,7 @@ export {
   type Registry,
   type RegistryEvent,
   type RegistryWaitOptions,
+  RUN_MODES,
   type RunMode,
   type ServiceEntry,
   type SubscriptionEntry,
@@ -63,4 +64,3 @@ export {
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
 } from "./errors.ts";
-export { registryMain, type RegistryMainOptions } from "./cli.ts";

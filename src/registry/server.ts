@@ -74,8 +74,8 @@ export interface RegistryServer extends AsyncDisposable {
  * Starts an embedded registry in this process.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, startRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, startRegistry } from "zmp";
  *
  * await using registry = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
  * await using client = await connectRegistry({ endpoint: registry.endpoint });

@@ -15,7 +15,10 @@ import type { JsonSchema } from "../wire/json_schema.ts";
 export type { JsonSchema };
 
 /** How a node runs. */
-export type RunMode = "subprocess" | "worker" | "inprocess";
+export type RunMode = (typeof RUN_MODES)[number];
+
+/** Every run mode, in the order messages list them. */
+export const RUN_MODES = ["subprocess", "worker", "inprocess"] as const;
 
 /**
  * One method of a provided service, as tools see it: what `zmp call`

@@ -70,6 +70,13 @@ export interface SubscribeOptions {
    * @default {1000}
    */
   queue?: number;
+  /**
+   * Publisher endpoints this subscription never connects to, so that a
+   * bridge that publishes and subscribes to the same topic does not hear
+   * its own messages. Read by `Node.subscribe`.
+   * @default {[]}
+   */
+  exclude?: readonly string[];
 }
 
 /**

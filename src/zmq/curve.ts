@@ -52,7 +52,7 @@ export type CurveAuthenticator = (
  *
  * @example
  * ```ts
- * import { curveKeypair } from "../../mod.ts";
+ * import { curveKeypair } from "zmp/zmq";
  * const { publicKey, secretKey } = await curveKeypair();
  * console.log(publicKey.length, secretKey.length); // 40 40
  * ```
@@ -73,7 +73,7 @@ export async function curveKeypair(): Promise<CurveKeyPair> {
  *
  * @example
  * ```ts
- * import { curveKeypair, curvePublic } from "../../mod.ts";
+ * import { curveKeypair, curvePublic } from "zmp/zmq";
  * const pair = await curveKeypair();
  * console.log((await curvePublic(pair.secretKey)) === pair.publicKey); // true
  * ```
@@ -96,7 +96,7 @@ export async function curvePublic(
  *
  * @example
  * ```ts
- * import { curveKeyBytes, curveKeyText } from "../../mod.ts";
+ * import { curveKeyBytes, curveKeyText } from "zmp/zmq";
  * const text = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
  * console.log(curveKeyText(curveKeyBytes(text)) === text); // true
  * ```

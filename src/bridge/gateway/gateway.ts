@@ -173,7 +173,7 @@ const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * Starts a gateway.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createGateway } from "./mod.ts";
  *
  * await using gateway = await createGateway({ port: 8080 });

@@ -34,7 +34,7 @@ import {
 } from "./_stacks.ts";
 import { type CaseSummary, summarise, type Trial } from "./_stats.ts";
 import { cpuSnapshot, foreignShare, waitForQuiet } from "./_machine.ts";
-import { curveKeypair } from "../../mod.ts";
+import { curveKeypair } from "../../src/zmq/mod.ts";
 import {
   curveCost,
   HEADLINE,

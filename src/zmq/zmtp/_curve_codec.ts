@@ -416,4 +416,3 @@ export function parseError(body: Uint8Array): string {
   );
   return new TextDecoder("latin1").decode(body.subarray(7, 7 + body[6]));
 }
-

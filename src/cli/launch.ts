@@ -6,6 +6,7 @@
  */
 
 import { readEnv } from "../_util/env.ts";
+import { isEtcdEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "../launch/errors.ts";
 import type { LaunchDefinition } from "../launch/types.ts";
 import type { RunningLaunch } from "../launch/launcher.ts";
@@ -34,14 +35,32 @@ nodeModulesDir and lock file. The embedded registry listens where the
 launch file says, else at $ZMP_REGISTRY, else at tcp://127.0.0.1:7350.
 
 Options:
-  --config <file>  the deno.json to run with instead
-  --no-check       do not type-check the launch file and its node modules
-  -h, --help       show this help
+  --registry <endpoint>  use this registry instead of the launch file's:
+                         etcd://host:2379,host:2379 (many machines), or a
+                         running registry's tcp://host:port; none is started
+  --host <name>          start only the nodes the launch file places on this
+                         host (run it on each machine, against etcd)
+  --params <path>        keep the params in this file (default: the launch
+                         file's name with .params.json, beside it)
+  --no-params            keep the params in memory only
+  --config <file>        the deno.json to run with instead
+  --no-check             do not type-check the launch file and its node modules
+  -h, --help             show this help
+
+What survives what:
+  - A node restart: everything in the registry (params, other nodes).
+  - A launcher restart, embedded registry: the params, from the params file
+    (written after every change); the nodes register again as they start.
+    With --no-params, params start empty.
+  - With etcd (--registry etcd://..., registry: { etcd: [...] }, or
+    ZMP_REGISTRY=etcd://...): params live in etcd and survive any launcher,
+    node or machine restart; no params file is used.
 
 Examples:
   zmp launch launch.ts
   zmp launch examples/sensors
   zmp launch --config app/deno.json app/launch.ts
+  zmp launch launch.ts --host h2 --registry etcd://10.0.0.1:2379,10.0.0.2:2379
 
 Exit codes: 0 when every node ended cleanly or was stopped, 1 when a node
 failed beyond its restart policy, 2 when the launch file cannot be used.`;
@@ -58,7 +77,15 @@ export function main(args: string[]): Promise<number> {
     const { values, positionals } = parse(args, {
       config: { type: "string" },
       "no-check": { type: "boolean" },
+      registry: { type: "string" },
+      host: { type: "string" },
+      params: { type: "string" },
+      "no-params": { type: "boolean" },
     });
+    if (values.params !== undefined && values["no-params"]) {
+      throw new UsageError("--params and --no-params cannot go together");
+    }
+    if (values.params === "") throw new UsageError("--params is empty");
     if (positionals.length !== 1) {
       throw new UsageError(
         `expected one launch file, got ${positionals.length}`,
@@ -74,7 +101,7 @@ export function main(args: string[]): Promise<number> {
       await checkProject(project.file);
       return await rerun({ config: project.file }, ["launch", ...args]);
     }
-    return await run(file, project?.file, values["no-check"] !== true);
+    return await run(file, project?.file, values);
   });
 }
 
@@ -112,23 +139,84 @@ function launchError<T>(body: () => T): T {
 /**
  * The spec with its embedded registry at `ZMP_REGISTRY` when the file names
  * no endpoint: the launch then listens where every other `zmp` command
- * looks.
+ * looks. An `etcd://` `ZMP_REGISTRY` is the registry itself, as
+ * `--registry` would say (see {@linkcode envRegistry}).
  */
 function withEnvRegistry(spec: LaunchDefinition): LaunchDefinition {
   const endpoint = readEnv("ZMP_REGISTRY");
   const registry = spec.registry;
-  if (endpoint === undefined) return spec;
-  if (registry !== undefined && ("external" in registry || registry.endpoint)) {
+  if (endpoint === undefined || isEtcdEndpoint(endpoint)) return spec;
+  if (
+    registry !== undefined &&
+    ("external" in registry || "etcd" in registry || registry.endpoint)
+  ) {
     return spec;
   }
   return { ...spec, registry: { ...registry, endpoint } };
 }
 
+/**
+ * The registry that `--registry`, else an `etcd://` `ZMP_REGISTRY` (when
+ * the file names no registry of its own), says to use instead of starting
+ * one.
+ */
+function envRegistry(
+  spec: LaunchDefinition,
+  option: string | undefined,
+): string | undefined {
+  if (option !== undefined) return option;
+  const endpoint = readEnv("ZMP_REGISTRY");
+  if (endpoint === undefined || !isEtcdEndpoint(endpoint)) return undefined;
+  const own = spec.registry !== undefined &&
+    ("external" in spec.registry || "etcd" in spec.registry ||
+      spec.registry.endpoint !== undefined);
+  return own ? undefined : endpoint;
+}
+
+/**
+ * Where `zmp launch` keeps params: the options, else the spec's
+ * `paramsFile`, else beside the launch file.
+ */
+function paramsFileOf(
+  values: { params?: string; "no-params"?: boolean },
+  spec: LaunchDefinition,
+  url: string,
+): string | false | undefined {
+  if (values["no-params"]) return false;
+  if (values.params !== undefined) return values.params;
+  const own = spec.registry !== undefined && "paramsFile" in spec.registry &&
+    spec.registry.paramsFile !== undefined;
+  return own ? undefined : defaultParamsFile(url);
+}
+
+/**
+ * The params file of a launch file: its name with `.params.json`, beside
+ * it (`apps/launch.ts` → `apps/launch.params.json`).
+ *
+ * @param url the launch file's URL
+ * @returns the path, or `undefined` for a launch file that is not local
+ */
+export function defaultParamsFile(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.protocol !== "file:") return undefined;
+  const path = decodeURIComponent(u.pathname);
+  return path.replace(/\.[cm]?[jt]sx?$/, "") + ".params.json";
+}
+
+interface RunValues {
+  "no-check"?: boolean;
+  registry?: string;
+  host?: string;
+  params?: string;
+  "no-params"?: boolean;
+}
+
 async function run(
   file: string,
   config: string | undefined,
-  check: boolean,
+  values: RunValues,
 ): Promise<number> {
+  const check = values["no-check"] !== true;
   const controller = new AbortController();
   let running: RunningLaunch | undefined;
   let signals = 0;
@@ -153,6 +241,9 @@ async function run(
         file: loaded.url,
         config,
         signal: controller.signal,
+        registry: envRegistry(loaded.spec, values.registry),
+        host: values.host,
+        paramsFile: paramsFileOf(values, loaded.spec, loaded.url),
       });
     } catch (e) {
       return launchError(() => {

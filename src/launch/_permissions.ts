@@ -156,6 +156,22 @@ function merge(
 }
 
 /**
+ * Two sets of permissions in one, kind by kind (`true` wins, lists join).
+ *
+ * @param a some permissions
+ * @param b more permissions
+ * @returns both
+ */
+export function mergePermissions(a: ZmpNeeds, b: ZmpNeeds): ZmpNeeds {
+  const out: Record<string, PermissionValue> = {};
+  for (const kind of KINDS) {
+    const value = merge(a[kind], b[kind]);
+    if (value !== undefined) out[kind] = value;
+  }
+  return out as ZmpNeeds;
+}
+
+/**
  * The permission flags for `deno run`: `declared` merged with `needs`,
  * one flag per kind, `--no-prompt` first.
  *

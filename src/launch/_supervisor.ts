@@ -8,7 +8,8 @@
 
 import { sleep } from "../_util/sleep.ts";
 import { Backoff } from "./_backoff.ts";
-import { describeCondition, type RegistryView } from "./_registry_view.ts";
+import { describeCondition, satisfied } from "./_after.ts";
+import type { RegistryView } from "../registry/view.ts";
 import { type NodeRun, type RunContext, startRun } from "./_runners.ts";
 import type { ResolvedNode } from "./_validate.ts";
 
@@ -88,7 +89,10 @@ export class Supervisor {
         this.#log("warn", `${node.name} still waits for ${what} (${s} s)`);
       }, AFTER_REMINDER_MS);
       try {
-        await this.#ctx.view.after(node.after, signal);
+        await this.#ctx.view.until(
+          (nodes) => node.after.every((c) => satisfied(c, nodes)),
+          { signal },
+        );
       } catch {
         return { status: "stopped" };
       } finally {
@@ -162,7 +166,9 @@ export class Supervisor {
     const stop = () => limit.abort();
     this.#abort.signal.addEventListener("abort", stop, { once: true });
     try {
-      await this.#ctx.view.until((nodes) => !held(nodes), limit.signal);
+      await this.#ctx.view.until((nodes) => !held(nodes), {
+        signal: limit.signal,
+      });
     } catch {
       if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
       // Out of patience: start anyway; the registry will say why it refuses.

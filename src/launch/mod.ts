@@ -38,6 +38,7 @@ export {
 export type {
   AfterCondition,
   EmbeddedRegistrySpec,
+  EtcdRegistrySpec,
   ExternalRegistrySpec,
   LaunchDefinition,
   LaunchSpec,

@@ -20,9 +20,10 @@ import type {
   NodeInfo,
   Registration,
   Registry,
-  RegistryEvent,
   RunMode,
 } from "../registry/types.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
+import { advertiseHost } from "../registry/network.ts";
 import { RUN_MODES } from "../registry/types.ts";
 import { readEnv } from "../_util/env.ts";
 import { connectRegistry } from "../registry/client.ts";
@@ -42,7 +43,6 @@ import type {
   TopicSubscription,
 } from "./types.ts";
 import { createNodeLogger } from "./logger.ts";
-import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
 import {
@@ -159,7 +159,7 @@ export async function createNode(
     name,
     instanceId: crypto.randomUUID(),
     pid: Deno.pid,
-    host: hostname(),
+    host: readEnv("ZMP_HOST") ?? hostname(),
     mode,
     services: [],
     publishes: [],
@@ -182,6 +182,7 @@ export async function createNode(
     registry,
     owned,
     registration,
+    bindHost: advertiseHost(registry.endpoint),
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
@@ -197,6 +198,8 @@ interface NodeInit {
   registry: Registry;
   owned: boolean;
   registration: Registration;
+  /** Where its sockets listen: the address its peers reach it at. */
+  bindHost: string;
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
@@ -218,6 +221,7 @@ class NodeImpl implements Node {
   readonly #registration: Registration;
   readonly #abort = new AbortController();
   readonly #drainTimeout: number;
+  readonly #bindHost: string;
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
@@ -236,7 +240,10 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
-    this.#view = new RegistryView(init.registry, init.log);
+    this.#bindHost = init.bindHost;
+    this.#view = new RegistryView(init.registry, {
+      logger: { error: (m) => init.log.error(m) },
+    });
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -290,7 +297,7 @@ class NodeImpl implements Node {
     if (this.#server === undefined) {
       const server = new RpcServer({ logger: rpcLogger(this.log) });
       try {
-        this.#serverEndpoint = server.bind("tcp://127.0.0.1:*");
+        this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
         await server.close();
         throw e;
@@ -362,11 +369,12 @@ class NodeImpl implements Node {
       retry: options.retry,
       logger: rpcLogger(this.log),
     });
-    const follow = (event: RegistryEvent) => {
+    const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
       // A node that left gracefully drains its calls in flight; one whose
       // lease expired is dead: its calls fail over at once.
-      const drain = !(event.type === "removed" && event.reason === "expired");
+      const drain = !(change.type === "removed" &&
+        change.reason === "expired");
       for (const endpoint of rpc.endpoints) {
         if (!wanted.has(endpoint)) {
           rpc.removeEndpoint(endpoint, { drain }).catch(() => {});
@@ -400,6 +408,7 @@ class NodeImpl implements Node {
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
+      endpoint: `tcp://${this.#bindHost}:*`,
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,

@@ -12,6 +12,8 @@
  * | `ZMP_NODE_NAME` | the node name | the module's file name without extension |
  * | `ZMP_REGISTRY` | the registry endpoint | `tcp://127.0.0.1:7350` |
  * | `ZMP_RUN_MODE` | reported to the registry | `subprocess` |
+ * | `ZMP_HOST` | the host name reported to the registry | `Deno.hostname()` |
+ * | `ZMP_ADVERTISE_HOST` | the address its sockets listen on and peers reach | chosen from the registry's address |
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
  *

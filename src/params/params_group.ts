@@ -136,6 +136,38 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
+   * Read-modify-write of `key`: see {@linkcode ParamsGroup.update}. A
+   * stored value of the wrong type reaches `fn` as `undefined` (and is
+   * logged).
+   *
+   * @param key a key of the group
+   * @param fn the new value from the current one
+   * @returns the value the key holds afterwards
+   * @throws {TypeError} for a key that is not in the group
+   * @throws {ValidationError} for a new value of the wrong type (nothing
+   *   is stored)
+   */
+  async update<K extends Key<T>>(
+    key: K,
+    fn: (current: T[K] | undefined) => T[K] | undefined,
+  ): Promise<T[K] | undefined> {
+    this.#check(key, "update");
+    return await this.#store.update(this.#full(key), (raw) => {
+      const current =
+        raw === undefined || this.#accept(this.#full(key), raw) === undefined
+          ? undefined
+          : raw as T[K];
+      const next = fn(current);
+      if (next === undefined) return undefined;
+      const issues = this.#validate(key, next);
+      if (issues.length > 0) {
+        throw new ValidationError(`value for param ${this.#full(key)}`, issues);
+      }
+      return next;
+    }) as T[K] | undefined;
+  }
+
+  /**
    * Deletes `key`.
    *
    * @param key a key of the group

@@ -252,12 +252,20 @@ const methods = {
     idempotent: true,
     doc: "The value of a key, or undefined.",
   }),
+  paramGetEntry: method("paramGetEntry", [["key", checkKey, STRING]], {
+    idempotent: true,
+    doc:
+      "The value of a key with its revision ({value, revision}), or undefined.",
+  }),
   paramSet: method("paramSet", [
     ["key", checkKey, STRING],
     ["value", anything, {}],
+    ["ifRevision", count, { type: "integer", minimum: 0 }],
   ], {
     idempotent: true,
-    doc: "Sets a key.",
+    required: 2,
+    doc:
+      "Sets a key; answers its revision. With ifRevision, only when the key is at that revision (0: unset), else ABORTED.",
   }),
   paramDelete: method("paramDelete", [["key", checkKey, STRING]], {
     doc: "Deletes a key; answers whether it existed.",

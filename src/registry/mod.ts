@@ -1,5 +1,7 @@
 /**
- * Discovery, liveness and params storage: the embedded registry.
+ * Discovery, liveness and params storage, on one of two backends chosen
+ * by the endpoint: the embedded registry (`tcp://…`, one machine, zero
+ * set-up) or etcd (`etcd://host:2379,…`, many machines, Raft-replicated).
  *
  * Nodes register what they provide and keep a lease alive with heartbeats;
  * watchers get changes pushed (a snapshot first). A node that stops
@@ -36,10 +38,13 @@ export {
   type JsonSchema,
   type MethodEntry,
   type NodeInfo,
+  type ParamEntry,
   type ParamEvent,
   type ParamGroupEntry,
   type ParamKeyEntry,
+  type ParamSetOptions,
   type ParamStore,
+  type ParamUpdateOptions,
   type PublicationEntry,
   type Registration,
   type Registry,
@@ -61,6 +66,13 @@ export {
   defaultRegistryEndpoint,
 } from "./client.ts";
 export {
+  ParamConflictError,
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
 } from "./errors.ts";
+export {
+  RegistryView,
+  type RegistryViewOptions,
+  type UntilOptions,
+  type ViewChange,
+} from "./view.ts";

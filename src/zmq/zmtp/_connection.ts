@@ -432,8 +432,17 @@ export class Connection implements PipeSink {
   /** Goes on with a handshake step once its peer key is judged. */
   #authenticated(step: MechanismStep, ok: boolean): void {
     if (!ok) {
+      // Read no more from a refused peer; tell it why, then hang up once
+      // that is written (or after a second).
+      this.#paused = true;
       this.#command(REFUSED);
-      this.#end({ kind: "handshake", failure: "auth", code: 400 });
+      const end = () =>
+        this.#end({ kind: "handshake", failure: "auth", code: 400 });
+      if (this.idle) end();
+      else {
+        this.#flushed = end;
+        this.#timer(end, 1000);
+      }
       return;
     }
     for (const out of step.send) this.#command(out);

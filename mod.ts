@@ -5,8 +5,9 @@
  * service clients and servers, topics, params, the registry, and the
  * descriptors that generated code (`*.api.gen.ts`) builds on. The lower
  * layers have their own entry points: `zmp/zmq` (ZeroMQ sockets over
- * libzmq), `zmp/wire` (frames, codecs, JSON Schema) and `zmp/codegen` (the
- * code generator as a library).
+ * libzmq), `zmp/wire` (frames, codecs, JSON Schema), `zmp/codegen` (the
+ * code generator as a library) and `zmp/bridge` (the ROS 1, rosbridge and
+ * HTTP bridges, with the npm packages only they need).
  *
  * Nothing here loads native code at import time: libzmq is opened on the
  * first socket.

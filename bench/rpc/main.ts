@@ -1,7 +1,9 @@
 /**
  * `deno task bench:rpc`: a typed unary call between two processes over tcp
  * loopback, zmp RPC (msgpack and superjson) against the raw zmp transport,
- * Node.js `@grpc/grpc-js` and `Deno.serve` + `fetch` (issue #3).
+ * Node.js `@grpc/grpc-js` and `Deno.serve` + `fetch` (issues #3 and #10).
+ * The zmp stacks run on one engine (`--engine`, by default the default
+ * engine); the raw echo and msgpack run on the other engine too.
  *
  * Every stack carries the same small object (`_sample.mjs`) and is timed
  * by the same loops (`_measure.mjs`): the median and p99 of sequential
@@ -19,6 +21,7 @@
  * throughput, unpinned.
  *
  *     deno task bench:rpc [--json] [--quick] [--only raw,msgpack,...]
+ *       [--engine zmtp|libzmq]
  *
  * `--json` prints exactly one JSON object on one line on stdout; progress,
  * and the table, go to stderr.
@@ -28,6 +31,7 @@
 
 import { parseArgs } from "node:util";
 import { codecByName } from "../../src/wire/mod.ts";
+import { defaultEngine, type EngineName, ENGINES } from "../../src/zmq/mod.ts";
 import {
   capture,
   type Command,
@@ -47,6 +51,8 @@ import {
   STACKS,
 } from "./_stacks.ts";
 import {
+  check,
+  ENGINE_TARGETS,
   ratios,
   type RawFigures,
   type StackResult,
@@ -60,8 +66,11 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,superjson,grpc,http
-                       (default: all)
+  --only LIST          stacks: raw,raw_frames,msgpack,superjson,raw_other,
+                       msgpack_other,grpc,http (default: all)
+  --engine NAME        the zmp engine measured: zmtp or libzmq (default:
+                       the default engine); raw_other and msgpack_other
+                       run on the other one
   --calls N            timed sequential calls per stack (default 10000)
   --warmup N           untimed sequential calls first (default 2000)
   --concurrency LIST   calls in flight for throughput (default 1,16,64)
@@ -85,6 +94,8 @@ type Pin = "none" | "same" | "split";
 /** What to measure, after defaults. */
 interface Plan {
   stacks: StackName[];
+  engine: EngineName;
+  other: EngineName;
   client: ClientPlan;
   pin: { latency: Pin; throughput: Pin };
   rounds: number;
@@ -111,6 +122,7 @@ function parsePlan(args: string[]): Plan {
       "pin-throughput": { type: "string", default: "none" },
       timeout: { type: "string", default: "120" },
       "quiet-wait": { type: "string" },
+      engine: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -143,12 +155,22 @@ function parsePlan(args: string[]): Plan {
     if (s === "none" || s === "same" || s === "split") return s;
     throw new RangeError(`Cannot parse --${name}: unknown mode "${s}"`);
   };
+  const engine = values.engine ?? defaultEngine();
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new RangeError(
+      `Cannot parse --engine: unknown engine "${engine}" (${
+        ENGINES.join(", ")
+      })`,
+    );
+  }
   const quick = values.quick;
   const rounds = num("rounds", values.rounds, 1);
   const calls = num("calls", values.calls ?? (quick ? "1000" : "10000"), 1);
   const trials = num("trials", values.trials ?? (quick ? "1" : "3"), 1);
   return {
     stacks: STACKS.filter((s) => only.includes(s)),
+    engine: engine as EngineName,
+    other: ENGINES.find((e) => e !== engine)!,
     client: {
       warmup: Math.ceil(
         num("warmup", values.warmup ?? (quick ? "300" : "2000"), 0) / rounds,
@@ -333,8 +355,11 @@ async function main(): Promise<number> {
     superjson_bytes: codecByName("superjson").encode(args).byteLength,
     json_bytes: new TextEncoder().encode(JSON.stringify(SAMPLE)).byteLength,
   };
-  const prepared: (Stack | SkippedStack)[] = denoStacks(payload.msgpack_bytes)
-    .filter((s) => plan.stacks.includes(s.name));
+  const prepared: (Stack | SkippedStack)[] = denoStacks(
+    payload.msgpack_bytes,
+    plan.engine,
+    plan.other,
+  ).filter((s) => plan.stacks.includes(s.name));
   if (plan.stacks.includes("grpc")) prepared.push(await grpcStack(log));
   const order = (s: { name: StackName }) => STACKS.indexOf(s.name);
   prepared.sort((a, b) => order(a) - order(b));
@@ -356,9 +381,15 @@ async function main(): Promise<number> {
   }
 
   const others = Object.fromEntries(results);
-  const detail = {
+  const detail: Record<string, Record<string, number | null>> = {
     msgpack: ratios(results.get("msgpack"), others),
     superjson: ratios(results.get("superjson"), others),
+    // Typed against raw on the same engine.
+    msgpack_other: ratios(results.get("msgpack_other"), {
+      ...others,
+      raw: results.get("raw_other"),
+      raw_frames: undefined,
+    }),
   };
   const { latency_vs_raw, throughput64_vs_grpc, throughput64_vs_http } =
     detail.msgpack;
@@ -368,6 +399,15 @@ async function main(): Promise<number> {
     throughput64_vs_http,
   };
   const met = verdicts(headline);
+  const engineTargets = (codec: string) => {
+    const verdict = check(detail[codec], ENGINE_TARGETS);
+    return Object.fromEntries(
+      Object.entries(ENGINE_TARGETS).map(([k, t]) => [
+        k,
+        { ...t, value: detail[codec][k] ?? null, met: verdict[k] },
+      ]),
+    );
+  };
   const config = {
     warmup: plan.client.warmup * plan.rounds,
     calls: plan.client.calls * plan.rounds,
@@ -378,6 +418,7 @@ async function main(): Promise<number> {
     rounds: plan.rounds,
     pin_latency: plan.pin.latency,
     pin_throughput: plan.pin.throughput,
+    engine: plan.engine,
     transport: "tcp loopback",
     cpus: navigator.hardwareConcurrency,
     os: `${Deno.build.os}-${Deno.build.arch}`,
@@ -386,7 +427,16 @@ async function main(): Promise<number> {
   const skipped = (name: StackName): StackResult =>
     results.get(name) ?? { skipped: "not selected with --only" };
   const json = {
-    zmp: { msgpack: skipped("msgpack"), superjson: skipped("superjson") },
+    zmp: {
+      engine: plan.engine,
+      msgpack: skipped("msgpack"),
+      superjson: skipped("superjson"),
+    },
+    zmp_other_engine: {
+      engine: plan.other,
+      msgpack: skipped("msgpack_other"),
+      raw: skipped("raw_other"),
+    },
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),
@@ -399,10 +449,15 @@ async function main(): Promise<number> {
         { ...t, met: met[k as keyof typeof met] },
       ]),
     ),
+    targets_issue10: {
+      [plan.engine]: engineTargets("msgpack"),
+      [plan.other]: engineTargets("msgpack_other"),
+    },
     payload,
     config,
   };
   const text = table({
+    engines: { engine: plan.engine, other: plan.other },
     stacks: STACKS.filter((s) => results.has(s)).map((s) => [
       s,
       results.get(s)!,

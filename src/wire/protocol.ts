@@ -17,6 +17,10 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { Slab } from "../zmq/_slab.ts";
+
+/** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
+const headers = new Slab(8192, 16);
 
 /** The protocol version this implementation speaks (header byte 0). */
 export const PROTOCOL_VERSION = 1;
@@ -127,7 +131,14 @@ export interface Header {
   status: number;
 }
 
-function writeU32(out: Uint8Array, at: number, value: number): void {
+/**
+ * Writes a big-endian 32-bit unsigned integer.
+ *
+ * @param out the frame
+ * @param at the offset
+ * @param value the value (its low 32 bits)
+ */
+export function writeU32(out: Uint8Array, at: number, value: number): void {
   out[at] = value >>> 24;
   out[at + 1] = value >>> 16;
   out[at + 2] = value >>> 8;
@@ -173,7 +184,7 @@ export interface RequestHeaderInit {
  * ```
  */
 export function encodeRequestHeader(init: RequestHeaderInit): Uint8Array {
-  const out = new Uint8Array(16);
+  const out = headers.alloc(16);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.REQUEST;
   out[2] = init.codec;
@@ -198,7 +209,7 @@ export function encodeHeader(
   requestId: number,
   codec = 0,
 ): Uint8Array {
-  const out = new Uint8Array(8);
+  const out = headers.alloc(8);
   out[0] = PROTOCOL_VERSION;
   out[1] = kind;
   out[2] = codec;
@@ -217,7 +228,7 @@ export function encodeErrorHeader(
   requestId: number,
   status: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.ERROR;
   writeU32(out, 4, requestId);
@@ -236,7 +247,7 @@ export function encodeCreditHeader(
   requestId: number,
   credit: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.CREDIT;
   writeU32(out, 4, requestId);

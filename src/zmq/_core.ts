@@ -23,6 +23,7 @@ import {
 import {
   arm,
   checkEndpoint,
+  checkFrames,
   checkWait,
   type Frame,
   type WaitOptions,
@@ -446,11 +447,8 @@ export class SocketCore implements Pollable, EngineSocket {
       const bad = checkWait(options, "send");
       if (bad !== undefined) return Promise.reject(bad);
     }
-    if (frames.length === 0) {
-      return Promise.reject(
-        new RangeError("Cannot send: a message needs at least one frame"),
-      );
-    }
+    const badFrames = checkFrames(frames);
+    if (badFrames !== undefined) return Promise.reject(badFrames);
     if (this.#sendWaiters.length === 0 || !this.#queuedBehind(frames)) {
       let sent: boolean;
       try {

@@ -104,6 +104,28 @@ export function arm<T>(
   };
 }
 
+/**
+ * Checks the frames of a message to send; returns the error to reject
+ * with, if any: a `RangeError` for no frame, a `TypeError` for a frame that
+ * is neither a `Uint8Array` nor a string.
+ */
+export function checkFrames(frames: readonly Frame[]): Error | undefined {
+  if (frames.length === 0) {
+    return new RangeError("Cannot send: a message needs at least one frame");
+  }
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (typeof f !== "string" && !(f instanceof Uint8Array)) {
+      return new TypeError(
+        `Cannot send: frame ${i} must be a Uint8Array or a string, got ${
+          show(f)
+        }`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /** Throws a `TypeError` unless `endpoint` is a non-empty string. */
 export function checkEndpoint(endpoint: unknown, operation: string): void {
   if (typeof endpoint !== "string" || endpoint.length === 0) {

@@ -335,6 +335,28 @@ export function errorsCases(run: EngineRun): void {
   );
 
   Deno.test(
+    run.title(
+      "Socket.send() rejects a frame that is neither bytes nor text with TypeError",
+    ),
+    async () => {
+      await using push = new Push(run.S);
+      for (const bad of [undefined, 7, { length: 1 }, [1, 2]]) {
+        const e = await assertRejects(
+          // deno-lint-ignore no-explicit-any
+          () => push.send(["ok", bad as any]),
+          TypeError,
+        );
+        assertEquals(
+          e.message,
+          `Cannot send: frame 1 must be a Uint8Array or a string, got ${
+            String(bad)
+          }`,
+        );
+      }
+    },
+  );
+
+  Deno.test(
     run.title("Context constructor rejects bad options with RangeError"),
     () => {
       assertThrows(

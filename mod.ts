@@ -155,6 +155,7 @@ export {
   type ParamStore,
   type ParamUpdateOptions,
   type PublicationEntry,
+  type RegisterOptions,
   type Registration,
   type Registry,
   type RegistryCount,

@@ -11,6 +11,7 @@ import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
 import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
+import type { EngineName } from "../zmq/mod.ts";
 
 /** A node running once: started, and later ended. */
 export interface NodeRun {
@@ -44,6 +45,13 @@ export interface RunContext {
    * @default {none: Deno finds one from the working folder}
    */
   project?: ProjectConfig;
+  /**
+   * The node's registration token: on the first line of a subprocess's
+   * standard input (never argv or the environment), in the start message
+   * of a Worker, an option of an in-process node.
+   * @default {none: the registry makes one per run}
+   */
+  registryToken?: string;
 }
 
 /** The entry point a subprocess node runs. */
@@ -68,6 +76,17 @@ const SIGNALS: Record<string, number> = {
 };
 
 /**
+ * The ZeroMQ engine a subprocess node runs on: the TypeScript ZMTP engine,
+ * which needs no FFI, unless the node opted into libzmq with `unsafeFfi`.
+ *
+ * @param node the node
+ * @returns its engine
+ */
+export function nodeEngine(node: ResolvedNode): EngineName {
+  return node.unsafeFfi ? "libzmq" : "zmtp";
+}
+
+/**
  * The `deno` arguments that run `node` as a subprocess: the project's
  * configuration (import map, `nodeModulesDir`, lock file), the node's
  * permissions (with what its registry backend needs: etcd takes network
@@ -84,6 +103,7 @@ export function subprocessArgs(
   const needs = zmpNeeds(node.moduleUrl, {
     env: Object.keys(node.env),
     project: options.project,
+    engine: nodeEngine(node),
   });
   const backend = options.registry === undefined
     ? {}
@@ -110,15 +130,19 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
         : { ZMP_ADVERTISE_HOST: ctx.advertise }),
       ...(ctx.host === undefined ? {} : { ZMP_HOST: ctx.host }),
       ...node.env,
-      ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
+      ...(ctx.libzmqPath === undefined || !node.unsafeFfi
+        ? {}
+        : { ZMP_LIBZMQ: ctx.libzmqPath }),
+      ZMP_ENGINE: nodeEngine(node),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      ...(ctx.registryToken === undefined ? {} : { ZMP_STDIN_TOKEN: "1" }),
       // Not a zmp command that zmp launch started again.
       ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
-    // Held open and never written: when the launcher dies, even by
+    // Held open (written once: the token): when the launcher dies, even by
     // SIGKILL, the node reads end-of-file and exits.
     stdin: "piped",
     stdout: "piped",
@@ -128,6 +152,12 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     // one in reverse order.
     detached: true,
   }).spawn();
+  if (ctx.registryToken !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(new TextEncoder().encode(`${ctx.registryToken}\n`))
+      .catch(() => {}) // the node died at once: its exit tells why
+      .finally(() => writer.releaseLock());
+  }
   const output = new AbortController();
   const pumps = Promise.all([
     pump(child.stdout, node.name, "stdout", ctx.logger, output.signal),
@@ -174,6 +204,7 @@ function startWorker(node: ResolvedNode, ctx: RunContext): NodeRun {
   const worker = spawnWorkerNode(node.moduleUrl, {
     name: node.name,
     registry: ctx.registry,
+    registryToken: ctx.registryToken,
     args: node.args,
   });
   return {
@@ -197,6 +228,7 @@ function startInprocess(
     mode: "inprocess",
     args: node.args,
     registry: ctx.registry,
+    registryToken: ctx.registryToken,
     signal: controller.signal,
   }).catch((e: unknown) => {
     ctx.logger.log(

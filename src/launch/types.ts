@@ -114,8 +114,22 @@ export interface NodeSpec {
    * the node's `--allow-env`.
    */
   env?: Record<string, string>;
-  /** Deno permissions (subprocess only): least privilege. @default {{}} */
+  /**
+   * Deno permissions (subprocess only): least privilege. Without
+   * `unsafeFfi`, they are all the node has: it runs on the TypeScript ZMTP
+   * engine, with no FFI. @default {{}}
+   */
   permissions?: NodePermissions;
+  /**
+   * Run this subprocess node on the libzmq engine, which Deno reaches
+   * through FFI: the node gets an unscoped `--allow-ffi`, and with it
+   * everything the launcher's user can do (write any file, run any
+   * command, through libc). **Its sandbox is void**, and the launcher says
+   * so when it starts. Only for a node that needs libzmq itself (an
+   * option the ZMTP engine lacks), or that declares `permissions.ffi`.
+   * @default {false}
+   */
+  unsafeFfi?: boolean;
   /** When the launcher starts the node again after it ends. @default {"never"} */
   restart?: RestartPolicy;
   /** Start only once the registry shows all of these. @default {[]} */

@@ -27,6 +27,44 @@ export interface NodeProcessOptions {
   registry?: string;
   /** Stop when standard input ends (unless it is a terminal). */
   watchStdin: boolean;
+  /**
+   * Read the registration's secret token from the first line of standard
+   * input (how the launcher hands it over: never in argv or the
+   * environment). @default {false}
+   */
+  tokenFromStdin?: boolean;
+}
+
+/** The longest first line read for a token, in bytes. */
+const MAX_TOKEN_LINE = 1024;
+
+/**
+ * Reads up to the first newline.
+ *
+ * @param reader standard input
+ * @returns the line without its newline, or `undefined` when input ended
+ *   (or ran past {@linkcode MAX_TOKEN_LINE}) first
+ */
+async function readFirstLine(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<string | undefined> {
+  let bytes = new Uint8Array(0);
+  while (bytes.length <= MAX_TOKEN_LINE) {
+    const newline = bytes.indexOf(10);
+    if (newline >= 0) {
+      return new TextDecoder().decode(bytes.subarray(0, newline));
+    }
+    const { value, done } = await reader.read().catch(() => ({
+      value: undefined,
+      done: true,
+    }));
+    if (done || value === undefined) return undefined;
+    const next = new Uint8Array(bytes.length + value.length);
+    next.set(bytes);
+    next.set(value, bytes.length);
+    bytes = next;
+  }
+  return undefined;
 }
 
 /**
@@ -72,8 +110,15 @@ export async function runNodeProcess(
     return [signal, handler] as const;
   });
   let stdin: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  if (options.watchStdin && !Deno.stdin.isTerminal()) {
+  let registryToken: string | undefined;
+  const readStdin = options.watchStdin || options.tokenFromStdin === true;
+  if (readStdin && !Deno.stdin.isTerminal()) {
     stdin = Deno.stdin.readable.getReader();
+    if (options.tokenFromStdin) {
+      registryToken = (await readFirstLine(stdin)) || undefined;
+    }
+  }
+  if (stdin !== undefined && options.watchStdin) {
     (async () => {
       try {
         while (!(await stdin!.read()).done) {
@@ -91,6 +136,7 @@ export async function runNodeProcess(
       mode: options.mode,
       args: options.args,
       registry: options.registry,
+      registryToken,
       signal: stop.signal,
       logger: log,
     });

@@ -82,6 +82,15 @@ export interface CreateNodeOptions {
    * @default {3000}
    */
   registryTimeout?: number;
+  /**
+   * The secret token of the node's registration (see
+   * `RegisterOptions.token`): with it, a restarted node takes its
+   * name back from its crashed predecessor at once, and no other process
+   * can take the name meanwhile. The launcher passes one to every node it
+   * starts.
+   * @default {none: the registry makes one}
+   */
+  registryToken?: string;
 }
 
 /** Node names: what the registry, logs and the launcher accept. */
@@ -174,6 +183,7 @@ export async function createNode(
     registration = await registry.register(info, {
       timeout,
       signal: options.signal,
+      token: options.registryToken,
     });
   } catch (e) {
     if (owned) await registry.close();

@@ -55,6 +55,12 @@ export interface RunNodeOptions {
   stopTimeout?: number;
   /** How long closing lets calls in flight finish, in ms. @default {5000} */
   drainTimeout?: number;
+  /**
+   * The secret token of the node's registration (see
+   * `CreateNodeOptions.registryToken`).
+   * @default {none: the registry makes one}
+   */
+  registryToken?: string;
 }
 
 /**
@@ -129,6 +135,7 @@ export async function runNode(
       logger: log,
       signal: options.signal,
       drainTimeout: options.drainTimeout,
+      registryToken: options.registryToken,
     });
   } catch (e) {
     if (options.signal?.aborted) return 0;

@@ -16,6 +16,7 @@
  * | `ZMP_ADVERTISE_HOST` | the address its sockets listen on and peers reach | chosen from the registry's address |
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
+ * | `ZMP_STDIN_TOKEN` | `1`: the first line of standard input is the registration's secret token | no token: the registry makes one |
  *
  * The node stops gracefully (node signal aborted, calls drained,
  * unregistered, exit code 0) on SIGTERM or SIGINT, and when its standard
@@ -28,6 +29,12 @@
  * Exit codes: 0 after a stop, 1 when the module cannot be loaded, the node
  * cannot be created (e.g. its name is taken) or `run` threw — with one log
  * line on standard error — and 2 for a bad command line.
+ *
+ * The launcher gives every node a registration token of its own, the same
+ * for each restart, on the first line of standard input: a restarted node
+ * takes its name back from its crashed predecessor at once, and another
+ * process cannot take the name meanwhile. The token is never in argv or
+ * the environment, where `ps` could show it.
  *
  * The launcher knows the node is up when the registry lists a node of its
  * name with the child's pid.
@@ -69,6 +76,7 @@ export async function subprocessMain(argv: string[]): Promise<number> {
     args,
     registry: readEnv("ZMP_REGISTRY"),
     watchStdin: readEnv("ZMP_STDIN_WATCH") !== "0",
+    tokenFromStdin: readEnv("ZMP_STDIN_TOKEN") === "1",
   });
 }
 

@@ -14,7 +14,6 @@ import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
 import type { NodeInfo } from "./types.ts";
 import { RegistryState } from "./_state.ts";
-import { processGone } from "./_process.ts";
 import { loadParams, ParamsFileWriter } from "./_params_file.ts";
 import {
   REGISTRY_SERVICE_VERSION,
@@ -114,7 +113,6 @@ export async function startRegistry(
     revision: loaded?.revision,
     keepalive,
     onParamsChanged: () => writer?.schedule(),
-    isGone: processGone,
   });
   if (options.paramsFile !== undefined) {
     writer = new ParamsFileWriter(
@@ -139,15 +137,16 @@ export async function startRegistry(
   });
   server.register(RegistryService, {
     info: () => facts,
-    register: (info: NodeInfo) => state.register(info),
-    heartbeat: (name: string, instanceId: string) => {
-      state.heartbeat(name, instanceId);
+    register: (info: NodeInfo, token: string | undefined) =>
+      state.register(info, token),
+    heartbeat: (name: string, instanceId: string, token: string) => {
+      state.heartbeat(name, instanceId, token);
     },
-    update: (info: NodeInfo) => {
-      state.update(info);
+    update: (info: NodeInfo, token: string) => {
+      state.update(info, token);
     },
-    unregister: (name: string, instanceId: string) =>
-      state.unregister(name, instanceId),
+    unregister: (name: string, instanceId: string, token: string) =>
+      state.unregister(name, instanceId, token),
     nodes: () => state.nodes(),
     watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
     paramGet: (key: string) => state.paramGet(key),

@@ -9,7 +9,6 @@
 
 import { RpcClient } from "../rpc/client.ts";
 import { RpcServer } from "../rpc/server.ts";
-import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type {
   ParamsDescriptor,
@@ -152,7 +151,7 @@ export async function createNode(
     : await connectRegistry({
       endpoint: options.registry,
       timeout,
-      logger: rpcLogger(log),
+      logger: log,
       signal: options.signal,
     });
   const info: NodeInfo = {
@@ -187,10 +186,6 @@ export async function createNode(
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
   });
-}
-
-function rpcLogger(log: NodeLogger): Logger {
-  return { warn: (m) => log.warn(m), error: (m) => log.error(m) };
 }
 
 interface NodeInit {
@@ -295,7 +290,7 @@ class NodeImpl implements Node {
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
     if (this.#server === undefined) {
-      const server = new RpcServer({ logger: rpcLogger(this.log) });
+      const server = new RpcServer({ logger: this.log });
       try {
         this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
@@ -367,7 +362,7 @@ class NodeImpl implements Node {
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
-      logger: rpcLogger(this.log),
+      logger: this.log,
     });
     const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
@@ -496,7 +491,7 @@ class NodeImpl implements Node {
       this.#publishInfoLater();
     }
     return paramsGroup(this.#registry.params, group, {
-      logger: rpcLogger(this.log),
+      logger: this.log,
       signal: this.signal,
     });
   }

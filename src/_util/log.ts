@@ -194,7 +194,7 @@ function lines(message: string, detail: string | undefined): string {
  * Writes at most one line per kind of problem per peer per interval to a
  * {@linkcode Logger}; the rest are counted and summed up in one line when
  * the interval ends: `… 4,999 more malformed requests from peer 0a1b in the
- * last 10 s`. Every line is escaped and cut at {@linkcode MAX_LINE}
+ * last 10 s` (the peer as the caller names it). Every line is escaped and cut at {@linkcode MAX_LINE}
  * characters. Its one timer does not keep the process alive; `close()`
  * writes the summaries due and stops it.
  *
@@ -207,7 +207,7 @@ function lines(message: string, detail: string | undefined): string {
  *   error: (m) => lines.push(m),
  * });
  * for (let i = 0; i < 5000; i++) {
- *   log.warn("malformed requests", "0a1b", `bad message #${i}`);
+ *   log.warn("malformed requests", "peer 0a1b", `bad message #${i}`);
  * }
  * log.close();
  * console.log(lines);
@@ -248,7 +248,8 @@ export class LogLimiter {
    *
    * @param kind the kind of problem, plural, as the summary names it
    *   (`malformed requests`)
-   * @param peer who caused it (a routing id in hex, an endpoint)
+   * @param peer who caused it, as the summary names it (`peer 0a1b`,
+   *   `tcp://127.0.0.1:5555`, `publisher 7`)
    * @param message the line, when it is the first of its interval
    */
   warn(kind: string, peer: string, message: string): void {
@@ -305,12 +306,11 @@ export class LogLimiter {
   #summary(w: Window): void {
     if (w.more === 0) return;
     const seconds = Math.round(this.#interval / 100) / 10;
-    const who = w.peer === OTHERS ? OTHERS : `peer ${w.peer}`;
     this.#logger[w.level](
       escapeText(
         `… ${
           count(w.more)
-        } more ${w.kind} from ${who} in the last ${seconds} s`,
+        } more ${w.kind} from ${w.peer} in the last ${seconds} s`,
         MAX_LINE,
       ),
     );

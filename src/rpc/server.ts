@@ -337,7 +337,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         if (router.closed) return;
         this.#log.error(
           "failed receives",
-          "-",
+          "the socket",
           `receive failed: ${(e as Error).message}`,
         );
         continue;
@@ -347,7 +347,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       } catch (e) {
         this.#log.error(
           "failures to handle a message",
-          "-",
+          "peers",
           `failed to handle a message: ${(e as Error)?.message ?? e}`,
           (e as Error)?.stack,
         );
@@ -480,7 +480,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       const hex = toHex(routingId);
       this.#log.warn(
         "duplicate request ids",
-        hex,
+        `peer ${hex}`,
         `dropped a request from peer ${hex}: request id ${id} is already in flight`,
       );
       return;
@@ -819,7 +819,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const stack = error instanceof Error ? error.stack : undefined;
     this.#log.error(
       `${call.label} handler failures`,
-      call.peer,
+      `peer ${call.peer}`,
       `${call.label} handler failed: ${message}`,
       stack,
     );
@@ -868,7 +868,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       const hex = toHex(routingId);
       this.#log.warn(
         "rejected messages",
-        hex,
+        `peer ${hex}`,
         `rejected a message from peer ${hex}: ${e.message}`,
       );
     }
@@ -934,7 +934,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const hex = toHex(routingId);
     this.#log.warn(
       "dropped replies",
-      hex,
+      `peer ${hex}`,
       `dropped a reply to peer ${hex}: ${why}`,
     );
   }

@@ -145,6 +145,9 @@ const EMPTY_METADATA_FRAMES = 4;
 /** How often a stream out of credit checks that its client is still there. */
 const PROBE_INTERVAL = 1000;
 
+/** Messages handled between two turns given to the event loop. */
+const RECEIVE_BURST = 32;
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
 
@@ -329,7 +332,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   async #receiveLoop(): Promise<void> {
     const router = this.#router;
+    let burst = 0;
     while (!router.closed) {
+      // A peer that floods keeps messages queued, and taking them never
+      // leaves the microtask queue: now and then give the event loop a turn,
+      // so that other connections are read and timers fire.
+      if (++burst === RECEIVE_BURST) {
+        burst = 0;
+        await new Promise((r) => setTimeout(r, 0));
+        if (router.closed) return;
+      }
       let frames: Uint8Array[];
       try {
         frames = await router.receive();
@@ -488,6 +500,14 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const peer = this.#peers.get(pk);
     const busy = handler.priority ? undefined : this.#busy(peer, stream);
     if (busy !== undefined) {
+      // A peer with that many replies unread gets no more: not even an
+      // error object is made for it.
+      if (peer !== undefined && peer.sends >= this.#maxPerPeer) {
+        return this.#dropped(
+          routingId,
+          "too many replies are waiting for it to read",
+        );
+      }
       return this.#reject(
         routingId,
         new ProtocolError(busy, { code: "RESOURCE_EXHAUSTED", requestId: id }),

@@ -38,3 +38,10 @@ export {
   type LogLimiterOptions,
   quote,
 } from "./logger.ts";
+export {
+  type ClientClass,
+  clientClass,
+  type ClientOf,
+  type FilledParameters,
+  type HandlersOf,
+} from "./typed.ts";

@@ -184,6 +184,17 @@ function omittedOf(issues: readonly ValidationIssue[]): number {
   return issues instanceof IssueList ? issues.omitted : 0;
 }
 
+/**
+ * How many issues were found, kept or not: what tells whether a check
+ * added any, even once an {@linkcode IssueList} is full.
+ *
+ * @param issues the issues
+ * @returns their count, with an {@linkcode IssueList}'s omitted ones
+ */
+export function issueCount(issues: readonly ValidationIssue[]): number {
+  return issues.length + omittedOf(issues);
+}
+
 function clipped(issue: ValidationIssue): ValidationIssue {
   return {
     ...issue,
@@ -207,7 +218,7 @@ export function validationMessage(
   what: string,
   issues: readonly ValidationIssue[],
 ): string {
-  const total = issues.length + omittedOf(issues);
+  const total = issueCount(issues);
   const first = new ValidationError(what, issues.slice(0, 3).map(clipped));
   return total > 3 ? `${first.message} (+${total - 3} more)` : first.message;
 }

@@ -4,7 +4,7 @@
  * bounded validation replies.
  */
 
-import { assert, assertEquals, assertRejects, waitFor } from "../_assert.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   describe,
   RpcClient,

@@ -171,6 +171,11 @@ export class IssueList extends Array<ValidationIssue> {
    * @param items the issues
    * @returns how many are kept
    */
+  /** Whether another issue would only be counted. */
+  get full(): boolean {
+    return this.length >= this.#limit;
+  }
+
   override push(...items: ValidationIssue[]): number {
     for (const item of items) {
       if (this.length < this.#limit) this[this.length] = item;
@@ -182,6 +187,48 @@ export class IssueList extends Array<ValidationIssue> {
 
 function omittedOf(issues: readonly ValidationIssue[]): number {
   return issues instanceof IssueList ? issues.omitted : 0;
+}
+
+/**
+ * Counts one more issue without making it when `issues` is a full
+ * {@linkcode IssueList}: what saves describing a value's millionth bad
+ * element.
+ *
+ * @param issues the list
+ * @returns `true` when the issue was counted, so need not be made
+ */
+export function countedWhenFull(issues: ValidationIssue[]): boolean {
+  if (!(issues instanceof IssueList) || !issues.full) return false;
+  issues.omitted++;
+  return true;
+}
+
+/**
+ * A list for issues that a check may add to `like` later: bounded as it is
+ * (an {@linkcode IssueList} when it is one, else a plain array).
+ *
+ * @param like the list the issues may join
+ * @returns an empty list of the same kind
+ */
+export function issueListLike(
+  like: readonly ValidationIssue[],
+): ValidationIssue[] {
+  return like instanceof IssueList ? new IssueList() : [];
+}
+
+/**
+ * Adds issues to a list one by one (never spread: a bad value may have
+ * millions), with an {@linkcode IssueList}'s count of omitted ones.
+ *
+ * @param to the list added to
+ * @param from the issues added
+ */
+export function addIssues(
+  to: ValidationIssue[],
+  from: readonly ValidationIssue[],
+): void {
+  for (const issue of from) to.push(issue);
+  if (to instanceof IssueList) to.omitted += omittedOf(from);
 }
 
 /**

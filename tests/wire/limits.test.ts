@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import {
   codecByName,
+  compileSchema,
   decodeErrorBody,
   encodeErrorBody,
   IssueList,
@@ -226,4 +227,25 @@ Deno.test("superjson bounds its annotations and ignores shared references", () =
   assertEquals(superjson.decode(text.encode(flat)), {
     m: new Map([["k", new Date(0)]]),
   });
+});
+
+Deno.test("compileSchema().validate() takes two million bad elements into an IssueList: kept bounded, the rest counted, no call stack overflow", () => {
+  const objects = compileSchema({
+    type: "array",
+    items: { type: "object", properties: { n: { type: "number" } } },
+  });
+  const issues = new IssueList();
+  objects.validate(new Array(2_000_000).fill(1), "args[0]", issues);
+  assertEquals(issues.length, MAX_ISSUES);
+  assertEquals(issues.omitted, 2_000_000 - MAX_ISSUES);
+  assertEquals(issues[0].path, "args[0][0]");
+
+  // A union member checked in detail is bounded the same way.
+  const union = compileSchema({
+    anyOf: [{ type: "string" }, { type: "array", items: { type: "number" } }],
+  });
+  const more = new IssueList();
+  union.validate(new Array(2_000_000).fill("x"), "value", more);
+  assertEquals(more.length, MAX_ISSUES);
+  assertEquals(more.omitted, 2_000_000 - MAX_ISSUES);
 });

@@ -19,6 +19,7 @@ import {
   addIssues,
   countedWhenFull,
   issueCount,
+  IssueList,
   issueListLike,
 } from "./errors.ts";
 import {
@@ -105,6 +106,12 @@ export class SchemaWalker {
     issues: ValidationIssue[],
     label?: string,
   ): unknown {
+    // Past MAX_COUNTED_ISSUES problems, the rest of a bad value is not
+    // looked at: it costs no more CPU, and it is invalid already.
+    if (issues instanceof IssueList && issues.exhausted) {
+      issues.partial = true;
+      return value;
+    }
     if (
       typeof schema.$ref === "string" || "const" in schema ||
       Array.isArray(schema.enum) || Array.isArray(schema.anyOf)

@@ -10,7 +10,12 @@
 
 import { STATUS, type StatusName, statusName } from "./status.ts";
 import { ValidationError, type ValidationIssue } from "./descriptors.ts";
-import { clip, MAX_ISSUE_TEXT, MAX_ISSUES } from "./limits.ts";
+import {
+  clip,
+  MAX_COUNTED_ISSUES,
+  MAX_ISSUE_TEXT,
+  MAX_ISSUES,
+} from "./limits.ts";
 
 /** Extra, JSON-serialisable facts about an error (travels as JSON). */
 export type ErrorDetails = Readonly<Record<string, unknown>>;
@@ -155,6 +160,11 @@ export class IssueList extends Array<ValidationIssue> {
 
   /** Issues found beyond the limit: counted, not kept. */
   omitted = 0;
+  /**
+   * Set by a check that stopped looking once the list was
+   * {@linkcode IssueList.exhausted}: `omitted` is then a lower bound.
+   */
+  partial = false;
   readonly #limit: number;
 
   /**
@@ -171,6 +181,14 @@ export class IssueList extends Array<ValidationIssue> {
    * @param items the issues
    * @returns how many are kept
    */
+  /**
+   * Whether a check should stop looking: {@linkcode MAX_COUNTED_ISSUES}
+   * were counted past the kept ones, so `omitted` is a lower bound.
+   */
+  get exhausted(): boolean {
+    return this.omitted >= MAX_COUNTED_ISSUES;
+  }
+
   /** Whether another issue would only be counted. */
   get full(): boolean {
     return this.length >= this.#limit;
@@ -228,7 +246,10 @@ export function addIssues(
   from: readonly ValidationIssue[],
 ): void {
   for (const issue of from) to.push(issue);
-  if (to instanceof IssueList) to.omitted += omittedOf(from);
+  if (to instanceof IssueList) {
+    to.omitted += omittedOf(from);
+    if (from instanceof IssueList && from.partial) to.partial = true;
+  }
 }
 
 /**
@@ -267,7 +288,11 @@ export function validationMessage(
 ): string {
   const total = issueCount(issues);
   const first = new ValidationError(what, issues.slice(0, 3).map(clipped));
-  return total > 3 ? `${first.message} (+${total - 3} more)` : first.message;
+  if (total <= 3) return first.message;
+  const more = issues instanceof IssueList && issues.partial
+    ? `at least ${total - 3} more`
+    : `+${total - 3} more`;
+  return `${first.message} (${more})`;
 }
 
 /**

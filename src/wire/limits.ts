@@ -15,6 +15,14 @@ export const MAX_ISSUES = 20;
  */
 export const MAX_ISSUE_TEXT = 200;
 
+/**
+ * Problems a check counts beyond the {@linkcode MAX_ISSUES} it keeps before
+ * it stops looking: a value with more costs no more CPU (a 4 MB array of
+ * bad elements would take seconds to walk), and the count it reports,
+ * `omittedIssues`, is then a lower bound.
+ */
+export const MAX_COUNTED_ISSUES = 10_000;
+
 /** Characters of an ERROR's message frame; a longer message is cut. */
 export const MAX_ERROR_MESSAGE = 2048;
 

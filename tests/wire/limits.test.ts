@@ -13,6 +13,7 @@ import {
   IssueList,
   MAX_BIGINT_BITS,
   MAX_BIGINT_DIGITS,
+  MAX_COUNTED_ISSUES,
   MAX_ERROR_DETAILS,
   MAX_ERROR_MESSAGE,
   MAX_ISSUES,
@@ -237,7 +238,8 @@ Deno.test("compileSchema().validate() takes two million bad elements into an Iss
   const issues = new IssueList();
   objects.validate(new Array(2_000_000).fill(1), "args[0]", issues);
   assertEquals(issues.length, MAX_ISSUES);
-  assertEquals(issues.omitted, 2_000_000 - MAX_ISSUES);
+  // Past MAX_COUNTED_ISSUES the rest of the value is not looked at.
+  assertEquals(issues.omitted, MAX_COUNTED_ISSUES);
   assertEquals(issues[0].path, "args[0][0]");
 
   // A union member checked in detail is bounded the same way.
@@ -247,5 +249,22 @@ Deno.test("compileSchema().validate() takes two million bad elements into an Iss
   const more = new IssueList();
   union.validate(new Array(2_000_000).fill("x"), "value", more);
   assertEquals(more.length, MAX_ISSUES);
-  assertEquals(more.omitted, 2_000_000 - MAX_ISSUES);
+  assertEquals(more.omitted, MAX_COUNTED_ISSUES);
+});
+
+Deno.test("a check that stopped counting says so: the message gives a lower bound", () => {
+  const numbers = compileSchema({ type: "array", items: { type: "number" } });
+  const issues = new IssueList();
+  numbers.validate(new Array(100_000).fill("x"), "args[0]", issues);
+  assert(issues.partial);
+  assert(
+    validationMessage("arguments", issues).endsWith(
+      `(at least ${MAX_COUNTED_ISSUES + MAX_ISSUES - 3} more)`,
+    ),
+    validationMessage("arguments", issues),
+  );
+  const exact = new IssueList();
+  numbers.validate(new Array(50).fill("x"), "args[0]", exact);
+  assert(!exact.partial);
+  assert(validationMessage("arguments", exact).endsWith("(+47 more)"));
 });

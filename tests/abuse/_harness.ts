@@ -228,7 +228,8 @@ export class Latencies {
 }
 
 /**
- * Times `n` sequential calls (a bounded loop): a good client's view.
+ * Times `n` sequential calls (a bounded loop, that stops at the first
+ * failure): a good client's view.
  *
  * @param call one round trip
  * @param n how many
@@ -246,7 +247,10 @@ export async function roundTrips(
       await call();
       times.push(performance.now() - t);
     } catch (e) {
+      // One lost call fails the probe; a dead server would otherwise cost
+      // a timeout per remaining call.
       failures.push(e);
+      break;
     }
   }
   return new Latencies(times, failures);

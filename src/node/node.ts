@@ -9,7 +9,6 @@
 
 import { RpcClient } from "../rpc/client.ts";
 import { RpcServer } from "../rpc/server.ts";
-import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type {
   MethodDescriptor,
@@ -163,7 +162,7 @@ export async function createNode(
     : await connectRegistry({
       endpoint: options.registry,
       timeout,
-      logger: rpcLogger(log),
+      logger: log,
       signal: options.signal,
     });
   const info: NodeInfo = {
@@ -199,10 +198,6 @@ export async function createNode(
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
   });
-}
-
-function rpcLogger(log: NodeLogger): Logger {
-  return { warn: (m) => log.warn(m), error: (m) => log.error(m) };
 }
 
 interface NodeInit {
@@ -309,7 +304,7 @@ class NodeImpl implements Node {
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
     if (this.#server === undefined) {
-      const server = new RpcServer({ logger: rpcLogger(this.log) });
+      const server = new RpcServer({ logger: this.log });
       try {
         this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
@@ -381,7 +376,7 @@ class NodeImpl implements Node {
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
-      logger: rpcLogger(this.log),
+      logger: this.log,
     });
     const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
@@ -560,7 +555,7 @@ class NodeImpl implements Node {
       this.#publishInfoLater();
     }
     return paramsGroup(this.#registry.params, group, {
-      logger: rpcLogger(this.log),
+      logger: this.log,
       signal: this.signal,
     });
   }

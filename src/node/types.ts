@@ -5,6 +5,7 @@
  */
 
 import type { CallContext, CallOptions } from "../rpc/context.ts";
+import type { Logger } from "../_util/log.ts";
 import type { RetryOptions } from "../rpc/client.ts";
 import type {
   ParamsDescriptor,
@@ -56,16 +57,15 @@ export type ServiceHandlers<T> = {
     : never;
 };
 
-/** Structured logging: one line per call, prefixed with the node name. */
-export interface NodeLogger {
+/**
+ * Structured logging: one line per call, prefixed with the node name. The
+ * one {@linkcode Logger} plus `debug` and `info`.
+ */
+export interface NodeLogger extends Logger {
   /** Logs a line at level `debug`, with structured fields. */
   debug(message: string, fields?: Record<string, unknown>): void;
   /** Logs a line at level `info`, with structured fields. */
   info(message: string, fields?: Record<string, unknown>): void;
-  /** Logs a line at level `warn`, with structured fields. */
-  warn(message: string, fields?: Record<string, unknown>): void;
-  /** Logs a line at level `error`, with structured fields. */
-  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** Options of {@linkcode Node.client}. */

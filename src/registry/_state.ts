@@ -22,6 +22,9 @@ import { newToken, sameToken } from "./_token.ts";
 import { Feed } from "./_feed.ts";
 import type { RegisterReply } from "./_service.ts";
 
+/** The longest delay a timer can represent, in ms. */
+const MAX_TIMER = 2 ** 31 - 1;
+
 /** How a {@linkcode RegistryState} is made. */
 export interface RegistryStateInit {
   /** Lease time-to-live, in ms. */
@@ -80,6 +83,8 @@ export class RegistryState {
   readonly #keepalive: number;
   readonly #maxQueue: number;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the expiry timer should fire (a `performance.now()` time). */
+  #expiryDue = 0;
   #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -376,18 +381,25 @@ export class RegistryState {
     return lease;
   }
 
+  // Events are frozen: the RPC server encodes a frozen item once for all
+  // the watchers it goes to.
   #emitNode(event: RegistryEvent): void {
+    Object.freeze(event);
     for (const f of this.#nodeFeeds) f.push(event);
   }
 
   #emitParam(key: string, event: ParamEvent): void {
+    Object.freeze(event);
     for (const [f, prefix] of this.#paramFeeds) {
       if (underPrefix(key, prefix)) f.push(event);
     }
   }
 
-  /** Arms the expiry timer for the earliest lease, unless armed already. */
-  #armExpiry(): void {
+  /**
+   * Arms the expiry timer for the earliest lease (at least `minWait` ms
+   * away), unless armed already.
+   */
+  #armExpiry(minWait = 0): void {
     if (
       this.#expiryTimer !== undefined || this.#leases.size === 0 ||
       this.#closed
@@ -398,21 +410,37 @@ export class RegistryState {
     for (const l of this.#leases.values()) {
       if (l.expiresAt < earliest) earliest = l.expiresAt;
     }
-    const wait = Math.max(0, Math.ceil(earliest - performance.now()));
+    const now = performance.now();
+    const wait = Math.min(
+      MAX_TIMER,
+      Math.max(minWait, Math.ceil(earliest - now)),
+    );
+    this.#expiryDue = now + wait;
     this.#expiryTimer = setTimeout(() => {
       this.#expiryTimer = undefined;
       this.#sweep();
     }, wait);
   }
 
+  /**
+   * Ends the leases that expired. When this timer fires late, this process
+   * was too busy to run it (a flood of calls, a long fan-out): heartbeats
+   * that came meanwhile may still wait unread in the socket. So a lease is
+   * spared for as long as the timer was late, and looked at again after
+   * that long, when they have been read: a busy registry never expires a
+   * node that kept heartbeating.
+   */
   #sweep(): void {
     const now = performance.now();
+    const late = Math.max(0, now - this.#expiryDue);
     const expired: NodeInfo[] = [];
+    let spared = false;
     for (const l of this.#leases.values()) {
-      if (l.expiresAt <= now) expired.push(l.info);
+      if (l.expiresAt + late <= now) expired.push(l.info);
+      else if (l.expiresAt <= now) spared = true;
     }
     for (const info of expired) this.#expire(info);
-    this.#armExpiry();
+    this.#armExpiry(spared ? Math.ceil(late) : 0);
   }
 
   #expire(info: NodeInfo): void {

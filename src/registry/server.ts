@@ -21,6 +21,17 @@ import {
   RegistryService,
 } from "./_service.ts";
 
+/**
+ * The methods that keep nodes alive: served before any limit applies, so
+ * that no flood of watches or queries can expire a healthy node's lease.
+ */
+export const PRIORITY_METHODS: readonly string[] = [
+  "register",
+  "heartbeat",
+  "update",
+  "unregister",
+];
+
 /** Options of {@linkcode startRegistry}. */
 export interface RegistryServerOptions {
   /**
@@ -83,7 +94,8 @@ export interface RegistryServer extends AsyncDisposable {
  *
  * @param options endpoint, ttl, params file, logger
  * @returns the running registry
- * @throws {RangeError} for a ttl or keepalive that is not a number >= 10
+ * @throws {RangeError} for a ttl or keepalive that is not a number of ms
+ *   from 10 to 2³¹−1
  * @throws {TypeError} for an endpoint that is not a non-empty string
  * @throws {SyntaxError} when the params file is corrupt (the message names it)
  * @throws {Error} when the params file cannot be read or written (named too)
@@ -129,7 +141,9 @@ export async function startRegistry(
     host: hostname(),
     startedAt: Date.now(),
   };
-  // Every open watch holds a call slot for as long as it lives.
+  // Every open watch holds a call slot for as long as it lives; watches get
+  // half the slots, one client at most 64 of them. Registrations and
+  // heartbeats are served with priority: never refused for lack of room.
   const server = new RpcServer({
     logger,
     context: options.context,
@@ -168,7 +182,7 @@ export async function startRegistry(
     paramList: (prefix: string | undefined) => state.paramList(prefix ?? ""),
     paramWatch: (prefix: string | undefined, ctx: CallContext) =>
       state.watchParams(prefix ?? "", ctx.signal),
-  });
+  }, { priority: PRIORITY_METHODS });
   let bound: string;
   try {
     bound = server.bind(endpoint);
@@ -196,9 +210,12 @@ export async function startRegistry(
 }
 
 function checkMs(value: number, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 10) {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 10 ||
+    value > 2 ** 31 - 1
+  ) {
     throw new RangeError(
-      `Cannot start the registry: ${name} must be a number of ms >= 10, got ${
+      `Cannot start the registry: ${name} must be a number of ms from 10 to 2147483647, got ${
         String(value)
       }`,
     );

@@ -18,6 +18,7 @@
 
 import { ProtocolError } from "./errors.ts";
 import { Slab } from "../zmq/_slab.ts";
+import { clip, MAX_ERROR_DETAILS, MAX_ERROR_MESSAGE } from "./limits.ts";
 
 /** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
 const headers = new Slab(8192, 16);
@@ -473,7 +474,10 @@ export function decodeMetadata(
 
 /**
  * Encodes the frames after the header of an ERROR: the UTF-8 message, then
- * the details as UTF-8 JSON when there are any.
+ * the details as UTF-8 JSON when there are any. Bounded, so that no error
+ * reply grows with what a peer sent: the message is cut at
+ * {@linkcode MAX_ERROR_MESSAGE} characters, and details over
+ * {@linkcode MAX_ERROR_DETAILS} bytes become `{"truncated": <bytes>}`.
  *
  * @param message the error message
  * @param details JSON details
@@ -483,15 +487,21 @@ export function encodeErrorBody(
   message: string,
   details?: Readonly<Record<string, unknown>>,
 ): Uint8Array[] {
-  const frames = [encoder.encode(message)];
+  const frames = [encoder.encode(clip(message, MAX_ERROR_MESSAGE))];
   if (details !== undefined) {
     let json: string | undefined;
     try {
       json = JSON.stringify(details);
     } catch {
-      json = JSON.stringify({ unserializable: String(details) });
+      json = JSON.stringify({ unserializable: clip(String(details), 200) });
     }
-    if (json !== undefined) frames.push(encoder.encode(json));
+    if (json !== undefined) {
+      let bytes = encoder.encode(json);
+      if (bytes.byteLength > MAX_ERROR_DETAILS) {
+        bytes = encoder.encode(JSON.stringify({ truncated: bytes.byteLength }));
+      }
+      frames.push(bytes);
+    }
   }
   return frames;
 }

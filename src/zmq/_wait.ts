@@ -22,6 +22,9 @@ export interface Waiter<T> {
   reject(error: unknown): void;
 }
 
+/** The longest timeout a timer can represent, in ms (2³¹−1, 24.8 days). */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
 /** Validates wait options; returns the error to reject with, if any. */
 export function checkWait(
   options: WaitOptions,
@@ -35,10 +38,10 @@ export function checkWait(
   if (
     timeout !== undefined &&
     (typeof timeout !== "number" || !(timeout >= 0) ||
-      !Number.isFinite(timeout))
+      !(timeout <= MAX_TIMEOUT))
   ) {
     return new RangeError(
-      `Cannot ${operation}: timeout must be a finite number >= 0, got ${
+      `Cannot ${operation}: timeout must be a number of ms from 0 to ${MAX_TIMEOUT}, got ${
         show(timeout)
       }`,
     );

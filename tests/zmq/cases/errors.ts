@@ -302,6 +302,7 @@ export function errorsCases(run: EngineRun): void {
           [-1, "-1"],
           [NaN, "NaN"],
           [Infinity, "Infinity"],
+          [2 ** 31, "2147483648"],
           [
             "5",
             '"5"',
@@ -311,12 +312,12 @@ export function errorsCases(run: EngineRun): void {
         await assertRejects(
           () => pull.receive({ timeout: bad as number }),
           RangeError,
-          `Cannot receive: timeout must be a finite number >= 0, got ${shown}`,
+          `Cannot receive: timeout must be a number of ms from 0 to 2147483647, got ${shown}`,
         );
         await assertRejects(
           () => push.send("x", { timeout: bad as number }),
           RangeError,
-          `Cannot send: timeout must be a finite number >= 0, got ${shown}`,
+          `Cannot send: timeout must be a number of ms from 0 to 2147483647, got ${shown}`,
         );
       }
     },

@@ -285,7 +285,12 @@ async function nodeSteps(
             ),
           "the restart to be listed",
         );
-        assertEquals(liveNames(watch.items), ["worker1"]);
+        // The earlier step's node may still be leaving (etcd revokes its
+        // lease after close() returns).
+        await waitFor(
+          () => liveNames(watch.items).join() === "worker1",
+          "worker1 alone",
+        );
         assertEquals(await registry.nodes(), [restart]);
         // Still refused: the name is the restart's, with the same token.
         const again = await assertRejects(

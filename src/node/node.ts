@@ -33,6 +33,7 @@ import type {
   NodeLogger,
   ParamsGroup,
   PublisherOptions,
+  ReadinessResult,
   ServiceClient,
   ServiceHandlers,
   SubscribeOptions,
@@ -43,6 +44,10 @@ import { createNodeLogger } from "./logger.ts";
 import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+import {
+  NodeObserver,
+  type ReadinessCheck,
+} from "../observe/node_observer.ts";
 import {
   paramGroupEntry,
   publicationEntry,
@@ -78,6 +83,17 @@ export interface CreateNodeOptions {
    * @default {3000}
    */
   registryTimeout?: number;
+  /**
+   * When the node is ready: run at start and every `readinessInterval` ms.
+   * Until it passes, the node registers as not ready (`NodeInfo.ready`
+   * false), and service clients and the launcher's `after` conditions
+   * pass it over. A string or `false` says it is not ready (the string
+   * says why).
+   * @default {none: ready once registered}
+   */
+  readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readinessInterval?: number;
 }
 
 /** Node names: what the registry, logs and the launcher accept. */
@@ -161,6 +177,23 @@ export async function createNode(
       logger: rpcLogger(log),
       signal: options.signal,
     });
+  // Every node serves zmp.Observe (metrics, call taps) on its server,
+  // made now rather than at the first provide().
+  const observer = new NodeObserver(name);
+  const server = new RpcServer({
+    logger: rpcLogger(log),
+    interceptors: [observer.serverInterceptor],
+  });
+  let endpoint: string;
+  try {
+    endpoint = server.bind("tcp://127.0.0.1:*");
+    observer.serve(server);
+  } catch (e) {
+    await server.close();
+    await observer.close();
+    if (owned) await registry.close();
+    throw e;
+  }
   const info: NodeInfo = {
     name,
     instanceId: crypto.randomUUID(),
@@ -172,26 +205,40 @@ export async function createNode(
     subscribes: [],
     params: [],
     startedAt: Date.now(),
+    observe: endpoint,
+    ...(options.readiness === undefined
+      ? {}
+      : { ready: false, notReady: "its readiness check has not run yet" }),
   };
+  const counted = observer.countRegistry(registry);
   let registration: Registration;
   try {
-    registration = await registry.register(info, {
+    registration = await counted.register(info, {
       timeout,
       signal: options.signal,
     });
   } catch (e) {
+    await server.close();
+    await observer.close();
     if (owned) await registry.close();
     throw e;
   }
-  return new NodeImpl({
+  const node = new NodeImpl({
     info,
-    registry,
+    registry: counted,
     owned,
     registration,
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
+    server,
+    observer,
   });
+  if (options.readiness !== undefined) {
+    const check = options.readiness;
+    await node.watchReadiness(() => check(node), options.readinessInterval);
+  }
+  return node;
 }
 
 function rpcLogger(log: NodeLogger): Logger {
@@ -206,6 +253,8 @@ interface NodeInit {
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
+  server: RpcServer;
+  observer: NodeObserver;
 }
 
 /** Something the node closes when it closes. */
@@ -227,8 +276,9 @@ class NodeImpl implements Node {
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
-  #server: RpcServer | undefined;
-  #serverEndpoint = "";
+  readonly #server: RpcServer;
+  readonly #serverEndpoint: string;
+  readonly #observer: NodeObserver;
   #updating: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #unlink: (() => void) | undefined;
@@ -242,6 +292,9 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
+    this.#server = init.server;
+    this.#serverEndpoint = init.info.observe!;
+    this.#observer = init.observer;
     this.#view = new RegistryView(init.registry, init.log);
     const external = init.signal;
     if (external !== undefined) {
@@ -288,21 +341,30 @@ class NodeImpl implements Node {
     );
   }
 
+  /** Runs the readiness check, and keeps the registration up to date. */
+  watchReadiness(check: ReadinessCheck, interval?: number): Promise<void> {
+    return this.#observer.watchReadiness(check, {
+      interval,
+      signal: this.signal,
+      onChange: (ready, reason) => {
+        if (ready) {
+          delete this.#info.ready;
+          delete this.#info.notReady;
+        } else {
+          this.#info.ready = false;
+          this.#info.notReady = reason;
+        }
+        this.log.info(ready ? "ready" : `not ready: ${reason}`);
+        if (this.#closing === undefined) this.#publishInfoLater();
+      },
+    });
+  }
+
   async provide<T>(
     service: ServiceDescriptor<T>,
     impl: ServiceHandlers<T>,
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
-    if (this.#server === undefined) {
-      const server = new RpcServer({ logger: rpcLogger(this.log) });
-      try {
-        this.#serverEndpoint = server.bind("tcp://127.0.0.1:*");
-      } catch (e) {
-        await server.close();
-        throw e;
-      }
-      this.#server = server;
-    }
     this.#server.register(service as ServiceDescriptor, impl as object);
     this.#info.services.push(
       serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
@@ -337,6 +399,7 @@ class NodeImpl implements Node {
   #instances(service: string): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
+      if (node.ready === false) continue;
       for (const s of node.services) {
         if (s.name === service) endpoints.push(s.endpoint);
       }
@@ -367,6 +430,7 @@ class NodeImpl implements Node {
       timeout: options.callTimeout,
       retry: options.retry,
       logger: rpcLogger(this.log),
+      interceptors: [this.#observer.clientInterceptor],
     });
     const follow = (event: RegistryEvent) => {
       const wanted = new Set(this.#instances(service.name));
@@ -413,7 +477,9 @@ class NodeImpl implements Node {
       inner.latched,
     );
     this.#info.publishes.push(entry);
+    const untrack = this.#observer.trackTopic("publisher", inner);
     const publisher = new NodePublisher(inner, () => {
+      untrack();
       this.#parts.delete(publisher);
       remove(this.#info.publishes, entry);
       if (this.#closing === undefined) this.#publishInfoLater();
@@ -472,7 +538,9 @@ class NodeImpl implements Node {
     const unlisten = this.#view.listen(follow);
     const entry = subscriptionEntry(topic as TopicDescriptor);
     this.#info.subscribes.push(entry);
+    const untrack = this.#observer.trackTopic("subscriber", inner);
     const subscription = new NodeSubscription(inner, () => {
+      untrack();
       unlisten();
       this.#parts.delete(subscription);
       remove(this.#info.subscribes, entry);
@@ -522,13 +590,12 @@ class NodeImpl implements Node {
     // subscribers disconnect, while calls in flight finish below.
     await step("wait for registry updates", () => this.#updating);
     await step("unregister", () => this.#registration.close());
-    if (this.#server !== undefined) {
-      const server = this.#server;
-      await step(
-        "drain the server",
-        () => server.close({ drainTimeout: this.#drainTimeout }),
-      );
-    }
+    // Recorders' streams end first: the drain need not wait for them.
+    await step("stop observing", () => this.#observer.close());
+    await step(
+      "drain the server",
+      () => this.#server.close({ drainTimeout: this.#drainTimeout }),
+    );
     await Promise.all(
       [...this.#parts].map((part) =>
         step("close a publisher, subscription or client", () => part.close())

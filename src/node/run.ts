@@ -125,6 +125,10 @@ export async function runNode(
       logger: log,
       signal: options.signal,
       drainTimeout: options.drainTimeout,
+      ...(module.readiness === undefined ? {} : {
+        readiness: module.readiness,
+        readinessInterval: module.readinessInterval,
+      }),
     });
   } catch (e) {
     if (options.signal?.aborted) return 0;

@@ -98,6 +98,9 @@ export const checkNodeInfo: Check = object({
   params: array(name),
   paramGroups: optional(array(checkParamGroupEntry)),
   startedAt: number,
+  observe: optional(name),
+  ready: optional(boolean),
+  notReady: optional(text),
 });
 
 /**

@@ -49,6 +49,8 @@ export interface SocketSubscription<T> extends TopicSubscription<T> {
    * @param endpoints publisher endpoints of the topic
    */
   setEndpoints(endpoints: readonly string[]): void;
+  /** Messages received and waiting for the iterator now. */
+  readonly queued: number;
 }
 
 /** How many publishers' sequence numbers are remembered. */
@@ -143,6 +145,10 @@ class Subscription<T> implements SocketSubscription<T> {
 
   get counters(): Readonly<TopicCounters> {
     return { ...this.#counters };
+  }
+
+  get queued(): number {
+    return this.#queue.length - this.#head;
   }
 
   setEndpoints(endpoints: readonly string[]): void {

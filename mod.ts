@@ -15,3 +15,4 @@ export * from "./src/registry/mod.ts";
 export * from "./src/params/mod.ts";
 export * from "./src/node/mod.ts";
 export * from "./src/launch/mod.ts";
+export * from "./src/observe/mod.ts";

@@ -9,6 +9,7 @@
 
 import type { Context } from "../zmq/mod.ts";
 import { RpcServer } from "../rpc/server.ts";
+import { NodeObserver } from "../observe/node_observer.ts";
 import type { CallContext } from "../rpc/context.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
@@ -130,12 +131,16 @@ export async function startRegistry(
     host: hostname(),
     startedAt: Date.now(),
   };
+  // Its operations are counted and served as zmp.Observe, like a node's.
+  const observer = new NodeObserver("registry");
   // Every open watch holds a call slot for as long as it lives.
   const server = new RpcServer({
     logger,
     context: options.context,
     maxConcurrency: 16384,
+    interceptors: [observer.serverInterceptor],
   });
+  observer.serve(server);
   server.register(RegistryService, {
     info: () => facts,
     register: (info: NodeInfo) => state.register(info),
@@ -168,6 +173,7 @@ export async function startRegistry(
     bound = server.bind(endpoint);
   } catch (e) {
     state.close();
+    await observer.close();
     await server.close({ drainTimeout: 0 });
     throw e;
   }
@@ -175,6 +181,7 @@ export async function startRegistry(
   const close = () =>
     closing ??= (async () => {
       state.close();
+      await observer.close();
       await server.close({ drainTimeout: 1000 });
       await writer?.flush();
     })();

@@ -49,8 +49,6 @@ export interface SocketSubscription<T> extends TopicSubscription<T> {
    * @param endpoints publisher endpoints of the topic
    */
   setEndpoints(endpoints: readonly string[]): void;
-  /** Messages received and waiting for the iterator now. */
-  readonly queued: number;
 }
 
 /** How many publishers' sequence numbers are remembered. */

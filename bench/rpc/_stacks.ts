@@ -14,6 +14,7 @@ export const STACKS = [
   "raw",
   "raw_frames",
   "msgpack",
+  "observed",
   "superjson",
   "grpc",
   "http",
@@ -70,13 +71,25 @@ function deno(script: string, args: string[]): Command {
  */
 export function denoStacks(rawSize: number): Stack[] {
   const runtime = `deno ${Deno.version.deno}`;
-  const zmp = (codec: "msgpack" | "superjson"): Stack => ({
-    name: codec,
-    label: `zmp RPC, ${codec}`,
+  const zmp = (codec: "msgpack" | "superjson", observed = false): Stack => ({
+    name: observed ? "observed" : codec,
+    label: observed
+      ? `zmp RPC, ${codec}, node metrics on`
+      : `zmp RPC, ${codec}`,
     runtime,
-    server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`]),
+    server: deno("zmp_peer.ts", [
+      "server",
+      `tcp://${HOST}:*`,
+      ...(observed ? ["observed"] : []),
+    ]),
     client: (endpoint, plan) =>
-      deno("zmp_peer.ts", ["client", endpoint, codec, plan]),
+      deno("zmp_peer.ts", [
+        "client",
+        endpoint,
+        codec,
+        plan,
+        ...(observed ? ["observed"] : []),
+      ]),
   });
   const raw = (layout: "single" | "rpc"): Stack => ({
     name: layout === "single" ? "raw" : "raw_frames",
@@ -98,6 +111,7 @@ export function denoStacks(rawSize: number): Stack[] {
     raw("single"),
     raw("rpc"),
     zmp("msgpack"),
+    zmp("msgpack", true),
     zmp("superjson"),
     {
       name: "http",

@@ -60,7 +60,8 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,superjson,grpc,http
+  --only LIST          stacks: raw,raw_frames,msgpack,observed,superjson,
+                       grpc,http (observed: msgpack with node metrics on)
                        (default: all)
   --calls N            timed sequential calls per stack (default 10000)
   --warmup N           untimed sequential calls first (default 2000)
@@ -368,6 +369,10 @@ async function main(): Promise<number> {
     throughput64_vs_http,
   };
   const met = verdicts(headline);
+  const observeCost = observeOverhead(
+    results.get("msgpack"),
+    results.get("observed"),
+  );
   const config = {
     warmup: plan.client.warmup * plan.rounds,
     calls: plan.client.calls * plan.rounds,
@@ -386,7 +391,12 @@ async function main(): Promise<number> {
   const skipped = (name: StackName): StackResult =>
     results.get(name) ?? { skipped: "not selected with --only" };
   const json = {
-    zmp: { msgpack: skipped("msgpack"), superjson: skipped("superjson") },
+    zmp: {
+      msgpack: skipped("msgpack"),
+      observed: skipped("observed"),
+      superjson: skipped("superjson"),
+    },
+    observe_overhead: observeCost,
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),
@@ -413,16 +423,62 @@ async function main(): Promise<number> {
     payload,
     config,
   });
+  const overheadText = observeText(observeCost);
   if (plan.json) {
     // The table still goes to stderr, with the progress, for logs.
-    console.error(text);
+    console.error(text + overheadText);
     console.log(JSON.stringify(json));
   } else {
-    console.log(text);
+    console.log(text + overheadText);
   }
   log(`done in ${config.elapsed_s} s`);
   const failed = [...results.values()].some((r) => r.errors !== undefined);
   return failed ? 1 : 0;
+}
+
+/** The budget of issue #17: node metrics cost at most 3% of throughput. */
+const OBSERVE_BUDGET = 0.03;
+
+/**
+ * What observing costs: the observed stack's figures over plain msgpack's,
+ * same run, and whether the throughput at the most calls in flight is
+ * within the budget.
+ */
+function observeOverhead(
+  plain: StackResult | undefined,
+  observed: StackResult | undefined,
+): Record<string, number | boolean | null> {
+  const out: Record<string, number | boolean | null> = {};
+  const r = (a?: number, b?: number) =>
+    a === undefined || b === undefined || !(b > 0)
+      ? null
+      : Math.round((a / b) * 1000) / 1000;
+  out.latency_ratio = r(observed?.rtt_median_us, plain?.rtt_median_us);
+  const keys = Object.keys(plain?.throughput ?? {});
+  for (const k of keys) {
+    out[`throughput${k}_ratio`] = r(
+      observed?.throughput?.[k],
+      plain?.throughput?.[k],
+    );
+  }
+  const top = keys.at(-1);
+  const headline = top === undefined ? null : out[`throughput${top}_ratio`];
+  out.budget = OBSERVE_BUDGET;
+  out.within_budget = typeof headline === "number"
+    ? headline >= 1 - OBSERVE_BUDGET
+    : null;
+  return out;
+}
+
+function observeText(o: Record<string, number | boolean | null>): string {
+  if (o.latency_ratio === null) return "";
+  const parts = Object.entries(o)
+    .filter(([k]) => k.endsWith("_ratio"))
+    .map(([k, v]) => `${k.replace("_ratio", "")} ${v ?? "-"}x`);
+  return `\nnode metrics on / off (same run): ${parts.join(", ")}; ` +
+    `budget ${(OBSERVE_BUDGET * 100).toFixed(0)}% of throughput: ${
+      o.within_budget === null ? "unknown" : o.within_budget ? "met" : "MISSED"
+    }\n`;
 }
 
 Deno.exit(await main());

@@ -236,7 +236,8 @@ export class NodeMetrics {
     this.#lagMax = this.#lagWindowMax;
     this.#lagWindowMax = 0;
     for (const t of this.#topics) {
-      const n = t.source.counters[t.role === "publisher" ? "published" : "delivered"];
+      const n =
+        t.source.counters[t.role === "publisher" ? "published" : "delivered"];
       t.rate = (n - t.last) * 1000 / (TICK_MS * TICKS_PER_WINDOW);
       t.last = n;
     }

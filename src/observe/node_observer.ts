@@ -223,7 +223,10 @@ function countParams(store: ParamStore, metrics: NodeMetrics): ParamStore {
   });
 }
 
-function counted<T>(items: AsyncIterable<T>, count: () => void): AsyncIterable<T> {
+function counted<T>(
+  items: AsyncIterable<T>,
+  count: () => void,
+): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const it = items[Symbol.asyncIterator]();
@@ -234,7 +237,8 @@ function counted<T>(items: AsyncIterable<T>, count: () => void): AsyncIterable<T
             return r;
           }),
         return: (value?: unknown) =>
-          it.return?.(value) ?? Promise.resolve({ value: undefined, done: true }),
+          it.return?.(value) ??
+            Promise.resolve({ value: undefined, done: true }),
         throw: (e?: unknown) => it.throw?.(e) ?? Promise.reject(e),
       };
     },

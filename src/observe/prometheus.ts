@@ -14,7 +14,7 @@
  * @module
  */
 
-import { BUCKETS, bucketBound, STEPS_PER_DOUBLING } from "./histogram.ts";
+import { bucketBound, BUCKETS, STEPS_PER_DOUBLING } from "./histogram.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 import type { SystemMetrics } from "./collect.ts";
 import type { NodeInfo } from "../registry/types.ts";

@@ -59,7 +59,8 @@ export const ObserveService: ServiceDescriptor<ObserveHandlers> = {
   name: OBSERVE_SERVICE,
   codec: "superjson",
   source: "src/observe/service.ts",
-  doc: "What a zmp process reports about itself: metrics, and its calls while a recorder listens.",
+  doc:
+    "What a zmp process reports about itself: metrics, and its calls while a recorder listens.",
   methods: {
     metrics: method(
       "metrics",
@@ -71,7 +72,10 @@ export const ObserveService: ServiceDescriptor<ObserveHandlers> = {
     calls: method(
       "calls",
       "stream",
-      [{ name: "services", schema: { type: "array", items: { type: "string" } } }],
+      [{
+        name: "services",
+        schema: { type: "array", items: { type: "string" } },
+      }],
       { type: "object", required: ["service", "method", "args", "at"] },
       "The calls it serves of these services (all when empty), as they finish.",
     ),

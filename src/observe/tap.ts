@@ -139,7 +139,10 @@ export class CallTaps {
    * @param signal ends the tap
    * @returns the records, as calls finish
    */
-  open(services: readonly string[], signal: AbortSignal): AsyncIterable<CallRecord> {
+  open(
+    services: readonly string[],
+    signal: AbortSignal,
+  ): AsyncIterable<CallRecord> {
     const tap = new Tap(services);
     if (this.#closed) tap.end();
     else this.#taps.add(tap);

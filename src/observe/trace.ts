@@ -32,7 +32,8 @@ import { RpcError } from "../wire/errors.ts";
 /** The metadata key of W3C Trace Context. */
 export const TRACEPARENT = "traceparent";
 
-const TRACEPARENT_FORMAT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const TRACEPARENT_FORMAT =
+  /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** The parts of a `traceparent`. */
 export interface TraceParent {

@@ -211,12 +211,20 @@ Deno.test("zmp.Observe.calls() hands a recorder each call with its arguments, re
         ]);
         return records.length > 0;
       }, "the first record");
-      await user.call(CalculatorService, CalculatorService.methods.add, [2, 3], {
-        metadata: { who: "test" },
-      });
+      await user.call(
+        CalculatorService,
+        CalculatorService.methods.add,
+        [2, 3],
+        {
+          metadata: { who: "test" },
+        },
+      );
       await assertRejects(
         () =>
-          user.call(CalculatorService, CalculatorService.methods.divide, [1, 0]),
+          user.call(CalculatorService, CalculatorService.methods.divide, [
+            1,
+            0,
+          ]),
         RpcError,
       );
       await waitFor(() => records.at(-1)?.method === "divide", "two records");

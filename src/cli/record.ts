@@ -154,8 +154,10 @@ class Recorder {
   readonly #writer: RecordingWriter;
   readonly #selection: Selection;
   readonly #topics = new Map<string, TopicSubscription<unknown>>();
+  readonly #started = new Set<string>();
   readonly #taps = new Map<string, { rpc: RpcClient; done: Promise<void> }>();
   readonly #work = new Set<Promise<void>>();
+  #closed = false;
   #messages = 0;
   #calls = 0;
   #lost = 0;
@@ -190,9 +192,12 @@ class Recorder {
   #update(nodes: NodeInfo[]): void {
     for (const view of topicsOf(nodes)) {
       if (!this.#wanted(this.#selection.topics, view.topic)) continue;
-      if (this.#topics.has(view.topic) || view.publishers.length === 0) {
+      if (this.#started.has(view.topic) || view.publishers.length === 0) {
         continue;
       }
+      // Marked before the subscription is made: registry events keep
+      // coming meanwhile.
+      this.#started.add(view.topic);
       this.#track(this.#recordTopic(view));
     }
     for (const info of nodes) {
@@ -224,6 +229,7 @@ class Recorder {
     };
     const subscription = await this.#node.subscribe(descriptor);
     this.#topics.set(view.topic, subscription);
+    if (this.#closed) await subscription.close();
     for await (const message of subscription) {
       this.#messages++;
       this.#writer.topicMessage(topic, nowNs(), stringifyJson(message))
@@ -290,6 +296,7 @@ class Recorder {
 
   /** Stops recording: subscriptions and taps closed. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#topics.values()].map((s) => s.close()));
     await Promise.all(
       [...this.#taps.values()].map(async ({ rpc, done }) => {

@@ -8,6 +8,38 @@ import { parseArgs } from "node:util";
 import { LaunchError } from "./errors.ts";
 import { type RunningLaunch, startLaunch } from "./launcher.ts";
 import { loadLaunchFile } from "./load.ts";
+import { connectRegistry } from "../registry/client.ts";
+import { servePrometheus } from "../observe/prometheus.ts";
+
+/** The Prometheus endpoint of `--metrics-port`, asking the launch's registry. */
+async function serveLaunchMetrics(
+  running: RunningLaunch,
+  port: number,
+): Promise<AsyncDisposable> {
+  const registry = await connectRegistry({
+    endpoint: running.registry,
+    logger: { warn() {}, error() {} },
+  });
+  let server;
+  try {
+    server = servePrometheus({
+      port,
+      nodes: () => registry.nodes(),
+      registry: running.registry,
+    });
+  } catch (e) {
+    await registry.close();
+    await running.stop();
+    throw e;
+  }
+  console.log(`metrics │ Prometheus text at ${server.url}`);
+  return {
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await registry.close();
+    },
+  };
+}
 
 /** The help text of `zmp launch`. */
 export const LAUNCH_USAGE = `Usage: zmp launch [options] <file>
@@ -20,8 +52,10 @@ Ctrl-C or SIGTERM (a second Ctrl-C kills them at once).
 <file> is a launch file, or a folder holding a launch.ts.
 
 Options:
-  --no-check   do not type-check the launch file and its node modules
-  -h, --help   show this help
+  --no-check            do not type-check the launch file and its node modules
+  --metrics-port <n>    serve every process's metrics in the Prometheus text
+                        format at http://127.0.0.1:<n>/metrics (0: a free port)
+  -h, --help            show this help
 
 Exit codes: 0 when every node ended cleanly or was stopped, 1 when a node
 failed beyond its restart policy, 2 when the launch file cannot be used.
@@ -44,6 +78,7 @@ export async function launchMain(args: string[]): Promise<number> {
       options: {
         help: { type: "boolean", short: "h" },
         "no-check": { type: "boolean" },
+        "metrics-port": { type: "string" },
       },
     });
   } catch (e) {
@@ -61,6 +96,18 @@ export async function launchMain(args: string[]): Promise<number> {
     return 2;
   }
   const file = parsed.positionals[0];
+  const metricsPort = parsed.values["metrics-port"];
+  if (
+    metricsPort !== undefined &&
+    !(/^\d+$/.test(metricsPort) && Number(metricsPort) <= 65535)
+  ) {
+    console.error(
+      `zmp launch: --metrics-port must be a port number (0 to 65535), got ${
+        JSON.stringify(metricsPort)
+      }`,
+    );
+    return 2;
+  }
   const controller = new AbortController();
   let running: RunningLaunch | undefined;
   let signals = 0;
@@ -81,12 +128,19 @@ export async function launchMain(args: string[]): Promise<number> {
       file: loaded.url,
       signal: controller.signal,
     });
+    await using _metrics = metricsPort === undefined
+      ? undefined
+      : await serveLaunchMetrics(running, Number(metricsPort));
     const result = await running.done;
     return result.code;
   } catch (e) {
     if (e instanceof LaunchError) {
       console.error(`error: ${e.message}`);
       return 2;
+    }
+    if (e instanceof Deno.errors.AddrInUse) {
+      console.error(`zmp launch: --metrics-port ${metricsPort}: ${e.message}`);
+      return 1;
     }
     throw e;
   } finally {

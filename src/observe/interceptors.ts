@@ -56,6 +56,7 @@ export function observeServer(
         `${call.service.name}/${call.method.name}`,
         call.context.metadata,
         next,
+        metrics.node,
       ).then(
         (value) => {
           stats.end(started);
@@ -102,6 +103,7 @@ async function* observedStream(
         iterator = next()[Symbol.asyncIterator]();
         return Promise.resolve();
       },
+      metrics.node,
     );
     while (true) {
       const r = await iterator!.next();
@@ -126,9 +128,10 @@ async function* observedStream(
  * whose `traceparent` goes along in the metadata (or the `traceparent` of
  * the call being served is passed on).
  *
+ * @param node the calling node's name, put on its spans
  * @returns the interceptor
  */
-export function observeClient(): ClientInterceptor {
+export function observeClient(node?: string): ClientInterceptor {
   return {
     unary(call: ClientCall, next: (call: ClientCall) => Promise<unknown>) {
       return clientTrace(
@@ -140,6 +143,7 @@ export function observeClient(): ClientInterceptor {
           }
           return next(call);
         },
+        node,
       );
     },
   };

@@ -60,7 +60,7 @@ export class NodeObserver {
     this.metrics = new NodeMetrics({ node });
     this.taps = new CallTaps(node);
     this.serverInterceptor = observeServer(this.metrics, this.taps);
-    this.clientInterceptor = observeClient();
+    this.clientInterceptor = observeClient(node);
     this.metrics.start();
   }
 

@@ -85,12 +85,14 @@ const getter = {
  * @param name the span name, `Service/method`
  * @param metadata the call's metadata
  * @param run the handler (and the interceptors after this one)
+ * @param node the serving node's name (span attribute `zmp.node`)
  * @returns what `run` returns
  */
 export function serverTrace<T>(
   name: string,
   metadata: Record<string, string>,
   run: () => Promise<T>,
+  node?: string,
 ): Promise<T> {
   if (!tracingEnabled()) {
     const parent = metadata[TRACEPARENT];
@@ -106,6 +108,7 @@ export function serverTrace<T>(
         "rpc.system": "zmp",
         "rpc.service": service,
         "rpc.method": method,
+        ...(node === undefined ? {} : { "zmp.node": node }),
       },
     },
     parent,
@@ -122,12 +125,14 @@ export function serverTrace<T>(
  * @param name the span name, `Service/method`
  * @param metadata the call's metadata (`undefined`: none yet)
  * @param run makes the call with the metadata to send
+ * @param node the calling node's name (span attribute `zmp.node`)
  * @returns what `run` returns
  */
 export function clientTrace<T>(
   name: string,
   metadata: Record<string, string> | undefined,
   run: (metadata: Record<string, string> | undefined) => Promise<T>,
+  node?: string,
 ): Promise<T> {
   if (!tracingEnabled()) {
     if (metadata?.[TRACEPARENT] !== undefined) return run(metadata);
@@ -149,6 +154,7 @@ export function clientTrace<T>(
         "rpc.system": "zmp",
         "rpc.service": service,
         "rpc.method": method,
+        ...(node === undefined ? {} : { "zmp.node": node }),
       },
     },
     parent,

@@ -44,10 +44,7 @@ import { createNodeLogger } from "./logger.ts";
 import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
-import {
-  NodeObserver,
-  type ReadinessCheck,
-} from "../observe/node_observer.ts";
+import { NodeObserver, type ReadinessCheck } from "../observe/node_observer.ts";
 import {
   paramGroupEntry,
   publicationEntry,

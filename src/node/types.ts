@@ -143,7 +143,9 @@ export interface NodeModule {
    * When the node is ready (see `CreateNodeOptions.readiness`): until it
    * passes, the registry shows the node as not ready.
    */
-  readonly readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
+  readonly readiness?: (
+    node: Node,
+  ) => ReadinessResult | Promise<ReadinessResult>;
   /** How often `readiness` runs, in ms. @default {1000} */
   readonly readinessInterval?: number;
 }

@@ -46,12 +46,12 @@ export interface TopMethod {
   p99Ms: number | null;
   /** Failed calls over the interval. */
   errors: number;
-  /** Failed calls since the node started, by code. */
-  errorsTotal: Record<string, number>;
   /** Calls since the node started. */
   calls: number;
   /** Calls running now. */
   inFlight: number;
+  /** Failed calls since the node started, by code. */
+  errorsTotal: Record<string, number>;
 }
 
 /** One publisher's or subscription's row. */
@@ -165,9 +165,9 @@ export function topSnapshot(
         p50Ms: round(quantile(window, 0.5)),
         p99Ms: round(quantile(window, 0.99)),
         errors: prev === undefined ? 0 : dErrors,
-        errorsTotal: m.errors,
         calls: m.calls,
         inFlight: m.inFlight,
+        errorsTotal: m.errors,
       });
     }
     nodes.push({

@@ -18,7 +18,9 @@ export const ROOT_PATH = decodeURIComponent(ROOT.pathname);
 
 /** A fixture's path. */
 export function fixture(name: string): string {
-  return decodeURIComponent(new URL(`fixtures/${name}`, import.meta.url).pathname);
+  return decodeURIComponent(
+    new URL(`fixtures/${name}`, import.meta.url).pathname,
+  );
 }
 
 /** A running `zmp <args>`. */

@@ -83,15 +83,19 @@ Deno.test("zmp launch --metrics-port: Prometheus scrapes every node of a launche
     };
     // The first sample comes about 5.5 s after Prometheus starts.
     let rows: Awaited<ReturnType<typeof query>> = [];
-    await waitFor(async () => {
-      rows = await query(
-        'zmp_topic_messages_total{topic="control/measurement",role="publisher"}',
-      );
-      return rows.length > 0 && Number(rows[0].value[1]) > 0;
-    }, `Prometheus to scrape the launch; its log:\n${logged.join("")}`, {
-      timeout: 60000,
-      interval: 250,
-    });
+    await waitFor(
+      async () => {
+        rows = await query(
+          'zmp_topic_messages_total{topic="control/measurement",role="publisher"}',
+        );
+        return rows.length > 0 && Number(rows[0].value[1]) > 0;
+      },
+      `Prometheus to scrape the launch; its log:\n${logged.join("")}`,
+      {
+        timeout: 60000,
+        interval: 250,
+      },
+    );
     assertEquals(rows[0].metric.node, "plant");
     assertEquals(rows[0].metric.job, "zmp");
     const up = await query('up{job="zmp"}');

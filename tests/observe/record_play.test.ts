@@ -27,22 +27,30 @@ async function subscribed(
   count: number,
 ): Promise<void> {
   await using collector = new MetricsCollector();
-  await waitFor(async () => {
-    const system = await collector.collect(await registry.nodes());
-    const p = system.nodes.find((n) => n.node === node)?.topics.find((t) =>
-      t.topic === topic && t.role === "publisher"
-    );
-    return p !== undefined && p.subscribers >= count;
-  }, `${count} subscribers of ${node}'s ${topic}`, { timeout: 30000 });
+  await waitFor(
+    async () => {
+      const system = await collector.collect(await registry.nodes());
+      const p = system.nodes.find((n) => n.node === node)?.topics.find((t) =>
+        t.topic === topic && t.role === "publisher"
+      );
+      return p !== undefined && p.subscribers >= count;
+    },
+    `${count} subscribers of ${node}'s ${topic}`,
+    { timeout: 30000 },
+  );
 }
 
 /** Waits until the registry lists a `zmp record` subscribed to `topics`. */
 async function recording(registry: Registry, topics: string[]): Promise<void> {
-  await waitFor(async () =>
-    (await registry.nodes()).some((n) =>
-      n.name.startsWith("_zmp_record_") &&
-      topics.every((t) => n.subscribes.some((s) => s.topic === t))
-    ), `zmp record subscribed to ${topics.join(", ")}`, { timeout: 30000 });
+  await waitFor(
+    async () =>
+      (await registry.nodes()).some((n) =>
+        n.name.startsWith("_zmp_record_") &&
+        topics.every((t) => n.subscribes.some((s) => s.topic === t))
+      ),
+    `zmp record subscribed to ${topics.join(", ")}`,
+    { timeout: 30000 },
+  );
 }
 
 /** The JSON messages of a channel of a recording. */
@@ -190,10 +198,13 @@ Deno.test("zmp record the calls of a calculator, zmp play --serve them: a test s
       await using launch = new Zmp(["launch", fixture("calculator.launch.ts")]);
       const endpoint = await launch.registry();
       await using registry = await connectRegistry({ endpoint, logger: quiet });
-      await waitFor(async () =>
-        (await registry.nodes()).some((n) =>
-          n.services.some((s) => s.name === "Calculator")
-        ), "the calculator");
+      await waitFor(
+        async () =>
+          (await registry.nodes()).some((n) =>
+            n.services.some((s) => s.name === "Calculator")
+          ),
+        "the calculator",
+      );
       await using record = new Zmp([
         "record",
         file,

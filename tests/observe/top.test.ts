@@ -42,10 +42,14 @@ Deno.test("zmp top shows a launched example live in a terminal, sorts by key, qu
     await tmux(socket, "set-option", "-t", "top", "remain-on-exit", "on");
     let screen = "";
     const shows = async (test: (s: string) => boolean, what: string) => {
-      await waitFor(async () => {
-        screen = await tmux(socket, "capture-pane", "-p", "-t", "top");
-        return test(screen);
-      }, `${what}; the screen:\n${screen}`, { timeout: 30000 });
+      await waitFor(
+        async () => {
+          screen = await tmux(socket, "capture-pane", "-p", "-t", "top");
+          return test(screen);
+        },
+        `${what}; the screen:\n${screen}`,
+        { timeout: 30000 },
+      );
     };
     // Rates need two rounds: wait for a measurement rate above zero.
     const rate = (s: string, topic: string, node: string) => {

@@ -49,7 +49,10 @@ Deno.test("a call of the proxy example is one trace: client → proxy → worker
       },
     });
     assertEquals(await launch.exited(120000), 0, launch.text);
-    assert(launch.text.includes("done: 12 calls, 12 answered once"), launch.text);
+    assert(
+      launch.text.includes("done: 12 calls, 12 answered once"),
+      launch.text,
+    );
     // Each process sends what it has left when it exits.
     const zmp = spans.filter((s) => attribute(s, "rpc.system") === "zmp");
     const find = (kind: number, name: string, node: string) =>
@@ -57,7 +60,11 @@ Deno.test("a call of the proxy example is one trace: client → proxy → worker
         s.kind === kind && s.name === name && attribute(s, "zmp.node") === node
       );
     const clientCalls = find(CLIENT, "Front/square", "client");
-    assertEquals(clientCalls.length, 12, JSON.stringify(zmp.map((s) => s.name)));
+    assertEquals(
+      clientCalls.length,
+      12,
+      JSON.stringify(zmp.map((s) => s.name)),
+    );
     const byId = new Map(zmp.map((s) => [s.spanId, s]));
     const childrenOf = (span: Span) =>
       zmp.filter((s) => s.parentSpanId === span.spanId);

@@ -26,7 +26,7 @@ export interface SystemMetrics {
 
 /** Options of {@linkcode MetricsCollector}. */
 export interface MetricsCollectorOptions {
-  /** The registry's endpoint; it is asked too. */
+  /** The registry's endpoint; it is asked too (unless it is etcd's). */
   registry?: string;
   /** How long each process may take to answer, in ms. @default {1000} */
   timeout?: number;
@@ -40,7 +40,10 @@ export class MetricsCollector implements AsyncDisposable {
 
   /** @param options the registry endpoint, the answer timeout */
   constructor(options: MetricsCollectorOptions = {}) {
-    this.#registry = options.registry;
+    // An etcd registry is not a process that answers zmp.Observe.
+    this.#registry = /^(tcp|ipc|inproc):\/\//.test(options.registry ?? "")
+      ? options.registry
+      : undefined;
     this.#timeout = options.timeout ?? 1000;
   }
 

@@ -30,6 +30,7 @@ import {
 } from "../../examples/sensors/sensors.api.gen.ts";
 import { quiet, startTestRegistry } from "../node/_helpers.ts";
 import { satisfied } from "../../src/launch/_registry_view.ts";
+import { collectHealth, healthLines } from "../../src/observe/health.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -295,4 +296,58 @@ Deno.test("createNode({ readiness }) registers as not ready until the check pass
     return info.ready === false;
   }, "calc not ready again");
   assertEquals(info.notReady, "its readiness check returned false");
+});
+
+Deno.test("collectHealth() names silent and unready nodes, failed calls and lost messages", async () => {
+  await using server = await startTestRegistry();
+  await using registry = await connectRegistry({
+    endpoint: server.endpoint,
+    logger: quiet,
+  });
+  await using calc = await createNode("calc", {
+    registry: server.endpoint,
+    logger: silent,
+    readiness: () => "the cache is cold",
+  });
+  await calc.provide(CalculatorService, calculator);
+  const rpc = new RpcClient({ endpoints: [calc.info.services[0].endpoint] });
+  try {
+    await rpc.call(CalculatorService, CalculatorService.methods.add, [1, 1]);
+    await assertRejects(() =>
+      rpc.call(CalculatorService, CalculatorService.methods.divide, [1, 0])
+    );
+  } finally {
+    await rpc.close();
+  }
+  // A node registered by hand, serving no zmp.Observe.
+  await using mute = await registry.register({
+    ...calc.info,
+    name: "mute",
+    instanceId: "x",
+    observe: undefined,
+    ready: undefined,
+    notReady: undefined,
+    services: [],
+  });
+  const health = await collectHealth(registry);
+  assertEquals(health.ok, false);
+  assertEquals(health.answering, 2);
+  assertEquals(health.silent, [{
+    node: "mute",
+    reason: "serves no zmp.Observe",
+  }]);
+  assertEquals(health.notReady, [{
+    node: "calc",
+    reason: "the cache is cold",
+  }]);
+  assertEquals(health.problems, [
+    "calc: Calculator.divide failed 1 of 1 calls (INVALID_ARGUMENT 1)",
+  ]);
+  assertEquals(healthLines(health), [
+    "2 processes answer, 1 silent, 1 not ready",
+    "mute is silent: serves no zmp.Observe",
+    "calc is not ready: the cache is cold",
+    "calc: Calculator.divide failed 1 of 1 calls (INVALID_ARGUMENT 1)",
+  ]);
+  assert(mute.info.name === "mute");
 });

@@ -15,6 +15,7 @@
 
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseJsonc } from "../src/_util/jsonc.ts";
 
 /** Where generated modules import the zmp runtime from. */
 export type RuntimeImport =
@@ -117,20 +118,5 @@ async function findConfigFile(start: string): Promise<string | undefined> {
       }
     }
     if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** Parses JSON with comments (deno.jsonc), keeping strings intact. */
-function parseJsonc(text: string, file: string): unknown {
-  const stripped = text.replace(
-    /("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
-    (_m, str: string | undefined) => str ?? "",
-  ).replace(/,(\s*[}\]])/g, "$1");
-  try {
-    return JSON.parse(stripped);
-  } catch (e) {
-    throw new SyntaxError(`Cannot read ${file}: ${(e as Error).message}`, {
-      cause: e,
-    });
   }
 }

@@ -1,12 +1,15 @@
 /**
- * The README's "write a service" walkthrough, run as written: its files are
- * extracted from the fenced blocks, generated, and the server and client run
- * as two processes. The README cannot go stale without this failing.
+ * The README's "write a service" walkthrough, run as written, in a folder
+ * outside the checkout: zmp is installed with `deno install -g`, `zmp init`
+ * makes the project, the files are extracted from the fenced blocks,
+ * generated, and the server and client run as two processes. The README
+ * cannot go stale without this failing.
  *
  * @module
  */
 
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { CLI, outsideFolder, run } from "./project/_project.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -28,8 +31,14 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("README walkthrough: codegen, server and client work as written", async () => {
+Deno.test("README walkthrough: install, init, codegen, server and client work as written, outside the checkout", async () => {
   const readme = await Deno.readTextFile(`${root}README.md`);
+  assertStringIncludes(
+    readme,
+    "deno install -g -A -n zmp <zmp>/src/cli/main.ts",
+  );
+  assertStringIncludes(readme, "zmp init my-app && cd my-app");
+  assertStringIncludes(readme, "deno task codegen greeter/greeter.api.ts");
   const files = greeterFiles(readme);
   assertEquals([...files.keys()].sort(), [
     "client.ts",
@@ -37,26 +46,38 @@ Deno.test("README walkthrough: codegen, server and client work as written", asyn
     "server.ts",
   ]);
   const port = String(freePort());
-  // A sibling of mod.ts, so that the README's "../mod.ts" imports resolve.
-  const dir = await Deno.makeTempDir({ dir: root, prefix: "greeter-" });
+  await using tmp = await outsideFolder();
+  const bin = `${tmp.path}/.deno`;
+  const install = await run(
+    Deno.execPath(),
+    ["install", "-g", "-A", "-n", "zmp", "--root", bin, CLI],
+    { cwd: tmp.path },
+  );
+  assertEquals(install.code, 0, install.stderr);
+  const init = await run(`${bin}/bin/zmp`, ["init", "my-app"], {
+    cwd: tmp.path,
+  });
+  assertEquals(init.code, 0, init.stderr);
+  const app = `${tmp.path}/my-app`;
+  const dir = `${app}/greeter`;
+  await Deno.mkdir(dir);
   let server: Deno.ChildProcess | undefined;
   try {
     for (const [name, text] of files) {
       await Deno.writeTextFile(`${dir}/${name}`, text.replaceAll("5555", port));
     }
-    const gen = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "codegen", `${dir}/greeter.api.ts`],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(gen.code, 0, new TextDecoder().decode(gen.stderr));
+    const gen = await run(Deno.execPath(), [
+      "task",
+      "codegen",
+      "greeter/greeter.api.ts",
+    ], { cwd: app });
+    assertEquals(gen.code, 0, gen.stderr);
     const generated = await Deno.readTextFile(`${dir}/greeter.api.gen.ts`);
     assertStringIncludes(generated, "export class GreeterClient");
 
     server = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${dir}/server.ts`],
-      cwd: root,
+      args: ["run", "-A", "greeter/server.ts"],
+      cwd: app,
       stdout: "piped",
       stderr: "piped",
       stdin: "null",
@@ -71,8 +92,8 @@ Deno.test("README walkthrough: codegen, server and client work as written", asyn
     );
 
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${dir}/client.ts`],
-      cwd: root,
+      args: ["run", "-A", "greeter/client.ts"],
+      cwd: app,
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -94,6 +115,5 @@ Deno.test("README walkthrough: codegen, server and client work as written", asyn
       await server.stdout.cancel().catch(() => {});
       await server.stderr.cancel().catch(() => {});
     }
-    await Deno.remove(dir, { recursive: true });
   }
 });

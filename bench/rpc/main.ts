@@ -27,7 +27,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { codecByName } from "../../mod.ts";
+import { codecByName } from "../../src/wire/mod.ts";
 import {
   capture,
   type Command,

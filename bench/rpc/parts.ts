@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { ValidationIssue } from "../../mod.ts";
 import {
   checkFrameCount,
   type Codec,
@@ -23,8 +24,7 @@ import {
   encodeMethodName,
   encodeRequestHeader,
   KIND,
-  type ValidationIssue,
-} from "../../mod.ts";
+} from "../../src/wire/mod.ts";
 import { BenchMsgpackService } from "./bench.api.gen.ts";
 import { reply, SAMPLE } from "./_sample.mjs";
 

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type * as Zmp from "../../mod.ts";
+import type * as Zmp from "../../src/zmq/mod.ts";
 import {
   announce,
   exitWhenStdinCloses,
@@ -27,7 +27,7 @@ import {
 } from "./_peer.ts";
 
 const { Dealer, Router }: typeof Zmp = await import(
-  Deno.env.get("ZMP_BENCH_MODULE") ?? "../../mod.ts"
+  Deno.env.get("ZMP_BENCH_MODULE") ?? "../../src/zmq/mod.ts"
 );
 
 const USAGE = "raw_peer.ts server ENDPOINT [single|rpc]\n" +

@@ -19,7 +19,8 @@
  * @module
  */
 
-import { createNode, Publisher, Subscriber } from "../../mod.ts";
+import { createNode } from "../../mod.ts";
+import { Publisher, Subscriber } from "../../src/zmq/mod.ts";
 import { BlobTopic } from "./system.api.gen.ts";
 
 const TOPIC = "bench/blob";

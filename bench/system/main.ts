@@ -11,9 +11,15 @@
  *   1 KiB and 4 KiB messages, throughput (sender as fast as it can,
  *   received msg/s per subscriber) and one-way latency (~500 msg/s),
  *   zmp typed topics (validated, registry-discovered) against raw ZeroMQ
- *   PUB/SUB in the same run (target: typed ≥ 70% of raw at 1 KiB).
+ *   PUB/SUB in the same run (target: typed ≥ 70% of raw at 1 KiB);
+ * - **registry**: register → seen and param set → watch-seen, embedded
+ *   registry vs etcd (one local member), and the first put after etcd's
+ *   leader is killed (three members);
+ * - **hosts** (network namespaces, root): call round trip across two
+ *   namespaces vs loopback, and failover after a host is cut off (its node
+ *   gone from the registry, the slowest idempotent call, calls lost).
  *
- *     deno task bench:system [--json] [--quick] [--only launch,failover,topics]
+ *     deno task bench:system [--json] [--quick] [--only launch,failover,topics,registry,hosts]
  *
  * `--json` prints exactly one JSON object on one line on stdout; progress
  * goes to stderr.
@@ -24,12 +30,18 @@
 import { parseArgs } from "node:util";
 import { failover, launchNodes } from "./_launch_bench.ts";
 import { topicBench, type TopicFigures } from "./_topic_bench.ts";
+import {
+  crossHostRtt,
+  etcdLeaderLoss,
+  hostCutFailover,
+  registryLatencies,
+} from "./_registry_bench.ts";
 
 const USAGE = `usage: deno task bench:system [options]
 
   --json          print one JSON object on stdout (progress on stderr)
   --quick         a short smoke run (1 round, 1 KiB topics only, 0.5 s trials)
-  --only LIST     parts: launch,failover,topics (default: all)
+  --only LIST     parts: launch,failover,topics,registry,hosts (default: all)
   --rounds N      launch and failover rounds, median kept (default 3)
   --seconds S     length of each topic trial (default 1)
   -h, --help      this text`;
@@ -49,7 +61,9 @@ if (values.help) {
   console.log(USAGE);
   Deno.exit(0);
 }
-const parts = new Set((values.only ?? "launch,failover,topics").split(","));
+const parts = new Set(
+  (values.only ?? "launch,failover,topics,registry,hosts").split(","),
+);
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const seconds = Number(values.seconds ?? (values.quick ? 0.5 : 1));
 const progress = (line: string) => console.error(line);
@@ -137,6 +151,62 @@ if (parts.has("topics")) {
     targets.topic_throughput_1k_at_least_70pct_of_raw =
       ratio.topic_throughput_1k_vs_raw >= 0.7;
   }
+}
+
+if (parts.has("registry")) {
+  const samples = values.quick ? 20 : 100;
+  const l = await registryLatencies(samples);
+  progress(
+    `register → seen: embedded ${l.embedded.registerSeenMs.p50} ms, etcd ${l.etcd.registerSeenMs.p50} ms (p50 of ${samples})`,
+  );
+  progress(
+    `param set → watch-seen: embedded ${l.embedded.setSeenMs.p50} ms, etcd ${l.etcd.setSeenMs.p50} ms (p50 of ${samples})`,
+  );
+  const loss = await etcdLeaderLoss(rounds);
+  progress(`etcd leader killed: first put after ${loss.join(", ")} ms`);
+  report.registry = {
+    register_seen_ms: {
+      embedded: l.embedded.registerSeenMs,
+      etcd: l.etcd.registerSeenMs,
+    },
+    param_set_seen_ms: {
+      embedded: l.embedded.setSeenMs,
+      etcd: l.etcd.setSeenMs,
+    },
+    etcd_first_put_after_leader_kill_ms: median(loss),
+  };
+  ratio.register_seen_etcd_vs_embedded = Math.round(
+    100 * l.etcd.registerSeenMs.p50 / l.embedded.registerSeenMs.p50,
+  ) / 100;
+  ratio.param_set_seen_etcd_vs_embedded = Math.round(
+    100 * l.etcd.setSeenMs.p50 / l.embedded.setSeenMs.p50,
+  ) / 100;
+  targets.etcd_first_put_after_leader_kill_under_3s = median(loss) < 3000;
+}
+
+if (parts.has("hosts")) {
+  const rtt = await crossHostRtt(values.quick ? 500 : 2000);
+  progress(
+    `call round trip: loopback ${rtt.loopback.p50Us} µs, across namespaces ${rtt.cross.p50Us} µs (p50)`,
+  );
+  const cut = await hostCutFailover();
+  progress(
+    `host cut off: its node left the registry after ${cut.leftMs} ms; slowest call ${cut.slowestCallMs} ms; ${cut.lost} of ${cut.calls} calls lost`,
+  );
+  report.hosts = {
+    call_rtt_us: { loopback: rtt.loopback, cross_namespace: rtt.cross },
+    host_cut: {
+      node_left_ms: cut.leftMs,
+      slowest_call_ms: cut.slowestCallMs,
+      calls: cut.calls,
+      lost: cut.lost,
+    },
+  };
+  ratio.call_rtt_cross_namespace_vs_loopback = Math.round(
+    100 * rtt.cross.p50Us / rtt.loopback.p50Us,
+  ) / 100;
+  targets.host_cut_no_call_lost = cut.lost === 0;
+  targets.host_cut_node_left_within_ttl_plus_slack = cut.leftMs <= 5500;
 }
 
 report.ratio = ratio;

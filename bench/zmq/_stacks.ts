@@ -150,7 +150,7 @@ export async function probeNode(
  * engine (`ZMP_ENGINE`).
  *
  * @param probe the Node side's libzmq, to load the same one
- * @param module another copy of zmp's `mod.ts` to benchmark instead
+ * @param module another copy of zmp's `src/zmq/mod.ts` to benchmark instead
  * @param engine `libzmq` (stack `zmp`) or `zmtp` (stack `zmp_zmtp`)
  * @returns the prepared stack
  */

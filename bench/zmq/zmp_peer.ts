@@ -13,12 +13,12 @@
  * @module
  */
 
-import type * as Zmp from "../../mod.ts";
+import type * as Zmp from "../../src/zmq/mod.ts";
 import { echo, type EchoSocket, measure, parsePlan } from "./_echo.mjs";
 
 // `--zmp-module` of main.ts: benchmark a scratch copy of zmp instead.
 const { Context, Dealer, libzmq, Router }: typeof Zmp = await import(
-  Deno.env.get("ZMP_BENCH_MODULE") ?? "../../mod.ts"
+  Deno.env.get("ZMP_BENCH_MODULE") ?? "../../src/zmq/mod.ts"
 );
 
 function libzmqInfo(): { path: string; version: string } {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { launchMain } from "../../mod.ts";
+import { main as zmp } from "../../src/cli/main.ts";
 
 const bold = (s: string) =>
   Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR")
@@ -37,7 +37,9 @@ launcher). When the sink is done, everything stops in reverse order.
 `);
 
 const file = new URL("./launch.ts", import.meta.url).pathname;
-const code = await launchMain([file]);
+// The demo tells one story from the start every time: no params file (a
+// launch otherwise keeps its params beside the launch file).
+const code = await zmp(["launch", "--no-params", file]);
 if (code === 0) {
   console.log(`
 ${bold("That was zmp.")} Every message was type-checked at compile time and

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Dealer, libzmq, Subscriber } from "../../mod.ts";
+import { Dealer, libzmq, Subscriber } from "../../src/zmq/mod.ts";
 
 const decoder = new TextDecoder();
 const text = (frames: Uint8Array[]) => frames.map((f) => decoder.decode(f));

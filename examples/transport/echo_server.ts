@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Context, Publisher, Router } from "../../mod.ts";
+import { Context } from "../../mod.ts";
+import { Publisher, Router } from "../../src/zmq/mod.ts";
 
 const router = new Router({ routerMandatory: true });
 const publisher = new Publisher();

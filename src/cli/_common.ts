@@ -12,10 +12,9 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
-import yoctoSpinner from "yocto-spinner";
-import { connectRegistry } from "../registry/client.ts";
 import { RegistryUnavailableError } from "../registry/errors.ts";
 import type { NodeInfo, Registry } from "../registry/types.ts";
+import { RegistryView } from "../registry/view.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
 
@@ -54,7 +53,9 @@ export const REGISTRY_OPTIONS = {
 
 /** The help lines of {@linkcode REGISTRY_OPTIONS}. */
 export const REGISTRY_HELP =
-  `  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  `  --registry <endpoint>  the registry: tcp://host:port (embedded), or
+                         etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
+                         else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry and for answers (default: 3000)`;
 
 /** A command's parsed arguments. */
@@ -177,13 +178,23 @@ export function progress(text: string): Progress {
     interactive = false;
   }
   if (!interactive) return { text() {}, stop() {} };
-  const spinner = yoctoSpinner({ text, stream: process.stderr }).start();
+  // Loaded on use, like the registry client: a spinner only on a terminal.
+  let current = text;
+  let stopped = false;
+  let spinner: { text: string; stop(): unknown } | undefined;
+  import("yocto-spinner").then(({ default: yoctoSpinner }) => {
+    if (!stopped) {
+      spinner = yoctoSpinner({ text: current, stream: process.stderr }).start();
+    }
+  }, () => {});
   return {
     text: (t) => {
-      spinner.text = t;
+      current = t;
+      if (spinner) spinner.text = t;
     },
     stop: () => {
-      spinner.stop();
+      stopped = true;
+      spinner?.stop();
     },
   };
 }
@@ -222,11 +233,14 @@ export async function openRegistry(
   const timeout = millis("timeout", values.timeout, 3000);
   if (values.registry !== undefined && !/^[a-z]+:\/\/./.test(values.registry)) {
     throw new UsageError(
-      `--registry must look like tcp://host:port, got ${
+      `--registry must look like tcp://host:port or etcd://host:port,host:port, got ${
         JSON.stringify(values.registry)
       }`,
     );
   }
+  // Loaded on use: commands that never talk to a registry (and a zmp that
+  // runs itself again under another configuration) do not load the client.
+  const { connectRegistry } = await import("../registry/client.ts");
   try {
     return await waiting(
       `connecting to the registry${
@@ -333,22 +347,13 @@ export async function untilNodes<T>(
   pick: (nodes: NodeInfo[]) => T | undefined,
   options: { signal?: AbortSignal; timeout?: number } = {},
 ): Promise<T | undefined> {
-  const signals = [options.signal];
-  if (options.timeout !== undefined) {
-    signals.push(AbortSignal.timeout(options.timeout));
+  await using view = new RegistryView(registry);
+  try {
+    return await view.until(pick, options);
+  } catch (e) {
+    if (options.signal?.aborted || (e as Error)?.name === "TimeoutError") {
+      return undefined;
+    }
+    throw e;
   }
-  const signal = AbortSignal.any(
-    signals.filter((s): s is AbortSignal => s !== undefined),
-  );
-  const live = new Map<string, NodeInfo>();
-  for await (const event of registry.watch({ signal })) {
-    if (event.type === "snapshot") {
-      live.clear();
-      for (const n of event.nodes) live.set(n.name, n);
-    } else if (event.type === "removed") live.delete(event.name);
-    else live.set(event.node.name, event.node);
-    const found = pick([...live.values()]);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

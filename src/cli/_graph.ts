@@ -198,6 +198,7 @@ const PARAMS_ATTRS = 'shape="folder", style="filled", fillcolor="#eeeeee"';
  * Edges: node → service (`provides`), publisher → topic (`publishes`),
  * topic → subscriber (`subscribes`), node → params (`uses`, dashed).
  *
+ * Nodes on more than one host are grouped in one box (a cluster) per host.
  * Clients of a service are not in the registry, so calls are not drawn.
  * Hidden nodes (`_` names) are left out unless `all`. The same nodes in
  * any order give byte-identical output; every id and label is quoted
@@ -238,8 +239,27 @@ export function dotOf(graph: SystemGraph, name: string): string {
   ];
   const vertex = (id: string, attrs: string, label: string[]) =>
     `  ${escapeDot(id)} [${attrs}, label=${escapeDot(label.join("\n"))}];`;
-  for (const n of graph.nodes) {
-    lines.push(vertex(n.id, NODE_ATTRS, [n.name, `pid ${n.pid}, ${n.mode}`]));
+  const hosts = [...new Set(graph.nodes.map((n) => n.host))].sort(compare);
+  if (hosts.length <= 1) {
+    for (const n of graph.nodes) {
+      lines.push(vertex(n.id, NODE_ATTRS, [n.name, `pid ${n.pid}, ${n.mode}`]));
+    }
+  } else {
+    // Nodes on several hosts: one box per host around its nodes.
+    for (const host of hosts) {
+      lines.push(
+        `  subgraph ${escapeDot(`cluster_host:${host}`)} {`,
+        `    label=${
+          escapeDot(`host ${host}`)
+        }; style="rounded"; color="#888888";`,
+      );
+      for (const n of graph.nodes.filter((n) => n.host === host)) {
+        lines.push(
+          `  ${vertex(n.id, NODE_ATTRS, [n.name, `pid ${n.pid}, ${n.mode}`])}`,
+        );
+      }
+      lines.push("  }");
+    }
   }
   for (const s of graph.services) {
     lines.push(vertex(s.id, SERVICE_ATTRS, [s.name]));

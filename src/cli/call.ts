@@ -36,7 +36,9 @@ Options:
   --json                 print the result on one line
   --wait                 wait (up to --timeout) for a node to provide the service
   --metadata <key=value> send metadata (repeatable)
-  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  --registry <endpoint>  the registry: tcp://host:port (embedded), or
+                         etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
+                         else tcp://127.0.0.1:7350)
   --timeout <ms>         deadline of the call, and of reaching the registry (default: 10000)
   -h, --help             show this help
 

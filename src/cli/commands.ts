@@ -27,6 +27,16 @@ export interface CommandEntry {
 /** Every subcommand, in the order `zmp --help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "init",
+    summary: "create a project that uses zmp, ready to run",
+    load: () => import("./init.ts"),
+  },
+  {
+    name: "codegen",
+    summary: "generate typed code from *.api.ts definition files",
+    load: () => import("./codegen.ts"),
+  },
+  {
     name: "launch",
     summary: "start the registry and the nodes of a launch file",
     load: () => import("./launch.ts"),
@@ -95,5 +105,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "ros",
     summary: "turn ROS 1 message and service types into a zmp .api.ts",
     load: () => import("./ros.ts"),
+  },
+  {
+    name: "doctor",
+    summary: "show the libzmq, Deno and registry this zmp uses",
+    load: () => import("./doctor.ts"),
   },
 ];

@@ -35,7 +35,9 @@ schema; invalid ones are counted and reported on stderr, never printed.
 Options:
   --count <n>            exit after n messages
   --wait                 wait for the topic to appear instead of failing
-  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  --registry <endpoint>  the registry: tcp://host:port (embedded), or
+                         etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
+                         else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry (default: 3000)
   -h, --help             show this help
 

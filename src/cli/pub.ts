@@ -39,7 +39,9 @@ Options:
   --count <n>            stop after n messages (default: 1 without --rate)
   --latched              keep the last message for subscribers that join later
                          (until zmp pub exits)
-  --registry <endpoint>  the registry (default: $ZMP_REGISTRY, else tcp://127.0.0.1:7350)
+  --registry <endpoint>  the registry: tcp://host:port (embedded), or
+                         etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
+                         else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry and the subscribers (default: 3000)
   -h, --help             show this help
 

@@ -7,7 +7,9 @@
 
 import type { ResolvedNode } from "./_validate.ts";
 import { type LaunchLogger, readLines } from "./logger.ts";
-import { permissionFlags, zmpNeeds } from "./_permissions.ts";
+import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
+import type { ProjectConfig } from "./_project.ts";
+import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 
 /** A node running once: started, and later ended. */
@@ -26,10 +28,22 @@ export interface NodeRun {
 export interface RunContext {
   /** The registry endpoint the node registers with. */
   registry: string;
+  /**
+   * The host the launch runs as (`--host`), reported by subprocess nodes
+   * as theirs.
+   */
+  host?: string;
+  /** The address subprocess nodes advertise (`ZMP_ADVERTISE_HOST`). */
+  advertise?: string;
   /** Where output goes. */
   logger: LaunchLogger;
   /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
   libzmqPath?: string;
+  /**
+   * The project whose configuration subprocess nodes run with (`--config`).
+   * @default {none: Deno finds one from the working folder}
+   */
+  project?: ProjectConfig;
 }
 
 /** The entry point a subprocess node runs. */
@@ -53,12 +67,31 @@ const SIGNALS: Record<string, number> = {
   SIGTERM: 15,
 };
 
-/** The `deno` arguments that run `node` as a subprocess. */
-export function subprocessArgs(node: ResolvedNode): string[] {
-  const needs = zmpNeeds(node.moduleUrl, Object.keys(node.env));
+/**
+ * The `deno` arguments that run `node` as a subprocess: the project's
+ * configuration (import map, `nodeModulesDir`, lock file), the node's
+ * permissions (with what its registry backend needs: etcd takes network
+ * and more), zmp's entry, the module and its arguments.
+ *
+ * @param node the node
+ * @param options the project it runs in, its registry endpoint
+ * @returns the arguments after `deno`
+ */
+export function subprocessArgs(
+  node: ResolvedNode,
+  options: { project?: ProjectConfig; registry?: string } = {},
+): string[] {
+  const needs = zmpNeeds(node.moduleUrl, {
+    env: Object.keys(node.env),
+    project: options.project,
+  });
+  const backend = options.registry === undefined
+    ? {}
+    : registryPermissions(options.registry);
   return [
     "run",
-    ...permissionFlags(node.permissions, needs),
+    ...(options.project ? ["--config", options.project.file] : []),
+    ...permissionFlags(node.permissions, mergePermissions(needs, backend)),
     SUBPROCESS_MAIN,
     node.moduleUrl,
     ...node.args,
@@ -67,13 +100,22 @@ export function subprocessArgs(node: ResolvedNode): string[] {
 
 function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
   const child = new Deno.Command(Deno.execPath(), {
-    args: subprocessArgs(node),
+    args: subprocessArgs(node, {
+      project: ctx.project,
+      registry: ctx.registry,
+    }),
     env: {
+      ...(ctx.advertise === undefined
+        ? {}
+        : { ZMP_ADVERTISE_HOST: ctx.advertise }),
+      ...(ctx.host === undefined ? {} : { ZMP_HOST: ctx.host }),
       ...node.env,
       ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      // Not a zmp command that zmp launch started again.
+      ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
     // Held open and never written: when the launcher dies, even by

@@ -6,8 +6,10 @@
  * @module
  */
 
+import { sleep } from "../_util/sleep.ts";
 import { Backoff } from "./_backoff.ts";
-import { describeCondition, type RegistryView } from "./_registry_view.ts";
+import { describeCondition, satisfied } from "./_after.ts";
+import type { RegistryView } from "../registry/view.ts";
 import { type NodeRun, type RunContext, startRun } from "./_runners.ts";
 import type { ResolvedNode } from "./_validate.ts";
 
@@ -36,22 +38,6 @@ export interface SupervisorContext extends RunContext {
 
 /** How often a node still waiting for its `after` conditions is reported. */
 const AFTER_REMINDER_MS = 10000;
-
-/** Waits `ms`, or rejects when `signal` aborts; leaves no timer behind. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Supervises one node from its first start to its end. */
 export class Supervisor {
@@ -103,7 +89,10 @@ export class Supervisor {
         this.#log("warn", `${node.name} still waits for ${what} (${s} s)`);
       }, AFTER_REMINDER_MS);
       try {
-        await this.#ctx.view.after(node.after, signal);
+        await this.#ctx.view.until(
+          (nodes) => node.after.every((c) => satisfied(c, nodes)),
+          { signal },
+        );
       } catch {
         return { status: "stopped" };
       } finally {
@@ -151,7 +140,7 @@ export class Supervisor {
         `${node.name} exited with code ${code}; restarting in ${decision.delay} ms (restart ${decision.attempt} of ${decision.limit})`,
       );
       try {
-        await delay(decision.delay, signal);
+        await sleep(decision.delay, signal);
         await this.#leaseGone(run);
       } catch {
         return { status: "stopped", code };
@@ -177,7 +166,9 @@ export class Supervisor {
     const stop = () => limit.abort();
     this.#abort.signal.addEventListener("abort", stop, { once: true });
     try {
-      await this.#ctx.view.until((nodes) => !held(nodes), limit.signal);
+      await this.#ctx.view.until((nodes) => !held(nodes), {
+        signal: limit.signal,
+      });
     } catch {
       if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
       // Out of patience: start anyway; the registry will say why it refuses.
@@ -197,7 +188,7 @@ export class Supervisor {
       const timeout = new AbortController();
       const inTime = await Promise.race([
         run.exited.then(() => true),
-        delay(grace, timeout.signal).then(() => false, () => true),
+        sleep(grace, timeout.signal).then(() => false, () => true),
       ]);
       timeout.abort();
       if (!inTime) {

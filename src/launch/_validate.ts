@@ -7,13 +7,18 @@
  * @module
  */
 
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isPlainObject } from "../_util/object.ts";
 import { describe } from "../wire/descriptors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
+  RUN_MODES,
   type RunMode,
 } from "../registry/types.ts";
 import { LaunchError } from "./errors.ts";
+import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
 import type {
   AfterCondition,
   NodePermissions,
@@ -38,6 +43,8 @@ export interface ResolvedNode {
   restart: ResolvedRestart;
   after: AfterCondition[];
   required: boolean;
+  /** The host it is placed on, if any. */
+  host?: string;
 }
 
 /** The registry, checked and normalised. */
@@ -71,7 +78,6 @@ const POLICIES: readonly RestartPolicyName[] = [
   "on-failure",
   "always",
 ];
-const MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 const PERMISSIONS = [
   "read",
   "write",
@@ -85,7 +91,9 @@ const PERMISSIONS = [
 export const RESERVED_ENV = ["ZMP_NODE_NAME", "ZMP_REGISTRY", "ZMP_RUN_MODE"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENDPOINT = /^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci):\/\/\S+$/;
+const ENDPOINT = /^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci|etcd):\/\/\S+$/;
+/** A host name of a launch: what `--host` selects. */
+const HOST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 interface Where {
@@ -100,14 +108,6 @@ function fail(where: Where, field: string, problem: string): never {
     node: where.node,
     field,
   });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function onlyKeys(
@@ -157,8 +157,13 @@ function string(value: unknown, where: Where, field: string): string {
  */
 export function resolveRef(ref: string, base: string | undefined): string {
   if (URL_LIKE.test(ref)) return new URL(ref).href;
-  const root = base ?? `file://${Deno.cwd()}/`;
-  return new URL(ref.startsWith("/") ? `file://${ref}` : ref, root).href;
+  if (isAbsolute(ref)) return pathToFileURL(ref).href;
+  if (base === undefined) return pathToFileURL(resolve(ref)).href;
+  const url = new URL(base);
+  if (url.protocol !== "file:") {
+    return new URL(ref.split("/").map(encodeURIComponent).join("/"), url).href;
+  }
+  return pathToFileURL(resolve(dirname(fileURLToPath(url)), ref)).href;
 }
 
 function restart(value: unknown, where: Where): ResolvedRestart {
@@ -333,6 +338,7 @@ const NODE_KEYS = [
   "restart",
   "after",
   "required",
+  "host",
 ];
 
 function node(
@@ -363,7 +369,7 @@ function node(
     fail(where, "module", `is not a valid path or URL: ${describe(module)}`);
   }
   const mode = value.mode ?? "subprocess";
-  if (!MODES.includes(mode as RunMode)) {
+  if (!(RUN_MODES as readonly string[]).includes(mode as string)) {
     fail(
       where,
       "mode",
@@ -394,6 +400,18 @@ function node(
     );
   }
   resolved.required = value.required === true;
+  if (value.host !== undefined) {
+    if (typeof value.host !== "string" || !HOST.test(value.host)) {
+      fail(
+        where,
+        "host",
+        `must be 1-64 letters, digits, ".", "_" or "-", got ${
+          describe(value.host)
+        }`,
+      );
+    }
+    resolved.host = value.host;
+  }
   if (resolved.mode !== "subprocess") {
     if (value.permissions !== undefined) {
       fail(
@@ -418,6 +436,40 @@ function registry(value: unknown, file: string | undefined): ResolvedRegistry {
   if (value === undefined) value = {};
   if (!isPlainObject(value)) {
     fail(where, "registry", `must be an object, got ${describe(value)}`);
+  }
+  if ("etcd" in value) {
+    onlyKeys(value, ["etcd", "prefix"], where, "registry.");
+    const hosts = value.etcd;
+    if (
+      !Array.isArray(hosts) || hosts.length === 0 ||
+      hosts.some((h) => typeof h !== "string")
+    ) {
+      fail(
+        where,
+        "registry.etcd",
+        `must be a non-empty list of "host:port" strings, got ${
+          describe(hosts)
+        }`,
+      );
+    }
+    const prefix = value.prefix === undefined
+      ? ""
+      : `/${string(value.prefix, where, "registry.prefix")}`;
+    const written = `etcd://${
+      hosts.map((h: string) => h.replace(/^https?:\/\//, "")).join(",")
+    }${prefix}`;
+    try {
+      return {
+        kind: "external",
+        endpoint: parseRegistryEndpoint(written, "launch").endpoint,
+      };
+    } catch (e) {
+      fail(
+        where,
+        "registry.etcd",
+        (e as Error).message.replace(/^Cannot launch: /, ""),
+      );
+    }
   }
   if ("external" in value) {
     onlyKeys(value, ["external"], where, "registry.");

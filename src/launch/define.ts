@@ -16,7 +16,7 @@ import type { LaunchDefinition, LaunchSpec } from "./types.ts";
  *
  * @example A launch file
  * ```ts
- * import { defineLaunch } from "../../mod.ts";
+ * import { defineLaunch } from "zmp";
  *
  * export default defineLaunch({
  *   nodes: [

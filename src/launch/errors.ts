@@ -25,7 +25,7 @@ export interface LaunchErrorOptions {
  *
  * @example
  * ```ts
- * import { LaunchError } from "../../mod.ts";
+ * import { LaunchError } from "zmp";
  * const e = new LaunchError('Cannot launch: restart must be "never", "on-failure" or "always"', {
  *   node: "calc-1",
  *   field: "restart",
@@ -44,6 +44,8 @@ export class LaunchError extends Error {
   readonly details: string | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param message what went wrong, for people
    * @param options where, and the cause
    */

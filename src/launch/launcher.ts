@@ -5,16 +5,22 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { defaultEngine, libzmq } from "../zmq/mod.ts";
 import type { Logger } from "../rpc/mod.ts";
-import type { NodeInfo, Registry } from "../registry/types.ts";
+import type { Registry } from "../registry/types.ts";
 import { connectRegistry, startRegistry } from "../registry/mod.ts";
 import { LaunchError } from "./errors.ts";
 import { consoleLaunchLogger, type LaunchLogger } from "./logger.ts";
-import { RegistryView, type ViewChange } from "./_registry_view.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
 import { type NodeOutcome, Supervisor } from "./_supervisor.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
+import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
+import { advertiseHost } from "../registry/network.ts";
 import type { LaunchDefinition, LaunchSpec } from "./types.ts";
+import { projectOf } from "./_project.ts";
+import { readEnv } from "../_util/env.ts";
 
 export type { NodeOutcome };
 
@@ -33,6 +39,31 @@ export interface LaunchOptions {
    * @default {consoleLaunchLogger()}
    */
   logger?: LaunchLogger;
+  /**
+   * Use this registry (`etcd://…`, or a running registry's `tcp://…`)
+   * instead of the one the spec says; no embedded registry is started.
+   * @default {the spec's}
+   */
+  registry?: string;
+  /**
+   * Start only the nodes placed on this host (`NodeSpec.host`); they report
+   * it as their host. Needs a shared registry (etcd or external).
+   * @default {every node}
+   */
+  host?: string;
+  /**
+   * Where the embedded registry keeps the params (overrides the spec's
+   * `paramsFile`); `false` keeps them in memory only.
+   * @default {the spec's `paramsFile`}
+   */
+  paramsFile?: string | false;
+  /**
+   * The `deno.json` subprocess nodes run with: its import map,
+   * `nodeModulesDir` and lock file. Worker and in-process nodes run with
+   * this process's own configuration.
+   * @default {the nearest deno.json or deno.jsonc from the launch file's folder up (from the working folder without a file)}
+   */
+  config?: string;
 }
 
 /** How a launch ended. */
@@ -60,9 +91,8 @@ export interface RunningLaunch extends AsyncDisposable {
 }
 
 function toUrl(file: string): string {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(file)) return new URL(file).href;
-  const base = new URL(`file://${Deno.cwd()}/`);
-  return new URL(file.startsWith("/") ? `file://${file}` : file, base).href;
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(file)) return new URL(file).href;
+  return pathToFileURL(resolve(file)).href;
 }
 
 /** Checks that every local module exists, before anything starts. */
@@ -86,13 +116,14 @@ export function checkModules(launch: ResolvedLaunch): void {
   }
 }
 
-function describeChange(change: ViewChange, old?: NodeInfo): string[] {
+function describeChange(change: ViewChange): string[] {
   if (change.type === "removed") {
     return change.reason === "expired"
-      ? [`${change.name} left the registry: its lease expired`]
+      ? [`${change.node.name} left the registry: its lease expired`]
       : [];
   }
   const n = change.node;
+  const old = change.type === "updated" ? change.previous : undefined;
   const lines: string[] = [];
   if (change.type === "added") lines.push(`${n.name} registered`);
   const had = (list: string[], item: string) => list.includes(item);
@@ -114,6 +145,54 @@ function describeChange(change: ViewChange, old?: NodeInfo): string[] {
 }
 
 /**
+ * Applies `--registry` and `--host` to a checked spec.
+ *
+ * @param launch the spec
+ * @param options the overrides
+ * @returns the launch to run here
+ * @throws {LaunchError} for a bad registry, `--host` with an embedded
+ *   registry, or a host no node is placed on
+ */
+function placed(
+  launch: ResolvedLaunch,
+  options: LaunchOptions,
+): ResolvedLaunch {
+  const where = { file: launch.file, field: "registry" };
+  let registry = launch.registry;
+  if (options.registry !== undefined) {
+    try {
+      registry = {
+        kind: "external",
+        endpoint: parseRegistryEndpoint(options.registry, "launch").endpoint,
+      };
+    } catch (e) {
+      throw new LaunchError((e as Error).message, { ...where, cause: e });
+    }
+  }
+  const host = options.host;
+  if (host === undefined) return { ...launch, registry };
+  if (registry.kind === "embedded") {
+    throw new LaunchError(
+      `Cannot launch on host "${host}": --host needs a registry that every host shares, and the launch file's is embedded (give one with --registry etcd://…, or registry: { etcd: [...] })`,
+      where,
+    );
+  }
+  const nodes = launch.nodes.filter((n) => n.host === host);
+  if (nodes.length === 0) {
+    const hosts = [...new Set(launch.nodes.map((n) => n.host))].filter((h) =>
+      h !== undefined
+    ).sort();
+    throw new LaunchError(
+      `Cannot launch on host "${host}": no node of the launch file is placed there (hosts: ${
+        hosts.join(", ") || "none"
+      })`,
+      { file: launch.file, field: "host" },
+    );
+  }
+  return { ...launch, registry, nodes };
+}
+
+/**
  * Starts a launch: checks the spec, starts the embedded registry (unless
  * external), then the nodes in declared order, each once its `after`
  * conditions hold. Resolves once the registry is up and the nodes are on
@@ -130,13 +209,14 @@ export async function startLaunch(
   options: LaunchOptions = {},
 ): Promise<RunningLaunch> {
   const file = options.file === undefined ? undefined : toUrl(options.file);
-  const resolved = validateLaunch(spec, file);
+  const resolved = placed(validateLaunch(spec, file), options);
   checkModules(resolved);
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
   // Nodes on the zmtp engine never open libzmq: neither does the launcher.
-  const libzmqPath = Deno.env.get("ZMP_LIBZMQ") ||
+  const libzmqPath = readEnv("ZMP_LIBZMQ") ??
     (defaultEngine() === "libzmq" ? libzmq().path : undefined);
+  const project = projectOf(file, options.config);
 
   const rpcLogger: Logger = {
     warn: (m) => logger.log("warn", `registry: ${m}`),
@@ -150,7 +230,9 @@ export async function startLaunch(
       server = await startRegistry({
         endpoint: r.endpoint,
         ttl: r.ttl,
-        paramsFile: r.paramsFile,
+        paramsFile: options.paramsFile === false
+          ? undefined
+          : options.paramsFile ?? r.paramsFile,
         logger: rpcLogger,
       });
     } catch (e) {
@@ -162,6 +244,15 @@ export async function startLaunch(
     }
     endpoint = server.endpoint;
     logger.log("info", `registry listening on ${endpoint}`);
+    const kept = options.paramsFile === false
+      ? undefined
+      : options.paramsFile ?? r.paramsFile;
+    logger.log(
+      "info",
+      kept === undefined
+        ? "params kept in memory: they end with this launch"
+        : `params kept in ${kept}`,
+    );
   } else {
     endpoint = resolved.registry.endpoint;
     logger.log("info", `using the registry at ${endpoint}`);
@@ -178,27 +269,31 @@ export async function startLaunch(
       { file, field: "registry", cause: e },
     );
   }
-  const known = new Map<string, NodeInfo>();
-  const view = new RegistryView(client, (change) => {
-    const old = change.type === "removed"
-      ? undefined
-      : known.get(change.node.name);
-    const lines = describeChange(change, old);
-    if (change.type === "removed") known.delete(change.name);
-    else known.set(change.node.name, change.node);
-    for (const line of lines) {
-      logger.log(
-        change.type === "removed" ? "warn" : "info",
-        line,
-      );
+  const view = new RegistryView(client, { logger: rpcLogger });
+  view.listen((change) => {
+    for (const line of describeChange(change)) {
+      logger.log(change.type === "removed" ? "warn" : "info", line);
     }
   });
+  view.start().catch(() => {}); // a failed watch is logged by the view
 
+  const advertise = advertiseHost(endpoint);
+  if (options.host !== undefined) {
+    logger.log(
+      "info",
+      `host ${options.host}: ${resolved.nodes.length} node${
+        resolved.nodes.length === 1 ? "" : "s"
+      }, reached at ${advertise}`,
+    );
+  }
   const supervisors = resolved.nodes.map((node) =>
     new Supervisor(node, {
       registry: endpoint,
+      host: options.host,
+      advertise,
       logger,
       libzmqPath,
+      project,
       gracePeriod: resolved.gracePeriod,
       view,
       leaseWait: resolved.registry.kind === "embedded"
@@ -293,8 +388,8 @@ export async function startLaunch(
  * Runs a launch to its end: see {@linkcode startLaunch}.
  *
  * @example
- * ```ts ignore
- * import { defineLaunch, launch } from "../../mod.ts";
+ * ```ts
+ * import { defineLaunch, launch } from "zmp";
  *
  * const result = await launch(
  *   defineLaunch({ nodes: [{ name: "calc-1", module: "./server_node.ts" }] }),

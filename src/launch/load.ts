@@ -6,10 +6,17 @@
  * @module
  */
 
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { LaunchError } from "./errors.ts";
 import { checkModules } from "./launcher.ts";
 import { type ResolvedLaunch, validateLaunch } from "./_validate.ts";
 import type { LaunchDefinition } from "./types.ts";
+import {
+  findProjectConfig,
+  type ProjectConfig,
+  projectOf,
+  resolveLaunchFile,
+} from "./_project.ts";
 
 /** Options of {@linkcode loadLaunchFile}. */
 export interface LoadLaunchFileOptions {
@@ -18,6 +25,11 @@ export interface LoadLaunchFileOptions {
    * @default {true}
    */
   check?: boolean;
+  /**
+   * The `deno.json` to type-check with (and that nodes run with).
+   * @default {the nearest deno.json or deno.jsonc from the file's folder up}
+   */
+  config?: string;
 }
 
 /** A launch file, loaded and checked. */
@@ -26,8 +38,11 @@ export interface LoadedLaunchFile {
   url: string;
   /** Its default export. */
   spec: LaunchDefinition;
-  /** The spec, checked and normalised. */
-  launch: ResolvedLaunch;
+  /**
+   * The `deno.json` or `deno.jsonc` of the project that holds the file (or
+   * the one given as `config`), if any: what nodes run with.
+   */
+  config?: string;
 }
 
 // deno-lint-ignore no-control-regex
@@ -80,9 +95,21 @@ export function summarizeCheck(output: string): string {
  *
  * @returns the failure, or `undefined` when the check passes
  */
-async function typeCheck(paths: string[]): Promise<CheckFailure | undefined> {
+async function typeCheck(
+  paths: string[],
+  project: ProjectConfig | undefined,
+): Promise<CheckFailure | undefined> {
+  // From the project's folder, without --config: Deno finds the same file
+  // there, and keys its type-check cache as for every other command run
+  // in the project (`deno test`, `deno task`), so the check is warm; an
+  // explicit --config is a separate, cold cache entry (30 s on this VM).
+  const found = project && findProjectConfig(project.root);
+  const config = project && found?.file !== project.file
+    ? ["--config", project.file]
+    : [];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", ...paths],
+    args: ["check", "--quiet", ...config, ...paths],
+    cwd: project?.root,
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     stdin: "null",
     stdout: "piped",
@@ -92,31 +119,6 @@ async function typeCheck(paths: string[]): Promise<CheckFailure | undefined> {
   const output = (new TextDecoder().decode(out.stderr) +
     new TextDecoder().decode(out.stdout)).replace(ANSI, "").trim();
   return { summary: summarizeCheck(output), output };
-}
-
-function resolveFile(path: string): string {
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  let stat: Deno.FileInfo;
-  try {
-    stat = Deno.statSync(abs);
-  } catch {
-    throw new LaunchError(`Cannot launch: "${path}" does not exist`, {
-      file: path,
-    });
-  }
-  if (stat.isDirectory) {
-    const inside = `${abs.replace(/\/$/, "")}/launch.ts`;
-    try {
-      if (Deno.statSync(inside).isFile) return inside;
-    } catch {
-      // reported below
-    }
-    throw new LaunchError(
-      `Cannot launch: "${path}" is a folder without a launch.ts`,
-      { file: path },
-    );
-  }
-  return abs;
 }
 
 /**
@@ -138,13 +140,16 @@ export async function loadLaunchFile(
   options: LoadLaunchFileOptions = {},
 ): Promise<LoadedLaunchFile> {
   const check = options.check ?? true;
-  const abs = resolveFile(path);
-  const url = new URL(`file://${abs}`).href;
+  const abs = resolveLaunchFile(path);
+  const url = pathToFileURL(abs).href;
+  const project = projectOf(abs, options.config);
   let mod: Record<string, unknown>;
   try {
+    // The user's launch file, by absolute file: URL: resolvable without
+    // zmp's import map (deno publish cannot analyze it, by design).
     mod = await import(url);
   } catch (e) {
-    const problems = check ? await typeCheck([abs]) : undefined;
+    const problems = check ? await typeCheck([abs], project) : undefined;
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" does not type-check: ${problems.summary}`,
@@ -161,7 +166,7 @@ export async function loadLaunchFile(
     launch = validateLaunch(mod.default, url);
     checkModules(launch);
   } catch (e) {
-    const problems = check ? await typeCheck([abs]) : undefined;
+    const problems = check ? await typeCheck([abs], project) : undefined;
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" does not type-check: ${problems.summary}`,
@@ -174,8 +179,8 @@ export async function loadLaunchFile(
     const modules = launch.nodes
       .map((n) => new URL(n.moduleUrl))
       .filter((u) => u.protocol === "file:")
-      .map((u) => decodeURIComponent(u.pathname));
-    const problems = await typeCheck([abs, ...new Set(modules)]);
+      .map((u) => fileURLToPath(u));
+    const problems = await typeCheck([abs, ...new Set(modules)], project);
     if (problems) {
       throw new LaunchError(
         `Cannot launch: "${path}" or its node modules do not type-check: ${problems.summary}`,
@@ -183,5 +188,10 @@ export async function loadLaunchFile(
       );
     }
   }
-  return { url, spec: mod.default as LaunchDefinition, launch };
+  const loaded: LoadedLaunchFile = {
+    url,
+    spec: mod.default as LaunchDefinition,
+  };
+  if (project) loaded.config = project.file;
+  return loaded;
 }

@@ -92,7 +92,7 @@ class SerialWriter {
  *
  * @example
  * ```ts
- * import { consoleLaunchLogger } from "../../mod.ts";
+ * import { consoleLaunchLogger } from "zmp";
  * const logger = consoleLaunchLogger({ names: ["calc-1"], colour: false });
  * logger.line("calc-1", "stdout", "ready");  // "calc-1 │ ready"
  * await logger.flush?.();

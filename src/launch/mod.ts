@@ -1,6 +1,6 @@
 /**
  * The launcher: typed launch files (`defineLaunch`), `launch()` to run one
- * from code, `launchMain()` behind `zmp launch <file>`.
+ * from code; `zmp launch <file>` runs a launch file.
  *
  * A launch starts an embedded registry (or uses an external one), then its
  * nodes in declared order — as Deno subprocesses with least-privilege
@@ -35,10 +35,10 @@ export {
   loadLaunchFile,
   type LoadLaunchFileOptions,
 } from "./load.ts";
-export { LAUNCH_USAGE, launchMain } from "./main.ts";
 export type {
   AfterCondition,
   EmbeddedRegistrySpec,
+  EtcdRegistrySpec,
   ExternalRegistrySpec,
   LaunchDefinition,
   LaunchSpec,

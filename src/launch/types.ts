@@ -109,7 +109,7 @@ export interface NodeSpec {
   env?: Record<string, string>;
   /** Deno permissions (subprocess only): least privilege. @default {{}} */
   permissions?: NodePermissions;
-  /** @default {"never"} */
+  /** When the launcher starts the node again after it ends. @default {"never"} */
   restart?: RestartPolicy;
   /** Start only once the registry shows all of these. @default {[]} */
   after?: AfterCondition[];
@@ -119,6 +119,14 @@ export interface NodeSpec {
    * @default {false}
    */
   required?: boolean;
+  /**
+   * The host (a name of your choosing) that runs this node:
+   * `zmp launch <file> --host <name>` on that machine starts the nodes
+   * placed there, against the shared registry (etcd). A launch without
+   * `--host` runs every node here.
+   * @default {none: started only by a launch without --host}
+   */
+  host?: string;
 }
 
 /** The embedded registry the launcher starts. */
@@ -130,20 +138,48 @@ export interface EmbeddedRegistrySpec {
   endpoint?: string;
   /** Lease time-to-live in ms. @default {DEFAULT_TTL_MS} */
   ttl?: number;
-  /** A JSON file of initial params (relative to the launch file). */
+  /**
+   * Where the params are kept (superjson, relative to the launch file):
+   * loaded at start, rewritten after every change, so they survive a
+   * restart of the launcher. `zmp launch` defaults to
+   * `<launch file name>.params.json` beside the launch file; `--params`
+   * names another, `--no-params` keeps them in memory only.
+   * @default {none (in memory) for `launch()`; see above for `zmp launch`}
+   */
   paramsFile?: string;
 }
 
 /** A registry that is already running elsewhere. */
 export interface ExternalRegistrySpec {
-  /** Its endpoint, e.g. `tcp://10.0.0.5:7350`. */
+  /**
+   * Its endpoint, e.g. `tcp://10.0.0.5:7350`, or
+   * `etcd://10.0.0.5:2379,10.0.0.6:2379`.
+   */
   external: string;
+}
+
+/** etcd as the registry: for nodes on several machines. */
+export interface EtcdRegistrySpec {
+  /**
+   * The client addresses of the etcd members, `host:port` (or
+   * `http://host:port`), e.g. `["10.0.0.1:2379", "10.0.0.2:2379"]`.
+   */
+  etcd: string[];
+  /**
+   * The key prefix of this system in etcd.
+   * @default {"zmp"}
+   */
+  prefix?: string;
 }
 
 /** A whole launch. */
 export interface LaunchSpec {
-  /** The registry: embedded (default) or external. @default {{}} */
-  registry?: EmbeddedRegistrySpec | ExternalRegistrySpec;
+  /**
+   * The registry: embedded (default), external, or etcd. `--registry` on
+   * the command line overrides it.
+   * @default {{}}
+   */
+  registry?: EmbeddedRegistrySpec | ExternalRegistrySpec | EtcdRegistrySpec;
   /**
    * How long a node has to stop after SIGTERM (or the stop message)
    * before it is killed, in ms.

@@ -6,6 +6,7 @@
  */
 
 import type { Node, NodeModule, ReadinessResult } from "./types.ts";
+import { runIfMain } from "./_standalone.ts";
 
 /** Options of {@linkcode defineNode}. */
 export interface DefineNodeOptions {
@@ -27,13 +28,19 @@ export interface DefineNodeOptions {
  * command-line arguments; when it returns, the node stays up (serving,
  * publishing) until asked to stop, then closes.
  *
+ * The same module runs four ways: launched (`zmp launch`, as a subprocess,
+ * a Worker or in-process), or on its own with `deno run -A node.ts
+ * [--name <name>] [args…]`: it then joins the registry at `ZMP_REGISTRY`
+ * (default `tcp://127.0.0.1:7350`), is named by `--name`, else
+ * `ZMP_NODE_NAME`, else its file name, and stops cleanly on Ctrl-C.
+ *
  * @param run the node's body
  * @param options a readiness check
  * @returns the module's default export
  * @throws {TypeError} when `run` is not a function
  * @example
  * ```ts
- * import { defineNode } from "../../mod.ts";
+ * import { defineNode } from "zmp";
  *
  * export default defineNode(async (node, args) => {
  *   node.log.info("started", { args });
@@ -57,7 +64,7 @@ export function defineNode(
         .readiness}`,
     );
   }
-  return Object.freeze({
+  const node = Object.freeze({
     kind: "zmp.node" as const,
     run,
     ...(options.readiness === undefined ? {} : {
@@ -65,6 +72,8 @@ export function defineNode(
       readinessInterval: options.readinessInterval,
     }),
   });
+  runIfMain(node);
+  return node;
 }
 
 /**

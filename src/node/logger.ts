@@ -68,7 +68,7 @@ export function logLevelFromEnv(): LogLevel {
  * @returns the logger
  * @example
  * ```ts
- * import { createNodeLogger } from "../../mod.ts";
+ * import { createNodeLogger } from "zmp";
  * const lines: string[] = [];
  * const log = createNodeLogger("talker", {
  *   level: "debug",

@@ -9,16 +9,16 @@
  * subprocess (`src/node/subprocess_main.ts`, what the launcher spawns).
  *
  * @example
- * ```ts ignore
- * // talker.ts
- * import { defineNode } from "../../mod.ts";
- * import { ChatterTopic } from "./chatter.api.gen.ts";
+ * ```ts
+ * // filter.ts
+ * import { defineNode } from "zmp";
+ * import { FilteredReadingTopic, RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
  *
  * export default defineNode(async (node) => {
- *   const chatter = await node.publisher(ChatterTopic, { latched: true });
- *   let n = 0;
- *   const timer = setInterval(() => chatter.publish({ text: `hello ${n++}` }), 100);
- *   node.signal.addEventListener("abort", () => clearInterval(timer));
+ *   const out = await node.publisher(FilteredReadingTopic, { latched: true });
+ *   for await (const raw of await node.subscribe(RawReadingTopic)) {
+ *     out.publish({ ...raw, raw: raw.value, alpha: 1, alarm: false });
+ *   }
  * });
  * ```
  *

@@ -20,9 +20,12 @@ import type {
   NodeInfo,
   Registration,
   Registry,
-  RegistryEvent,
   RunMode,
 } from "../registry/types.ts";
+import { RegistryView, type ViewChange } from "../registry/view.ts";
+import { advertiseHost } from "../registry/network.ts";
+import { RUN_MODES } from "../registry/types.ts";
+import { readEnv } from "../_util/env.ts";
 import { connectRegistry } from "../registry/client.ts";
 import { paramsGroup } from "../params/params_group.ts";
 import { createPublisher } from "../topics/publisher.ts";
@@ -41,7 +44,6 @@ import type {
   TopicSubscription,
 } from "./types.ts";
 import { createNodeLogger } from "./logger.ts";
-import { RegistryView } from "./_registry_view.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
 import { NodeObserver, type ReadinessCheck } from "../observe/node_observer.ts";
@@ -96,8 +98,6 @@ export interface CreateNodeOptions {
 /** Node names: what the registry, logs and the launcher accept. */
 const NAME = /^[A-Za-z0-9_./-]{1,255}$/;
 
-const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
-
 /**
  * Checks a node name.
  *
@@ -111,14 +111,6 @@ export function checkNodeName(name: string): void {
         JSON.stringify(name)
       }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
     );
-  }
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
   }
 }
 
@@ -140,12 +132,13 @@ function hostname(): string {
  * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
  * @throws {RegistryUnavailableError} when no registry answers
  * @example
- * ```ts ignore
- * import { createNode } from "../../mod.ts";
- * import { CalculatorService } from "./calculator.api.gen.ts";
+ * ```ts
+ * import { createNode } from "zmp";
+ * import { CalculatorService, type CalculatorHandlers } from "../../examples/calculator/calculator.api.gen.ts";
  *
+ * declare const calculator: CalculatorHandlers; // your implementation
  * await using node = await createNode("calculator");
- * await node.provide(CalculatorService, { add: (a: number, b: number) => a + b });
+ * await node.provide(CalculatorService, calculator);
  * const calc = await node.client(CalculatorService);
  * console.log(await calc.add(1, 2)); // 3
  * ```
@@ -155,8 +148,9 @@ export async function createNode(
   options: CreateNodeOptions = {},
 ): Promise<Node> {
   checkNodeName(name);
-  const mode = options.mode ?? (env("ZMP_RUN_MODE") || "inprocess") as RunMode;
-  if (!RUN_MODES.includes(mode)) {
+  const mode = options.mode ??
+    (readEnv("ZMP_RUN_MODE") ?? "inprocess") as RunMode;
+  if (!(RUN_MODES as readonly string[]).includes(mode)) {
     throw new TypeError(
       `Cannot create node "${name}": run mode ${
         JSON.stringify(mode)
@@ -181,9 +175,10 @@ export async function createNode(
     logger: rpcLogger(log),
     interceptors: [observer.serverInterceptor],
   });
+  const bindHost = advertiseHost(registry.endpoint);
   let endpoint: string;
   try {
-    endpoint = server.bind("tcp://127.0.0.1:*");
+    endpoint = server.bind(`tcp://${bindHost}:*`);
     observer.serve(server);
   } catch (e) {
     await server.close();
@@ -195,7 +190,7 @@ export async function createNode(
     name,
     instanceId: crypto.randomUUID(),
     pid: Deno.pid,
-    host: hostname(),
+    host: readEnv("ZMP_HOST") ?? hostname(),
     mode,
     services: [],
     publishes: [],
@@ -225,6 +220,7 @@ export async function createNode(
     registry: counted,
     owned,
     registration,
+    bindHost,
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
@@ -247,6 +243,8 @@ interface NodeInit {
   registry: Registry;
   owned: boolean;
   registration: Registration;
+  /** Where its sockets listen: the address its peers reach it at. */
+  bindHost: string;
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
@@ -270,6 +268,7 @@ class NodeImpl implements Node {
   readonly #registration: Registration;
   readonly #abort = new AbortController();
   readonly #drainTimeout: number;
+  readonly #bindHost: string;
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
@@ -292,7 +291,10 @@ class NodeImpl implements Node {
     this.#server = init.server;
     this.#serverEndpoint = init.info.observe!;
     this.#observer = init.observer;
-    this.#view = new RegistryView(init.registry, init.log);
+    this.#bindHost = init.bindHost;
+    this.#view = new RegistryView(init.registry, {
+      logger: { error: (m) => init.log.error(m) },
+    });
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -429,11 +431,12 @@ class NodeImpl implements Node {
       logger: rpcLogger(this.log),
       interceptors: [this.#observer.clientInterceptor],
     });
-    const follow = (event: RegistryEvent) => {
+    const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
       // A node that left gracefully drains its calls in flight; one whose
       // lease expired is dead: its calls fail over at once.
-      const drain = !(event.type === "removed" && event.reason === "expired");
+      const drain = !(change.type === "removed" &&
+        change.reason === "expired");
       for (const endpoint of rpc.endpoints) {
         if (!wanted.has(endpoint)) {
           rpc.removeEndpoint(endpoint, { drain }).catch(() => {});
@@ -467,6 +470,7 @@ class NodeImpl implements Node {
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
+      endpoint: `tcp://${this.#bindHost}:*`,
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,

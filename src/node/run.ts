@@ -27,6 +27,7 @@ import type { Node, NodeLogger, NodeModule } from "./types.ts";
 import { createNode } from "./node.ts";
 import { isNodeModule } from "./define.ts";
 import { createNodeLogger } from "./logger.ts";
+import { importAsRunner } from "./_standalone.ts";
 
 /** Options of {@linkcode runNode}. */
 export interface RunNodeOptions {
@@ -79,7 +80,7 @@ export function resolveModuleUrl(specifier: string | URL): URL {
  * @throws whatever the import throws (not found, syntax error…)
  */
 export async function loadNodeModule(url: string | URL): Promise<NodeModule> {
-  const module = await import(resolveModuleUrl(url).href);
+  const module = await importAsRunner(resolveModuleUrl(url).href);
   if (!isNodeModule(module.default)) {
     throw new TypeError(
       `Cannot run ${url}: its default export is not a node (export default defineNode(async (node, args) => { … }))`,
@@ -91,12 +92,12 @@ export async function loadNodeModule(url: string | URL): Promise<NodeModule> {
 /**
  * Runs a node module until it is asked to stop.
  *
- * @param moduleUrl the module (URL or path)
+ * @param moduleUrl the module (URL or path), or what it exports
  * @param options name, mode, args, registry, stop signal …
  * @returns the exit code: 0 after a clean stop, 1 after a failure
  * @example
- * ```ts ignore
- * import { runNode } from "../../mod.ts";
+ * ```ts
+ * import { runNode } from "zmp";
  *
  * const stop = new AbortController();
  * const exited = runNode("./talker.ts", { name: "talker", signal: stop.signal });
@@ -106,16 +107,19 @@ export async function loadNodeModule(url: string | URL): Promise<NodeModule> {
  * ```
  */
 export async function runNode(
-  moduleUrl: string | URL,
+  moduleUrl: string | URL | NodeModule,
   options: RunNodeOptions,
 ): Promise<number> {
   const log = options.logger ?? createNodeLogger(options.name);
   let module: NodeModule;
-  try {
-    module = await loadNodeModule(moduleUrl);
-  } catch (e) {
-    log.error(`cannot load ${moduleUrl}: ${(e as Error).message}`);
-    return 1;
+  if (isNodeModule(moduleUrl)) module = moduleUrl;
+  else {
+    try {
+      module = await loadNodeModule(moduleUrl);
+    } catch (e) {
+      log.error(`cannot load ${moduleUrl}: ${(e as Error).message}`);
+      return 1;
+    }
   }
   let node: Node;
   try {

@@ -56,8 +56,11 @@ const underlying = new WeakMap<object, RpcClientLike>();
  * @returns its `RpcClient`
  * @throws {TypeError} for any other object
  * @example
- * ```ts ignore
- * import { rpcClientOf } from "../../mod.ts";
+ * ```ts
+ * import { createNode, rpcClientOf } from "zmp";
+ * import { CalculatorService } from "../../examples/calculator/calculator.api.gen.ts";
+ *
+ * await using node = await createNode("asker");
  * const calc = await node.client(CalculatorService);
  * console.log(rpcClientOf(calc).endpoints); // every live instance
  * ```

@@ -12,6 +12,8 @@
  * | `ZMP_NODE_NAME` | the node name | the module's file name without extension |
  * | `ZMP_REGISTRY` | the registry endpoint | `tcp://127.0.0.1:7350` |
  * | `ZMP_RUN_MODE` | reported to the registry | `subprocess` |
+ * | `ZMP_HOST` | the host name reported to the registry | `Deno.hostname()` |
+ * | `ZMP_ADVERTISE_HOST` | the address its sockets listen on and peers reach | chosen from the registry's address |
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
  *
@@ -34,20 +36,9 @@
  */
 
 import { basename, extname } from "node:path";
-import { runNode } from "./run.ts";
-import { createNodeLogger } from "./logger.ts";
-import type { RunMode } from "../registry/types.ts";
-
-/** How long a stop may take before the process exits anyway, in ms. */
-const HARD_STOP_MS = 15000;
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { readEnv } from "../_util/env.ts";
+import { RUN_MODES } from "../registry/types.ts";
+import { runNodeProcess } from "./_process.ts";
 
 /**
  * Runs the node module named on the command line until it is stopped.
@@ -63,67 +54,22 @@ export async function subprocessMain(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const name = env("ZMP_NODE_NAME") ??
-    basename(moduleUrl, extname(moduleUrl));
-  const mode = (env("ZMP_RUN_MODE") ?? "subprocess") as RunMode;
-  const log = createNodeLogger(name);
-  const stop = new AbortController();
-  let hardStop: ReturnType<typeof setTimeout> | undefined;
-  const requestStop = (why: string) => {
-    if (stop.signal.aborted) return;
-    log.debug(`stopping: ${why}`);
-    stop.abort(new DOMException(`stop requested: ${why}`, "AbortError"));
-    const timer = setTimeout(() => {
-      log.error(`stop did not finish within ${HARD_STOP_MS} ms: exiting`);
-      Deno.exit(1);
-    }, HARD_STOP_MS);
-    Deno.unrefTimer(timer);
-    hardStop = timer;
-  };
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGTERM", "SIGINT"];
-  const handlers = signals.map((signal) => {
-    const handler = () => {
-      if (stop.signal.aborted) {
-        log.warn(`${signal} again: exiting now`);
-        Deno.exit(1);
-      }
-      requestStop(signal);
-    };
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
+  const mode = readEnv("ZMP_RUN_MODE") ?? "subprocess";
+  if (!(RUN_MODES as readonly string[]).includes(mode)) {
+    console.error(
+      `subprocess_main: ZMP_RUN_MODE must be one of ${
+        RUN_MODES.join(", ")
+      }, got ${JSON.stringify(mode)}`,
+    );
+    return 2;
+  }
+  return await runNodeProcess(moduleUrl, {
+    name: readEnv("ZMP_NODE_NAME") ?? basename(moduleUrl, extname(moduleUrl)),
+    mode: mode as (typeof RUN_MODES)[number],
+    args,
+    registry: readEnv("ZMP_REGISTRY"),
+    watchStdin: readEnv("ZMP_STDIN_WATCH") !== "0",
   });
-  let stdin: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  if (env("ZMP_STDIN_WATCH") !== "0" && !Deno.stdin.isTerminal()) {
-    stdin = Deno.stdin.readable.getReader();
-    (async () => {
-      try {
-        while (!(await stdin!.read()).done) {
-          // the content is ignored: only the end matters
-        }
-      } catch {
-        // a read error is an end too
-      }
-      requestStop("standard input closed");
-    })();
-  }
-  try {
-    return await runNode(moduleUrl, {
-      name,
-      mode,
-      args,
-      registry: env("ZMP_REGISTRY"),
-      signal: stop.signal,
-      logger: log,
-    });
-  } finally {
-    clearTimeout(hardStop);
-    for (const [signal, handler] of handlers) {
-      Deno.removeSignalListener(signal, handler);
-    }
-    stdin?.cancel().catch(() => {});
-  }
 }
 
 if (import.meta.main) Deno.exit(await subprocessMain(Deno.args));

@@ -58,9 +58,13 @@ export type ServiceHandlers<T> = {
 
 /** Structured logging: one line per call, prefixed with the node name. */
 export interface NodeLogger {
+  /** Logs a line at level `debug`, with structured fields. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Logs a line at level `info`, with structured fields. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Logs a line at level `warn`, with structured fields. */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** Logs a line at level `error`, with structured fields. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 

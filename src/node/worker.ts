@@ -66,8 +66,8 @@ export interface WorkerNode extends AsyncDisposable {
  * @param options name, registry endpoint, args
  * @returns the running node; `await stop()` or `await using` it
  * @example
- * ```ts ignore
- * import { spawnWorkerNode } from "../../mod.ts";
+ * ```ts
+ * import { spawnWorkerNode } from "zmp";
  *
  * await using node = spawnWorkerNode("./talker.ts", { name: "talker" });
  * await node.ready;

@@ -17,8 +17,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import { Context } from "../zmq/context.ts";
 import { runNode } from "./run.ts";
 import { createNodeLogger, type LogLevel } from "./logger.ts";
@@ -40,11 +38,23 @@ export type WorkerReport =
   | { type: "ready" }
   | { type: "exit"; code: number };
 
+/**
+ * The worker's global scope, typed here rather than with a triple-slash
+ * `deno.worker` reference, which would change the globals of every module
+ * that imports zmp.
+ */
+interface WorkerScope {
+  postMessage(message: WorkerReport): void;
+  onmessage: ((event: MessageEvent<WorkerCommand>) => void) | null;
+  close(): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
 const stop = new AbortController();
 let started = false;
 
 function post(report: WorkerReport): void {
-  self.postMessage(report);
+  scope.postMessage(report);
 }
 
 async function start(
@@ -65,17 +75,17 @@ async function start(
     // nothing left to release
   }
   post({ type: "exit", code });
-  self.close();
+  scope.close();
 }
 
-self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
   if (command?.type === "start" && !started) {
     started = true;
     start(command).catch((e) => {
       console.error(`[${command.name}] error worker failed: ${e}`);
       post({ type: "exit", code: 1 });
-      self.close();
+      scope.close();
     });
   } else if (command?.type === "stop") {
     stop.abort(new DOMException("stop requested", "AbortError"));

@@ -55,6 +55,12 @@ export {
 } from "./service.ts";
 export type { CallRecord } from "./tap.ts";
 export {
+  collectHealth,
+  healthLines,
+  type SystemHealth,
+  systemHealth,
+} from "./health.ts";
+export {
   parseTraceparent,
   TRACEPARENT,
   type TraceParent,

@@ -5,13 +5,13 @@
  * etcd later); {@linkcode paramsGroup} puts a typed, validated group on top.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, paramsGroup } from "../../mod.ts";
- * import { RobotParams } from "./robot.api.gen.ts";
+ * ```ts
+ * import { connectRegistry, paramsGroup } from "zmp";
+ * import { FilterParamsParams } from "../../examples/sensors/sensors.api.gen.ts";
  *
  * await using registry = await connectRegistry();
- * const robot = paramsGroup(registry.params, RobotParams);
- * await robot.set("maxSpeed", 2.5);
+ * const filter = paramsGroup(registry.params, FilterParamsParams);
+ * await filter.set("alpha", 0.5);
  * ```
  *
  * @module

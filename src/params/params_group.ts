@@ -40,15 +40,15 @@ export interface ParamsGroupChange<T> {
  * Makes the typed params group `T` of a store.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, paramsGroup } from "../../mod.ts";
- * import { RobotParams } from "./robot.api.gen.ts";
+ * ```ts
+ * import { connectRegistry, paramsGroup } from "zmp";
+ * import { FilterParamsParams } from "../../examples/sensors/sensors.api.gen.ts";
  *
  * await using registry = await connectRegistry();
- * const robot = paramsGroup(registry.params, RobotParams);
- * await robot.set("maxSpeed", 2.5);   // stored as "robot.maxSpeed"
- * console.log(await robot.get("maxSpeed")); // 2.5
- * for await (const { key, value } of robot.watch()) console.log(key, value);
+ * const filter = paramsGroup(registry.params, FilterParamsParams);
+ * await filter.set("alpha", 0.5); // stored as "filter.alpha"
+ * console.log(await filter.get("alpha")); // 0.5
+ * for await (const { key, value } of filter.watch()) console.log(key, value);
  * ```
  *
  * @param store the raw store (e.g. `registry.params`)
@@ -133,6 +133,38 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
       throw new ValidationError(`value for param ${this.#full(key)}`, issues);
     }
     await this.#store.set(this.#full(key), value);
+  }
+
+  /**
+   * Read-modify-write of `key`: see {@linkcode ParamsGroup.update}. A
+   * stored value of the wrong type reaches `fn` as `undefined` (and is
+   * logged).
+   *
+   * @param key a key of the group
+   * @param fn the new value from the current one
+   * @returns the value the key holds afterwards
+   * @throws {TypeError} for a key that is not in the group
+   * @throws {ValidationError} for a new value of the wrong type (nothing
+   *   is stored)
+   */
+  async update<K extends Key<T>>(
+    key: K,
+    fn: (current: T[K] | undefined) => T[K] | undefined,
+  ): Promise<T[K] | undefined> {
+    this.#check(key, "update");
+    return await this.#store.update(this.#full(key), (raw) => {
+      const current =
+        raw === undefined || this.#accept(this.#full(key), raw) === undefined
+          ? undefined
+          : raw as T[K];
+      const next = fn(current);
+      if (next === undefined) return undefined;
+      const issues = this.#validate(key, next);
+      if (issues.length > 0) {
+        throw new ValidationError(`value for param ${this.#full(key)}`, issues);
+      }
+      return next;
+    }) as T[K] | undefined;
   }
 
   /**

@@ -5,40 +5,51 @@
  * crash never leaves half a file. Writes are coalesced: many changes while
  * one write runs make one more write.
  *
- * The content is `{"json": {"version": 1, "params": {key: value, …}},
- * "meta": …}`.
+ * The content is `{"json": {"version": 1, "params": {key: value, …},
+ * "revision": n, "revisions": {key: n, …}}, "meta": …}`: the values, the
+ * last revision given out, and each key's revision (both optional when
+ * read, so that a file written by hand needs only `params`).
  *
  * @module
  */
 
 import SuperJSON from "superjson";
 import type { Logger } from "../rpc/logger.ts";
+import type { ParamEntry } from "./types.ts";
 
 const sj = new SuperJSON();
 
 /** The version of the file format. */
 export const PARAMS_FILE_VERSION = 1;
 
+/** What a params file holds. */
+export interface LoadedParams {
+  /** key → value and revision. */
+  params: Map<string, ParamEntry>;
+  /** The last revision given out (0 when the file does not say). */
+  revision: number;
+}
+
 /**
  * Reads a params file. A missing or blank file is no params.
  *
  * @param path the file
- * @returns key → value
+ * @returns the params with their revisions
  * @throws {SyntaxError} naming the file when its content is not a params file
  * @throws {Error} naming the file when it cannot be read
  */
-export async function loadParams(path: string): Promise<Map<string, unknown>> {
+export async function loadParams(path: string): Promise<LoadedParams> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return new Map();
+    if (e instanceof Deno.errors.NotFound) return empty();
     throw new Error(
       `Cannot load params from "${path}": ${(e as Error).message}`,
       { cause: e },
     );
   }
-  if (text.trim() === "") return new Map();
+  if (text.trim() === "") return empty();
   let data: unknown;
   try {
     const envelope = JSON.parse(text);
@@ -57,7 +68,12 @@ export async function loadParams(path: string): Promise<Map<string, unknown>> {
       { cause: e },
     );
   }
-  const d = data as { version?: unknown; params?: unknown };
+  const d = data as {
+    version?: unknown;
+    params?: unknown;
+    revision?: unknown;
+    revisions?: unknown;
+  };
   if (
     typeof d !== "object" || d === null || d.version !== PARAMS_FILE_VERSION ||
     typeof d.params !== "object" || d.params === null ||
@@ -67,20 +83,57 @@ export async function loadParams(path: string): Promise<Map<string, unknown>> {
       `Cannot load params from "${path}": the file is corrupt (expected {"version": ${PARAMS_FILE_VERSION}, "params": {…}} in its "json" member)`,
     );
   }
-  return new Map(Object.entries(d.params));
+  const saved =
+    typeof d.revision === "number" && Number.isSafeInteger(d.revision)
+      ? d.revision
+      : 0;
+  const revisions = typeof d.revisions === "object" && d.revisions !== null
+    ? d.revisions as Record<string, unknown>
+    : {};
+  let revision = saved;
+  const params = new Map<string, ParamEntry>();
+  for (const [key, value] of Object.entries(d.params)) {
+    const r = revisions[key];
+    const known = typeof r === "number" && Number.isSafeInteger(r) && r > 0 &&
+      r <= saved;
+    params.set(key, { value, revision: known ? r : ++revision });
+  }
+  return { params, revision };
+}
+
+function empty(): LoadedParams {
+  return { params: new Map(), revision: 0 };
+}
+
+/** What a {@linkcode ParamsFileWriter} writes. */
+export interface ParamsSnapshot {
+  /** key → value and revision. */
+  params: ReadonlyMap<string, ParamEntry>;
+  /** The last revision given out. */
+  revision: number;
 }
 
 /**
  * Encodes params as the file's text.
  *
- * @param params key → value
+ * @param snapshot the params and the last revision
  * @returns the text
  */
-export function encodeParams(params: ReadonlyMap<string, unknown>): string {
-  const keys = [...params.keys()].sort();
-  const out = Object.fromEntries(keys.map((k) => [k, params.get(k)]));
+export function encodeParams(snapshot: ParamsSnapshot): string {
+  const keys = [...snapshot.params.keys()].sort();
+  const params = Object.fromEntries(
+    keys.map((k) => [k, snapshot.params.get(k)!.value]),
+  );
+  const revisions = Object.fromEntries(
+    keys.map((k) => [k, snapshot.params.get(k)!.revision]),
+  );
   return JSON.stringify(
-    sj.serialize({ version: PARAMS_FILE_VERSION, params: out }),
+    sj.serialize({
+      version: PARAMS_FILE_VERSION,
+      params,
+      revision: snapshot.revision,
+      revisions,
+    }),
     null,
     2,
   ) + "\n";
@@ -89,7 +142,7 @@ export function encodeParams(params: ReadonlyMap<string, unknown>): string {
 /** Writes the params file after changes, atomically and coalesced. */
 export class ParamsFileWriter {
   readonly #path: string;
-  readonly #read: () => ReadonlyMap<string, unknown>;
+  readonly #read: () => ParamsSnapshot;
   readonly #logger: Logger;
   #wanted = 0;
   #saved = 0;
@@ -103,7 +156,7 @@ export class ParamsFileWriter {
    */
   constructor(
     path: string,
-    read: () => ReadonlyMap<string, unknown>,
+    read: () => ParamsSnapshot,
     logger: Logger,
   ) {
     this.#path = path;

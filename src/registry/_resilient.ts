@@ -8,6 +8,7 @@
  * @module
  */
 
+import { sleep } from "../_util/sleep.ts";
 import { RpcError } from "../wire/errors.ts";
 import type { StatusName } from "../wire/status.ts";
 
@@ -48,27 +49,8 @@ export async function* resilientStream<T extends { type: string }>(
       if (signal.aborted) return;
       if (!(e instanceof RpcError) || !RECONNECT_ON.has(e.code)) throw e;
     }
-    await sleep(backoff, signal);
+    // Aborted: the loop ends.
+    await sleep(backoff, signal).catch(() => {});
     backoff = Math.min(backoff * 2, MAX_BACKOFF);
   }
-}
-
-/**
- * Waits `ms`, or less when `signal` aborts (never rejects).
- *
- * @param ms how long
- * @param signal cuts the wait short
- * @returns once the time is up or the signal aborted
- */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -18,7 +18,8 @@ import {
   type ServiceDescriptor,
   type Validator,
 } from "../wire/descriptors.ts";
-import type { ParamEvent, RegistryEvent, RunMode } from "./types.ts";
+import type { ParamEvent, RegistryEvent } from "./types.ts";
+import { RUN_MODES } from "./types.ts";
 import {
   anything,
   args,
@@ -39,8 +40,6 @@ export const MAX_NAME_LENGTH = 1024;
 
 const name = string(1, MAX_NAME_LENGTH);
 const text = string(0, 4096);
-
-const RUN_MODES: readonly RunMode[] = ["subprocess", "worker", "inprocess"];
 
 const codec = optional(oneOf("msgpack", "superjson"));
 const doc = optional(text);
@@ -256,12 +255,20 @@ const methods = {
     idempotent: true,
     doc: "The value of a key, or undefined.",
   }),
+  paramGetEntry: method("paramGetEntry", [["key", checkKey, STRING]], {
+    idempotent: true,
+    doc:
+      "The value of a key with its revision ({value, revision}), or undefined.",
+  }),
   paramSet: method("paramSet", [
     ["key", checkKey, STRING],
     ["value", anything, {}],
+    ["ifRevision", count, { type: "integer", minimum: 0 }],
   ], {
     idempotent: true,
-    doc: "Sets a key.",
+    required: 2,
+    doc:
+      "Sets a key; answers its revision. With ifRevision, only when the key is at that revision (0: unset), else ABORTED.",
   }),
   paramDelete: method("paramDelete", [["key", checkKey, STRING]], {
     doc: "Deletes a key; answers whether it existed.",

@@ -11,7 +11,13 @@
 
 import { isDeepStrictEqual } from "node:util";
 import { RpcError } from "../wire/errors.ts";
-import type { NodeInfo, ParamEvent, RegistryEvent } from "./types.ts";
+import type {
+  NodeInfo,
+  ParamEntry,
+  ParamEvent,
+  RegistryEvent,
+} from "./types.ts";
+import { nameTaken, ParamConflictError } from "./errors.ts";
 import { Feed } from "./_feed.ts";
 import type { RegisterReply } from "./_service.ts";
 
@@ -19,8 +25,15 @@ import type { RegisterReply } from "./_service.ts";
 export interface RegistryStateInit {
   /** Lease time-to-live, in ms. */
   ttl: number;
-  /** Initial params (loaded from a file). */
-  params?: Map<string, unknown>;
+  /** Initial params with their revisions (loaded from a file). */
+  params?: Map<string, ParamEntry>;
+  /**
+   * The last revision given out before (from the file). Revisions go on
+   * from it, or from the clock in µs when that is later, so that a revision
+   * read from an earlier life of the registry never matches a new one.
+   * @default {0}
+   */
+  revision?: number;
   /** Called after every change of the params (to persist them). */
   onParamsChanged?: () => void;
   /** How often idle watchers get a keepalive item, in ms. */
@@ -62,7 +75,8 @@ export class RegistryState {
   /** The lease time-to-live, in ms. */
   readonly ttl: number;
   readonly #leases = new Map<string, Lease>();
-  readonly #params: Map<string, unknown>;
+  readonly #params: Map<string, ParamEntry>;
+  #revision: number;
   readonly #onParamsChanged: () => void;
   readonly #nodeFeeds = new Set<Feed<RegistryEvent>>();
   readonly #paramFeeds = new Map<Feed<ParamEvent>, string>();
@@ -79,15 +93,21 @@ export class RegistryState {
   constructor(init: RegistryStateInit) {
     this.ttl = init.ttl;
     this.#params = init.params ?? new Map();
+    this.#revision = Math.max(init.revision ?? 0, Date.now() * 1000);
     this.#onParamsChanged = init.onParamsChanged ?? (() => {});
     this.#keepalive = init.keepalive;
     this.#maxQueue = init.maxQueue ?? 1024;
     this.#isGone = init.isGone ?? (() => false);
   }
 
-  /** The params, for persistence. */
-  get params(): ReadonlyMap<string, unknown> {
+  /** The params with their revisions, for persistence. */
+  get params(): ReadonlyMap<string, ParamEntry> {
     return this.#params;
+  }
+
+  /** The last revision given out. */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** How many watch streams (nodes and params) are open. */
@@ -114,19 +134,7 @@ export class RegistryState {
       lease = undefined;
     }
     if (lease !== undefined && lease.info.instanceId !== info.instanceId) {
-      const other = lease.info;
-      throw new RpcError(
-        "ALREADY_EXISTS",
-        `Cannot register node "${info.name}": a live node of that name already runs as pid ${other.pid} on ${other.host} (instance ${other.instanceId})`,
-        {
-          details: {
-            name: other.name,
-            pid: other.pid,
-            host: other.host,
-            instanceId: other.instanceId,
-          },
-        },
-      );
+      throw nameTaken(info.name, lease.info);
     }
     const expiresAt = performance.now() + this.ttl;
     if (lease === undefined) {
@@ -234,7 +242,18 @@ export class RegistryState {
    * @returns the value, or `undefined` when unset
    */
   paramGet(key: string): unknown {
-    return this.#params.get(key);
+    return this.#params.get(key)?.value;
+  }
+
+  /**
+   * The value of a param with its revision.
+   *
+   * @param key the key
+   * @returns the entry, or `undefined` when unset
+   */
+  paramGetEntry(key: string): ParamEntry | undefined {
+    const entry = this.#params.get(key);
+    return entry === undefined ? undefined : { ...entry };
   }
 
   /**
@@ -242,23 +261,32 @@ export class RegistryState {
    *
    * @param key the key
    * @param value the value
+   * @param ifRevision compare-and-set: the revision the key must have (`0`:
+   *   unset)
+   * @returns the key's revision
    * @throws {RpcError} `INVALID_ARGUMENT` for `undefined`
+   * @throws {ParamConflictError} (`ABORTED`) when `ifRevision` is not the
+   *   key's revision
    */
-  paramSet(key: string, value: unknown): void {
+  paramSet(key: string, value: unknown, ifRevision?: number): number {
     if (value === undefined) {
       throw new RpcError(
         "INVALID_ARGUMENT",
         `Cannot set param "${key}": the value is undefined (delete the key instead)`,
       );
     }
-    if (
-      this.#params.has(key) && isDeepStrictEqual(this.#params.get(key), value)
-    ) {
-      return;
+    const old = this.#params.get(key);
+    if (ifRevision !== undefined && ifRevision !== (old?.revision ?? 0)) {
+      throw new ParamConflictError(key, ifRevision, old?.revision ?? 0);
     }
-    this.#params.set(key, value);
+    if (old !== undefined && isDeepStrictEqual(old.value, value)) {
+      return old.revision;
+    }
+    const revision = ++this.#revision;
+    this.#params.set(key, { value, revision });
     this.#emitParam(key, { type: "set", key, value });
     this.#onParamsChanged();
+    return revision;
   }
 
   /**
@@ -269,6 +297,7 @@ export class RegistryState {
    */
   paramDelete(key: string): boolean {
     if (!this.#params.delete(key)) return false;
+    this.#revision++;
     this.#emitParam(key, { type: "deleted", key });
     this.#onParamsChanged();
     return true;
@@ -284,7 +313,7 @@ export class RegistryState {
     const out: Record<string, unknown> = {};
     const keys = [...this.#params.keys()].filter((k) => underPrefix(k, prefix))
       .sort();
-    for (const k of keys) out[k] = this.#params.get(k);
+    for (const k of keys) out[k] = this.#params.get(k)!.value;
     return out;
   }
 

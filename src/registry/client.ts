@@ -1,12 +1,14 @@
 /**
- * The client of the embedded registry: `connectRegistry()` gives a
- * {@linkcode Registry} over one `RpcClient`. Registrations heartbeat and
- * refill a restarted registry by themselves; watches reconnect and begin
- * again with a fresh snapshot.
+ * `connectRegistry()`: a {@linkcode Registry} for an endpoint. An
+ * `etcd://` endpoint gets the etcd backend (loaded only then); any other
+ * gets the client of the embedded registry, over one `RpcClient`, whose
+ * registrations heartbeat and refill a restarted registry by themselves,
+ * and whose watches reconnect and begin again with a fresh snapshot.
  *
  * @module
  */
 
+import { readEnv } from "../_util/env.ts";
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
@@ -15,14 +17,19 @@ import { RpcError } from "../wire/errors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   type NodeInfo,
+  type ParamEntry,
   type ParamEvent,
+  type ParamSetOptions,
   type ParamStore,
+  type ParamUpdateOptions,
   type Registration,
   type Registry,
   type RegistryEvent,
   type RegistryWaitOptions,
 } from "./types.ts";
-import { RegistryUnavailableError } from "./errors.ts";
+import { ParamConflictError, RegistryUnavailableError } from "./errors.ts";
+import { updateParam } from "./_param_update.ts";
+import { parseRegistryEndpoint } from "./_endpoint.ts";
 import {
   checkKey,
   checkNodeInfo,
@@ -38,7 +45,9 @@ const M = RegistryService.methods;
 /** Options of {@linkcode connectRegistry}. */
 export interface ConnectRegistryOptions {
   /**
-   * The registry's endpoint.
+   * The registry's endpoint: `tcp://host:port` for an embedded registry,
+   * `etcd://host:port,host:port` for etcd (keys under `zmp/`, or under the
+   * path given after the hosts: `etcd://host:2379/myapp`).
    * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
    */
   endpoint?: string;
@@ -54,6 +63,13 @@ export interface ConnectRegistryOptions {
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * The lease time-to-live of registrations, in ms (etcd only: the
+   * embedded registry sets its own). etcd counts in whole seconds, at
+   * least 2.
+   * @default {3000}
+   */
+  ttl?: number;
 }
 
 /**
@@ -63,27 +79,26 @@ export interface ConnectRegistryOptions {
  * @returns the endpoint
  */
 export function defaultRegistryEndpoint(): string {
-  try {
-    const env = Deno.env.get("ZMP_REGISTRY");
-    if (env !== undefined && env !== "") return env;
-  } catch {
-    // no --allow-env: use the default
-  }
-  return DEFAULT_REGISTRY_ENDPOINT;
+  return readEnv("ZMP_REGISTRY") ?? DEFAULT_REGISTRY_ENDPOINT;
 }
 
 /**
- * Connects to an embedded registry and checks that it answers.
+ * Connects to a registry and checks that it answers: an embedded registry,
+ * or etcd when the endpoint starts with `etcd://`.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry } from "zmp";
  *
  * await using registry = await connectRegistry(); // ZMP_REGISTRY or :7350
  * for await (const event of registry.watch()) console.log(event.type);
+ *
+ * await using shared = await connectRegistry({
+ *   endpoint: "etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379",
+ * });
  * ```
  *
- * @param options endpoint, timeout, signal, logger, context
+ * @param options endpoint, timeout, signal, logger, context, ttl (etcd)
  * @returns the registry
  * @throws {RegistryUnavailableError} when no registry answers within
  *   `timeout`, or the endpoint is not a registry
@@ -104,6 +119,11 @@ export async function connectRegistry(
         String(timeout)
       }`,
     );
+  }
+  const parsed = parseRegistryEndpoint(endpoint, "connect to the registry");
+  if (parsed.backend === "etcd") {
+    const { connectEtcdRegistry } = await import("./etcd.ts");
+    return await connectEtcdRegistry(parsed, { ...options, timeout });
   }
   const logger = options.logger ?? consoleLogger;
   let rpc: RpcClient;
@@ -146,6 +166,7 @@ export async function connectRegistry(
 
 /** A {@linkcode Registry} over an `RpcClient`. */
 class RegistryClient implements Registry, RegistrationHost {
+  readonly backend = "embedded";
   readonly endpoint: string;
   readonly params: ParamStore;
   readonly timeout: number;
@@ -274,18 +295,39 @@ class ParamStoreClient implements ParamStore {
     return await this.#client.call(M.paramGet, [key], options);
   }
 
+  async getEntry(
+    key: string,
+    options?: RegistryWaitOptions,
+  ): Promise<ParamEntry | undefined> {
+    checkParamKey(key, "get");
+    return await this.#client.call(M.paramGetEntry, [key], options) as
+      | ParamEntry
+      | undefined;
+  }
+
   async set(
     key: string,
     value: unknown,
-    options?: RegistryWaitOptions,
-  ): Promise<void> {
-    checkParamKey(key, "set");
-    if (value === undefined) {
-      throw new TypeError(
-        `Cannot set param "${key}": the value is undefined (use delete())`,
-      );
+    options: ParamSetOptions = {},
+  ): Promise<number> {
+    checkParamSet(key, value, options.ifRevision);
+    const args = options.ifRevision === undefined
+      ? [key, value]
+      : [key, value, options.ifRevision];
+    try {
+      return await this.#client.call(M.paramSet, args, options) as number;
+    } catch (e) {
+      throw ParamConflictError.from(e);
     }
-    await this.#client.call(M.paramSet, [key, value], options);
+  }
+
+  update(
+    key: string,
+    fn: (current: unknown) => unknown,
+    options?: ParamUpdateOptions,
+  ): Promise<unknown> {
+    checkParamKey(key, "update");
+    return updateParam(this, key, fn, options);
   }
 
   async delete(key: string, options?: RegistryWaitOptions): Promise<boolean> {
@@ -316,7 +358,46 @@ class ParamStoreClient implements ParamStore {
   }
 }
 
-function checkParamKey(key: unknown, what: string): void {
+/**
+ * Checks the arguments of `ParamStore.set()`, for every backend.
+ *
+ * @param key the key
+ * @param value the value
+ * @param ifRevision the compare-and-set revision, if any
+ * @throws {TypeError} for a bad key, an undefined value or a bad revision
+ */
+export function checkParamSet(
+  key: unknown,
+  value: unknown,
+  ifRevision: unknown,
+): void {
+  checkParamKey(key, "set");
+  if (value === undefined) {
+    throw new TypeError(
+      `Cannot set param "${key}": the value is undefined (use delete())`,
+    );
+  }
+  if (
+    ifRevision !== undefined &&
+    !(Number.isSafeInteger(ifRevision) && (ifRevision as number) >= 0)
+  ) {
+    throw new TypeError(
+      `Cannot set param "${key}": ifRevision must be a whole number >= 0, got ${
+        String(ifRevision)
+      }`,
+    );
+  }
+}
+
+/**
+ * Checks a param key, for every backend.
+ *
+ * @param key the key
+ * @param what the operation, for the message
+ * @throws {TypeError} unless a non-empty string of at most 1024 characters
+ *   other than `__proto__`
+ */
+export function checkParamKey(key: unknown, what: string): void {
   const issues = issuesOf(checkKey, key, "key");
   if (issues.length > 0) {
     throw new TypeError(
@@ -327,7 +408,13 @@ function checkParamKey(key: unknown, what: string): void {
   }
 }
 
-function checkPrefix(prefix: unknown): void {
+/**
+ * Checks a params prefix, for every backend.
+ *
+ * @param prefix the prefix
+ * @throws {TypeError} unless a string
+ */
+export function checkPrefix(prefix: unknown): void {
   if (typeof prefix !== "string") {
     throw new TypeError(
       `Cannot use params: prefix must be a string, got ${typeof prefix}`,
@@ -335,7 +422,14 @@ function checkPrefix(prefix: unknown): void {
   }
 }
 
-function combine(
+/**
+ * One signal for two: `b` alone when `a` is absent.
+ *
+ * @param a an optional signal
+ * @param b a signal
+ * @returns a signal that aborts when either does
+ */
+export function combine(
   a: AbortSignal | undefined,
   b: AbortSignal,
 ): AbortSignal {

@@ -5,6 +5,7 @@
  * @module
  */
 
-import { registryMain } from "./cli.ts";
-
-if (import.meta.main) Deno.exit(await registryMain(Deno.args));
+if (import.meta.main) {
+  const { main } = await import("../cli/registry.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,5 +1,7 @@
 /**
- * Discovery, liveness and params storage: the embedded registry.
+ * Discovery, liveness and params storage, on one of two backends chosen
+ * by the endpoint: the embedded registry (`tcp://…`, one machine, zero
+ * set-up) or etcd (`etcd://host:2379,…`, many machines, Raft-replicated).
  *
  * Nodes register what they provide and keep a lease alive with heartbeats;
  * watchers get changes pushed (a snapshot first). A node that stops
@@ -8,13 +10,13 @@
  * watches start over with a fresh snapshot.
  *
  * - {@linkcode startRegistry} runs a registry in this process (the launcher
- *   does, and `zmp registry` via {@linkcode registryMain});
+ *   does, and so does `zmp registry`);
  * - {@linkcode connectRegistry} gives a {@linkcode Registry}: `register`,
  *   `nodes`, `watch`, and `params` (a {@linkcode ParamStore}).
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, startRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, startRegistry } from "zmp";
  *
  * await using server = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
  * await using registry = await connectRegistry({ endpoint: server.endpoint });
@@ -36,15 +38,19 @@ export {
   type JsonSchema,
   type MethodEntry,
   type NodeInfo,
+  type ParamEntry,
   type ParamEvent,
   type ParamGroupEntry,
   type ParamKeyEntry,
+  type ParamSetOptions,
   type ParamStore,
+  type ParamUpdateOptions,
   type PublicationEntry,
   type Registration,
   type Registry,
   type RegistryEvent,
   type RegistryWaitOptions,
+  RUN_MODES,
   type RunMode,
   type ServiceEntry,
   type SubscriptionEntry,
@@ -60,7 +66,13 @@ export {
   defaultRegistryEndpoint,
 } from "./client.ts";
 export {
+  ParamConflictError,
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
 } from "./errors.ts";
-export { registryMain, type RegistryMainOptions } from "./cli.ts";
+export {
+  RegistryView,
+  type RegistryViewOptions,
+  type UntilOptions,
+  type ViewChange,
+} from "./view.ts";

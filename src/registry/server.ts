@@ -75,8 +75,8 @@ export interface RegistryServer extends AsyncDisposable {
  * Starts an embedded registry in this process.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, startRegistry } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, startRegistry } from "zmp";
  *
  * await using registry = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
  * await using client = await connectRegistry({ endpoint: registry.endpoint });
@@ -105,13 +105,14 @@ export async function startRegistry(
   const ttl = checkMs(options.ttl ?? DEFAULT_TTL_MS, "ttl");
   const keepalive = checkMs(options.keepalive ?? 10000, "keepalive");
   const logger = options.logger ?? consoleLogger;
-  const params = options.paramsFile === undefined
-    ? new Map<string, unknown>()
+  const loaded = options.paramsFile === undefined
+    ? undefined
     : await loadParams(options.paramsFile);
   let writer: ParamsFileWriter | undefined;
   const state = new RegistryState({
     ttl,
-    params,
+    params: loaded?.params,
+    revision: loaded?.revision,
     keepalive,
     onParamsChanged: () => writer?.schedule(),
     isGone: processGone,
@@ -119,7 +120,7 @@ export async function startRegistry(
   if (options.paramsFile !== undefined) {
     writer = new ParamsFileWriter(
       options.paramsFile,
-      () => state.params,
+      () => ({ params: state.params, revision: state.revision }),
       logger,
     );
     await writer.writeNow();
@@ -155,9 +156,15 @@ export async function startRegistry(
     nodes: () => state.nodes(),
     watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
     paramGet: (key: string) => state.paramGet(key),
-    paramSet: async (key: string, value: unknown) => {
-      state.paramSet(key, value);
+    paramGetEntry: (key: string) => state.paramGetEntry(key),
+    paramSet: async (
+      key: string,
+      value: unknown,
+      ifRevision: number | undefined,
+    ) => {
+      const revision = state.paramSet(key, value, ifRevision);
       await writer?.flush();
+      return revision;
     },
     paramDelete: async (key: string) => {
       const existed = state.paramDelete(key);

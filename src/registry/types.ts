@@ -1,7 +1,7 @@
 /**
  * Discovery and liveness: the types every registry backend shares.
  *
- * A backend (the embedded registry now, etcd later) implements
+ * A backend (the embedded registry, or etcd) implements
  * {@linkcode Registry}. Nodes register what they provide and keep a lease
  * alive with heartbeats; watchers get changes pushed. State is soft: a
  * registry that restarts empty is refilled by the nodes themselves.
@@ -15,7 +15,10 @@ import type { JsonSchema } from "../wire/json_schema.ts";
 export type { JsonSchema };
 
 /** How a node runs. */
-export type RunMode = "subprocess" | "worker" | "inprocess";
+export type RunMode = (typeof RUN_MODES)[number];
+
+/** Every run mode, in the order messages list them. */
+export const RUN_MODES = ["subprocess", "worker", "inprocess"] as const;
 
 /**
  * One method of a provided service, as tools see it: what `zmp call`
@@ -173,16 +176,76 @@ export interface RegistryWaitOptions {
   timeout?: number;
 }
 
+/** A param's value with the revision of its last change. */
+export interface ParamEntry {
+  /** The value. */
+  value: unknown;
+  /**
+   * The revision of the key's last change: a number > 0 that grows with
+   * every change of any key of the store, and never repeats (not even
+   * across restarts of the embedded registry). What
+   * {@linkcode ParamSetOptions.ifRevision} compares against.
+   */
+  revision: number;
+}
+
+/** Options of {@linkcode ParamStore.set}. */
+export interface ParamSetOptions extends RegistryWaitOptions {
+  /**
+   * Compare-and-set: store the value only when the key's revision is still
+   * this one (`0`: only when the key is unset). Otherwise nothing is stored
+   * and `set` rejects with `ParamConflictError`.
+   * @default {none: set whatever the key holds}
+   */
+  ifRevision?: number;
+}
+
+/** Options of {@linkcode ParamStore.update}. */
+export interface ParamUpdateOptions extends RegistryWaitOptions {
+  /**
+   * How many times `fn` may run (once per conflicting change by someone
+   * else) before `update` gives up with `ParamConflictError`.
+   * @default {20}
+   */
+  attempts?: number;
+}
+
 /** Raw, untyped params storage: keys are `namespace.key`. */
 export interface ParamStore {
   /** The value of `key`, or `undefined` when unset. */
   get(key: string, options?: RegistryWaitOptions): Promise<unknown>;
-  /** Sets `key` (values travel as superjson: Date, Map, Set, bigint survive). */
+  /** The value of `key` with its revision, or `undefined` when unset. */
+  getEntry(
+    key: string,
+    options?: RegistryWaitOptions,
+  ): Promise<ParamEntry | undefined>;
+  /**
+   * Sets `key` (values travel as superjson: Date, Map, Set, bigint survive)
+   * and answers the key's revision. Setting the value a key already has
+   * changes nothing (no new revision, no event).
+   *
+   * @throws {ParamConflictError} when `ifRevision` is given and the key has
+   *   moved on (nothing is stored)
+   */
   set(
     key: string,
     value: unknown,
-    options?: RegistryWaitOptions,
-  ): Promise<void>;
+    options?: ParamSetOptions,
+  ): Promise<number>;
+  /**
+   * Read-modify-write without lost updates: reads `key`, calls `fn` with its
+   * value (`undefined` when unset), and stores what `fn` returns with a
+   * compare-and-set; when someone else changed the key meanwhile, does it
+   * all again with the new value. `fn` returning `undefined` stores nothing.
+   *
+   * @returns the value stored (or left) in the key
+   * @throws {ParamConflictError} after `attempts` conflicts in a row
+   */
+  update(
+    key: string,
+    fn: (current: unknown) => unknown,
+    options?: ParamUpdateOptions,
+  ): Promise<unknown>;
   /** Deletes `key`; `true` if it existed. */
   delete(key: string, options?: RegistryWaitOptions): Promise<boolean>;
   /** Every key under `prefix` (all when omitted) with its value. */
@@ -208,15 +271,22 @@ export interface Registration extends AsyncDisposable {
 }
 
 /**
- * A connection to a registry backend. Implementations: the embedded
- * registry client (`connectRegistry`), etcd (later).
+ * A connection to a registry backend: the embedded registry, or etcd.
+ * `connectRegistry` picks the backend from the endpoint.
  */
 export interface Registry extends AsyncDisposable {
-  /** Where the registry is, e.g. `tcp://127.0.0.1:7350`. */
-  readonly endpoint: string;
   /**
-   * Registers a node and keeps it alive: heartbeats every `ttl / 3`, and
-   * re-registers by itself when the registry comes back empty.
+   * Where the registry is, e.g. `tcp://127.0.0.1:7350` (embedded) or
+   * `etcd://10.0.0.1:2379,10.0.0.2:2379` (etcd).
+   */
+  readonly endpoint: string;
+  /** Which backend it is. */
+  readonly backend: "embedded" | "etcd";
+  /**
+   * Registers a node and keeps it alive: heartbeats (embedded) or lease
+   * keepalives (etcd) every `ttl / 3`, and registers again by itself when
+   * its lease was lost (the registry restarted empty, or the node was cut
+   * off for longer than the ttl).
    *
    * @throws {RpcError} `ALREADY_EXISTS` when a live node has that name
    */

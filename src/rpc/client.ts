@@ -179,9 +179,9 @@ function methodFrame(
  * other failure is an {@linkcode RpcError}.
  *
  * @example
- * ```ts ignore
- * import { RpcClient } from "../../mod.ts";
- * import { CalculatorClient } from "./calculator.gen.ts";
+ * ```ts
+ * import { RpcClient } from "zmp";
+ * import { CalculatorClient } from "../../examples/calculator/calculator.api.gen.ts";
  *
  * await using rpc = new RpcClient({ endpoints: ["tcp://127.0.0.1:5555"] });
  * const calc = new CalculatorClient(rpc);
@@ -216,6 +216,8 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates a client; it connects to its endpoints at once.
+   *
    * @param options endpoints, default timeout, retry policy, interceptors …
    * @throws {TypeError} for no endpoints or a malformed one
    * @throws {RangeError} for a negative or non-finite number option

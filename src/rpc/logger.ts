@@ -18,7 +18,7 @@ export interface Logger {
  *
  * @example Capturing lines in a test
  * ```ts
- * import type { Logger } from "../../mod.ts";
+ * import type { Logger } from "zmp";
  * const lines: string[] = [];
  * const logger: Logger = {
  *   warn: (m) => lines.push(`warn ${m}`),

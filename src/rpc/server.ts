@@ -95,12 +95,13 @@ const PROBE = encodeHeader(KIND.PONG, 0);
  * A server for one or more services.
  *
  * @example
- * ```ts ignore
- * import { RpcServer } from "../../mod.ts";
- * import { serveCalculator } from "./calculator.gen.ts";
+ * ```ts
+ * import { RpcServer } from "zmp";
+ * import { type CalculatorHandlers, serveCalculator } from "../../examples/calculator/calculator.api.gen.ts";
  *
+ * declare const calculator: CalculatorHandlers; // your implementation
  * await using server = new RpcServer({ maxConcurrency: 64 });
- * serveCalculator(server, { add: (a, b) => a + b });
+ * serveCalculator(server, calculator);
  * console.log(server.bind("tcp://127.0.0.1:5555"));
  * ```
  */
@@ -125,6 +126,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates a server; bind it to serve.
+   *
    * @param options limits, interceptors, logger …
    * @throws {RangeError} for a limit that is not a positive integer
    */

@@ -73,12 +73,12 @@ export interface SocketPublisher<T> extends TopicPublisher<T> {
  * @throws {TypeError} for a bad topic name
  * @throws {ZmqError} when the endpoint cannot be bound
  * @example
- * ```ts ignore
- * import { createPublisher } from "../../mod.ts";
- * import { TemperatureTopic } from "./sensors.api.gen.ts";
+ * ```ts
+ * import { createPublisher } from "zmp";
+ * import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
  *
- * await using pub = createPublisher(TemperatureTopic, { latched: true });
- * pub.publish({ celsius: 21.5, sensor: "hall", at: new Date() });
+ * await using pub = createPublisher(RawReadingTopic, { latched: true });
+ * pub.publish({ sensor: "hall", seq: 0, value: 21.5, at: new Date() });
  * console.log(pub.endpoint, pub.counters.published); // tcp://127.0.0.1:… 1
  * ```
  */

@@ -67,14 +67,14 @@ const LOG_INTERVAL_MS = 1000;
  * @throws {TypeError} for a bad topic name
  * @throws {RangeError} for a queue size that is not an integer >= 1
  * @example
- * ```ts ignore
- * import { createSubscription } from "../../mod.ts";
- * import { TemperatureTopic } from "./sensors.api.gen.ts";
+ * ```ts
+ * import { createSubscription } from "zmp";
+ * import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
  *
- * await using sub = createSubscription(TemperatureTopic, {
+ * await using sub = createSubscription(RawReadingTopic, {
  *   endpoints: ["tcp://127.0.0.1:40123"],
  * });
- * for await (const t of sub) console.log(t.celsius);
+ * for await (const reading of sub) console.log(reading.value);
  * ```
  */
 export function createSubscription<T>(

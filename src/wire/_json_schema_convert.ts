@@ -11,6 +11,7 @@
  * @module
  */
 
+import { isPlainObject } from "../_util/object.ts";
 import { describe, type ValidationIssue } from "./descriptors.ts";
 import {
   DEFS_PREFIX,
@@ -423,13 +424,6 @@ function propertySchema(object: Schema, name: string): Schema {
   const properties = isRecord(object.properties) ? object.properties : {};
   const s = Object.hasOwn(properties, name) ? properties[name] : undefined;
   return isRecord(s) ? s : {};
-}
-
-/** A plain object, as generated validators' `_isObject` accepts it. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Sets an own property, even one named `__proto__`. */

@@ -56,7 +56,7 @@ let superjson: Codec | undefined;
  * @throws {TypeError} for another name
  * @example
  * ```ts
- * import { codecByName } from "../../mod.ts";
+ * import { codecByName } from "zmp/wire";
  * const codec = codecByName("msgpack");
  * const back = codec.decode(codec.encode(new Map([[1, new Date(0)]])));
  * console.log(back); // Map(1) { 1 => 1970-01-01T00:00:00.000Z }

@@ -132,6 +132,8 @@ export class ValidationError extends TypeError {
   /** Every problem found. */
   readonly issues: ValidationIssue[];
   /**
+   * Creates the error from the problems found.
+   *
    * @param what what was being validated, e.g. `Calculator.add arguments`
    * @param issues the problems
    */

@@ -28,7 +28,7 @@ export interface RpcErrorOptions {
  *
  * @example Picking the status in a handler
  * ```ts
- * import { RpcError } from "../../mod.ts";
+ * import { RpcError } from "zmp";
  * function get(id: string): never {
  *   throw new RpcError("NOT_FOUND", `No user "${id}"`, { details: { id } });
  * }
@@ -48,6 +48,8 @@ export class RpcError extends Error {
   readonly details: ErrorDetails | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param code the status name
    * @param message what went wrong, for people
    * @param options details and cause

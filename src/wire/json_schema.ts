@@ -38,7 +38,7 @@ export type JsonSchema = Record<string, unknown>;
  *
  * @example Checking arguments typed on a command line
  * ```ts
- * import { fromJson } from "../../mod.ts";
+ * import { fromJson } from "zmp/wire";
  * const schema = {
  *   type: "array",
  *   prefixItems: [{ title: "a", type: "number" }, { title: "b", type: "number" }],
@@ -71,7 +71,7 @@ export function fromJson(
  *
  * @example
  * ```ts
- * import { validatorFromSchema, type ValidationIssue } from "../../mod.ts";
+ * import { validatorFromSchema, type ValidationIssue } from "zmp/wire";
  * const validate = validatorFromSchema({ type: "string", format: "date-time", "x-type": "Date" });
  * const issues: ValidationIssue[] = [];
  * validate("2024-01-01", "when", issues);
@@ -100,7 +100,7 @@ export function validatorFromSchema(schema: JsonSchema): Validator {
  *
  * @example
  * ```ts
- * import { stringifyJson } from "../../mod.ts";
+ * import { stringifyJson } from "zmp/wire";
  * const text = stringifyJson({ id: 2n ** 64n, at: new Date(0), tags: new Set(["a"]) });
  * console.log(text); // {"id":18446744073709551616,"at":"1970-01-01T00:00:00.000Z","tags":["a"]}
  * ```
@@ -134,7 +134,7 @@ function toJsonForm(_key: string, value: unknown): unknown {
  *
  * @example
  * ```ts
- * import { parseJson } from "../../mod.ts";
+ * import { parseJson } from "zmp/wire";
  * console.log(parseJson("[9007199254740993, 1.5]")); // [9007199254740993n, 1.5]
  * ```
  *
@@ -174,7 +174,7 @@ function keepBigIntegers(
  *
  * @example
  * ```ts
- * import { schemaToTypeText } from "../../mod.ts";
+ * import { schemaToTypeText } from "zmp/wire";
  * console.log(schemaToTypeText({ type: "array", items: { $ref: "#/$defs/Point" } })); // "Point[]"
  * ```
  *

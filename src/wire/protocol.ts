@@ -167,7 +167,7 @@ export interface RequestHeaderInit {
  * @returns the header frame
  * @example
  * ```ts
- * import { encodeRequestHeader } from "../../mod.ts";
+ * import { encodeRequestHeader } from "zmp/wire";
  * const h = encodeRequestHeader({ requestId: 7, codec: 1, deadline: 250 });
  * console.log(h); // 01 01 01 00  00 00 00 07  00 00 00 fa  00 00 00 00
  * ```

@@ -64,7 +64,7 @@ const NAMES: readonly StatusName[] = Object.keys(STATUS) as StatusName[];
  * @returns its name, or `"UNKNOWN"` for a number outside the table
  * @example
  * ```ts
- * import { statusName } from "../../mod.ts";
+ * import { statusName } from "zmp/wire";
  * console.log(statusName(5)); // "NOT_FOUND"
  * console.log(statusName(99)); // "UNKNOWN"
  * ```

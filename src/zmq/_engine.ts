@@ -37,7 +37,7 @@ export const DEFAULT_ENGINE: EngineName = "libzmq";
  *
  * @example
  * ```ts
- * import { defaultEngine } from "../../mod.ts";
+ * import { defaultEngine } from "zmp/zmq";
  * console.log(["libzmq", "zmtp"].includes(defaultEngine())); // true
  * ```
  */

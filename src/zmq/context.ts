@@ -45,7 +45,7 @@ export interface ContextOptions {
  *
  * @example Two sockets talking over inproc in a private context
  * ```ts
- * import { Context, Pair } from "../../mod.ts";
+ * import { Context, Pair } from "zmp/zmq";
  * await using ctx = new Context();
  * await using a = new Pair({ context: ctx });
  * await using b = new Pair({ context: ctx });
@@ -60,6 +60,8 @@ export class Context implements AsyncDisposable {
   #engine: Engine | null;
 
   /**
+   * Creates a context: its sockets, on one engine.
+   *
    * @param options engine, I/O threads and socket limit
    * @throws {RangeError} for a negative or non-integer option or an
    *   unknown engine

@@ -23,7 +23,7 @@ export interface CurveKeyPair {
  *
  * @example
  * ```ts
- * import { curveKeypair } from "../../mod.ts";
+ * import { curveKeypair } from "zmp/zmq";
  * const { publicKey, secretKey } = curveKeypair();
  * console.log(publicKey.length, secretKey.length); // 40 40
  * ```

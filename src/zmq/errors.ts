@@ -114,7 +114,7 @@ export interface ZmqErrorOptions {
  *
  * @example Catching a bad endpoint
  * ```ts
- * import { Dealer, ZmqError } from "../../mod.ts";
+ * import { Dealer, ZmqError } from "zmp/zmq";
  * const s = new Dealer();
  * try {
  *   s.bind("nonsense://here");
@@ -137,6 +137,8 @@ export class ZmqError extends Error {
   readonly endpoint: string | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param code the errno name
    * @param errno the errno number
    * @param message what went wrong, without the operation prefix

@@ -1,15 +1,21 @@
 /**
  * Finding and loading libzmq, lazily, on first use.
  *
- * The order is: the `ZMP_LIBZMQ` environment variable (a path), the system
- * libzmq, then the libzmq that the npm `zeromq` package ships inside its
- * prebuilt addons, trying the builds for this OS and CPU until one loads
- * (a build whose libc is newer than this machine's fails to load and the
- * next is tried).
+ * By default zmp uses the libzmq that the npm `zeromq` package bundles
+ * inside its prebuilt addons (4.3.5, with CURVE and the DRAFT API), so that
+ * installing a system package never changes the library under you. The
+ * builds for this OS and CPU are tried newest libc first until one loads: a
+ * build whose libc is newer than this machine's fails to load and the next
+ * is tried (on Debian 12, glibc-147 and glibc-115 fail and glibc-127 loads).
+ *
+ * The system library (`libzmq.so.5`; Debian's 4.3.4 has no DRAFT API) is
+ * used when `ZMP_LIBZMQ=system` asks for it, or when no bundled build loads.
+ * `ZMP_LIBZMQ=<path>` loads that file and nothing else.
  *
  * @module
  */
 
+import { readEnv } from "../_util/env.ts";
 import { type Libc, LIBC_SYMBOLS, type Libzmq, ZMQ_SYMBOLS } from "./_ffi.ts";
 
 /** One place the loader looked, and why it did not use it. */
@@ -30,7 +36,17 @@ export interface LoadedLibzmq {
   path: string;
   /** The libzmq version as `[major, minor, patch]`. */
   version: [number, number, number];
+  /**
+   * Where it came from: `bundled` (npm `zeromq`), `system`, or `env` (the
+   * path in `ZMP_LIBZMQ`).
+   */
+  source: LibzmqSource;
+  /** The places tried before it, and why each failed. */
+  attempts: LoadAttempt[];
 }
+
+/** Where the loaded libzmq came from. */
+export type LibzmqSource = "bundled" | "system" | "env";
 
 /**
  * Raised when no libzmq could be loaded; the message lists every place
@@ -46,9 +62,9 @@ export class LibzmqNotFoundError extends Error {
     const lines = attempts.map((a) => `  - ${a.path}: ${a.error}`).join("\n");
     super(
       `Cannot load libzmq: tried ${attempts.length} places\n${lines}\n` +
-        `Set ZMP_LIBZMQ to the path of a libzmq shared library, install ` +
-        `the system package (Debian: libzmq5), or run "deno install" so ` +
-        `that the npm "zeromq" package is present`,
+        `Set ZMP_LIBZMQ to the path of a libzmq shared library, run ` +
+        `"deno install" so that the npm "zeromq" package is present, or ` +
+        `install the system package (Debian: libzmq5)`,
     );
     this.name = "LibzmqNotFoundError";
     this.attempts = attempts;
@@ -86,9 +102,29 @@ function libcName(): string {
   return Deno.build.os === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
 }
 
+/** The folder of the npm `zeromq` package zmp's import map resolves to. */
+function resolvedPackageDir(): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(import.meta.resolve("zeromq"));
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "file:") return undefined;
+  const path = decodeURIComponent(url.pathname);
+  const at = path.lastIndexOf("/zeromq/");
+  if (at < 0) return undefined;
+  const rest = path.slice(at + "/zeromq/".length).split("/");
+  // node_modules/zeromq/lib/… or the cache's zeromq/<version>/lib/…
+  const version = /^\d+\.\d+\.\d+/.test(rest[0]) ? `/${rest[0]}` : "";
+  return `${path.slice(0, at)}/zeromq${version}`;
+}
+
 /** Directories that may hold an installed npm `zeromq` package. */
 function npmPackageDirs(): string[] {
   const dirs: string[] = [];
+  const resolved = resolvedPackageDir();
+  if (resolved) dirs.push(resolved);
   const here = new URL(".", import.meta.url);
   if (here.protocol === "file:") {
     // src/zmq/ -> project root
@@ -101,8 +137,9 @@ function npmPackageDirs(): string[] {
   } catch {
     // no cwd permission: skip
   }
-  const denoDir = Deno.env.get("DENO_DIR") ??
-    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache/deno` : undefined);
+  const home = readEnv("HOME");
+  const denoDir = readEnv("DENO_DIR") ??
+    (home ? `${home}/.cache/deno` : undefined);
   if (denoDir) {
     const base = `${denoDir}/npm/registry.npmjs.org/zeromq`;
     try {
@@ -149,13 +186,32 @@ function npmCandidates(dir: string): string[] {
   return names.map((n) => `${base}/${n}/addon.node`);
 }
 
-function candidates(): string[] {
-  const list: string[] = [];
-  const explicit = Deno.env.get("ZMP_LIBZMQ");
-  if (explicit) return [explicit];
-  list.push(...systemNames());
-  for (const dir of npmPackageDirs()) list.push(...npmCandidates(dir));
-  return list;
+/** A place to load libzmq from. */
+interface Candidate {
+  path: string;
+  source: LibzmqSource;
+}
+
+/**
+ * Where to look, in order: `ZMP_LIBZMQ` alone when it names a path; the
+ * system library first when it says `system`; else the bundled builds,
+ * then the system library as a fallback.
+ */
+export function libzmqCandidates(): Candidate[] {
+  const explicit = readEnv("ZMP_LIBZMQ");
+  const system = systemNames().map((path) => ({
+    path,
+    source: "system" as const,
+  }));
+  if (explicit !== undefined && explicit !== "system") {
+    return [{ path: explicit, source: "env" }];
+  }
+  const bundled = npmPackageDirs().flatMap((dir) =>
+    npmCandidates(dir).map((path) => ({ path, source: "bundled" as const }))
+  );
+  return explicit === "system"
+    ? [...system, ...bundled]
+    : [...bundled, ...system];
 }
 
 const RTLD_NOW = 2;
@@ -183,8 +239,9 @@ function pin(libc: Libc, path: string): void {
 
 function load(): LoadedLibzmq {
   const attempts: LoadAttempt[] = [];
-  for (const path of candidates()) {
+  for (const { path, source } of libzmqCandidates()) {
     try {
+      if (source === "bundled" && !Deno.statSync(path).isFile) continue;
       const lib = Deno.dlopen(path, ZMQ_SYMBOLS);
       const libc = Deno.dlopen(libcName(), LIBC_SYMBOLS);
       pin(libc.symbols, path);
@@ -199,6 +256,8 @@ function load(): LoadedLibzmq {
         libc: libc.symbols,
         path,
         version: [v[0], v[1], v[2]],
+        source,
+        attempts: [...attempts],
       };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);

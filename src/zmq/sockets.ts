@@ -40,7 +40,7 @@ export class Pair extends DuplexSocket {
  *
  * @example
  * ```ts
- * import { Dealer, Router } from "../../mod.ts";
+ * import { Dealer, Router } from "zmp/zmq";
  * await using router = new Router();
  * await using dealer = new Dealer();
  * const endpoint = router.bind("tcp://127.0.0.1:*");

@@ -28,7 +28,19 @@ Deno.test("zmp --help lists every subcommand", async () => {
     assertStringIncludes(r.stdout, "Usage: zmp <command> [options]");
     assertMatch(r.stdout, /^ {2}launch +start the registry and the nodes/m);
     assertMatch(r.stdout, /^ {2}registry +run a registry/m);
-    for (const command of ["list", "call", "echo", "pub", "param", "graph"]) {
+    for (
+      const command of [
+        "init",
+        "codegen",
+        "list",
+        "call",
+        "echo",
+        "pub",
+        "param",
+        "graph",
+        "doctor",
+      ]
+    ) {
       assertMatch(r.stdout, new RegExp(`^ {2}${command} +\\S`, "m"));
     }
   }
@@ -38,7 +50,7 @@ Deno.test("zmp refuses a missing or unknown command in one line", async () => {
   oneLineError(await zmp(), /^zmp: missing command \(see zmp --help\)\n$/);
   oneLineError(
     await zmp("lunch"),
-    /^zmp: unknown command "lunch" \(commands: launch, registry, list, call, echo, pub, param, graph, top, record, play, gateway, bridge, ros; see zmp --help\)\n$/,
+    /^zmp: unknown command "lunch" \(commands: init, codegen, launch, registry, list, call, echo, pub, param, graph, top, record, play, gateway, bridge, ros, doctor(, \w+)*; see zmp --help\)\n$/,
   );
   oneLineError(await zmp("--verbose"), /^zmp: unknown option "--verbose"/);
 });

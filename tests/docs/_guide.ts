@@ -101,8 +101,14 @@ export async function scratchCheckout(names: string[]): Promise<string> {
 
 /** Options of {@linkcode runGuide}. */
 export interface RunGuideOptions {
-  /** What the scratch checkout holds besides node_modules. */
-  copy: string[];
+  /**
+   * What the scratch checkout holds besides node_modules; or `"outside"`:
+   * an empty folder outside the checkout, as a user starts, with `ZMP`
+   * naming this checkout and `deno install -g` writing into the folder.
+   */
+  copy: string[] | "outside";
+  /** Text replaced in the document before it runs (e.g. a fixed port). */
+  replace?: Record<string, string>;
   /** The fewest `sh` blocks the document must have. */
   minRuns: number;
   /** How long the whole script may take, in ms. @default {240000} */
@@ -124,10 +130,18 @@ export async function runGuide(
   options: RunGuideOptions,
 ): Promise<void> {
   const name = guide.pathname.slice(ROOT.length);
-  const blocks = parseGuide(await Deno.readTextFile(guide));
+  let markdown = await Deno.readTextFile(guide);
+  for (const [from, to] of Object.entries(options.replace ?? {})) {
+    markdown = markdown.replaceAll(from, to);
+  }
+  const blocks = parseGuide(markdown);
   const runs = blocks.filter((b) => b.kind === "run").length;
   assert(runs >= options.minRuns, `${name} has ${runs} shell blocks`);
-  const dir = await scratchCheckout(options.copy);
+  const outside = options.copy === "outside";
+  const dir = outside
+    ? await Deno.makeTempDir({ prefix: "zmp-guide-" })
+    : await scratchCheckout(options.copy as string[]);
+  assert(!outside || !dir.startsWith(ROOT), `${dir} is in the checkout`);
   const script = `${dir}/guide.sh`;
   await Deno.writeTextFile(script, guideScript(blocks));
   // Its own session and process group, so that whatever the guide leaves
@@ -135,7 +149,17 @@ export async function runGuide(
   const child = new Deno.Command("setsid", {
     args: ["bash", script],
     cwd: dir,
-    env: { NO_COLOR: "1", ZMP_REGISTRY: "" },
+    env: {
+      NO_COLOR: "1",
+      ZMP_REGISTRY: "",
+      ...(outside
+        ? {
+          ZMP: ROOT.replace(/\/$/, ""),
+          DENO_INSTALL_ROOT: `${dir}/.deno`,
+          PATH: `${dir}/.deno/bin:${Deno.env.get("PATH") ?? ""}`,
+        }
+        : {}),
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -67,9 +67,23 @@ export class Launcher implements AsyncDisposable {
   readonly #pumps: Promise<void>;
   readonly status: Promise<Deno.CommandStatus>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /**
+   * Runs `zmp launch <args>`. Unless the args say otherwise (or
+   * `defaultParams`), params stay in memory (`--no-params`), so that no
+   * test leaves a params file beside a launch file of the repository, or
+   * reads another run's.
+   */
+  constructor(
+    args: string[],
+    env: Record<string, string> = {},
+    options: { defaultParams?: boolean } = {},
+  ) {
+    const params = options.defaultParams ||
+        args.some((a) => a === "--params" || a === "--no-params")
+      ? []
+      : ["--no-params"];
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "launch", ...args],
+      args: ["run", "-A", CLI, "launch", ...params, ...args],
       cwd: ROOT,
       env: { NO_COLOR: "1", ...env },
       stdin: "null",

@@ -42,7 +42,7 @@ Deno.test("zmp launch refuses a launch file with a type error with the checker's
   );
   oneLine(
     await refused([file]),
-    /^error: Cannot launch: ".*launch\.ts" does not type-check: .*launch\.ts:4:\d+: TS2322 Type '"sometimes"' is not assignable to type 'RestartPolicy \| undefined'\.\n$/,
+    /^zmp launch: Cannot launch: ".*launch\.ts" does not type-check: .*launch\.ts:4:\d+: TS2322 Type '"sometimes"' is not assignable to type 'RestartPolicy \| undefined'\.\n$/,
   );
 });
 
@@ -56,7 +56,7 @@ export default defineLaunch({ gracePeriod: Number(grace), nodes: [] });
   );
   oneLine(
     await refused([file]),
-    /^error: Cannot launch: ".*launch\.ts" or its node modules do not type-check: .*launch\.ts:3:7: TS2322 Type 'string' is not assignable to type 'number'\.\n$/,
+    /^zmp launch: Cannot launch: ".*launch\.ts" or its node modules do not type-check: .*launch\.ts:3:7: TS2322 Type 'string' is not assignable to type 'number'\.\n$/,
   );
 });
 
@@ -68,7 +68,7 @@ Deno.test("zmp launch refuses a node module that does not exist", async () => {
   oneLine(
     await refused([file]),
     new RegExp(
-      `^error: Cannot launch: node "ghost": module "\\./nope\\.ts" does not exist \\(${dir.path}/nope\\.ts\\)\n$`,
+      `^zmp launch: Cannot launch: node "ghost": module "\\./nope\\.ts" does not exist \\(${dir.path}/nope\\.ts\\)\n$`,
     ),
   );
 });
@@ -83,7 +83,7 @@ Deno.test("zmp launch refuses duplicate node names", async () => {
   });
   oneLine(
     await refused([file]),
-    /^error: Cannot launch: node "a": name is used by two nodes\n$/,
+    /^zmp launch: Cannot launch: node "a": name is used by two nodes\n$/,
   );
 });
 
@@ -91,17 +91,17 @@ Deno.test("zmp launch refuses a missing file, a folder without launch.ts, and a 
   await using dir = await tempDir();
   oneLine(
     await refused([`${dir.path}/nope.ts`]),
-    /^error: Cannot launch: ".*\/nope\.ts" does not exist\n$/,
+    /^zmp launch: Cannot launch: ".*\/nope\.ts" does not exist\n$/,
   );
   oneLine(
     await refused([dir.path]),
-    /^error: Cannot launch: ".*" is a folder without a launch\.ts\n$/,
+    /^zmp launch: Cannot launch: ".*" is a folder without a launch\.ts\n$/,
   );
   const file = `${dir.path}/other.ts`;
   await Deno.writeTextFile(file, "export const x = 1;\n");
   oneLine(
     await refused([file]),
-    /^error: Cannot launch: the default export must be defineLaunch\(\{ \.\.\. \}\), got undefined\n$/,
+    /^zmp launch: Cannot launch: the default export must be defineLaunch\(\{ \.\.\. \}\), got undefined\n$/,
   );
 });
 
@@ -119,7 +119,7 @@ Deno.test("zmp launch refuses a registry endpoint that is in use", async () => {
     assertMatch(
       r.stderr,
       new RegExp(
-        `^error: Cannot launch: the registry cannot start on tcp://127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\n$`,
+        `^zmp launch: Cannot launch: the registry cannot start on tcp://127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\n$`,
       ),
     );
   } finally {

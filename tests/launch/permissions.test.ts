@@ -13,16 +13,52 @@ import {
 } from "../../src/launch/_permissions.ts";
 
 Deno.test("zmpNeeds() adds FFI, reads of zmp and the module's folder, ZMP_* and hostname", () => {
-  assertEquals(zmpNeeds("file:///app/nodes/cam.ts", ["GAIN"], "libzmq"), {
-    ffi: true,
-    read: [`${ZMP_ROOT}/mod.ts`, `${ZMP_ROOT}/src`, "/app/nodes"],
-    env: ["ZMP_*", "MSGPACKR_NATIVE_ACCELERATION_DISABLED", "GAIN"],
-    sys: ["hostname"],
+  const needs = zmpNeeds("file:///app/nodes/cam.ts", {
+    env: ["GAIN"],
+    engine: "libzmq",
   });
-  assertEquals(zmpNeeds("https://example.com/cam.ts").read, [
+  assertEquals(needs.ffi, true);
+  assertEquals(needs.read?.slice(0, 3), [
     `${ZMP_ROOT}/mod.ts`,
     `${ZMP_ROOT}/src`,
+    "/app/nodes",
   ]);
+  assertEquals(needs.env, [
+    "ZMP_*",
+    "MSGPACKR_NATIVE_ACCELERATION_DISABLED",
+    "GAIN",
+  ]);
+  assertEquals(needs.sys, ["hostname"]);
+  assertEquals(needs.import, undefined);
+});
+
+Deno.test("zmpNeeds() reads the whole project, not each module's folder", async () => {
+  const root = await Deno.makeTempDir({ prefix: "zmp-needs-" });
+  try {
+    await Deno.mkdir(`${root}/node_modules`);
+    const needs = zmpNeeds(`file://${root}/nodes/cam.ts`, {
+      project: { file: `${root}/deno.json`, root },
+    });
+    // The project holds node_modules: no need for Deno's npm cache.
+    assertEquals(needs.read, [root, `${ZMP_ROOT}/mod.ts`, `${ZMP_ROOT}/src`]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("zmpNeeds() reads Deno's npm cache when the project has no node_modules", () => {
+  const needs = zmpNeeds("file:///app/cam.ts", {
+    project: { file: "/app/deno.json", root: "/app" },
+  });
+  const cache = needs.read?.at(-1) ?? "";
+  assertEquals(cache.endsWith("/npm"), true, cache);
+});
+
+Deno.test("zmpNeeds() allows imports from a module's host unless Deno allows it already", () => {
+  assertEquals(zmpNeeds("http://127.0.0.1:8000/cam.ts").import, [
+    "127.0.0.1:8000",
+  ]);
+  assertEquals(zmpNeeds("https://deno.land/x/cam.ts").import, undefined);
 });
 
 Deno.test("permissionFlags() merges declared lists with zmp's and never widens a list", () => {
@@ -54,7 +90,7 @@ Deno.test("permissionFlags() lets true win and drops duplicates", () => {
 });
 
 Deno.test("zmpNeeds() on the zmtp engine adds the network and no FFI", () => {
-  const needs = zmpNeeds("file:///app/nodes/cam.ts", [], "zmtp");
+  const needs = zmpNeeds("file:///app/nodes/cam.ts", { engine: "zmtp" });
   assertEquals(needs.net, true);
   assertEquals(needs.ffi, undefined);
   assertEquals(permissionFlags({}, needs).includes("--allow-ffi"), false);

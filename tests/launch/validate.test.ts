@@ -7,6 +7,7 @@
 import { assertEquals, assertThrows } from "../_assert.ts";
 import { LaunchError } from "../../src/launch/errors.ts";
 import { validateLaunch } from "../../src/launch/_validate.ts";
+import { resolveRef } from "../../src/launch/_validate.ts";
 
 const FILE = "file:///project/app/launch.ts";
 
@@ -104,7 +105,7 @@ Deno.test("validateLaunch() refuses unknown keys at every level", () => {
   );
   const e = refused(
     { nodes: [{ name: "a", module: "a.ts", restrat: "always" }] },
-    'Cannot launch: node "a": restrat is not a known field (expected one of: name, module, mode, args, env, permissions, restart, after, required)',
+    'Cannot launch: node "a": restrat is not a known field (expected one of: name, module, mode, args, env, permissions, restart, after, required, host)',
   );
   assertEquals([e.node, e.field], ["a", "restrat"]);
   refused(
@@ -227,5 +228,28 @@ Deno.test("validateLaunch() refuses a cycle of after: { node }", () => {
       ],
     },
     'Cannot launch: node "a": after makes a cycle: a → c → b → a',
+  );
+});
+
+Deno.test("resolveRef() keeps # and ? in paths: they are file names, not URL parts", () => {
+  assertEquals(
+    resolveRef("./node #1?.ts", "file:///app/launch.ts"),
+    "file:///app/node%20%231%3F.ts",
+  );
+  assertEquals(
+    resolveRef("/srv/a#b/n.ts", undefined),
+    "file:///srv/a%23b/n.ts",
+  );
+  assertEquals(
+    resolveRef("n.ts", "file:///my%20app/launch.ts"),
+    "file:///my%20app/n.ts",
+  );
+  assertEquals(
+    resolveRef("https://example.com/n.ts", "file:///app/launch.ts"),
+    "https://example.com/n.ts",
+  );
+  assertEquals(
+    resolveRef("./n#1.ts", "https://example.com/app/launch.ts"),
+    "https://example.com/app/n%231.ts",
   );
 });

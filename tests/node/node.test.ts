@@ -19,11 +19,10 @@ import {
   createNodeLogger,
   defineNode,
   isNodeModule,
-  parseLogLevel,
   rpcClientOf,
   RpcError,
-  stringifyFields,
 } from "../../mod.ts";
+import { parseLogLevel, stringifyFields } from "../../src/node/mod.ts";
 import {
   EchoParams,
   EchoService,

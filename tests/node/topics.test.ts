@@ -6,13 +6,9 @@
  */
 
 import { assertEquals, waitFor } from "../_assert.ts";
-import {
-  codecByName,
-  connectRegistry,
-  createNode,
-  type Node,
-  XPublisher,
-} from "../../mod.ts";
+import { connectRegistry, createNode, type Node } from "../../mod.ts";
+import { codecByName } from "../../src/wire/mod.ts";
+import { XPublisher } from "../../src/zmq/mod.ts";
 import { next, rawMessage } from "../topics/_helpers.ts";
 import { type Status, StatusTopic } from "./fixtures/api.ts";
 import { startTestRegistry } from "./_helpers.ts";

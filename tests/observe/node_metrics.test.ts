@@ -29,7 +29,7 @@ import {
   RawReadingTopic,
 } from "../../examples/sensors/sensors.api.gen.ts";
 import { quiet, startTestRegistry } from "../node/_helpers.ts";
-import { satisfied } from "../../src/launch/_registry_view.ts";
+import { satisfied } from "../../src/launch/_after.ts";
 import { collectHealth, healthLines } from "../../src/observe/health.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

@@ -9,9 +9,9 @@ import {
   connectRegistry,
   createNode,
   MetricsCollector,
-  parseJson,
   type Registry,
 } from "../../mod.ts";
+import { parseJson } from "../../src/wire/mod.ts";
 import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
 import { openRecording } from "../../src/observe/mcap.ts";
 import { fixture, ROOT_PATH, Zmp } from "./_helpers.ts";

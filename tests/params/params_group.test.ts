@@ -14,6 +14,7 @@ import {
 import { Recorder } from "../registry/_helpers.ts";
 import { encodeParams } from "../../src/registry/_params_file.ts";
 import { type Robot, RobotParams } from "./_fixtures.ts";
+import { EtcdCluster } from "../_etcd.ts";
 
 function capture() {
   const lines: string[] = [];
@@ -195,12 +196,13 @@ Deno.test("ParamsGroup.watch() after a registry restart reports only what change
   // mode new.
   await Deno.writeTextFile(
     file,
-    encodeParams(
-      new Map<string, unknown>([
-        ["robot.maxSpeed", 1],
-        ["robot.mode", "auto"],
+    encodeParams({
+      params: new Map([
+        ["robot.maxSpeed", { value: 1, revision: 1 }],
+        ["robot.mode", { value: "auto", revision: 2 }],
       ]),
-    ),
+      revision: 2,
+    }),
   );
   const first = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
   const endpoint = first.endpoint;
@@ -232,4 +234,32 @@ Deno.test("ParamsGroup.watch() after a registry restart reports only what change
     await second?.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("ParamsGroup.update() is a checked read-modify-write that loses no update, on both backends", async (t) => {
+  const run = async (endpoint: string) => {
+    await using a = await connectRegistry({ endpoint });
+    await using b = await connectRegistry({ endpoint });
+    const ra = paramsGroup(a.params, RobotParams, { logger: capture().logger });
+    const rb = paramsGroup(b.params, RobotParams, { logger: capture().logger });
+    const bump = (r: typeof ra) => r.update("maxSpeed", (v) => (v ?? 0) + 1);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? ra : rb)),
+    );
+    assertEquals(await ra.get("maxSpeed"), 20);
+    await assertRejects(
+      () => ra.update("mode", () => "turbo" as Robot["mode"]),
+      ValidationError,
+    );
+    assertEquals(await ra.get("mode"), undefined);
+    assertEquals(await ra.update("maxSpeed", () => undefined), 20);
+  };
+  await t.step("embedded", async () => {
+    await using server = await startRegistry({ endpoint: "tcp://127.0.0.1:*" });
+    await run(server.endpoint);
+  });
+  await t.step("etcd", async () => {
+    await using etcd = await EtcdCluster.start();
+    await run(etcd.url);
+  });
 });

@@ -191,6 +191,7 @@ export class ClientProcess extends Child {
   static async start(
     registry: string,
     name?: string,
+    options: { ttl?: number } = {},
   ): Promise<ClientProcess> {
     const p = new ClientProcess([
       "run",
@@ -199,6 +200,7 @@ export class ClientProcess extends Child {
       "--registry",
       registry,
       ...(name === undefined ? [] : ["--name", name]),
+      ...(options.ttl === undefined ? [] : ["--ttl", String(options.ttl)]),
     ], { stdin: true });
     try {
       await p.waitLine(

@@ -6,9 +6,9 @@
 
 import fc from "fast-check";
 import { assert, assertEquals } from "../_assert.ts";
+import { RpcClient } from "../../mod.ts";
 import {
   codecByName,
-  Dealer,
   encodeHeader,
   encodeMetadata,
   encodeMethodName,
@@ -17,9 +17,9 @@ import {
   kindName,
   PROTOCOL_VERSION,
   readU32,
-  RpcClient,
   statusName,
-} from "../../mod.ts";
+} from "../../src/wire/mod.ts";
+import { Dealer } from "../../src/zmq/mod.ts";
 import { ServerProcess } from "./_server_process.ts";
 import { Calculator } from "./fixtures/services.ts";
 

@@ -4,18 +4,17 @@
  */
 
 import { assert, assertEquals, waitFor } from "../_assert.ts";
+import { RpcServer, STATUS } from "../../mod.ts";
 import {
   codecByName,
-  Dealer,
   decodeErrorBody,
   decodeHeader,
   encodeHeader,
   encodeMethodName,
   encodeRequestHeader,
   KIND,
-  RpcServer,
-  STATUS,
-} from "../../mod.ts";
+} from "../../src/wire/mod.ts";
+import { Dealer } from "../../src/zmq/mod.ts";
 import { Calculator } from "./fixtures/services.ts";
 import { calculatorImpl, observations } from "./fixtures/calculator_impl.ts";
 

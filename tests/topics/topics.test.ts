@@ -13,12 +13,12 @@ import {
   waitFor,
 } from "../_assert.ts";
 import {
-  codecByName,
   createPublisher,
   createSubscription,
   ValidationError,
-  XPublisher,
 } from "../../mod.ts";
+import { codecByName } from "../../src/wire/mod.ts";
+import { XPublisher } from "../../src/zmq/mod.ts";
 import { next, rawMessage } from "./_helpers.ts";
 import {
   type Temperature,

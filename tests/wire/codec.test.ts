@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { CODEC_IDS, codecById, codecByName } from "../../mod.ts";
+import { CODEC_IDS, codecById, codecByName } from "../../src/wire/mod.ts";
 import { wireValue } from "./_values.ts";
 
 for (const name of ["msgpack", "superjson"] as const) {
@@ -106,8 +106,9 @@ Deno.test("mod.ts imports and the codecs run without any permission", async () =
   try {
     await Deno.writeTextFile(
       file,
-      `import { codecByName } from ${
-        JSON.stringify(new URL("mod.ts", root).href)
+      `import ${JSON.stringify(new URL("mod.ts", root).href)};
+import { codecByName } from ${
+        JSON.stringify(new URL("src/wire/mod.ts", root).href)
       };
 const c = codecByName("msgpack");
 console.log((c.decode(c.encode([new Map([[1, 2]])])) as Map<number, number>[])[0].get(1));

@@ -1,11 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import {
-  isStatusName,
-  RpcError,
-  STATUS,
-  type StatusName,
-  statusName,
-} from "../../mod.ts";
+import { isStatusName, RpcError, STATUS, type StatusName } from "../../mod.ts";
+import { statusName } from "../../src/wire/mod.ts";
 
 Deno.test("STATUS numbers statuses as gRPC does", () => {
   assertEquals(STATUS.OK, 0);

@@ -4,6 +4,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "../_assert.ts";
+import { STATUS } from "../../mod.ts";
 import {
   checkFrameCount,
   decodeErrorBody,
@@ -20,8 +21,7 @@ import {
   KIND,
   PROTOCOL_VERSION,
   ProtocolError,
-  STATUS,
-} from "../../mod.ts";
+} from "../../src/wire/mod.ts";
 
 const hex = (b: Uint8Array) =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");

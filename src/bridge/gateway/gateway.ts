@@ -19,7 +19,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { createNode } from "../../node/node.ts";
-import { RegistryView } from "../../node/_registry_view.ts";
+import { RegistryView } from "../../registry/view.ts";
 import type { Node, NodeLogger } from "../../node/types.ts";
 import { connectRegistry } from "../../registry/client.ts";
 import type { Registry } from "../../registry/types.ts";
@@ -173,7 +173,7 @@ const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * Starts a gateway.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createGateway } from "./mod.ts";
  *
  * await using gateway = await createGateway({ port: 8080 });
@@ -219,7 +219,9 @@ export async function createGateway(
       cleanup.push(() => node.close());
     }
     const log = options.logger ?? node.log;
-    const view = new RegistryView(registry, log);
+    const view = new RegistryView(registry, {
+      logger: { error: (m) => log.error(m) },
+    });
     cleanup.push(() => view.close());
     await view.start();
     const gateway = new GatewayImpl({

@@ -9,7 +9,7 @@
  * - {@linkcode HTTP_STATUS} maps zmp status codes to HTTP statuses.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createGateway } from "./mod.ts";
  * await using gateway = await createGateway({ port: 8080 });
  * const sum = await fetch(new URL("rpc/Calculator/add", gateway.url), {

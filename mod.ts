@@ -181,6 +181,7 @@ export {
   type MetricsCollectorOptions,
   type MetricsSnapshot,
   OBSERVE_SERVICE,
+  type ObserveHandlers,
   ObserveService,
   type ProcessMetrics,
   type PrometheusServer,

@@ -108,8 +108,9 @@ export async function collectHealth(
  * @returns the lines
  */
 export function healthLines(health: SystemHealth): string[] {
+  const n = health.answering;
   const lines = [
-    `${health.answering} processes answer${
+    `${n} ${n === 1 ? "process answers" : "processes answer"}${
       health.silent.length > 0 ? `, ${health.silent.length} silent` : ""
     }${
       health.notReady.length > 0 ? `, ${health.notReady.length} not ready` : ""

@@ -7,17 +7,24 @@
  * all of it: `zmp top`, `zmp record`, `zmp play`, the Prometheus endpoint
  * of `zmp launch --metrics-port`.
  *
- * @example Reading one node's figures
- * ```ts ignore
- * import { MetricsCollector, connectRegistry, quantile } from "zmp";
+ * @example Reading every node's figures
+ * ```ts
+ * import { connectRegistry, MetricsCollector, quantile } from "zmp";
  *
- * await using registry = await connectRegistry();
- * await using collector = new MetricsCollector();
- * const system = await collector.collect(await registry.nodes());
- * for (const node of system.nodes) {
- *   for (const m of node.methods) {
- *     console.log(node.node, `${m.service}.${m.method}`, m.calls, quantile(m.latency, 0.99));
+ * export async function slowest(): Promise<string | undefined> {
+ *   await using registry = await connectRegistry();
+ *   await using collector = new MetricsCollector({ registry: registry.endpoint });
+ *   const system = await collector.collect(await registry.nodes());
+ *   let worst: { name: string; p99: number } | undefined;
+ *   for (const node of system.nodes) {
+ *     for (const m of node.methods) {
+ *       const p99 = quantile(m.latency, 0.99) ?? 0;
+ *       if (worst === undefined || p99 > worst.p99) {
+ *         worst = { name: `${node.node}: ${m.service}.${m.method}`, p99 };
+ *       }
+ *     }
  *   }
+ *   return worst?.name;
  * }
  * ```
  *

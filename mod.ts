@@ -5,8 +5,9 @@
  * service clients and servers, topics, params, the registry, and the
  * descriptors that generated code (`*.api.gen.ts`) builds on. The lower
  * layers have their own entry points: `zmp/zmq` (ZeroMQ sockets over
- * libzmq), `zmp/wire` (frames, codecs, JSON Schema) and `zmp/codegen` (the
- * code generator as a library).
+ * libzmq), `zmp/wire` (frames, codecs, JSON Schema), `zmp/codegen` (the
+ * code generator as a library) and `zmp/bridge` (the ROS 1, rosbridge and
+ * HTTP bridges, with the npm packages only they need).
  *
  * Nothing here loads native code at import time: libzmq is opened on the
  * first socket.
@@ -97,9 +98,14 @@ export {
   type CallContext,
   type CallOptions,
   type ClientCall,
+  type ClientClass,
+  clientClass,
   type ClientInterceptor,
+  type ClientOf,
   type CloseOptions,
   consoleLogger,
+  type FilledParameters,
+  type HandlersOf,
   type Logger,
   type PingOptions,
   type RemoveEndpointOptions,
@@ -153,9 +159,12 @@ export {
   type PublicationEntry,
   type Registration,
   type Registry,
+  type RegistryCount,
   type RegistryEvent,
+  type RegistryName,
   type RegistryServer,
   type RegistryServerOptions,
+  type RegistryText,
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,
   RegistryView,
@@ -200,23 +209,34 @@ export {
 export {
   assertValid,
   type CodecName,
+  type CompiledSchema,
+  compileSchema,
   describe,
+  documentChanges,
   type ErrorDetails,
   isStatusName,
+  issueText,
   type JsonSchema,
   type MethodDescriptor,
   type MethodKind,
   type ParamDescriptor,
   type ParamsDescriptor,
+  paramsFromSchema,
   RpcError,
   type RpcErrorOptions,
+  type SchemaChange,
+  type SchemaDocument,
+  schemaHash,
   type ServiceDescriptor,
+  serviceFromSchema,
   STATUS,
   type StatusName,
   type TopicDescriptor,
+  topicFromSchema,
   ValidationError,
   type ValidationIssue,
   type Validator,
+  withDefs,
 } from "./src/wire/mod.ts";
 
 // The ZeroMQ context (an option of clients, servers and nodes), its engine,

@@ -1,40 +1,18 @@
 /**
- * Glob matching and file discovery, enough for definition files:
- * `**` (any folders), `*` and `?` (within one path segment), `{a,b}`.
+ * File discovery for definition files: globs matched by npm `picomatch`
+ * (`**`, `*`, `?`, `{a,b}`, `[abc]`, `!(x)`…) against root-relative paths.
  *
  * @module
  */
 
 import { join } from "node:path";
+// @ts-types="@types/picomatch"
+import picomatch from "picomatch";
 import { relativePath } from "./_paths.ts";
 
 /** Whether a string uses glob syntax. */
 export function isGlob(s: string): boolean {
-  return /[*?{}[\]]/.test(s);
-}
-
-/** A regular expression matching paths (forward slashes) that `glob` matches. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  let depth = 0;
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*" && glob[i + 1] === "*") {
-      const slash = glob[i + 2] === "/";
-      re += slash ? "(?:.*/)?" : ".*";
-      i += slash ? 2 : 1;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "{") {
-      re += "(?:";
-      depth++;
-    } else if (c === "}" && depth > 0) {
-      re += ")";
-      depth--;
-    } else if (c === "," && depth > 0) re += "|";
-    else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.scan(s).isGlob;
 }
 
 const SKIPPED_DIRS = new Set(["node_modules", ".git"]);
@@ -48,8 +26,10 @@ export async function findFiles(
   include: readonly string[],
   exclude: readonly string[] = [],
 ): Promise<string[]> {
-  const inc = include.map(globToRegExp);
-  const exc = exclude.map(globToRegExp);
+  const matcher = (globs: readonly string[]): (path: string) => boolean =>
+    globs.length ? picomatch([...globs]) : () => false;
+  const included = matcher(include);
+  const excluded = matcher(exclude);
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries: Deno.DirEntry[] = [];
@@ -58,11 +38,11 @@ export async function findFiles(
       const path = join(dir, e.name);
       const rel = relativePath(root, path);
       if (e.isDirectory) {
-        if (!SKIPPED_DIRS.has(e.name) && !exc.some((r) => r.test(rel))) {
+        if (!SKIPPED_DIRS.has(e.name) && !excluded(rel)) {
           await walk(path);
         }
       } else if (
-        inc.some((r) => r.test(rel)) && !exc.some((r) => r.test(rel))
+        included(rel) && !excluded(rel)
       ) {
         out.push(path);
       }

@@ -6,7 +6,6 @@
  */
 
 import type { FileModel } from "./model.ts";
-import { identifierPart, lowerFirst, upperFirst } from "./_print.ts";
 
 /** Generated names, from the names the user declared. */
 export const names = {
@@ -14,36 +13,30 @@ export const names = {
   client: (type: string): string => `${type}Client`,
   handlers: (type: string): string => `${type}Handlers`,
   serve: (type: string): string => `serve${type}`,
-  methods: (type: string): string => `${lowerFirst(type)}Methods`,
-  args: (type: string, method: string): string =>
-    `${lowerFirst(type)}${upperFirst(method)}Args`,
-  result: (type: string, method: string): string =>
-    `${lowerFirst(type)}${upperFirst(method)}Result`,
   topic: (type: string): string => `${type}Topic`,
   params: (type: string): string => `${type}Params`,
-  paramKey: (type: string, key: string): string =>
-    `${lowerFirst(type)}${upperFirst(identifierPart(key))}Param`,
-  validator: (type: string): string => `validate${type}`,
-  defs: "schemaDefs",
+  /** The binding of the imported schema document. */
+  schema: "schema",
 } as const;
 
 /** Names imported from the zmp runtime by generated modules. */
 export const RUNTIME_NAMES = [
-  "CallContext",
-  "CallOptions",
-  "MethodDescriptor",
+  "ClientOf",
+  "HandlersOf",
   "ParamsDescriptor",
-  "RpcClientLike",
   "RpcServerLike",
   "ServiceDescriptor",
   "TopicDescriptor",
-  "ValidationIssue",
-  "Validator",
-  "describe",
+  "clientClass",
+  "paramsFromSchema",
+  "serviceFromSchema",
+  "topicFromSchema",
 ] as const;
 
-/** Private helpers generated modules may declare. */
-const HELPERS = ["_isObject", "_passes", names.defs];
+/** Whether a runtime name is a type (imported with `type`). */
+export function isTypeName(name: string): boolean {
+  return /^[A-Z]/.test(name);
+}
 
 /**
  * Every top-level name the generated module for `model` declares or
@@ -55,23 +48,13 @@ export function generatedNames(model: FileModel): Map<string, string> {
     if (!out.has(name)) out.set(name, what);
   };
   for (const n of RUNTIME_NAMES) add(n, "an import from zmp");
-  for (const n of HELPERS) add(n, "a generated helper");
+  add(names.schema, "the import of the schema document");
   for (const s of model.services) {
     const what = `service ${s.typeName}`;
     for (
-      const n of [
-        names.service,
-        names.client,
-        names.handlers,
-        names.serve,
-        names.methods,
-      ]
+      const n of [names.service, names.client, names.handlers, names.serve]
     ) {
       add(n(s.typeName), what);
-    }
-    for (const m of s.methods) {
-      add(names.args(s.typeName, m.name), what);
-      add(names.result(s.typeName, m.name), what);
     }
   }
   for (const t of model.topics) {
@@ -79,10 +62,6 @@ export function generatedNames(model: FileModel): Map<string, string> {
   }
   for (const g of model.params) {
     add(names.params(g.typeName), `params ${g.namespace}`);
-    for (const k of g.keys) {
-      add(names.paramKey(g.typeName, k.name), `params ${g.namespace}`);
-    }
   }
-  for (const t of model.types) add(names.validator(t.name), `type ${t.name}`);
   return out;
 }

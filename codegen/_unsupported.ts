@@ -1,11 +1,9 @@
 /**
- * What to say about type syntax zmp cannot describe: a problem and a hint
- * per construct.
+ * What to say about a type of TypeScript's library that is not data zmp
+ * can describe (`Promise`, `String`, `ArrayBuffer`…): a problem and a hint.
  *
  * @module
  */
-
-import { type Node, SyntaxKind } from "ts-morph";
 
 /** A problem and what to write instead. */
 export interface Complaint {
@@ -13,111 +11,10 @@ export interface Complaint {
   hint: string;
 }
 
-const JSON_HINT =
-  "write the actual type; for free-form JSON declare a recursive alias: " +
-  "`type Json = string | number | boolean | null | Json[] | { [key: string]: Json }`";
-const EXPLICIT_HINT =
-  "write the resulting type explicitly (an interface, a literal union…)";
-
-const BY_KIND: Partial<Record<SyntaxKind, Complaint>> = {
-  [SyntaxKind.AnyKeyword]: {
-    problem: "`any` is not supported",
-    hint: JSON_HINT,
-  },
-  [SyntaxKind.UnknownKeyword]: {
-    problem: "`unknown` is not supported",
-    hint: JSON_HINT,
-  },
-  [SyntaxKind.NeverKeyword]: {
-    problem: "`never` is not supported",
-    hint: "remove it",
-  },
-  [SyntaxKind.ObjectKeyword]: {
-    problem: "`object` is not supported: it says nothing about the properties",
-    hint:
-      "declare an interface with its properties, or use `Record<string, T>`",
-  },
-  [SyntaxKind.SymbolKeyword]: {
-    problem: "Symbols are not supported: they cannot travel",
-    hint: "use a string literal union",
-  },
-  [SyntaxKind.VoidKeyword]: {
-    problem: "`void` is only allowed as a method result (`Promise<void>`)",
-    hint: "use `undefined`",
-  },
-  [SyntaxKind.IntersectionType]: {
-    problem: "Intersection types are not supported",
-    hint: "declare `interface X extends A, B { … }` instead of `A & B`",
-  },
-  [SyntaxKind.FunctionType]: {
-    problem: "Function types are not supported: functions cannot travel",
-    hint:
-      "send data; to push values to a caller, declare a streaming method returning `AsyncIterable<T>`",
-  },
-  [SyntaxKind.ConstructorType]: {
-    problem: "Constructor types are not supported: they cannot travel",
-    hint: "send data described by an interface",
-  },
-  [SyntaxKind.TemplateLiteralType]: {
-    problem: "Template literal types are not supported",
-    hint: "use `string`, or a union of string literals",
-  },
-  [SyntaxKind.TypeQuery]: {
-    problem: "`typeof` types are not supported",
-    hint: EXPLICIT_HINT,
-  },
-  [SyntaxKind.IndexedAccessType]: {
-    problem: "Indexed access types are not supported",
-    hint: "name the type of that property (a type alias) and reference it",
-  },
-  [SyntaxKind.ConditionalType]: {
-    problem: "Conditional types are not supported",
-    hint: EXPLICIT_HINT,
-  },
-  [SyntaxKind.MappedType]: {
-    problem: "Mapped types are not supported",
-    hint: EXPLICIT_HINT,
-  },
-  [SyntaxKind.InferType]: {
-    problem: "`infer` types are not supported",
-    hint: EXPLICIT_HINT,
-  },
-  [SyntaxKind.ImportType]: {
-    problem: "`import(…)` types are not supported",
-    hint: 'write `import type { X } from "./x.ts"` at the top and use `X`',
-  },
-  [SyntaxKind.ThisType]: {
-    problem: "`this` types are not supported",
-    hint: EXPLICIT_HINT,
-  },
-};
-
-/** The complaint about a type node of an unsupported kind. */
-export function unsupportedKeyword(node: Node): Complaint {
-  return BY_KIND[node.getKind()] ?? {
-    problem: `Type \`${node.getText()}\` is not supported`,
-    hint: SUPPORTED_HINT,
-  };
-}
-
-const SUPPORTED_HINT =
-  "use primitives, literals, enums, unions, arrays, tuples, " +
-  "interfaces, Record<string, T>, Map, Set, Date or Uint8Array";
-
-const UTILITY = new Set([
-  "Partial",
-  "Required",
-  "Readonly",
-  "Pick",
-  "Omit",
-  "Exclude",
-  "Extract",
-  "NonNullable",
-  "ReturnType",
-  "Parameters",
-  "Awaited",
-  "InstanceType",
-]);
+/** What zmp describes, for hints. */
+export const SUPPORTED_HINT =
+  "describe data: primitives, literals, enums, unions, arrays, tuples, " +
+  "object types, Record, Map, Set, Date or Uint8Array";
 
 const BOXED = new Set([
   "String",
@@ -159,12 +56,6 @@ export function unsupportedLibType(name: string): Complaint {
       hint: "return `AsyncIterable<T>` from a method of a `@service` interface",
     };
   }
-  if (UTILITY.has(name)) {
-    return {
-      problem: `Utility type \`${name}\` is not supported`,
-      hint: "declare the resulting interface or alias explicitly",
-    };
-  }
   if (BOXED.has(name)) {
     return {
       problem: `Boxed type \`${name}\` is not supported`,
@@ -180,7 +71,11 @@ export function unsupportedLibType(name: string): Complaint {
     };
   }
   if (name === "Function") {
-    return BY_KIND[SyntaxKind.FunctionType]!;
+    return {
+      problem: "Function types are not supported: functions cannot travel",
+      hint:
+        "send data; to push values to a caller, declare a streaming method returning `AsyncIterable<T>`",
+    };
   }
   return { problem: `\`${name}\` is not supported`, hint: SUPPORTED_HINT };
 }

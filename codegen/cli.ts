@@ -6,6 +6,8 @@
  * deno task codegen a.api.ts 'src/**\/*.api.ts'
  * deno task codegen --check         # CI: exit 1 naming stale or missing files
  * deno task codegen --watch         # regenerate on change until Ctrl-C
+ * deno task codegen --breaking main # CI: list changes since a git ref (or a
+ *                                   # baseline .schema.json); exit 1 if any breaks
  * ```
  *
  * @module
@@ -19,6 +21,7 @@ import { relativePath } from "./_paths.ts";
 import { generate } from "./generate.ts";
 import { findStale, writeOutputs } from "./write.ts";
 import { watch } from "./watch.ts";
+import { reportChanges } from "./breaking.ts";
 
 /** Where the command reads and prints. */
 export interface CliIo {
@@ -32,14 +35,19 @@ export interface CliIo {
   readonly signal?: AbortSignal;
 }
 
-const USAGE = `Usage: deno task codegen [--check] [--watch] [files or globs…]
+const USAGE =
+  `Usage: deno task codegen [--check | --watch | --breaking <baseline>] [files or globs…]
 
 Generates x.api.gen.ts and x.api.schema.json beside each x.api.ts.
 Without arguments, uses "zmp.codegen.include" of deno.json (default **/*.api.ts).
 
-  --check   write nothing; exit 1 if an output is stale or missing
-  --watch   regenerate on every change until Ctrl-C
-  --help    show this help`;
+  --check                write nothing; exit 1 if an output is stale or missing
+  --watch                regenerate on every change until Ctrl-C
+  --breaking <baseline>  write nothing; list the breaking and compatible changes
+                         since <baseline>, a git ref (its committed
+                         x.api.schema.json files) or a .schema.json file;
+                         exit 1 if any change is breaking
+  --help                 show this help`;
 
 /**
  * Runs the command.
@@ -61,6 +69,7 @@ export async function runCli(
       options: {
         check: { type: "boolean", default: false },
         watch: { type: "boolean", default: false },
+        breaking: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: true,
@@ -74,12 +83,28 @@ export async function runCli(
     log(USAGE);
     return 0;
   }
-  if (values.check && values.watch) {
-    error("--check and --watch cannot be used together");
+  const modes = [values.check, values.watch, values.breaking !== undefined]
+    .filter(Boolean).length;
+  if (modes > 1) {
+    error("--check, --watch and --breaking cannot be used together");
     return 2;
   }
   const cwd = io.cwd ?? Deno.cwd();
   const config = await loadConfig(cwd);
+  if (values.breaking !== undefined) {
+    const files = await definitionFiles(config, positionals, {
+      cwd,
+      log,
+      error,
+      check: true,
+    });
+    if (files === undefined) return 1;
+    return await reportChanges(config, files, values.breaking, {
+      cwd,
+      log,
+      error,
+    });
+  }
   const once = () =>
     runOnce(config, positionals, { cwd, log, error, check: values.check });
   if (!values.watch) return await once();

@@ -1,30 +1,25 @@
 /**
- * Module emitter: assembles the `x.api.gen.ts` text of one model, header
- * and imports first, then validators, schemas, services, topics, params.
+ * Module emitter: assembles the `x.api.gen.ts` text of one model: the
+ * header, the imports (the runtime, the tagged types, the schema document
+ * beside it), then services, topics and params.
  *
  * @module
  */
 
-import { join } from "node:path";
-import type { FileModel, TypeNode } from "./model.ts";
-import { names, RUNTIME_NAMES } from "./_names.ts";
+import { basename } from "node:path";
+import type { FileModel } from "./model.ts";
+import { isTypeName, names, RUNTIME_NAMES } from "./_names.ts";
 import { importSpecifier } from "./_paths.ts";
-import { emitClient } from "./emit_client.ts";
-import {
-  emitParamsDescriptor,
-  emitSchemaDefs,
-  emitServiceDescriptor,
-  emitTopicDescriptor,
-} from "./emit_descriptors.ts";
-import { emitServer } from "./emit_server.ts";
-import { ValidatorWriter } from "./emit_validators.ts";
+import { emitParams, emitService, emitTopic } from "./emit_descriptors.ts";
 
 /** Where the module goes and what it imports. */
 export interface ModuleOptions {
   /** The absolute path of the file to write. */
   readonly outFile: string;
-  /** The project root (model paths are relative to it). */
-  readonly root: string;
+  /** The absolute path of the schema document written beside it. */
+  readonly schemaFile: string;
+  /** The absolute path of the definition file. */
+  readonly sourceFile: string;
   /** The specifier of the zmp runtime, as written in the import. */
   readonly runtime: string;
 }
@@ -39,110 +34,50 @@ export function provenance(model: FileModel): [string, string] {
 
 /** The text of the generated TypeScript module (not yet formatted). */
 export function emitModule(model: FileModel, options: ModuleOptions): string {
-  const writer = new ValidatorWriter(model);
-  const sections: [string, string][] = [];
-  const named = writer.namedValidators();
-  const services = model.services.map((s) =>
-    [emitServiceDescriptor(model, s, writer), emitClient(s), emitServer(s)]
-      .join("\n")
-  );
-  const topics = model.topics.map((t) => emitTopicDescriptor(model, t));
-  const params = model.params.map((g) =>
-    emitParamsDescriptor(model, g, writer)
-  );
-  sections.push(["Validators", named]);
-  sections.push(["Helpers", writer.helpers()]);
-  const descriptors = codeOnly([...services, ...topics, ...params].join("\n"));
-  if (new RegExp(`\\b${names.defs}\\b`).test(descriptors)) {
-    sections.push(["JSON Schema", emitSchemaDefs(model)]);
+  const sections: [string, string][] = [
+    ["Services", model.services.map(emitService).join("\n")],
+    ["Topics", model.topics.map(emitTopic).join("\n")],
+    ["Params", model.params.map(emitParams).join("\n")],
+  ];
+  const parts = sections.filter(([, code]) => code.trim());
+  if (parts.length === 0) {
+    parts.push([
+      "Schemas",
+      "/** The schema document of the definition file: its named types under `$defs`. */\n" +
+      `export { ${names.schema} };\n`,
+    ]);
   }
-  sections.push(["Services", services.join("\n")]);
-  sections.push(["Topics", topics.join("\n")]);
-  sections.push(["Params", params.join("\n")]);
-  const body = sections.filter(([, code]) => code.trim())
+  const body = parts
     .map(([title, code]) => `// ---- ${title} ----\n\n${code}`).join("\n");
+  const tagged = [
+    ...model.services.map((s) => s.typeName),
+    ...model.topics.map((t) => t.typeName),
+    ...model.params.map((g) => g.typeName),
+  ];
   const imports = [
     runtimeImport(body, options.runtime),
-    ...userImports(model, options),
-  ]
-    .join("");
+    tagged.length
+      ? `import type { ${[...new Set(tagged)].sort().join(", ")} } from ${
+        JSON.stringify(importSpecifier(options.outFile, options.sourceFile))
+      };\n`
+      : "",
+    `import ${names.schema} from ${
+      JSON.stringify(`./${basename(options.schemaFile)}`)
+    } with { type: "json" };\n`,
+  ].join("");
   const head = provenance(model).map((line) => `// ${line}\n`).join("");
   return [head, imports, body].filter((s) => s).join("\n");
 }
 
-/** Code without comments and double-quoted strings, to look for names in. */
-function codeOnly(code: string): string {
-  return code.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"/g, " ");
-}
-
 function runtimeImport(body: string, specifier: string): string {
-  const code = codeOnly(body);
+  const code = body.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, " ");
   const used = RUNTIME_NAMES.filter((n) => new RegExp(`\\b${n}\\b`).test(code));
   if (used.length === 0) return "";
-  const values = used.filter((n) => n === "describe");
-  const types = used.filter((n) => n !== "describe");
   const from = JSON.stringify(specifier);
-  if (values.length === 0) {
-    return `import type { ${types.join(", ")} } from ${from};\n`;
+  if (used.every(isTypeName)) {
+    return `import type { ${used.join(", ")} } from ${from};\n`;
   }
   return `import { ${
-    [...values, ...types.map((t) => `type ${t}`)].join(", ")
+    used.map((n) => (isTypeName(n) ? `type ${n}` : n)).join(", ")
   } } from ${from};\n`;
-}
-
-function userImports(model: FileModel, options: ModuleOptions): string[] {
-  const wanted = new Set<string>();
-  const visit = (node: TypeNode): void => {
-    switch (node.kind) {
-      case "ref":
-        wanted.add(node.name);
-        break;
-      case "literal":
-        if (node.enumMember) wanted.add(node.enumMember.enum);
-        break;
-      case "array":
-      case "set":
-        visit(node.element);
-        break;
-      case "map":
-        visit(node.key);
-        visit(node.value);
-        break;
-      case "tuple":
-        node.elements.forEach((e) => visit(e.type));
-        break;
-      case "object":
-        node.properties.forEach((p) => visit(p.type));
-        if (node.index) visit(node.index);
-        break;
-      case "union":
-        node.members.forEach(visit);
-        break;
-    }
-  };
-  const byFile = new Map<string, Set<string>>();
-  const add = (file: string, name: string) => {
-    const set = byFile.get(file) ?? new Set<string>();
-    set.add(name);
-    byFile.set(file, set);
-  };
-  for (const s of model.services) {
-    add(model.source, s.typeName);
-    for (const m of s.methods) {
-      m.params.forEach((p) => visit(p.type));
-      visit(m.result);
-    }
-  }
-  for (const t of model.topics) wanted.add(t.typeName);
-  for (const g of model.params) wanted.add(g.typeName);
-  for (const t of model.types) if (wanted.has(t.name)) add(t.file, t.name);
-  return [...byFile.entries()]
-    .map(([file, set]) => ({
-      from: importSpecifier(options.outFile, join(options.root, file)),
-      names: [...set].sort(),
-    }))
-    .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
-    .map(({ from, names }) =>
-      `import type { ${names.join(", ")} } from ${JSON.stringify(from)};\n`
-    );
 }

@@ -70,12 +70,18 @@ export async function generate(
       continue;
     }
     const outFile = moduleFileOf(file.path);
-    const runtime = options.runtime.kind === "path"
-      ? importSpecifier(outFile, options.runtime.path)
-      : options.runtime.specifier;
+    const runtime = file.model.runtime ??
+      (options.runtime.kind === "path"
+        ? importSpecifier(outFile, options.runtime.path)
+        : options.runtime.specifier);
     const [module, schema] = await Promise.all([
       formatText(
-        emitModule(file.model, { outFile, root: options.root, runtime }),
+        emitModule(file.model, {
+          outFile,
+          schemaFile: schemaFileOf(file.path),
+          sourceFile: file.path,
+          runtime,
+        }),
         "ts",
         options.root,
       ),

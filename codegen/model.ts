@@ -19,9 +19,12 @@ export type TypeNode =
   | { readonly kind: "undefined" }
   /** Only as a method result (`Promise<void>`): accepts anything. */
   | { readonly kind: "void" }
+  /** `unknown`: any value, checked by whoever reads it. */
+  | { readonly kind: "unknown" }
   | { readonly kind: "date" }
   | { readonly kind: "bytes" }
   | LiteralNode
+  | TemplateNode
   | {
     readonly kind: "array";
     readonly element: TypeNode;
@@ -42,12 +45,30 @@ export interface LiteralNode {
   readonly enumMember?: { readonly enum: string; readonly member: string };
 }
 
-/** A tuple: `[number, string?]`. */
+/** A template literal type (`` `prod_${number}` ``): a string pattern. */
+export interface TemplateNode {
+  readonly kind: "template";
+  /** The regular expression strings of the type match (anchored). */
+  readonly pattern: string;
+  /** The type as TypeScript prints it. */
+  readonly text: string;
+}
+
+/** A tuple: `[number, string?, ...boolean[]]`. */
 export interface TupleNode {
   readonly kind: "tuple";
   readonly elements: readonly TupleElement[];
+  /** The type of the rest element (`...T[]`), if any. */
+  readonly rest?: TypeNode;
   readonly readonly: boolean;
 }
+
+/**
+ * Constraints from JSDoc tags, as JSON Schema keywords: `minimum`,
+ * `maxLength`, `pattern`, `format`, `uniqueItems`, `default`…, and
+ * `integer: true` for `@integer`.
+ */
+export type Constraints = Readonly<Record<string, unknown>>;
 
 /** One element of a tuple. */
 export interface TupleElement {
@@ -70,14 +91,14 @@ export interface Property {
   readonly optional: boolean;
   readonly readonly: boolean;
   readonly doc?: string;
+  /** Constraints from the property's JSDoc tags. */
+  readonly constraints?: Constraints;
 }
 
-/** A union; `discriminant` names the tag property when there is one. */
+/** A union. */
 export interface UnionNode {
   readonly kind: "union";
   readonly members: readonly TypeNode[];
-  /** Set when every object member has this property with its own literal. */
-  readonly discriminant?: string;
 }
 
 /** A reference to a named type of the model, by name. */
@@ -88,14 +109,19 @@ export interface RefNode {
 
 /** A named type: an interface, a type alias or an enum. */
 export interface NamedType {
-  /** The name as declared (unique within one model). */
+  /**
+   * The name as declared, with its type arguments where it is generic
+   * (`Page<Item>`); unique within one model.
+   */
   readonly name: string;
-  readonly declaration: "interface" | "alias" | "enum";
+  readonly declaration: "interface" | "alias" | "enum" | "class";
   /** The file that declares it, relative to the project root. */
   readonly file: string;
   /** The type itself (for an enum: a union of its member literals). */
   readonly type: TypeNode;
   readonly doc?: string;
+  /** Constraints from the declaration's JSDoc tags (`@minimum` on an alias). */
+  readonly constraints?: Constraints;
 }
 
 /** The codec of a service or topic. */
@@ -106,6 +132,8 @@ export interface Param {
   readonly name: string;
   readonly type: TypeNode;
   readonly optional: boolean;
+  /** Constraints from the parameter's JSDoc tags. */
+  readonly constraints?: Constraints;
 }
 
 /** One RPC method. */
@@ -151,6 +179,11 @@ export interface ParamsGroup {
 export interface FileModel {
   /** The definition file, relative to the project root. */
   readonly source: string;
+  /**
+   * The runtime the generated module imports, when the file's module doc
+   * names one (`@zmpRuntime ./_runtime.ts`, as zmp's own definitions do).
+   */
+  readonly runtime?: string;
   readonly services: readonly Service[];
   readonly topics: readonly Topic[];
   readonly params: readonly ParamsGroup[];

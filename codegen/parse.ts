@@ -33,7 +33,11 @@ import type {
   Topic,
   TypeNode,
 } from "./model.ts";
-import { type NamedDeclaration, TypeConverter } from "./parse_types.ts";
+import {
+  type ConverterContext,
+  type NamedDeclaration,
+  TypeConverter,
+} from "./parse_types.ts";
 import { generatedNames } from "./_names.ts";
 
 /** The model of one definition file, and the errors found while reading it. */
@@ -71,11 +75,14 @@ export function parseDefinitions(
   const sources = files.map((f) => project.addSourceFileAtPath(f));
   project.resolveSourceFileDependencies();
   const program = project.getProgram().compilerObject;
-  const isLibrary = (sf: SourceFile) =>
-    sf.isInNodeModules() || program.isSourceFileDefaultLibrary(sf.compilerNode);
+  const isBuiltin = (sf: SourceFile) =>
+    program.isSourceFileDefaultLibrary(sf.compilerNode);
   return sources.map((sf) => {
     const errors: CodegenError[] = [];
-    const model = new FileParser(sf, root, errors, isLibrary).parse();
+    const model = new FileParser(sf, root, errors, {
+      isBuiltin,
+      checker: program.getTypeChecker(),
+    }).parse();
     return { path: sf.getFilePath(), model, errors };
   });
 }
@@ -93,12 +100,12 @@ class FileParser {
     sf: SourceFile,
     root: string,
     errors: CodegenError[],
-    isLibrary: (sf: SourceFile) => boolean,
+    checking: Pick<ConverterContext, "isBuiltin" | "checker">,
   ) {
     this.#sf = sf;
     this.#root = root;
     this.#errors = errors;
-    this.#types = new TypeConverter({ root, errors, isLibrary });
+    this.#types = new TypeConverter({ root, errors, ...checking });
   }
 
   parse(): FileModel {
@@ -126,44 +133,32 @@ class FileParser {
       } else if (kinds[0] === "topic") {
         const t = this.#topic(decl, doc);
         if (t) topics.push(t);
+        if (t) serviceDecls.set(t.typeName, decl.getNameNode());
       } else if (kinds[0] === "params") {
         const p = this.#params(decl, doc);
         if (p) params.push(p);
+        if (p) serviceDecls.set(p.typeName, decl.getNameNode());
       } else if (decl.isExported()) {
-        this.#types.named(decl);
+        this.#types.declared(decl);
       }
     }
-    const finish = (t: TypeNode) => this.#types.finish(t);
+    const runtime = this.#runtime();
     const model: FileModel = {
       source: relativePath(this.#root, this.#sf.getFilePath()),
-      services: services.map((s) => ({
-        ...s,
-        methods: s.methods.map((m) => ({
-          ...m,
-          params: m.params.map((p) => ({ ...p, type: finish(p.type) })),
-          result: finish(m.result),
-        })),
-      })),
+      ...(runtime ? { runtime } : {}),
+      services,
       topics,
-      params: params.map((g) => ({
-        ...g,
-        keys: g.keys.map((k) => ({ ...k, type: finish(k.type) })),
-      })),
+      params,
       types: this.#types.types(),
     };
     this.#checkNames(model, serviceDecls);
     return model;
   }
 
-  /** Reports user names that the generated module would also declare. */
-  #checkNames(model: FileModel, serviceDecls: Map<string, Node>): void {
+  /** Reports tagged names that the generated module would also declare. */
+  #checkNames(model: FileModel, tagged: Map<string, Node>): void {
     const generated = generatedNames(model);
-    const declared = new Map(serviceDecls);
-    for (const t of model.types) {
-      const decl = this.#types.declarationOf(t.name);
-      if (decl) declared.set(t.name, decl.getNameNode());
-    }
-    for (const [name, node] of declared) {
+    for (const [name, node] of tagged) {
       const what = generated.get(name);
       if (!what) continue;
       this.#error(node, {
@@ -172,6 +167,16 @@ class FileParser {
         hint: `rename \`${name}\``,
       });
     }
+  }
+
+  /** `@zmpRuntime x` of the file's module doc (the block with `@module`). */
+  #runtime(): string | undefined {
+    const text = this.#sf.getFullText();
+    for (const block of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+      if (!/@module\b/.test(block[0])) continue;
+      return /@zmpRuntime\s+(\S+)/.exec(block[0])?.[1];
+    }
+    return undefined;
   }
 
   #declarations(): NamedDeclaration[] {
@@ -285,10 +290,13 @@ class FileParser {
           hint: `annotate it: \`${p.getName()}: number\``,
         });
       } else {
+        const type = this.#types.convert(typeNode.getType(), typeNode);
+        const constraints = this.#types.constraints(p, type);
         params.push({
           name: p.getName(),
-          type: this.#types.convert(typeNode),
+          type,
           optional: p.hasQuestionToken(),
+          ...(constraints ? { constraints } : {}),
         });
       }
     }
@@ -340,7 +348,7 @@ class FileParser {
     if (arg.getKind() === SyntaxKind.VoidKeyword && kind === "unary") {
       return { kind, result: { kind: "void" } };
     }
-    return { kind, result: this.#types.convert(arg) };
+    return { kind, result: this.#types.convert(arg.getType(), arg) };
   }
 
   #topic(decl: NamedDeclaration, doc: DocInfo): Topic | undefined {
@@ -353,11 +361,11 @@ class FileParser {
         hint:
           "name the topic with letters, digits, `_`, `-`, `.` and `/`: `@topic sensors/temperature`",
       });
-      if (decl.isExported()) this.#types.named(decl);
+      if (decl.isExported()) this.#types.declared(decl);
       return undefined;
     }
-    if (!this.#exported(decl)) return undefined;
-    this.#types.named(decl);
+    if (!this.#exported(decl) || !this.#concrete(decl)) return undefined;
+    this.#types.declared(decl);
     return {
       typeName: decl.getName(),
       topic: tag.text,
@@ -384,11 +392,11 @@ class FileParser {
         hint:
           "name the namespace with letters, digits, `_`, `-` and `.`: `@params robot`",
       });
-      if (decl.isExported()) this.#types.named(decl);
+      if (decl.isExported()) this.#types.declared(decl);
       return undefined;
     }
-    if (!this.#exported(decl)) return undefined;
-    this.#types.named(decl);
+    if (!this.#exported(decl) || !this.#concrete(decl)) return undefined;
+    this.#types.declared(decl);
     const object = this.#types.resolve({ kind: "ref", name: decl.getName() });
     if (object.kind === "object" && object.index) {
       this.#error(decl.getNameNode(), {
@@ -426,6 +434,19 @@ class FileParser {
     this.#error(decl.getNameNode(), {
       problem: `\`${decl.getName()}\` is tagged but not exported`,
       hint: `write \`export\` before it: the generated file imports it`,
+    });
+    return false;
+  }
+
+  #concrete(decl: NamedDeclaration): boolean {
+    if (Node.isEnumDeclaration(decl) || decl.getTypeParameters().length === 0) {
+      return true;
+    }
+    this.#error(decl.getTypeParameters()[0], {
+      problem:
+        `Generic \`${decl.getName()}\` cannot be a topic or params group`,
+      hint:
+        `declare a concrete type: \`export type ${decl.getName()}OfX = ${decl.getName()}<X>\``,
     });
     return false;
   }

@@ -1,8 +1,10 @@
 /**
  * zmp's deno.json: a first install is quiet. zmp needs neither the
  * zeromq package's install script (libzmq comes from its prebuilt addon)
- * nor msgpackr-extract's (msgpackr runs without the native extension), and
- * the configuration says so, so Deno prints no warning box about them.
+ * nor msgpackr-extract's (msgpackr runs without the native extension), nor
+ * protobufjs's (etcd3's gRPC dependency: its postinstall only warns about
+ * version schemes), and the configuration says so, so Deno prints no
+ * warning box about them.
  */
 
 import { assertEquals } from "./_assert.ts";

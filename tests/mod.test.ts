@@ -62,6 +62,7 @@ Deno.test("deno.json offers the lower layers as sub-path exports", async () => {
     "./zmq": "./src/zmq/mod.ts",
     "./wire": "./src/wire/mod.ts",
     "./codegen": "./codegen/mod.ts",
+    "./bridge": "./src/bridge/mod.ts",
   });
   for (const path of Object.values(config.exports) as string[]) {
     await import(

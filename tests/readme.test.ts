@@ -73,7 +73,10 @@ Deno.test("README walkthrough: install, init, codegen, server and client work as
     ], { cwd: app });
     assertEquals(gen.code, 0, gen.stderr);
     const generated = await Deno.readTextFile(`${dir}/greeter.api.gen.ts`);
-    assertStringIncludes(generated, "export class GreeterClient");
+    assertStringIncludes(
+      generated,
+      "export const GreeterClient = clientClass(",
+    );
 
     server = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "greeter/server.ts"],

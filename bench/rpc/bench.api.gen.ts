@@ -2,160 +2,29 @@
 // Regenerate with `deno task codegen bench/rpc/bench.api.ts`.
 
 import {
-  type CallContext,
-  type CallOptions,
-  describe,
-  type MethodDescriptor,
-  type RpcClientLike,
+  clientClass,
+  type ClientOf,
+  type HandlersOf,
   type RpcServerLike,
   type ServiceDescriptor,
-  type ValidationIssue,
+  serviceFromSchema,
 } from "../../mod.ts";
-import type { BenchMsgpack, BenchSuperjson, Sample } from "./bench.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `Sample` (declared in bench/rpc/bench.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateSample(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Sample", received: describe(value) });
-  } else {
-    if (typeof value["id"] !== "number") {
-      issues.push({
-        path: `${path}.id`,
-        expected: "number",
-        received: describe(value["id"]),
-      });
-    }
-    if (typeof value["name"] !== "string") {
-      issues.push({
-        path: `${path}.name`,
-        expected: "string",
-        received: describe(value["name"]),
-      });
-    }
-    const v1: unknown = value["values"];
-    if (!Array.isArray(v1)) {
-      issues.push({
-        path: `${path}.values`,
-        expected: "number[]",
-        received: describe(v1),
-      });
-    } else {
-      for (let i2 = 0; i2 < v1.length; i2++) {
-        if (typeof v1[i2] !== "number") {
-          issues.push({
-            path: `${path}.values[${i2}]`,
-            expected: "number",
-            received: describe(v1[i2]),
-          });
-        }
-      }
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  Sample: {
-    title: "Sample",
-    description: "The small object every stack sends and gets back.",
-    type: "object",
-    properties: {
-      id: { type: "number" },
-      name: { type: "string" },
-      values: { type: "array", items: { type: "number" } },
-    },
-    required: ["id", "name", "values"],
-  },
-};
+import type { BenchMsgpack, BenchSuperjson } from "./bench.api.ts";
+import schema from "./bench.api.schema.json" with { type: "json" };
 
 // ---- Services ----
 
-function benchMsgpackEchoArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  validateSample(value[0], `${path}[0]`, issues);
-}
-
-const benchMsgpackMethods = {
-  echo: {
-    name: "echo",
-    kind: "unary",
-    idempotent: false,
-    params: ["sample"],
-    requiredParams: 1,
-    validateArgs: benchMsgpackEchoArgs,
-    validateResult: validateSample,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "sample", $ref: "#/$defs/Sample" }],
-      minItems: 1,
-      maxItems: 1,
-      $defs: schemaDefs,
-    },
-    resultSchema: { $ref: "#/$defs/Sample", $defs: schemaDefs },
-    doc: "Returns a copy of `sample`.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `zmp.bench.BenchMsgpack` (interface `BenchMsgpack`) to the runtime. */
-export const BenchMsgpackService: ServiceDescriptor<BenchMsgpack> = {
-  name: "zmp.bench.BenchMsgpack",
-  codec: "msgpack",
-  methods: benchMsgpackMethods,
-  source: "bench/rpc/bench.api.ts",
-  doc: "Unary echo with the default codec (msgpack).",
-};
+export const BenchMsgpackService: ServiceDescriptor<BenchMsgpack> =
+  serviceFromSchema(schema, "zmp.bench.BenchMsgpack");
 
-/**
- * Typed client of service `zmp.bench.BenchMsgpack`: each method forwards to the untyped client given to the constructor.
- *
- * Unary echo with the default codec (msgpack).
- */
-export class BenchMsgpackClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `zmp.bench.BenchMsgpack`: each method of `BenchMsgpack`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const BenchMsgpackClient = clientClass(BenchMsgpackService);
+/** An instance of {@linkcode BenchMsgpackClient}. */
+export type BenchMsgpackClient = ClientOf<BenchMsgpack>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** Returns a copy of `sample`. */
-  echo(sample: Sample, options?: CallOptions): Promise<Sample> {
-    return this.rpc.call(BenchMsgpackService, benchMsgpackMethods.echo, [
-      sample,
-    ], options) as Promise<Sample>;
-  }
-}
-
-/** What an implementation of service `zmp.bench.BenchMsgpack` provides: one handler per method, called with the validated arguments and the call context. */
-export interface BenchMsgpackHandlers {
-  /** Returns a copy of `sample`. */
-  echo(sample: Sample, ctx: CallContext): Promise<Sample> | Sample;
-}
+/** What an implementation of service `zmp.bench.BenchMsgpack` provides: one handler per method, called with the validated arguments and then the call context. */
+export type BenchMsgpackHandlers = HandlersOf<BenchMsgpack>;
 
 /**
  * Registers `impl` on `server` as service `zmp.bench.BenchMsgpack`.
@@ -170,75 +39,17 @@ export function serveBenchMsgpack(
   server.register(BenchMsgpackService, impl);
 }
 
-function benchSuperjsonEchoArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  validateSample(value[0], `${path}[0]`, issues);
-}
-
-const benchSuperjsonMethods = {
-  echo: {
-    name: "echo",
-    kind: "unary",
-    idempotent: false,
-    params: ["sample"],
-    requiredParams: 1,
-    validateArgs: benchSuperjsonEchoArgs,
-    validateResult: validateSample,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "sample", $ref: "#/$defs/Sample" }],
-      minItems: 1,
-      maxItems: 1,
-      $defs: schemaDefs,
-    },
-    resultSchema: { $ref: "#/$defs/Sample", $defs: schemaDefs },
-    doc: "Returns a copy of `sample`.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `zmp.bench.BenchSuperjson` (interface `BenchSuperjson`) to the runtime. */
-export const BenchSuperjsonService: ServiceDescriptor<BenchSuperjson> = {
-  name: "zmp.bench.BenchSuperjson",
-  codec: "superjson",
-  methods: benchSuperjsonMethods,
-  source: "bench/rpc/bench.api.ts",
-  doc: "Unary echo with the superjson codec.",
-};
+export const BenchSuperjsonService: ServiceDescriptor<BenchSuperjson> =
+  serviceFromSchema(schema, "zmp.bench.BenchSuperjson");
 
-/**
- * Typed client of service `zmp.bench.BenchSuperjson`: each method forwards to the untyped client given to the constructor.
- *
- * Unary echo with the superjson codec.
- */
-export class BenchSuperjsonClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `zmp.bench.BenchSuperjson`: each method of `BenchSuperjson`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const BenchSuperjsonClient = clientClass(BenchSuperjsonService);
+/** An instance of {@linkcode BenchSuperjsonClient}. */
+export type BenchSuperjsonClient = ClientOf<BenchSuperjson>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** Returns a copy of `sample`. */
-  echo(sample: Sample, options?: CallOptions): Promise<Sample> {
-    return this.rpc.call(BenchSuperjsonService, benchSuperjsonMethods.echo, [
-      sample,
-    ], options) as Promise<Sample>;
-  }
-}
-
-/** What an implementation of service `zmp.bench.BenchSuperjson` provides: one handler per method, called with the validated arguments and the call context. */
-export interface BenchSuperjsonHandlers {
-  /** Returns a copy of `sample`. */
-  echo(sample: Sample, ctx: CallContext): Promise<Sample> | Sample;
-}
+/** What an implementation of service `zmp.bench.BenchSuperjson` provides: one handler per method, called with the validated arguments and then the call context. */
+export type BenchSuperjsonHandlers = HandlersOf<BenchSuperjson>;
 
 /**
  * Registers `impl` on `server` as service `zmp.bench.BenchSuperjson`.

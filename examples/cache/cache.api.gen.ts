@@ -2,282 +2,36 @@
 // Regenerate with `deno task codegen examples/cache/cache.api.ts`.
 
 import {
-  type CallContext,
-  type CallOptions,
-  describe,
-  type MethodDescriptor,
-  type RpcClientLike,
+  clientClass,
+  type ClientOf,
+  type HandlersOf,
   type RpcServerLike,
   type ServiceDescriptor,
+  serviceFromSchema,
   type TopicDescriptor,
-  type ValidationIssue,
+  topicFromSchema,
 } from "../../mod.ts";
 import type {
   CacheAdmin,
   CacheStats,
-  Forecast,
   Weather,
   WeatherOrigin,
 } from "./cache.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `CacheStats` (declared in examples/cache/cache.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateCacheStats(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "CacheStats", received: describe(value) });
-  } else {
-    if (typeof value["hits"] !== "number") {
-      issues.push({
-        path: `${path}.hits`,
-        expected: "number",
-        received: describe(value["hits"]),
-      });
-    }
-    if (typeof value["misses"] !== "number") {
-      issues.push({
-        path: `${path}.misses`,
-        expected: "number",
-        received: describe(value["misses"]),
-      });
-    }
-    if (typeof value["size"] !== "number") {
-      issues.push({
-        path: `${path}.size`,
-        expected: "number",
-        received: describe(value["size"]),
-      });
-    }
-    if (typeof value["capacity"] !== "number") {
-      issues.push({
-        path: `${path}.capacity`,
-        expected: "number",
-        received: describe(value["capacity"]),
-      });
-    }
-    if (typeof value["ttl"] !== "number") {
-      issues.push({
-        path: `${path}.ttl`,
-        expected: "number",
-        received: describe(value["ttl"]),
-      });
-    }
-    if (typeof value["evictions"] !== "number") {
-      issues.push({
-        path: `${path}.evictions`,
-        expected: "number",
-        received: describe(value["evictions"]),
-      });
-    }
-    if (typeof value["expirations"] !== "number") {
-      issues.push({
-        path: `${path}.expirations`,
-        expected: "number",
-        received: describe(value["expirations"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `Forecast` (declared in examples/cache/cache.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateForecast(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Forecast", received: describe(value) });
-  } else {
-    if (typeof value["city"] !== "string") {
-      issues.push({
-        path: `${path}.city`,
-        expected: "string",
-        received: describe(value["city"]),
-      });
-    }
-    if (typeof value["celsius"] !== "number") {
-      issues.push({
-        path: `${path}.celsius`,
-        expected: "number",
-        received: describe(value["celsius"]),
-      });
-    }
-    if (
-      !(value["sky"] === "clear" || value["sky"] === "cloudy" ||
-        value["sky"] === "rain" || value["sky"] === "snow")
-    ) {
-      issues.push({
-        path: `${path}.sky`,
-        expected: '"clear" | "cloudy" | "rain" | "snow"',
-        received: describe(value["sky"]),
-      });
-    }
-    if (!(value["computedAt"] instanceof Date)) {
-      issues.push({
-        path: `${path}.computedAt`,
-        expected: "Date",
-        received: describe(value["computedAt"]),
-      });
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  CacheStats: {
-    title: "CacheStats",
-    description:
-      "The cache's counters, also published (latched) on every change.",
-    type: "object",
-    properties: {
-      hits: { type: "number", description: "Answers served from the cache." },
-      misses: {
-        type: "number",
-        description: "Answers that went to the origin.",
-      },
-      size: { type: "number", description: "Entries held now." },
-      capacity: {
-        type: "number",
-        description:
-          "The most entries held; the least recently used one goes first.",
-      },
-      ttl: {
-        type: "number",
-        description: "How long an entry stays fresh, in ms.",
-      },
-      evictions: {
-        type: "number",
-        description: "Entries dropped to make room.",
-      },
-      expirations: {
-        type: "number",
-        description: "Entries dropped because they were stale.",
-      },
-    },
-    required: [
-      "hits",
-      "misses",
-      "size",
-      "capacity",
-      "ttl",
-      "evictions",
-      "expirations",
-    ],
-  },
-  Forecast: {
-    title: "Forecast",
-    description: "A forecast for one city.",
-    type: "object",
-    properties: {
-      city: { type: "string", description: "The city asked for." },
-      celsius: { type: "number", description: "Temperature, in °C." },
-      sky: {
-        enum: ["clear", "cloudy", "rain", "snow"],
-        description: "The sky.",
-      },
-      computedAt: {
-        type: "string",
-        format: "date-time",
-        "x-type": "Date",
-        description:
-          "When the origin computed it: older than the call means it came from a cache.",
-      },
-    },
-    required: ["city", "celsius", "sky", "computedAt"],
-  },
-};
+import schema from "./cache.api.schema.json" with { type: "json" };
 
 // ---- Services ----
 
-function weatherOriginForecastArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "string") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "string",
-      received: describe(value[0]),
-    });
-  }
-}
-
-const weatherOriginMethods = {
-  forecast: {
-    name: "forecast",
-    kind: "unary",
-    idempotent: true,
-    params: ["city"],
-    requiredParams: 1,
-    validateArgs: weatherOriginForecastArgs,
-    validateResult: validateForecast,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "city", type: "string" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { $ref: "#/$defs/Forecast", $defs: schemaDefs },
-    doc: "The forecast for `city`; `NOT_FOUND` for a city it does not know.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `WeatherOrigin` (interface `WeatherOrigin`) to the runtime. */
-export const WeatherOriginService: ServiceDescriptor<WeatherOrigin> = {
-  name: "WeatherOrigin",
-  codec: "msgpack",
-  methods: weatherOriginMethods,
-  source: "examples/cache/cache.api.ts",
-  doc: "The slow origin: every answer takes 200 to 500 ms.",
-};
+export const WeatherOriginService: ServiceDescriptor<WeatherOrigin> =
+  serviceFromSchema(schema, "WeatherOrigin");
 
-/**
- * Typed client of service `WeatherOrigin`: each method forwards to the untyped client given to the constructor.
- *
- * The slow origin: every answer takes 200 to 500 ms.
- */
-export class WeatherOriginClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `WeatherOrigin`: each method of `WeatherOrigin`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const WeatherOriginClient = clientClass(WeatherOriginService);
+/** An instance of {@linkcode WeatherOriginClient}. */
+export type WeatherOriginClient = ClientOf<WeatherOrigin>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** The forecast for `city`; `NOT_FOUND` for a city it does not know. */
-  forecast(city: string, options?: CallOptions): Promise<Forecast> {
-    return this.rpc.call(WeatherOriginService, weatherOriginMethods.forecast, [
-      city,
-    ], options) as Promise<Forecast>;
-  }
-}
-
-/** What an implementation of service `WeatherOrigin` provides: one handler per method, called with the validated arguments and the call context. */
-export interface WeatherOriginHandlers {
-  /** The forecast for `city`; `NOT_FOUND` for a city it does not know. */
-  forecast(city: string, ctx: CallContext): Promise<Forecast> | Forecast;
-}
+/** What an implementation of service `WeatherOrigin` provides: one handler per method, called with the validated arguments and then the call context. */
+export type WeatherOriginHandlers = HandlersOf<WeatherOrigin>;
 
 /**
  * Registers `impl` on `server` as service `WeatherOrigin`.
@@ -292,92 +46,19 @@ export function serveWeatherOrigin(
   server.register(WeatherOriginService, impl);
 }
 
-function weatherForecastArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "string") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "string",
-      received: describe(value[0]),
-    });
-  }
-}
-
-const weatherMethods = {
-  forecast: {
-    name: "forecast",
-    kind: "unary",
-    idempotent: true,
-    params: ["city"],
-    requiredParams: 1,
-    validateArgs: weatherForecastArgs,
-    validateResult: validateForecast,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "city", type: "string" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { $ref: "#/$defs/Forecast", $defs: schemaDefs },
-    doc:
-      "The forecast for `city`; `NOT_FOUND` for a city the origin does not\nknow.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Weather` (interface `Weather`) to the runtime. */
-export const WeatherService: ServiceDescriptor<Weather> = {
-  name: "Weather",
-  codec: "msgpack",
-  methods: weatherMethods,
-  source: "examples/cache/cache.api.ts",
-  doc:
-    "What callers use: the origin's method, answered from the cache when it\ncan.",
-};
+export const WeatherService: ServiceDescriptor<Weather> = serviceFromSchema(
+  schema,
+  "Weather",
+);
 
-/**
- * Typed client of service `Weather`: each method forwards to the untyped client given to the constructor.
- *
- * What callers use: the origin's method, answered from the cache when it
- * can.
- */
-export class WeatherClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Weather`: each method of `Weather`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const WeatherClient = clientClass(WeatherService);
+/** An instance of {@linkcode WeatherClient}. */
+export type WeatherClient = ClientOf<Weather>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /**
-   * The forecast for `city`; `NOT_FOUND` for a city the origin does not
-   * know.
-   */
-  forecast(city: string, options?: CallOptions): Promise<Forecast> {
-    return this.rpc.call(
-      WeatherService,
-      weatherMethods.forecast,
-      [city],
-      options,
-    ) as Promise<Forecast>;
-  }
-}
-
-/** What an implementation of service `Weather` provides: one handler per method, called with the validated arguments and the call context. */
-export interface WeatherHandlers {
-  /**
-   * The forecast for `city`; `NOT_FOUND` for a city the origin does not
-   * know.
-   */
-  forecast(city: string, ctx: CallContext): Promise<Forecast> | Forecast;
-}
+/** What an implementation of service `Weather` provides: one handler per method, called with the validated arguments and then the call context. */
+export type WeatherHandlers = HandlersOf<Weather>;
 
 /**
  * Registers `impl` on `server` as service `Weather`.
@@ -392,117 +73,17 @@ export function serveWeather(
   server.register(WeatherService, impl);
 }
 
-function cacheAdminStatsArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 0) {
-    issues.push({ path, expected: "0 arguments", received: describe(value) });
-    return;
-  }
-}
-
-function cacheAdminClearArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 0) {
-    issues.push({ path, expected: "0 arguments", received: describe(value) });
-    return;
-  }
-}
-
-function cacheAdminClearResult(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-const cacheAdminMethods = {
-  stats: {
-    name: "stats",
-    kind: "unary",
-    idempotent: false,
-    params: [],
-    requiredParams: 0,
-    validateArgs: cacheAdminStatsArgs,
-    validateResult: validateCacheStats,
-    argsSchema: { type: "array", prefixItems: [], minItems: 0, maxItems: 0 },
-    resultSchema: { $ref: "#/$defs/CacheStats", $defs: schemaDefs },
-    doc: "The counters now.",
-  },
-  clear: {
-    name: "clear",
-    kind: "unary",
-    idempotent: false,
-    params: [],
-    requiredParams: 0,
-    validateArgs: cacheAdminClearArgs,
-    validateResult: cacheAdminClearResult,
-    argsSchema: { type: "array", prefixItems: [], minItems: 0, maxItems: 0 },
-    resultSchema: { type: "number" },
-    doc: "Empties the cache; returns how many entries it dropped.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `CacheAdmin` (interface `CacheAdmin`) to the runtime. */
-export const CacheAdminService: ServiceDescriptor<CacheAdmin> = {
-  name: "CacheAdmin",
-  codec: "msgpack",
-  methods: cacheAdminMethods,
-  source: "examples/cache/cache.api.ts",
-  doc: "The cache's admin interface.",
-};
+export const CacheAdminService: ServiceDescriptor<CacheAdmin> =
+  serviceFromSchema(schema, "CacheAdmin");
 
-/**
- * Typed client of service `CacheAdmin`: each method forwards to the untyped client given to the constructor.
- *
- * The cache's admin interface.
- */
-export class CacheAdminClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `CacheAdmin`: each method of `CacheAdmin`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const CacheAdminClient = clientClass(CacheAdminService);
+/** An instance of {@linkcode CacheAdminClient}. */
+export type CacheAdminClient = ClientOf<CacheAdmin>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** The counters now. */
-  stats(options?: CallOptions): Promise<CacheStats> {
-    return this.rpc.call(
-      CacheAdminService,
-      cacheAdminMethods.stats,
-      [],
-      options,
-    ) as Promise<CacheStats>;
-  }
-
-  /** Empties the cache; returns how many entries it dropped. */
-  clear(options?: CallOptions): Promise<number> {
-    return this.rpc.call(
-      CacheAdminService,
-      cacheAdminMethods.clear,
-      [],
-      options,
-    ) as Promise<number>;
-  }
-}
-
-/** What an implementation of service `CacheAdmin` provides: one handler per method, called with the validated arguments and the call context. */
-export interface CacheAdminHandlers {
-  /** The counters now. */
-  stats(ctx: CallContext): Promise<CacheStats> | CacheStats;
-
-  /** Empties the cache; returns how many entries it dropped. */
-  clear(ctx: CallContext): Promise<number> | number;
-}
+/** What an implementation of service `CacheAdmin` provides: one handler per method, called with the validated arguments and then the call context. */
+export type CacheAdminHandlers = HandlersOf<CacheAdmin>;
 
 /**
  * Registers `impl` on `server` as service `CacheAdmin`.
@@ -520,12 +101,7 @@ export function serveCacheAdmin(
 // ---- Topics ----
 
 /** Describes topic `cache/stats` (messages of type `CacheStats`). */
-export const CacheStatsTopic: TopicDescriptor<CacheStats> = {
-  name: "cache/stats",
-  typeName: "CacheStats",
-  codec: "msgpack",
-  validate: validateCacheStats,
-  schema: { $ref: "#/$defs/CacheStats", $defs: schemaDefs },
-  source: "examples/cache/cache.api.ts",
-  doc: "The cache's counters, also published (latched) on every change.",
-};
+export const CacheStatsTopic: TopicDescriptor<CacheStats> = topicFromSchema(
+  schema,
+  "cache/stats",
+);

@@ -46,7 +46,7 @@ export interface Calculator {
   /** Sums a list of numbers. */
   sum(values: number[]): Promise<number>;
   /** Streams `from`, `from - 1`, …, `0`. */
-  countdown(from: number): AsyncIterable<number>;
+  countdown(/** @minimum 0 @integer */ from: number): AsyncIterable<number>;
   /** Evaluates an expression tree. */
   evaluate(request: EvaluateRequest): Promise<Evaluation>;
 }

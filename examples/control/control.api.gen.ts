@@ -2,261 +2,29 @@
 // Regenerate with `deno task codegen examples/control/control.api.ts`.
 
 import {
-  describe,
   type ParamsDescriptor,
+  paramsFromSchema,
   type TopicDescriptor,
-  type ValidationIssue,
+  topicFromSchema,
 } from "../../mod.ts";
 import type { Command, Control, Measurement } from "./control.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `Command` (declared in examples/control/control.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateCommand(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Command", received: describe(value) });
-  } else {
-    if (typeof value["seq"] !== "number") {
-      issues.push({
-        path: `${path}.seq`,
-        expected: "number",
-        received: describe(value["seq"]),
-      });
-    }
-    if (typeof value["power"] !== "number") {
-      issues.push({
-        path: `${path}.power`,
-        expected: "number",
-        received: describe(value["power"]),
-      });
-    }
-    if (typeof value["setpoint"] !== "number") {
-      issues.push({
-        path: `${path}.setpoint`,
-        expected: "number",
-        received: describe(value["setpoint"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `Control` (declared in examples/control/control.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateControl(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Control", received: describe(value) });
-  } else {
-    if (typeof value["setpoint"] !== "number") {
-      issues.push({
-        path: `${path}.setpoint`,
-        expected: "number",
-        received: describe(value["setpoint"]),
-      });
-    }
-    if (typeof value["kp"] !== "number") {
-      issues.push({
-        path: `${path}.kp`,
-        expected: "number",
-        received: describe(value["kp"]),
-      });
-    }
-    if (typeof value["ki"] !== "number") {
-      issues.push({
-        path: `${path}.ki`,
-        expected: "number",
-        received: describe(value["ki"]),
-      });
-    }
-    if (typeof value["kd"] !== "number") {
-      issues.push({
-        path: `${path}.kd`,
-        expected: "number",
-        received: describe(value["kd"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `Measurement` (declared in examples/control/control.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateMeasurement(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Measurement", received: describe(value) });
-  } else {
-    if (typeof value["seq"] !== "number") {
-      issues.push({
-        path: `${path}.seq`,
-        expected: "number",
-        received: describe(value["seq"]),
-      });
-    }
-    if (typeof value["t"] !== "number") {
-      issues.push({
-        path: `${path}.t`,
-        expected: "number",
-        received: describe(value["t"]),
-      });
-    }
-    if (typeof value["value"] !== "number") {
-      issues.push({
-        path: `${path}.value`,
-        expected: "number",
-        received: describe(value["value"]),
-      });
-    }
-    if (typeof value["power"] !== "number") {
-      issues.push({
-        path: `${path}.power`,
-        expected: "number",
-        received: describe(value["power"]),
-      });
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  Command: {
-    title: "Command",
-    description: "What the controller asks of the plant.",
-    type: "object",
-    properties: {
-      seq: {
-        type: "number",
-        description: "The `seq` of the measurement it answers.",
-      },
-      power: { type: "number", description: "Heater power, 0 to 100 %." },
-      setpoint: {
-        type: "number",
-        description: "The setpoint it aimed at, in °C.",
-      },
-    },
-    required: ["seq", "power", "setpoint"],
-  },
-  Control: {
-    title: "Control",
-    description:
-      "The controller's settings, shared through the registry; the controller\nfollows changes live.",
-    type: "object",
-    properties: {
-      setpoint: {
-        type: "number",
-        description: "The temperature to hold, in °C.",
-      },
-      kp: { type: "number", description: "Proportional gain, in % per °C." },
-      ki: { type: "number", description: "Integral gain, in % per °C per s." },
-      kd: {
-        type: "number",
-        description:
-          "Derivative gain, in % per °C/s; 0 makes it a PI controller.",
-      },
-    },
-    required: ["setpoint", "kp", "ki", "kd"],
-  },
-  Measurement: {
-    title: "Measurement",
-    description: "One sample of the plant, taken every simulation step.",
-    type: "object",
-    properties: {
-      seq: { type: "number", description: "Counts steps from 0." },
-      t: { type: "number", description: "Simulated time, in s." },
-      value: { type: "number", description: "The temperature, in °C." },
-      power: {
-        type: "number",
-        description:
-          "The heater power the plant applied during the step, in %.",
-      },
-    },
-    required: ["seq", "t", "value", "power"],
-  },
-};
+import schema from "./control.api.schema.json" with { type: "json" };
 
 // ---- Topics ----
 
 /** Describes topic `control/measurement` (messages of type `Measurement`). */
-export const MeasurementTopic: TopicDescriptor<Measurement> = {
-  name: "control/measurement",
-  typeName: "Measurement",
-  codec: "msgpack",
-  validate: validateMeasurement,
-  schema: { $ref: "#/$defs/Measurement", $defs: schemaDefs },
-  source: "examples/control/control.api.ts",
-  doc: "One sample of the plant, taken every simulation step.",
-};
+export const MeasurementTopic: TopicDescriptor<Measurement> = topicFromSchema(
+  schema,
+  "control/measurement",
+);
 
 /** Describes topic `control/command` (messages of type `Command`). */
-export const CommandTopic: TopicDescriptor<Command> = {
-  name: "control/command",
-  typeName: "Command",
-  codec: "msgpack",
-  validate: validateCommand,
-  schema: { $ref: "#/$defs/Command", $defs: schemaDefs },
-  source: "examples/control/control.api.ts",
-  doc: "What the controller asks of the plant.",
-};
+export const CommandTopic: TopicDescriptor<Command> = topicFromSchema(
+  schema,
+  "control/command",
+);
 
 // ---- Params ----
-
-function controlSetpointParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-function controlKpParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-function controlKiParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-function controlKdParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
 
 /**
  * Describes params namespace `control` (interface `Control`).
@@ -264,40 +32,7 @@ function controlKdParam(
  * The controller's settings, shared through the registry; the controller
  * follows changes live.
  */
-export const ControlParams: ParamsDescriptor<Control> = {
-  namespace: "control",
-  typeName: "Control",
-  keys: {
-    setpoint: {
-      name: "setpoint",
-      optional: false,
-      validate: controlSetpointParam,
-      schema: { type: "number" },
-      doc: "The temperature to hold, in °C.",
-    },
-    kp: {
-      name: "kp",
-      optional: false,
-      validate: controlKpParam,
-      schema: { type: "number" },
-      doc: "Proportional gain, in % per °C.",
-    },
-    ki: {
-      name: "ki",
-      optional: false,
-      validate: controlKiParam,
-      schema: { type: "number" },
-      doc: "Integral gain, in % per °C per s.",
-    },
-    kd: {
-      name: "kd",
-      optional: false,
-      validate: controlKdParam,
-      schema: { type: "number" },
-      doc: "Derivative gain, in % per °C/s; 0 makes it a PI controller.",
-    },
-  },
-  validate: validateControl,
-  schema: { $ref: "#/$defs/Control", $defs: schemaDefs },
-  source: "examples/control/control.api.ts",
-};
+export const ControlParams: ParamsDescriptor<Control> = paramsFromSchema(
+  schema,
+  "control",
+);

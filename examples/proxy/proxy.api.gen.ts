@@ -2,277 +2,31 @@
 // Regenerate with `deno task codegen examples/proxy/proxy.api.ts`.
 
 import {
-  type CallContext,
-  type CallOptions,
-  describe,
-  type MethodDescriptor,
-  type RpcClientLike,
+  clientClass,
+  type ClientOf,
+  type HandlersOf,
   type RpcServerLike,
   type ServiceDescriptor,
-  type ValidationIssue,
+  serviceFromSchema,
 } from "../../mod.ts";
-import type { Answer, Front, ProxyStats, Worker } from "./proxy.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `Answer` (declared in examples/proxy/proxy.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateAnswer(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "Answer", received: describe(value) });
-  } else {
-    if (typeof value["x"] !== "number") {
-      issues.push({
-        path: `${path}.x`,
-        expected: "number",
-        received: describe(value["x"]),
-      });
-    }
-    if (typeof value["square"] !== "number") {
-      issues.push({
-        path: `${path}.square`,
-        expected: "number",
-        received: describe(value["square"]),
-      });
-    }
-    if (typeof value["worker"] !== "string") {
-      issues.push({
-        path: `${path}.worker`,
-        expected: "string",
-        received: describe(value["worker"]),
-      });
-    }
-    if (typeof value["pid"] !== "number") {
-      issues.push({
-        path: `${path}.pid`,
-        expected: "number",
-        received: describe(value["pid"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `ProxyStats` (declared in examples/proxy/proxy.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateProxyStats(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "ProxyStats", received: describe(value) });
-  } else {
-    if (typeof value["answered"] !== "number") {
-      issues.push({
-        path: `${path}.answered`,
-        expected: "number",
-        received: describe(value["answered"]),
-      });
-    }
-    if (typeof value["failed"] !== "number") {
-      issues.push({
-        path: `${path}.failed`,
-        expected: "number",
-        received: describe(value["failed"]),
-      });
-    }
-    if (typeof value["inFlight"] !== "number") {
-      issues.push({
-        path: `${path}.inFlight`,
-        expected: "number",
-        received: describe(value["inFlight"]),
-      });
-    }
-    if (typeof value["queued"] !== "number") {
-      issues.push({
-        path: `${path}.queued`,
-        expected: "number",
-        received: describe(value["queued"]),
-      });
-    }
-    if (typeof value["limit"] !== "number") {
-      issues.push({
-        path: `${path}.limit`,
-        expected: "number",
-        received: describe(value["limit"]),
-      });
-    }
-    if (typeof value["liveWorkers"] !== "number") {
-      issues.push({
-        path: `${path}.liveWorkers`,
-        expected: "number",
-        received: describe(value["liveWorkers"]),
-      });
-    }
-    const v1: unknown = value["byWorker"];
-    if (!_isObject(v1)) {
-      issues.push({
-        path: `${path}.byWorker`,
-        expected: "object",
-        received: describe(v1),
-      });
-    } else {
-      for (const [k2, v3] of Object.entries(v1)) {
-        if (typeof v3 !== "number") {
-          issues.push({
-            path: `${path}.byWorker[${JSON.stringify(k2)}]`,
-            expected: "number",
-            received: describe(v3),
-          });
-        }
-      }
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  Answer: {
-    title: "Answer",
-    description: "One answer, with who computed it.",
-    type: "object",
-    properties: {
-      x: { type: "number", description: "The argument." },
-      square: { type: "number", description: "`x * x`." },
-      worker: { type: "string", description: "The worker node's name." },
-      pid: {
-        type: "number",
-        description:
-          "The worker's process id: a restarted worker has a new one.",
-      },
-    },
-    required: ["x", "square", "worker", "pid"],
-  },
-  ProxyStats: {
-    title: "ProxyStats",
-    description: "The proxy's counters.",
-    type: "object",
-    properties: {
-      answered: { type: "number", description: "Calls answered." },
-      failed: { type: "number", description: "Calls that failed." },
-      inFlight: { type: "number", description: "Calls being worked on now." },
-      queued: {
-        type: "number",
-        description: "Calls waiting for a free slot now.",
-      },
-      limit: {
-        type: "number",
-        description: "The most calls it works on at once.",
-      },
-      liveWorkers: {
-        type: "number",
-        description: "Workers it is connected to now.",
-      },
-      byWorker: {
-        type: "object",
-        additionalProperties: { type: "number" },
-        description: "Answers per worker, keyed `name (pid N)`.",
-      },
-    },
-    required: [
-      "answered",
-      "failed",
-      "inFlight",
-      "queued",
-      "limit",
-      "liveWorkers",
-      "byWorker",
-    ],
-  },
-};
+import type { Front, Worker } from "./proxy.api.ts";
+import schema from "./proxy.api.schema.json" with { type: "json" };
 
 // ---- Services ----
 
-function workerSquareArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "number") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "number",
-      received: describe(value[0]),
-    });
-  }
-}
-
-const workerMethods = {
-  square: {
-    name: "square",
-    kind: "unary",
-    idempotent: true,
-    params: ["x"],
-    requiredParams: 1,
-    validateArgs: workerSquareArgs,
-    validateResult: validateAnswer,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "x", type: "number" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { $ref: "#/$defs/Answer", $defs: schemaDefs },
-    doc: "Squares `x`, slowly (a few ms of pretend work).",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Worker` (interface `Worker`) to the runtime. */
-export const WorkerService: ServiceDescriptor<Worker> = {
-  name: "Worker",
-  codec: "msgpack",
-  methods: workerMethods,
-  source: "examples/proxy/proxy.api.ts",
-  doc: "What each worker provides.",
-};
+export const WorkerService: ServiceDescriptor<Worker> = serviceFromSchema(
+  schema,
+  "Worker",
+);
 
-/**
- * Typed client of service `Worker`: each method forwards to the untyped client given to the constructor.
- *
- * What each worker provides.
- */
-export class WorkerClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Worker`: each method of `Worker`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const WorkerClient = clientClass(WorkerService);
+/** An instance of {@linkcode WorkerClient}. */
+export type WorkerClient = ClientOf<Worker>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** Squares `x`, slowly (a few ms of pretend work). */
-  square(x: number, options?: CallOptions): Promise<Answer> {
-    return this.rpc.call(
-      WorkerService,
-      workerMethods.square,
-      [x],
-      options,
-    ) as Promise<Answer>;
-  }
-}
-
-/** What an implementation of service `Worker` provides: one handler per method, called with the validated arguments and the call context. */
-export interface WorkerHandlers {
-  /** Squares `x`, slowly (a few ms of pretend work). */
-  square(x: number, ctx: CallContext): Promise<Answer> | Answer;
-}
+/** What an implementation of service `Worker` provides: one handler per method, called with the validated arguments and then the call context. */
+export type WorkerHandlers = HandlersOf<Worker>;
 
 /**
  * Registers `impl` on `server` as service `Worker`.
@@ -284,126 +38,19 @@ export function serveWorker(server: RpcServerLike, impl: WorkerHandlers): void {
   server.register(WorkerService, impl);
 }
 
-function frontSquareArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "number") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "number",
-      received: describe(value[0]),
-    });
-  }
-}
-
-function frontStatsArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 0) {
-    issues.push({ path, expected: "0 arguments", received: describe(value) });
-    return;
-  }
-}
-
-const frontMethods = {
-  square: {
-    name: "square",
-    kind: "unary",
-    idempotent: true,
-    params: ["x"],
-    requiredParams: 1,
-    validateArgs: frontSquareArgs,
-    validateResult: validateAnswer,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "x", type: "number" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { $ref: "#/$defs/Answer", $defs: schemaDefs },
-    doc:
-      "Squares `x` on one of the live workers; a worker that dies meanwhile\nis replaced by another.",
-  },
-  stats: {
-    name: "stats",
-    kind: "unary",
-    idempotent: false,
-    params: [],
-    requiredParams: 0,
-    validateArgs: frontStatsArgs,
-    validateResult: validateProxyStats,
-    argsSchema: { type: "array", prefixItems: [], minItems: 0, maxItems: 0 },
-    resultSchema: { $ref: "#/$defs/ProxyStats", $defs: schemaDefs },
-    doc: "The counters now.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Front` (interface `Front`) to the runtime. */
-export const FrontService: ServiceDescriptor<Front> = {
-  name: "Front",
-  codec: "msgpack",
-  methods: frontMethods,
-  source: "examples/proxy/proxy.api.ts",
-  doc: "The front door callers use.",
-};
+export const FrontService: ServiceDescriptor<Front> = serviceFromSchema(
+  schema,
+  "Front",
+);
 
-/**
- * Typed client of service `Front`: each method forwards to the untyped client given to the constructor.
- *
- * The front door callers use.
- */
-export class FrontClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Front`: each method of `Front`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const FrontClient = clientClass(FrontService);
+/** An instance of {@linkcode FrontClient}. */
+export type FrontClient = ClientOf<Front>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /**
-   * Squares `x` on one of the live workers; a worker that dies meanwhile
-   * is replaced by another.
-   */
-  square(x: number, options?: CallOptions): Promise<Answer> {
-    return this.rpc.call(
-      FrontService,
-      frontMethods.square,
-      [x],
-      options,
-    ) as Promise<Answer>;
-  }
-
-  /** The counters now. */
-  stats(options?: CallOptions): Promise<ProxyStats> {
-    return this.rpc.call(
-      FrontService,
-      frontMethods.stats,
-      [],
-      options,
-    ) as Promise<ProxyStats>;
-  }
-}
-
-/** What an implementation of service `Front` provides: one handler per method, called with the validated arguments and the call context. */
-export interface FrontHandlers {
-  /**
-   * Squares `x` on one of the live workers; a worker that dies meanwhile
-   * is replaced by another.
-   */
-  square(x: number, ctx: CallContext): Promise<Answer> | Answer;
-
-  /** The counters now. */
-  stats(ctx: CallContext): Promise<ProxyStats> | ProxyStats;
-}
+/** What an implementation of service `Front` provides: one handler per method, called with the validated arguments and then the call context. */
+export type FrontHandlers = HandlersOf<Front>;
 
 /**
  * Registers `impl` on `server` as service `Front`.

@@ -2,255 +2,33 @@
 // Regenerate with `deno task codegen examples/ros/ros.api.ts`.
 
 import {
-  type CallContext,
-  type CallOptions,
-  describe,
-  type MethodDescriptor,
-  type RpcClientLike,
+  clientClass,
+  type ClientOf,
+  type HandlersOf,
   type RpcServerLike,
   type ServiceDescriptor,
+  serviceFromSchema,
   type TopicDescriptor,
-  type ValidationIssue,
+  topicFromSchema,
 } from "../../mod.ts";
-import type {
-  Lights,
-  Robot,
-  RosChatter,
-  RosCommands,
-  StdSrvsSetBoolResponse,
-  StdSrvsTriggerResponse,
-} from "./ros.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `RosChatter` (declared in examples/ros/ros.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateRosChatter(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  validateStdMsgsString(value, path, issues);
-}
-
-/** Checks `value` against `RosCommands` (declared in examples/ros/ros.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateRosCommands(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  validateStdMsgsString(value, path, issues);
-}
-
-/** Checks `value` against `StdMsgsString` (declared in examples/ros/ros.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateStdMsgsString(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "StdMsgsString", received: describe(value) });
-  } else {
-    if (typeof value["data"] !== "string") {
-      issues.push({
-        path: `${path}.data`,
-        expected: "string",
-        received: describe(value["data"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `StdSrvsSetBoolResponse` (declared in examples/ros/ros.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateStdSrvsSetBoolResponse(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({
-      path,
-      expected: "StdSrvsSetBoolResponse",
-      received: describe(value),
-    });
-  } else {
-    if (typeof value["success"] !== "boolean") {
-      issues.push({
-        path: `${path}.success`,
-        expected: "boolean",
-        received: describe(value["success"]),
-      });
-    }
-    if (typeof value["message"] !== "string") {
-      issues.push({
-        path: `${path}.message`,
-        expected: "string",
-        received: describe(value["message"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `StdSrvsTriggerResponse` (declared in examples/ros/ros.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateStdSrvsTriggerResponse(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({
-      path,
-      expected: "StdSrvsTriggerResponse",
-      received: describe(value),
-    });
-  } else {
-    if (typeof value["success"] !== "boolean") {
-      issues.push({
-        path: `${path}.success`,
-        expected: "boolean",
-        received: describe(value["success"]),
-      });
-    }
-    if (typeof value["message"] !== "string") {
-      issues.push({
-        path: `${path}.message`,
-        expected: "string",
-        received: describe(value["message"]),
-      });
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  RosChatter: {
-    title: "RosChatter",
-    description: "zmp topic ros/chatter: ROS std_msgs/String.",
-    $ref: "#/$defs/StdMsgsString",
-  },
-  RosCommands: {
-    title: "RosCommands",
-    description: "zmp topic ros/commands: ROS std_msgs/String.",
-    $ref: "#/$defs/StdMsgsString",
-  },
-  StdMsgsString: {
-    title: "StdMsgsString",
-    description:
-      "ROS message std_msgs/String (md5 992ce8a1687cec8c8bd883ec73ca41d1).",
-    type: "object",
-    properties: { data: { type: "string" } },
-    required: ["data"],
-  },
-  StdSrvsSetBoolResponse: {
-    title: "StdSrvsSetBoolResponse",
-    description:
-      "ROS message std_srvs/SetBoolResponse (md5 937c9679a518e3a18d831e57125ea522).",
-    type: "object",
-    properties: { success: { type: "boolean" }, message: { type: "string" } },
-    required: ["success", "message"],
-  },
-  StdSrvsTriggerResponse: {
-    title: "StdSrvsTriggerResponse",
-    description:
-      "ROS message std_srvs/TriggerResponse (md5 937c9679a518e3a18d831e57125ea522).",
-    type: "object",
-    properties: { success: { type: "boolean" }, message: { type: "string" } },
-    required: ["success", "message"],
-  },
-};
+import type { Lights, Robot, RosChatter, RosCommands } from "./ros.api.ts";
+import schema from "./ros.api.schema.json" with { type: "json" };
 
 // ---- Services ----
 
-function lightsSetArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "boolean") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "boolean",
-      received: describe(value[0]),
-    });
-  }
-}
-
-const lightsMethods = {
-  set: {
-    name: "set",
-    kind: "unary",
-    idempotent: false,
-    params: ["data"],
-    requiredParams: 1,
-    validateArgs: lightsSetArgs,
-    validateResult: validateStdSrvsSetBoolResponse,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "data", type: "boolean" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { $ref: "#/$defs/StdSrvsSetBoolResponse", $defs: schemaDefs },
-    doc: "ROS service type std_srvs/SetBool.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Lights` (interface `Lights`) to the runtime. */
-export const LightsService: ServiceDescriptor<Lights> = {
-  name: "Lights",
-  codec: "msgpack",
-  methods: lightsMethods,
-  source: "examples/ros/ros.api.ts",
-  doc: "zmp service Lights, bridged to ROS services.",
-};
+export const LightsService: ServiceDescriptor<Lights> = serviceFromSchema(
+  schema,
+  "Lights",
+);
 
-/**
- * Typed client of service `Lights`: each method forwards to the untyped client given to the constructor.
- *
- * zmp service Lights, bridged to ROS services.
- */
-export class LightsClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Lights`: each method of `Lights`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const LightsClient = clientClass(LightsService);
+/** An instance of {@linkcode LightsClient}. */
+export type LightsClient = ClientOf<Lights>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** ROS service type std_srvs/SetBool. */
-  set(data: boolean, options?: CallOptions): Promise<StdSrvsSetBoolResponse> {
-    return this.rpc.call(
-      LightsService,
-      lightsMethods.set,
-      [data],
-      options,
-    ) as Promise<StdSrvsSetBoolResponse>;
-  }
-}
-
-/** What an implementation of service `Lights` provides: one handler per method, called with the validated arguments and the call context. */
-export interface LightsHandlers {
-  /** ROS service type std_srvs/SetBool. */
-  set(
-    data: boolean,
-    ctx: CallContext,
-  ): Promise<StdSrvsSetBoolResponse> | StdSrvsSetBoolResponse;
-}
+/** What an implementation of service `Lights` provides: one handler per method, called with the validated arguments and then the call context. */
+export type LightsHandlers = HandlersOf<Lights>;
 
 /**
  * Registers `impl` on `server` as service `Lights`.
@@ -262,73 +40,19 @@ export function serveLights(server: RpcServerLike, impl: LightsHandlers): void {
   server.register(LightsService, impl);
 }
 
-function robotResetArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 0) {
-    issues.push({ path, expected: "0 arguments", received: describe(value) });
-    return;
-  }
-}
-
-const robotMethods = {
-  reset: {
-    name: "reset",
-    kind: "unary",
-    idempotent: false,
-    params: [],
-    requiredParams: 0,
-    validateArgs: robotResetArgs,
-    validateResult: validateStdSrvsTriggerResponse,
-    argsSchema: { type: "array", prefixItems: [], minItems: 0, maxItems: 0 },
-    resultSchema: { $ref: "#/$defs/StdSrvsTriggerResponse", $defs: schemaDefs },
-    doc: "ROS service type std_srvs/Trigger.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Robot` (interface `Robot`) to the runtime. */
-export const RobotService: ServiceDescriptor<Robot> = {
-  name: "Robot",
-  codec: "msgpack",
-  methods: robotMethods,
-  source: "examples/ros/ros.api.ts",
-  doc: "zmp service Robot, bridged to ROS services.",
-};
+export const RobotService: ServiceDescriptor<Robot> = serviceFromSchema(
+  schema,
+  "Robot",
+);
 
-/**
- * Typed client of service `Robot`: each method forwards to the untyped client given to the constructor.
- *
- * zmp service Robot, bridged to ROS services.
- */
-export class RobotClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Robot`: each method of `Robot`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const RobotClient = clientClass(RobotService);
+/** An instance of {@linkcode RobotClient}. */
+export type RobotClient = ClientOf<Robot>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** ROS service type std_srvs/Trigger. */
-  reset(options?: CallOptions): Promise<StdSrvsTriggerResponse> {
-    return this.rpc.call(
-      RobotService,
-      robotMethods.reset,
-      [],
-      options,
-    ) as Promise<StdSrvsTriggerResponse>;
-  }
-}
-
-/** What an implementation of service `Robot` provides: one handler per method, called with the validated arguments and the call context. */
-export interface RobotHandlers {
-  /** ROS service type std_srvs/Trigger. */
-  reset(
-    ctx: CallContext,
-  ): Promise<StdSrvsTriggerResponse> | StdSrvsTriggerResponse;
-}
+/** What an implementation of service `Robot` provides: one handler per method, called with the validated arguments and then the call context. */
+export type RobotHandlers = HandlersOf<Robot>;
 
 /**
  * Registers `impl` on `server` as service `Robot`.
@@ -343,23 +67,13 @@ export function serveRobot(server: RpcServerLike, impl: RobotHandlers): void {
 // ---- Topics ----
 
 /** Describes topic `ros/chatter` (messages of type `RosChatter`). */
-export const RosChatterTopic: TopicDescriptor<RosChatter> = {
-  name: "ros/chatter",
-  typeName: "RosChatter",
-  codec: "msgpack",
-  validate: validateRosChatter,
-  schema: { $ref: "#/$defs/RosChatter", $defs: schemaDefs },
-  source: "examples/ros/ros.api.ts",
-  doc: "zmp topic ros/chatter: ROS std_msgs/String.",
-};
+export const RosChatterTopic: TopicDescriptor<RosChatter> = topicFromSchema(
+  schema,
+  "ros/chatter",
+);
 
 /** Describes topic `ros/commands` (messages of type `RosCommands`). */
-export const RosCommandsTopic: TopicDescriptor<RosCommands> = {
-  name: "ros/commands",
-  typeName: "RosCommands",
-  codec: "msgpack",
-  validate: validateRosCommands,
-  schema: { $ref: "#/$defs/RosCommands", $defs: schemaDefs },
-  source: "examples/ros/ros.api.ts",
-  doc: "zmp topic ros/commands: ROS std_msgs/String.",
-};
+export const RosCommandsTopic: TopicDescriptor<RosCommands> = topicFromSchema(
+  schema,
+  "ros/commands",
+);

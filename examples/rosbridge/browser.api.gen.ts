@@ -2,174 +2,31 @@
 // Regenerate with `deno task codegen examples/rosbridge/browser.api.ts`.
 
 import {
-  type CallContext,
-  type CallOptions,
-  describe,
-  type MethodDescriptor,
-  type RpcClientLike,
+  clientClass,
+  type ClientOf,
+  type HandlersOf,
   type RpcServerLike,
   type ServiceDescriptor,
-  type ValidationIssue,
+  serviceFromSchema,
 } from "../../mod.ts";
 import type { Browser } from "./browser.api.ts";
+import schema from "./browser.api.schema.json" with { type: "json" };
 
 // ---- Services ----
 
-function browserSumArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 2) {
-    issues.push({ path, expected: "2 arguments", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "number") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "number",
-      received: describe(value[0]),
-    });
-  }
-  if (typeof value[1] !== "number") {
-    issues.push({
-      path: `${path}[1]`,
-      expected: "number",
-      received: describe(value[1]),
-    });
-  }
-}
-
-function browserSumResult(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-function browserGreetArgs(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!Array.isArray(value) || value.length !== 1) {
-    issues.push({ path, expected: "1 argument", received: describe(value) });
-    return;
-  }
-  if (typeof value[0] !== "string") {
-    issues.push({
-      path: `${path}[0]`,
-      expected: "string",
-      received: describe(value[0]),
-    });
-  }
-}
-
-function browserGreetResult(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "string") {
-    issues.push({ path, expected: "string", received: describe(value) });
-  }
-}
-
-const browserMethods = {
-  sum: {
-    name: "sum",
-    kind: "unary",
-    idempotent: false,
-    params: ["a", "b"],
-    requiredParams: 2,
-    validateArgs: browserSumArgs,
-    validateResult: browserSumResult,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "a", type: "number" }, {
-        title: "b",
-        type: "number",
-      }],
-      minItems: 2,
-      maxItems: 2,
-    },
-    resultSchema: { type: "number" },
-    doc: "Adds two numbers, in the page.",
-  },
-  greet: {
-    name: "greet",
-    kind: "unary",
-    idempotent: false,
-    params: ["name"],
-    requiredParams: 1,
-    validateArgs: browserGreetArgs,
-    validateResult: browserGreetResult,
-    argsSchema: {
-      type: "array",
-      prefixItems: [{ title: "name", type: "string" }],
-      minItems: 1,
-      maxItems: 1,
-    },
-    resultSchema: { type: "string" },
-    doc: "Greets someone, in the page's words.",
-  },
-} satisfies Record<string, MethodDescriptor>;
-
 /** Describes service `Browser` (interface `Browser`) to the runtime. */
-export const BrowserService: ServiceDescriptor<Browser> = {
-  name: "Browser",
-  codec: "msgpack",
-  methods: browserMethods,
-  source: "examples/rosbridge/browser.api.ts",
-  doc: "What a page connected through rosbridge can do.",
-};
+export const BrowserService: ServiceDescriptor<Browser> = serviceFromSchema(
+  schema,
+  "Browser",
+);
 
-/**
- * Typed client of service `Browser`: each method forwards to the untyped client given to the constructor.
- *
- * What a page connected through rosbridge can do.
- */
-export class BrowserClient {
-  /** The untyped client that carries the calls. */
-  readonly rpc: RpcClientLike;
+/** Typed client of service `Browser`: each method of `Browser`, then `options?: CallOptions`, forwarded to the untyped client given to the constructor. */
+export const BrowserClient = clientClass(BrowserService);
+/** An instance of {@linkcode BrowserClient}. */
+export type BrowserClient = ClientOf<Browser>;
 
-  /** @param rpc the untyped client that carries the calls */
-  constructor(rpc: RpcClientLike) {
-    this.rpc = rpc;
-  }
-
-  /** Adds two numbers, in the page. */
-  sum(a: number, b: number, options?: CallOptions): Promise<number> {
-    return this.rpc.call(
-      BrowserService,
-      browserMethods.sum,
-      [a, b],
-      options,
-    ) as Promise<number>;
-  }
-
-  /** Greets someone, in the page's words. */
-  greet(name: string, options?: CallOptions): Promise<string> {
-    return this.rpc.call(
-      BrowserService,
-      browserMethods.greet,
-      [name],
-      options,
-    ) as Promise<string>;
-  }
-}
-
-/** What an implementation of service `Browser` provides: one handler per method, called with the validated arguments and the call context. */
-export interface BrowserHandlers {
-  /** Adds two numbers, in the page. */
-  sum(a: number, b: number, ctx: CallContext): Promise<number> | number;
-
-  /** Greets someone, in the page's words. */
-  greet(name: string, ctx: CallContext): Promise<string> | string;
-}
+/** What an implementation of service `Browser` provides: one handler per method, called with the validated arguments and then the call context. */
+export type BrowserHandlers = HandlersOf<Browser>;
 
 /**
  * Registers `impl` on `server` as service `Browser`.

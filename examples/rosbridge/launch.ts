@@ -10,6 +10,7 @@
  */
 
 import { defineLaunch } from "../../mod.ts";
+import { ROSBRIDGE_NODE_MODULE } from "../../src/bridge/mod.ts";
 
 export default defineLaunch({
   registry: { endpoint: "tcp://127.0.0.1:*" },
@@ -22,7 +23,7 @@ export default defineLaunch({
     { name: "filter", module: "../sensors/filter.ts", restart: "on-failure" },
     {
       name: "rosbridge",
-      module: "../../src/bridge/rosbridge/node.ts",
+      module: ROSBRIDGE_NODE_MODULE,
       // Port 0 picks a free port; 9090 is rosbridge's usual one.
       args: [
         "--port",

@@ -2,258 +2,31 @@
 // Regenerate with `deno task codegen examples/sensors/sensors.api.ts`.
 
 import {
-  describe,
   type ParamsDescriptor,
+  paramsFromSchema,
   type TopicDescriptor,
-  type ValidationIssue,
+  topicFromSchema,
 } from "../../mod.ts";
 import type {
   FilteredReading,
   FilterParams,
   RawReading,
 } from "./sensors.api.ts";
-
-// ---- Validators ----
-
-/** Checks `value` against `FilterParams` (declared in examples/sensors/sensors.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateFilterParams(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "FilterParams", received: describe(value) });
-  } else {
-    if (typeof value["alpha"] !== "number") {
-      issues.push({
-        path: `${path}.alpha`,
-        expected: "number",
-        received: describe(value["alpha"]),
-      });
-    }
-    if (typeof value["threshold"] !== "number") {
-      issues.push({
-        path: `${path}.threshold`,
-        expected: "number",
-        received: describe(value["threshold"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `FilteredReading` (declared in examples/sensors/sensors.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateFilteredReading(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({
-      path,
-      expected: "FilteredReading",
-      received: describe(value),
-    });
-  } else {
-    if (typeof value["sensor"] !== "string") {
-      issues.push({
-        path: `${path}.sensor`,
-        expected: "string",
-        received: describe(value["sensor"]),
-      });
-    }
-    if (typeof value["seq"] !== "number") {
-      issues.push({
-        path: `${path}.seq`,
-        expected: "number",
-        received: describe(value["seq"]),
-      });
-    }
-    if (typeof value["raw"] !== "number") {
-      issues.push({
-        path: `${path}.raw`,
-        expected: "number",
-        received: describe(value["raw"]),
-      });
-    }
-    if (typeof value["value"] !== "number") {
-      issues.push({
-        path: `${path}.value`,
-        expected: "number",
-        received: describe(value["value"]),
-      });
-    }
-    if (typeof value["alpha"] !== "number") {
-      issues.push({
-        path: `${path}.alpha`,
-        expected: "number",
-        received: describe(value["alpha"]),
-      });
-    }
-    if (typeof value["alarm"] !== "boolean") {
-      issues.push({
-        path: `${path}.alarm`,
-        expected: "boolean",
-        received: describe(value["alarm"]),
-      });
-    }
-  }
-}
-
-/** Checks `value` against `RawReading` (declared in examples/sensors/sensors.api.ts), appending one ValidationIssue per problem to `issues`. */
-export function validateRawReading(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (!_isObject(value)) {
-    issues.push({ path, expected: "RawReading", received: describe(value) });
-  } else {
-    if (typeof value["sensor"] !== "string") {
-      issues.push({
-        path: `${path}.sensor`,
-        expected: "string",
-        received: describe(value["sensor"]),
-      });
-    }
-    if (typeof value["seq"] !== "number") {
-      issues.push({
-        path: `${path}.seq`,
-        expected: "number",
-        received: describe(value["seq"]),
-      });
-    }
-    if (typeof value["value"] !== "number") {
-      issues.push({
-        path: `${path}.value`,
-        expected: "number",
-        received: describe(value["value"]),
-      });
-    }
-    if (!(value["at"] instanceof Date)) {
-      issues.push({
-        path: `${path}.at`,
-        expected: "Date",
-        received: describe(value["at"]),
-      });
-    }
-  }
-}
-
-// ---- Helpers ----
-
-/** Whether `value` is a plain object (not an array, a Date, a Map…). */
-function _isObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-// ---- JSON Schema ----
-
-/** JSON Schemas of the named types, shared by the descriptors' schemas. */
-const schemaDefs: Record<string, unknown> = {
-  FilterParams: {
-    title: "FilterParams",
-    description:
-      "The filter's settings, shared through the registry; the filter follows\nchanges live.",
-    type: "object",
-    properties: {
-      alpha: {
-        type: "number",
-        description:
-          "Smoothing factor in (0, 1]: 1 follows the raw value, 0.1 is sluggish.",
-      },
-      threshold: {
-        type: "number",
-        description: "A smoothed value above this raises an alarm, in °C.",
-      },
-    },
-    required: ["alpha", "threshold"],
-  },
-  FilteredReading: {
-    title: "FilteredReading",
-    description: "One reading after the filter.",
-    type: "object",
-    properties: {
-      sensor: { type: "string", description: "Which sensor." },
-      seq: { type: "number", description: "The raw reading's `seq`." },
-      raw: { type: "number", description: "The raw value." },
-      value: { type: "number", description: "The smoothed value." },
-      alpha: {
-        type: "number",
-        description: "The `alpha` the filter used for this reading.",
-      },
-      alarm: {
-        type: "boolean",
-        description: "Whether `value` is above the threshold.",
-      },
-    },
-    required: ["sensor", "seq", "raw", "value", "alpha", "alarm"],
-  },
-  RawReading: {
-    title: "RawReading",
-    description: "One raw reading, as the sensor measured it.",
-    type: "object",
-    properties: {
-      sensor: { type: "string", description: "Which sensor." },
-      seq: { type: "number", description: "Counts from 0 for each sensor." },
-      value: { type: "number", description: "The measured value, in °C." },
-      at: {
-        type: "string",
-        format: "date-time",
-        "x-type": "Date",
-        description: "When it was measured.",
-      },
-    },
-    required: ["sensor", "seq", "value", "at"],
-  },
-};
+import schema from "./sensors.api.schema.json" with { type: "json" };
 
 // ---- Topics ----
 
 /** Describes topic `sensors/raw` (messages of type `RawReading`). */
-export const RawReadingTopic: TopicDescriptor<RawReading> = {
-  name: "sensors/raw",
-  typeName: "RawReading",
-  codec: "msgpack",
-  validate: validateRawReading,
-  schema: { $ref: "#/$defs/RawReading", $defs: schemaDefs },
-  source: "examples/sensors/sensors.api.ts",
-  doc: "One raw reading, as the sensor measured it.",
-};
+export const RawReadingTopic: TopicDescriptor<RawReading> = topicFromSchema(
+  schema,
+  "sensors/raw",
+);
 
 /** Describes topic `sensors/filtered` (messages of type `FilteredReading`). */
-export const FilteredReadingTopic: TopicDescriptor<FilteredReading> = {
-  name: "sensors/filtered",
-  typeName: "FilteredReading",
-  codec: "msgpack",
-  validate: validateFilteredReading,
-  schema: { $ref: "#/$defs/FilteredReading", $defs: schemaDefs },
-  source: "examples/sensors/sensors.api.ts",
-  doc: "One reading after the filter.",
-};
+export const FilteredReadingTopic: TopicDescriptor<FilteredReading> =
+  topicFromSchema(schema, "sensors/filtered");
 
 // ---- Params ----
-
-function filterParamsAlphaParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
-
-function filterParamsThresholdParam(
-  value: unknown,
-  path: string,
-  issues: ValidationIssue[],
-): void {
-  if (typeof value !== "number") {
-    issues.push({ path, expected: "number", received: describe(value) });
-  }
-}
 
 /**
  * Describes params namespace `filter` (interface `FilterParams`).
@@ -261,27 +34,5 @@ function filterParamsThresholdParam(
  * The filter's settings, shared through the registry; the filter follows
  * changes live.
  */
-export const FilterParamsParams: ParamsDescriptor<FilterParams> = {
-  namespace: "filter",
-  typeName: "FilterParams",
-  keys: {
-    alpha: {
-      name: "alpha",
-      optional: false,
-      validate: filterParamsAlphaParam,
-      schema: { type: "number" },
-      doc:
-        "Smoothing factor in (0, 1]: 1 follows the raw value, 0.1 is sluggish.",
-    },
-    threshold: {
-      name: "threshold",
-      optional: false,
-      validate: filterParamsThresholdParam,
-      schema: { type: "number" },
-      doc: "A smoothed value above this raises an alarm, in °C.",
-    },
-  },
-  validate: validateFilterParams,
-  schema: { $ref: "#/$defs/FilterParams", $defs: schemaDefs },
-  source: "examples/sensors/sensors.api.ts",
-};
+export const FilterParamsParams: ParamsDescriptor<FilterParams> =
+  paramsFromSchema(schema, "filter");

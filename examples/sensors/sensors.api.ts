@@ -49,7 +49,11 @@ export interface FilteredReading {
  * @params filter
  */
 export interface FilterParams {
-  /** Smoothing factor in (0, 1]: 1 follows the raw value, 0.1 is sluggish. */
+  /**
+   * Smoothing factor in (0, 1]: 1 follows the raw value, 0.1 is sluggish.
+   * @exclusiveMinimum 0
+   * @maximum 1
+   */
   alpha: number;
   /** A smoothed value above this raises an alarm, in °C. */
   threshold: number;

@@ -50,6 +50,7 @@ export {
 } from "./ros1/tcpros_service.ts";
 export { emitRosApi, type RosApiRequest } from "./ros1/api_ts.ts";
 export {
+  ROSBRIDGE_NODE_MODULE,
   type RosbridgeServer,
   type RosbridgeServerOptions,
   startRosbridgeServer,

@@ -21,7 +21,11 @@ export interface ZmpLocation {
 const DEV_ONLY = new Set(["fast-check"]);
 
 /** Packages whose install scripts zmp does not need (see zmp's deno.json). */
-export const DENIED_SCRIPTS = ["npm:zeromq", "npm:msgpackr-extract"];
+export const DENIED_SCRIPTS = [
+  "npm:zeromq",
+  "npm:msgpackr-extract",
+  "npm:protobufjs",
+];
 
 function at(zmp: ZmpLocation, path: string): string {
   return zmp.remote ? new URL(path, zmp.root).href : `${zmp.root}/${path}`;
@@ -54,6 +58,7 @@ export function denoJson(zmp: ZmpLocation): string {
       "zmp/zmq": at(zmp, "src/zmq/mod.ts"),
       "zmp/wire": at(zmp, "src/wire/mod.ts"),
       "zmp/codegen": at(zmp, "codegen/mod.ts"),
+      "zmp/bridge": at(zmp, "src/bridge/mod.ts"),
     },
     nodeModulesDir: "auto",
     allowScripts: { deny: DENIED_SCRIPTS },

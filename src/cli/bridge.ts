@@ -38,23 +38,24 @@ WebSocket, until Ctrl-C: zmp topic sensors/raw is /sensors/raw, method
 Calculator.add the service /Calculator/add ({"a": 2, "b": 3} → {"result": 5}),
 param greeter.shout /greeter/shout; rosapi answers from the registry.
 
-Options (ros1):
-  --master <uri>         the ROS master (default: the file's, else $ROS_MASTER_URI,
-                         else http://localhost:11311/)
+Options:
+  --name <name>          the node name (ros1: default the file's, else
+                         ros1_bridge; rosbridge: default rosbridge)
+${REGISTRY_HELP}
+  -h, --help             show this help
+
+Options of ros1:
+  --master <uri>         the ROS master (default: the file's, else
+                         $ROS_MASTER_URI, else http://localhost:11311/)
   --hostname <address>   where ROS nodes reach the bridge (default: the file's,
                          else $ROS_HOSTNAME, $ROS_IP, 127.0.0.1)
-  --name <name>          the node name (default: the file's, else ros1_bridge)
 
-Options (rosbridge):
+Options of rosbridge:
   --port <n>             the port (default: 9090; 0 picks a free one)
   --host <address>       the address to listen on (default: 127.0.0.1)
   --api <module>         a generated module (*.api.gen.ts) whose services
                          clients may advertise (repeatable)
   --max-message <bytes>  the largest frame accepted (default: 1048576)
-  --name <name>          the node name (default: rosbridge)
-
-${REGISTRY_HELP}
-  -h, --help             show this help
 
 Exit codes: 0 after Ctrl-C, 1 the bridge cannot start (ROS master or
 registry unreachable, types that do not line up, port taken), 2 bad usage.

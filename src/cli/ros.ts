@@ -28,15 +28,17 @@ and /opt/ros/*/share. A /topic is asked of the ROS master: a live publisher
 announces its type and full definition.
 
 Options:
-  --topic <zmp/name>=<pkg/Msg>          declare a zmp topic of that ROS type (repeatable)
-  --service <Service.method>=<pkg/Srv>  declare a zmp service method of that ROS
-                                        service type (repeatable)
-  --path <dir>                          a folder of ROS packages, searched first (repeatable)
-  --master <uri>                        the ROS master for /topic arguments
-                                        (default: $ROS_MASTER_URI, else http://localhost:11311/)
-  --out <file>                          write there instead of standard output
-  --timeout <ms>                        how long to wait for a publisher's header (default: 3000)
-  -h, --help                            show this help
+  --topic <name>=<type>  declare zmp topic <name> of ROS message <type>, e.g.
+                         ros/chatter=std_msgs/String (repeatable)
+  --service <Service.method>=<type>
+                         declare a zmp service method of ROS service <type>,
+                         e.g. Lights.set=std_srvs/SetBool (repeatable)
+  --path <dir>           a folder of ROS packages, searched first (repeatable)
+  --master <uri>         the ROS master for /topic arguments
+                         (default: $ROS_MASTER_URI, else http://localhost:11311/)
+  --out <file>           write there instead of standard output
+  --timeout <ms>         how long to wait for a publisher's header (default: 3000)
+  -h, --help             show this help
 
 Exit codes: 0 written, 1 a type or topic cannot be found, 2 bad usage.
 

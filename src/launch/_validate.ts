@@ -1,8 +1,12 @@
 /**
  * Run-time validation of a launch spec: a launch file is type-checked, but
- * it may come from JavaScript, a cast or JSON, so every field is checked
- * again and normalised. Every problem is a one-line {@linkcode LaunchError}
- * naming the node and the field.
+ * it may come from JavaScript, a cast or JSON, so it is checked again, with
+ * the schema zmp's own codegen made of `types.ts` (`launch.api.ts`): types,
+ * constraints (`@minimum`, `@pattern`) and defaults (`@default`) all come
+ * from there. What a schema cannot say is checked here: unknown fields
+ * (typos), unique names, cycles among `after`, the environment, and what
+ * only subprocess nodes may set. Every problem is a one-line
+ * {@linkcode LaunchError} naming the node and the field.
  *
  * @module
  */
@@ -10,21 +14,24 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isPlainObject } from "../_util/object.ts";
-import { describe } from "../wire/descriptors.ts";
+import { describe, type ValidationIssue } from "../wire/descriptors.ts";
+import { compileSchema, schemaToTypeText } from "../wire/json_schema.ts";
+import { withDefs } from "../wire/schema_document.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
-  RUN_MODES,
   type RunMode,
 } from "../registry/types.ts";
-import { LaunchError } from "./errors.ts";
 import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
+import { LaunchError } from "./errors.ts";
 import type {
   AfterCondition,
+  LaunchSpec,
   NodePermissions,
+  NodeSpec,
   RestartOptions,
-  RestartPolicyName,
 } from "./types.ts";
+import schema from "./launch.api.schema.json" with { type: "json" };
 
 /** A restart policy with every field filled in. */
 export type ResolvedRestart = Required<RestartOptions>;
@@ -61,40 +68,40 @@ export interface ResolvedLaunch {
   nodes: ResolvedNode[];
 }
 
-/** The backoff used when a policy is given by name. */
+type Schema = Record<string, unknown>;
+const DEFS = schema.$defs as Record<string, Schema>;
+
+/** The properties of a named type of the launch schema. */
+function propertiesOf(name: string): Record<string, Schema> {
+  return DEFS[name].properties as Record<string, Schema>;
+}
+
+/** The `@default` of a property, from the schema. */
+function defaultOf(type: string, key: string): unknown {
+  return propertiesOf(type)[key].default;
+}
+
+/** The backoff used when a policy is given by name (the `@default`s). */
 export const DEFAULT_RESTART: Omit<ResolvedRestart, "policy"> = {
-  initialDelay: 200,
-  maxDelay: 10000,
-  factor: 2,
-  maxRestarts: 5,
-  resetAfter: 30000,
+  initialDelay: defaultOf("RestartOptions", "initialDelay") as number,
+  maxDelay: defaultOf("RestartOptions", "maxDelay") as number,
+  factor: defaultOf("RestartOptions", "factor") as number,
+  maxRestarts: defaultOf("RestartOptions", "maxRestarts") as number,
+  resetAfter: defaultOf("RestartOptions", "resetAfter") as number,
 };
 
 /** The grace period when the spec gives none, in ms. */
-export const DEFAULT_GRACE_PERIOD = 5000;
+export const DEFAULT_GRACE_PERIOD = defaultOf(
+  "LaunchInput",
+  "gracePeriod",
+) as number;
 
-const POLICIES: readonly RestartPolicyName[] = [
-  "never",
-  "on-failure",
-  "always",
-];
-const PERMISSIONS = [
-  "read",
-  "write",
-  "net",
-  "env",
-  "run",
-  "sys",
-  "ffi",
-] as const;
 /** Set by the launcher for every subprocess node; a spec cannot override them. */
 export const RESERVED_ENV = ["ZMP_NODE_NAME", "ZMP_REGISTRY", "ZMP_RUN_MODE"];
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENDPOINT = /^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci|etcd):\/\/\S+$/;
-/** A host name of a launch: what `--host` selects. */
-const HOST = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+const LAUNCH = compileSchema(withDefs(schema, { $ref: "#/$defs/LaunchInput" }));
 
 interface Where {
   file: string | undefined;
@@ -110,13 +117,16 @@ function fail(where: Where, field: string, problem: string): never {
   });
 }
 
+/** Refuses a field the type does not have: most likely a typo. */
 function onlyKeys(
-  obj: Record<string, unknown>,
-  allowed: readonly string[],
+  value: unknown,
+  type: string,
   where: Where,
   prefix: string,
 ): void {
-  for (const key of Object.keys(obj)) {
+  if (!isPlainObject(value)) return;
+  const allowed = Object.keys(propertiesOf(type));
+  for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
       fail(
         where,
@@ -127,28 +137,40 @@ function onlyKeys(
   }
 }
 
-function number(
-  value: unknown,
-  where: Where,
-  field: string,
-  min: number,
-  { integer = false, infinite = false } = {},
-): number {
-  const ok = typeof value === "number" && !Number.isNaN(value) &&
-    value >= min && (infinite || Number.isFinite(value)) &&
-    (!integer || Number.isInteger(value) || value === Infinity);
-  if (!ok) {
-    const kind = integer ? "an integer" : "a number";
-    fail(where, field, `must be ${kind} ≥ ${min}, got ${describe(value)}`);
+/** A schema with references to literal unions replaced by the union. */
+function inlineLiterals(s: Schema): Schema {
+  const ref = typeof s.$ref === "string" ? DEFS[s.$ref.slice(8)] : undefined;
+  if (ref && (Array.isArray(ref.enum) || "const" in ref)) return ref;
+  if (Array.isArray(s.anyOf)) {
+    return { ...s, anyOf: (s.anyOf as Schema[]).map(inlineLiterals) };
   }
-  return value as number;
+  return s;
 }
 
-function string(value: unknown, where: Where, field: string): string {
-  if (typeof value !== "string" || value === "") {
-    fail(where, field, `must be a non-empty string, got ${describe(value)}`);
-  }
-  return value;
+/** What an issue expected, with a named type spelled out. */
+function expectedOf(issue: ValidationIssue): string {
+  if (issue.rule !== undefined) return issue.expected;
+  const def = DEFS[issue.expected];
+  const union = def && (Array.isArray(def.anyOf) || Array.isArray(def.enum));
+  const text = union ? schemaToTypeText(inlineLiterals(def)) : issue.expected;
+  return `must be ${text}`;
+}
+
+/** Throws the first issue of the schema check, naming the node and field. */
+function checkShape(value: LaunchSpec, file: string | undefined): void {
+  const issues = LAUNCH.issues(value, "launch");
+  if (issues.length === 0) return;
+  const issue = issues[0];
+  const path = issue.path.replace(/^launch\.?/, "");
+  const node = /^nodes\[(\d+)\](?:\.(.*))?$/.exec(path);
+  const spec = node ? value.nodes[Number(node[1])] as unknown : undefined;
+  const name = isPlainObject(spec) && typeof spec.name === "string" &&
+      !path.endsWith("].name")
+    ? spec.name
+    : undefined;
+  const where: Where = name === undefined ? { file } : { file, node: name };
+  const field = name === undefined ? path || "the launch" : node![2] ?? "";
+  fail(where, field, `${expectedOf(issue)}, got ${issue.received}`);
 }
 
 /**
@@ -166,70 +188,20 @@ export function resolveRef(ref: string, base: string | undefined): string {
   return pathToFileURL(resolve(dirname(fileURLToPath(url)), ref)).href;
 }
 
-function restart(value: unknown, where: Where): ResolvedRestart {
+function restart(
+  value: NodeSpec["restart"],
+  where: Where,
+): ResolvedRestart {
   if (value === undefined) return { policy: "never", ...DEFAULT_RESTART };
-  if (typeof value === "string") {
-    if (!POLICIES.includes(value as RestartPolicyName)) {
-      fail(
-        where,
-        "restart",
-        `must be "never", "on-failure", "always" or an object, got ${
-          describe(value)
-        }`,
-      );
-    }
-    return { policy: value as RestartPolicyName, ...DEFAULT_RESTART };
-  }
-  if (!isPlainObject(value)) {
+  if (typeof value === "string") return { policy: value, ...DEFAULT_RESTART };
+  onlyKeys(value, "RestartOptions", where, "restart.");
+  const r: ResolvedRestart = { ...DEFAULT_RESTART, ...value };
+  if (!Number.isInteger(r.maxRestarts) && r.maxRestarts !== Infinity) {
     fail(
       where,
-      "restart",
-      `must be a policy name or an object, got ${describe(value)}`,
+      "restart.maxRestarts",
+      `must be a whole number or Infinity, got ${describe(r.maxRestarts)}`,
     );
-  }
-  onlyKeys(
-    value,
-    ["policy", ...Object.keys(DEFAULT_RESTART)],
-    where,
-    "restart.",
-  );
-  if (!POLICIES.includes(value.policy as RestartPolicyName)) {
-    fail(
-      where,
-      "restart.policy",
-      `must be "never", "on-failure" or "always", got ${
-        describe(value.policy)
-      }`,
-    );
-  }
-  const r: ResolvedRestart = {
-    policy: value.policy as RestartPolicyName,
-    ...DEFAULT_RESTART,
-  };
-  if (value.initialDelay !== undefined) {
-    r.initialDelay = number(
-      value.initialDelay,
-      where,
-      "restart.initialDelay",
-      0,
-    );
-  }
-  if (value.maxDelay !== undefined) {
-    r.maxDelay = number(value.maxDelay, where, "restart.maxDelay", 0);
-  }
-  if (value.factor !== undefined) {
-    r.factor = number(value.factor, where, "restart.factor", 1);
-  }
-  if (value.maxRestarts !== undefined) {
-    r.maxRestarts = number(value.maxRestarts, where, "restart.maxRestarts", 0, {
-      integer: true,
-      infinite: true,
-    });
-  }
-  if (value.resetAfter !== undefined) {
-    r.resetAfter = number(value.resetAfter, where, "restart.resetAfter", 0, {
-      infinite: true,
-    });
   }
   if (r.maxDelay < r.initialDelay) {
     fail(
@@ -242,33 +214,23 @@ function restart(value: unknown, where: Where): ResolvedRestart {
 }
 
 function permissions(
-  value: unknown,
+  value: NodePermissions | undefined,
   where: Where,
   base: string | undefined,
 ): NodePermissions {
   if (value === undefined) return {};
-  if (!isPlainObject(value)) {
-    fail(where, "permissions", `must be an object, got ${describe(value)}`);
-  }
-  onlyKeys(value, PERMISSIONS, where, "permissions.");
+  onlyKeys(value, "NodePermissions", where, "permissions.");
   const out: NodePermissions = {};
-  for (const key of PERMISSIONS) {
-    const v = value[key];
+  for (const [key, v] of Object.entries(value)) {
+    const k = key as keyof NodePermissions;
     if (v === undefined || v === false) continue;
     if (v === true) {
-      out[key] = true;
+      out[k] = true;
       continue;
     }
-    if (!Array.isArray(v)) {
-      fail(
-        where,
-        `permissions.${key}`,
-        `must be true, false or a list of strings, got ${describe(v)}`,
-      );
-    }
-    out[key] = v.map((item, i) => {
+    out[k] = (v as string[]).map((s, i) => {
       const field = `permissions.${key}[${i}]`;
-      const s = string(item, where, field);
+      if (s === "") fail(where, field, "must not be empty");
       if (s.includes(",")) fail(where, field, `must not contain a comma`);
       const isPath = key === "read" || key === "write" || key === "ffi";
       if (isPath && (s.startsWith("./") || s.startsWith("../"))) {
@@ -280,28 +242,25 @@ function permissions(
   return out;
 }
 
-function after(value: unknown, where: Where): AfterCondition[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    fail(where, "after", `must be a list, got ${describe(value)}`);
-  }
-  return value.map((cond, i) => {
+function after(
+  value: AfterCondition[] | undefined,
+  where: Where,
+): AfterCondition[] {
+  return (value ?? []).map((cond, i) => {
     const field = `after[${i}]`;
-    const keys = isPlainObject(cond) ? Object.keys(cond) : [];
-    if (
-      !isPlainObject(cond) || keys.length !== 1 ||
-      !["service", "node", "topic"].includes(keys[0])
-    ) {
+    const keys = Object.keys(cond);
+    if (keys.length !== 1) {
       fail(
         where,
         field,
-        `must be { service: name }, { node: name } or { topic: name }, got ${
-          isPlainObject(cond) ? `{ ${keys.join(", ")} }` : describe(cond)
-        }`,
+        `must be { service: name }, { node: name } or { topic: name }, got { ${
+          keys.join(", ")
+        } }`,
       );
     }
     const key = keys[0] as "service" | "node" | "topic";
-    const name = string(cond[key], where, `${field}.${key}`);
+    const name = (cond as Record<string, string>)[key];
+    if (name === "") fail(where, `${field}.${key}`, "must not be empty");
     if (key === "node" && name === where.node) {
       fail(where, `${field}.node`, `names the node itself`);
     }
@@ -309,154 +268,73 @@ function after(value: unknown, where: Where): AfterCondition[] {
   });
 }
 
-function env(value: unknown, where: Where): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isPlainObject(value)) {
-    fail(where, "env", `must be an object of strings, got ${describe(value)}`);
-  }
+function env(
+  value: Record<string, string> | undefined,
+  where: Where,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value ?? {})) {
     if (!ENV_NAME.test(k)) fail(where, `env.${k}`, `is not a valid name`);
     if (RESERVED_ENV.includes(k)) {
       fail(where, `env.${k}`, `is set by the launcher and cannot be given`);
-    }
-    if (typeof v !== "string") {
-      fail(where, `env.${k}`, `must be a string, got ${describe(v)}`);
     }
     out[k] = v;
   }
   return out;
 }
 
-const NODE_KEYS = [
-  "name",
-  "module",
-  "mode",
-  "args",
-  "env",
-  "permissions",
-  "restart",
-  "after",
-  "required",
-  "host",
-];
-
-function node(
-  value: unknown,
-  index: number,
-  file: string | undefined,
-): ResolvedNode {
-  const at: Where = { file };
-  if (!isPlainObject(value)) {
-    fail(at, `nodes[${index}]`, `must be an object, got ${describe(value)}`);
-  }
-  if (typeof value.name !== "string" || !NAME.test(value.name)) {
-    fail(
-      at,
-      `nodes[${index}].name`,
-      `must be 1-64 letters, digits, ".", "_", "-" or "/", got ${
-        describe(value.name)
-      }`,
-    );
-  }
-  const where: Where = { file, node: value.name };
-  onlyKeys(value, NODE_KEYS, where, "");
-  const module = string(value.module, where, "module");
+function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
+  const where: Where = { file, node: spec.name };
+  onlyKeys(spec, "NodeSpec", where, "");
   let moduleUrl: string;
   try {
-    moduleUrl = resolveRef(module, file);
+    moduleUrl = resolveRef(spec.module, file);
   } catch {
-    fail(where, "module", `is not a valid path or URL: ${describe(module)}`);
-  }
-  const mode = value.mode ?? "subprocess";
-  if (!(RUN_MODES as readonly string[]).includes(mode as string)) {
     fail(
       where,
-      "mode",
-      `must be "subprocess", "worker" or "inprocess", got ${describe(mode)}`,
+      "module",
+      `is not a valid path or URL: ${describe(spec.module)}`,
     );
   }
-  const args = value.args ?? [];
-  if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) {
-    fail(where, "args", `must be a list of strings, got ${describe(args)}`);
-  }
-  const resolved: ResolvedNode = {
-    name: value.name,
-    module,
-    moduleUrl,
-    mode: mode as RunMode,
-    args: [...args],
-    env: env(value.env, where),
-    permissions: permissions(value.permissions, where, file),
-    restart: restart(value.restart, where),
-    after: after(value.after, where),
-    required: false,
-  };
-  if (value.required !== undefined && typeof value.required !== "boolean") {
-    fail(
-      where,
-      "required",
-      `must be a boolean, got ${describe(value.required)}`,
-    );
-  }
-  resolved.required = value.required === true;
-  if (value.host !== undefined) {
-    if (typeof value.host !== "string" || !HOST.test(value.host)) {
+  const mode = spec.mode ?? defaultOf("NodeSpec", "mode") as RunMode;
+  if (mode !== "subprocess") {
+    for (const field of ["permissions", "env"] as const) {
+      if (spec[field] === undefined) continue;
       fail(
         where,
-        "host",
-        `must be 1-64 letters, digits, ".", "_" or "-", got ${
-          describe(value.host)
+        field,
+        `needs mode "subprocess": a ${mode} node shares the launcher's ${
+          field === "env" ? "environment" : "permissions"
         }`,
       );
     }
-    resolved.host = value.host;
   }
-  if (resolved.mode !== "subprocess") {
-    if (value.permissions !== undefined) {
-      fail(
-        where,
-        "permissions",
-        `needs mode "subprocess": a ${resolved.mode} node shares the launcher's permissions`,
-      );
-    }
-    if (value.env !== undefined) {
-      fail(
-        where,
-        "env",
-        `needs mode "subprocess": a ${resolved.mode} node shares the launcher's environment`,
-      );
-    }
-  }
+  const resolved: ResolvedNode = {
+    name: spec.name,
+    module: spec.module,
+    moduleUrl,
+    mode,
+    args: [...(spec.args ?? [])],
+    env: env(spec.env, where),
+    permissions: permissions(spec.permissions, where, file),
+    restart: restart(spec.restart, where),
+    after: after(spec.after, where),
+    required: spec.required === true,
+  };
+  if (spec.host !== undefined) resolved.host = spec.host;
   return resolved;
 }
 
-function registry(value: unknown, file: string | undefined): ResolvedRegistry {
+function registry(
+  value: LaunchSpec["registry"],
+  file: string | undefined,
+): ResolvedRegistry {
   const where: Where = { file };
-  if (value === undefined) value = {};
-  if (!isPlainObject(value)) {
-    fail(where, "registry", `must be an object, got ${describe(value)}`);
-  }
-  if ("etcd" in value) {
-    onlyKeys(value, ["etcd", "prefix"], where, "registry.");
-    const hosts = value.etcd;
-    if (
-      !Array.isArray(hosts) || hosts.length === 0 ||
-      hosts.some((h) => typeof h !== "string")
-    ) {
-      fail(
-        where,
-        "registry.etcd",
-        `must be a non-empty list of "host:port" strings, got ${
-          describe(hosts)
-        }`,
-      );
-    }
-    const prefix = value.prefix === undefined
-      ? ""
-      : `/${string(value.prefix, where, "registry.prefix")}`;
+  if (value !== undefined && "etcd" in value) {
+    onlyKeys(value, "EtcdRegistrySpec", where, "registry.");
+    const prefix = value.prefix === undefined ? "" : `/${value.prefix}`;
     const written = `etcd://${
-      hosts.map((h: string) => h.replace(/^https?:\/\//, "")).join(",")
+      value.etcd.map((h) => h.replace(/^https?:\/\//, "")).join(",")
     }${prefix}`;
     try {
       return {
@@ -471,37 +349,19 @@ function registry(value: unknown, file: string | undefined): ResolvedRegistry {
       );
     }
   }
-  if ("external" in value) {
-    onlyKeys(value, ["external"], where, "registry.");
-    const endpoint = string(value.external, where, "registry.external");
-    if (!ENDPOINT.test(endpoint)) {
-      fail(
-        where,
-        "registry.external",
-        `is not an endpoint: ${describe(endpoint)}`,
-      );
-    }
-    return { kind: "external", endpoint };
+  if (value !== undefined && "external" in value) {
+    onlyKeys(value, "ExternalRegistrySpec", where, "registry.");
+    return { kind: "external", endpoint: value.external };
   }
-  onlyKeys(value, ["endpoint", "ttl", "paramsFile"], where, "registry.");
-  const endpoint = value.endpoint === undefined
-    ? DEFAULT_REGISTRY_ENDPOINT
-    : string(value.endpoint, where, "registry.endpoint");
-  if (!ENDPOINT.test(endpoint)) {
-    fail(
-      where,
-      "registry.endpoint",
-      `is not an endpoint: ${describe(endpoint)}`,
-    );
-  }
-  const ttl = value.ttl === undefined
-    ? DEFAULT_TTL_MS
-    : number(value.ttl, where, "registry.ttl", 10);
-  const out: ResolvedRegistry = { kind: "embedded", endpoint, ttl };
-  if (value.paramsFile !== undefined) {
-    const ref = string(value.paramsFile, where, "registry.paramsFile");
+  onlyKeys(value, "EmbeddedRegistrySpec", where, "registry.");
+  const out: ResolvedRegistry = {
+    kind: "embedded",
+    endpoint: value?.endpoint ?? DEFAULT_REGISTRY_ENDPOINT,
+    ttl: value?.ttl ?? DEFAULT_TTL_MS,
+  };
+  if (value?.paramsFile !== undefined) {
     out.paramsFile = decodeURIComponent(
-      new URL(resolveRef(ref, file)).pathname,
+      new URL(resolveRef(value.paramsFile, file)).pathname,
     );
   }
   return out;
@@ -551,17 +411,17 @@ export function validateLaunch(
       `must be defineLaunch({ ... }), got ${describe(value)}`,
     );
   }
-  onlyKeys(value, ["kind", "registry", "gracePeriod", "nodes"], where, "");
-  if (value.kind !== undefined && value.kind !== "zmp.launch") {
-    fail(where, "kind", `must be "zmp.launch", got ${describe(value.kind)}`);
+  onlyKeys(value, "LaunchInput", where, "");
+  if (Array.isArray(value.nodes)) {
+    value.nodes.forEach((n, i) => {
+      if (isPlainObject(n) && typeof n.name === "string") {
+        onlyKeys(n, "NodeSpec", { file, node: n.name }, "");
+      } else onlyKeys(n, "NodeSpec", where, `nodes[${i}].`);
+    });
   }
-  if (!Array.isArray(value.nodes)) {
-    fail(where, "nodes", `must be a list, got ${describe(value.nodes)}`);
-  }
-  const gracePeriod = value.gracePeriod === undefined
-    ? DEFAULT_GRACE_PERIOD
-    : number(value.gracePeriod, where, "gracePeriod", 0);
-  const nodes = value.nodes.map((n, i) => node(n, i, file));
+  const spec = value as unknown as LaunchSpec;
+  checkShape(spec, file);
+  const nodes = spec.nodes.map((n) => node(n, file));
   const seen = new Set<string>();
   for (const n of nodes) {
     if (seen.has(n.name)) {
@@ -571,8 +431,8 @@ export function validateLaunch(
   }
   checkCycles(nodes, file);
   const out: ResolvedLaunch = {
-    registry: registry(value.registry, file),
-    gracePeriod,
+    registry: registry(spec.registry, file),
+    gracePeriod: spec.gracePeriod ?? DEFAULT_GRACE_PERIOD,
     nodes,
   };
   if (file !== undefined) out.file = file;

@@ -44,27 +44,33 @@ export interface RestartOptions {
   /**
    * Delay before the first restart, in ms.
    * @default {200}
+   * @minimum 0
    */
   initialDelay?: number;
   /**
    * Longest delay between restarts, in ms.
    * @default {10000}
+   * @minimum 0
    */
   maxDelay?: number;
   /**
    * How much each delay grows over the previous one.
    * @default {2}
+   * @minimum 1
    */
   factor?: number;
   /**
-   * Restarts allowed in a row; one more failure fails the launch.
+   * Restarts allowed in a row (a whole number, or `Infinity`); one more
+   * failure fails the launch.
    * @default {5}
+   * @minimum 0
    */
   maxRestarts?: number;
   /**
    * A run that lasts this long (ms) resets the delay and the count: the
    * node is healthy again.
    * @default {30000}
+   * @minimum 0
    */
   resetAfter?: number;
 }
@@ -87,11 +93,16 @@ export type AfterCondition =
 
 /** One node of a launch. */
 export interface NodeSpec {
-  /** Unique name in the launch (and the registry). */
+  /**
+   * Unique name in the launch (and the registry): 1-64 letters, digits,
+   * `.`, `_`, `-` or `/`, starting with a letter or a digit.
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$
+   */
   name: string;
   /**
    * The node module (`export default defineNode(...)`): a path relative to
    * the launch file, or a URL.
+   * @minLength 1
    */
   module: string;
   /**
@@ -123,8 +134,9 @@ export interface NodeSpec {
    * The host (a name of your choosing) that runs this node:
    * `zmp launch <file> --host <name>` on that machine starts the nodes
    * placed there, against the shared registry (etcd). A launch without
-   * `--host` runs every node here.
+   * `--host` runs every node here: 1-64 letters, digits, `.`, `_` or `-`.
    * @default {none: started only by a launch without --host}
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$
    */
   host?: string;
 }
@@ -134,9 +146,14 @@ export interface EmbeddedRegistrySpec {
   /**
    * Where it listens; `tcp://127.0.0.1:*` picks a free port.
    * @default {DEFAULT_REGISTRY_ENDPOINT}
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci)://\S+$
    */
   endpoint?: string;
-  /** Lease time-to-live in ms. @default {DEFAULT_TTL_MS} */
+  /**
+   * Lease time-to-live in ms.
+   * @default {DEFAULT_TTL_MS}
+   * @minimum 10
+   */
   ttl?: number;
   /**
    * Where the params are kept (superjson, relative to the launch file):
@@ -154,6 +171,7 @@ export interface ExternalRegistrySpec {
   /**
    * Its endpoint, e.g. `tcp://10.0.0.5:7350`, or
    * `etcd://10.0.0.5:2379,10.0.0.6:2379`.
+   * @pattern ^(tcp|ipc|inproc|ws|wss|pgm|epgm|vmci|etcd)://\S+$
    */
   external: string;
 }
@@ -184,6 +202,7 @@ export interface LaunchSpec {
    * How long a node has to stop after SIGTERM (or the stop message)
    * before it is killed, in ms.
    * @default {5000}
+   * @minimum 0
    */
   gracePeriod?: number;
   /** The nodes, started in this order and stopped in reverse. */

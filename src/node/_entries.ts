@@ -44,6 +44,7 @@ export function serviceEntry(
       result: m.resultSchema,
       ...(m.doc ? { doc: m.doc } : {}),
     })),
+    ...(service.hash ? { hash: service.hash } : {}),
     ...(service.doc ? { doc: service.doc } : {}),
   };
 }
@@ -68,6 +69,7 @@ export function publicationEntry(
     latched,
     codec: topic.codec,
     schema: topic.schema,
+    ...(topic.hash ? { hash: topic.hash } : {}),
   };
 }
 
@@ -78,7 +80,12 @@ export function publicationEntry(
  * @returns the entry
  */
 export function subscriptionEntry(topic: TopicDescriptor): SubscriptionEntry {
-  return { topic: topic.name, typeName: topic.typeName, schema: topic.schema };
+  return {
+    topic: topic.name,
+    typeName: topic.typeName,
+    schema: topic.schema,
+    ...(topic.hash ? { hash: topic.hash } : {}),
+  };
 }
 
 /**
@@ -97,5 +104,6 @@ export function paramGroupEntry(group: ParamsDescriptor): ParamGroupEntry {
       schema: k.schema,
       ...(k.doc ? { doc: k.doc } : {}),
     })),
+    ...(group.hash ? { hash: group.hash } : {}),
   };
 }

@@ -12,10 +12,12 @@ import { RpcServer } from "../rpc/server.ts";
 import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type {
+  MethodDescriptor,
   ParamsDescriptor,
   ServiceDescriptor,
   TopicDescriptor,
 } from "../wire/descriptors.ts";
+import { methodChanges } from "../wire/schema_diff.ts";
 import type {
   NodeInfo,
   Registration,
@@ -275,6 +277,8 @@ class NodeImpl implements Node {
   readonly #server: RpcServer;
   readonly #serverEndpoint: string;
   readonly #observer: NodeObserver;
+  /** Breaking changes per (service, both hashes, method), computed once. */
+  readonly #compatibility = new Map<string, string[]>();
   #updating: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #unlink: (() => void) | undefined;
@@ -383,9 +387,9 @@ class NodeImpl implements Node {
     } catch (e) {
       return Promise.reject(e);
     }
-    const key = `${service.name}\0${options.callTimeout ?? ""}\0${
-      JSON.stringify(options.retry ?? null)
-    }`;
+    const key = `${service.name}\0${service.hash ?? ""}\0${
+      options.callTimeout ?? ""
+    }\0${JSON.stringify(options.retry ?? null)}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
       client = this.#makeClient(service as ServiceDescriptor, options);
@@ -459,7 +463,57 @@ class NodeImpl implements Node {
         return rpc.close();
       },
     });
-    return serviceClient(rpc, service);
+    return serviceClient(
+      rpc,
+      service,
+      (method) => this.#refuse(service, method),
+    );
+  }
+
+  /**
+   * Why a call of `method` must not go out: some live instance of the
+   * service registered a definition that differs from the client's in a
+   * breaking way for that method (`FAILED_PRECONDITION`, naming the
+   * method and what changed); `undefined` when every instance agrees or
+   * differs compatibly.
+   */
+  #refuse(
+    service: ServiceDescriptor,
+    method: MethodDescriptor,
+  ): RpcError | undefined {
+    if (service.hash === undefined) return undefined;
+    for (const node of this.#view.nodes) {
+      for (const entry of node.services) {
+        if (
+          entry.name !== service.name || entry.hash === undefined ||
+          entry.hash === service.hash || entry.methods === undefined
+        ) continue;
+        const key =
+          `${service.name}\0${service.hash}\0${entry.hash}\0${method.name}`;
+        let breaking = this.#compatibility.get(key);
+        if (breaking === undefined) {
+          const theirs = entry.methods.find((m) => m.name === method.name);
+          breaking = methodChanges(
+            `${service.name}.${method.name}`,
+            {
+              kind: method.kind,
+              args: method.argsSchema,
+              result: method.resultSchema,
+            },
+            theirs,
+          ).filter((c) => c.breaking).map((c) => c.message);
+          this.#compatibility.set(key, breaking);
+        }
+        if (breaking.length > 0) {
+          return new RpcError(
+            "FAILED_PRECONDITION",
+            `${service.name}.${method.name}: ${breaking.join("; ")}`,
+            { details: { changes: breaking, node: node.name } },
+          );
+        }
+      }
+    }
+    return undefined;
   }
 
   async publisher<T>(

@@ -7,7 +7,11 @@
 
 import type { CallOptions, RpcClientLike } from "../rpc/context.ts";
 import type { RpcClient } from "../rpc/client.ts";
-import type { ServiceDescriptor } from "../wire/descriptors.ts";
+import type {
+  MethodDescriptor,
+  ServiceDescriptor,
+} from "../wire/descriptors.ts";
+import type { RpcError } from "../wire/errors.ts";
 import type { ServiceClient } from "./types.ts";
 
 /**
@@ -17,11 +21,14 @@ import type { ServiceClient } from "./types.ts";
  *
  * @param rpc the untyped client
  * @param service the service descriptor
+ * @param check run before each call: an error refuses the call (a server
+ *   whose definition differs in a breaking way)
  * @returns a frozen object with one function per method
  */
 export function serviceClient<T>(
   rpc: RpcClientLike,
   service: ServiceDescriptor<T>,
+  check?: (method: MethodDescriptor) => RpcError | undefined,
 ): ServiceClient<T> {
   const client: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(service.methods)) {
@@ -32,10 +39,14 @@ export function serviceClient<T>(
         : [args, undefined];
     client[key] = method.kind === "stream"
       ? (...args: unknown[]) => {
+        const refused = check?.(method);
+        if (refused) return refusedStream(refused);
         const [a, options] = split(args);
         return rpc.stream(service, method, a, options);
       }
       : (...args: unknown[]) => {
+        const refused = check?.(method);
+        if (refused) return Promise.reject(refused);
         const [a, options] = split(args);
         return rpc.call(service, method, a, options);
       };
@@ -43,6 +54,13 @@ export function serviceClient<T>(
   Object.freeze(client);
   underlying.set(client, rpc);
   return client as ServiceClient<T>;
+}
+
+/** A stream that fails with `error` when iterated. */
+function refusedStream(error: RpcError): AsyncIterable<unknown> {
+  return {
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
+  };
 }
 
 const underlying = new WeakMap<object, RpcClientLike>();

@@ -88,7 +88,8 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
-   * The value of `key`, or `undefined` when unset.
+   * The value of `key`; when unset, its `@default` (or `undefined` when it
+   * has none).
    *
    * @param key a key of the group
    * @returns the value
@@ -99,7 +100,9 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   async get<K extends Key<T>>(key: K): Promise<T[K] | undefined> {
     this.#check(key, "get");
     const value = await this.#store.get(this.#full(key));
-    if (value === undefined) return undefined;
+    if (value === undefined) {
+      return structuredClone(this.#group.keys[key].default) as T[K] | undefined;
+    }
     const issues = this.#validate(key, value);
     if (issues.length > 0) {
       throw new ValidationError(
@@ -184,14 +187,20 @@ class TypedParamsGroup<T> implements ParamsGroup<T> {
   }
 
   /**
-   * Every set key of the group; stored values that do not fit their key's
-   * type, and keys the group does not have, are logged and left out.
+   * Every set key of the group, and the `@default` of every unset key that
+   * has one; stored values that do not fit their key's type, and keys the
+   * group does not have, are logged and left out.
    *
    * @returns key → value
    */
   async getAll(): Promise<Partial<T>> {
     const raw = await this.#store.list(this.#prefix);
     const out: Partial<T> = {};
+    for (const [key, d] of Object.entries(this.#group.keys)) {
+      if (d.default !== undefined) {
+        out[key as Key<T>] = structuredClone(d.default) as T[Key<T>];
+      }
+    }
     for (const [full, value] of Object.entries(raw)) {
       const key = this.#accept(full, value);
       if (key !== undefined) out[key] = value as T[Key<T>];

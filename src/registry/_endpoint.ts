@@ -50,9 +50,11 @@ export function isEtcdEndpoint(endpoint: string): boolean {
  * Parses a registry endpoint.
  *
  * @example
- * ```ts ignore
- * parseRegistryEndpoint("etcd://10.0.0.1,10.0.0.2:22379/lab", "connect");
- * // { backend: "etcd", hosts: ["10.0.0.1:2379", "10.0.0.2:22379"], prefix: "lab", … }
+ * ```ts
+ * import { parseRegistryEndpoint } from "./_endpoint.ts";
+ *
+ * const parsed = parseRegistryEndpoint("etcd://10.0.0.1,10.0.0.2:22379/lab", "connect");
+ * console.log(parsed); // { backend: "etcd", hosts: ["10.0.0.1:2379", "10.0.0.2:22379"], prefix: "lab", … }
  * ```
  *
  * @param endpoint the endpoint

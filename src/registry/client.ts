@@ -12,7 +12,12 @@ import { readEnv } from "../_util/env.ts";
 import type { Context } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
-import { assertValid, type MethodDescriptor } from "../wire/descriptors.ts";
+import {
+  assertValid,
+  describe,
+  type MethodDescriptor,
+  type ValidationIssue,
+} from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
@@ -36,7 +41,6 @@ import {
   type RegisterReply,
   RegistryService,
 } from "./_service.ts";
-import { issuesOf } from "./_validate.ts";
 import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
 import { resilientStream } from "./_resilient.ts";
 
@@ -398,11 +402,12 @@ export function checkParamSet(
  *   other than `__proto__`
  */
 export function checkParamKey(key: unknown, what: string): void {
-  const issues = issuesOf(checkKey, key, "key");
+  const issues: ValidationIssue[] = [];
+  checkKey(key, "key", issues);
   if (issues.length > 0) {
     throw new TypeError(
       `Cannot ${what} param: key must be a non-empty string of at most 1024 characters other than "__proto__", got ${
-        issues[0].received
+        describe(key)
       }`,
     );
   }

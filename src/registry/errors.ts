@@ -88,6 +88,8 @@ export class ParamConflictError extends RpcError {
   readonly actual: number;
 
   /**
+   * Creates the error.
+   *
    * @param key the key
    * @param expected the revision the caller expected
    * @param actual the revision the key has

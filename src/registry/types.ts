@@ -14,6 +14,27 @@ import type { JsonSchema } from "../wire/json_schema.ts";
 
 export type { JsonSchema };
 
+/**
+ * A node name, an instance id, an endpoint, a topic, a namespace or a key,
+ * as the registry stores it.
+ * @minLength 1
+ * @maxLength 1024
+ */
+export type RegistryName = string;
+
+/**
+ * Free text the registry stores (a host, a type name, a doc summary).
+ * @maxLength 4096
+ */
+export type RegistryText = string;
+
+/**
+ * A count or a process id.
+ * @minimum 0
+ * @integer
+ */
+export type RegistryCount = number;
+
 /** How a node runs. */
 export type RunMode = (typeof RUN_MODES)[number];
 
@@ -26,95 +47,106 @@ export const RUN_MODES = ["subprocess", "worker", "inprocess"] as const;
  */
 export interface MethodEntry {
   /** The method name. */
-  name: string;
+  name: RegistryName;
   /** `unary` or `stream`. */
   kind: MethodKind;
   /** Whether clients may retry it. */
   idempotent: boolean;
   /** Parameter names, in order. */
-  params: string[];
+  params: RegistryName[];
   /** How many leading parameters are required. */
-  requiredParams: number;
+  requiredParams: RegistryCount;
   /** JSON Schema of the argument array. */
   args: JsonSchema;
   /** JSON Schema of the result (unary) or of one item (stream). */
   result: JsonSchema;
   /** The method's JSDoc summary. */
-  doc?: string;
+  doc?: RegistryText;
 }
 
 /** A service instance a node provides. */
 export interface ServiceEntry {
   /** The service's wire name (`ServiceDescriptor.name`). */
-  name: string;
+  name: RegistryName;
   /** Where its `RpcServer` listens, e.g. `tcp://127.0.0.1:40123`. */
-  endpoint: string;
+  endpoint: RegistryName;
   /** The codec its generated clients use (the server accepts both). */
   codec?: CodecName;
   /** Its methods, in source order (absent when registered without them). */
   methods?: MethodEntry[];
+  /**
+   * The stable hash of its schemas (`ServiceDescriptor.hash`): a client
+   * whose hash differs compares the methods before calling.
+   */
+  hash?: string;
   /** The service's JSDoc summary. */
-  doc?: string;
+  doc?: RegistryText;
 }
 
 /** A topic a node publishes. */
 export interface PublicationEntry {
   /** The topic name, e.g. `sensors/temperature`. */
-  topic: string;
+  topic: RegistryName;
   /** Where its publisher socket listens. */
-  endpoint: string;
+  endpoint: RegistryName;
   /** The message type's name in the source (`TopicDescriptor.typeName`). */
-  typeName: string;
+  typeName: RegistryText;
   /** Whether late joiners get the last value. */
   latched: boolean;
   /** The codec of its messages. */
   codec?: CodecName;
   /** JSON Schema of one message (what `zmp pub` validates against). */
   schema?: JsonSchema;
+  /** The stable hash of the message schema (`TopicDescriptor.hash`). */
+  hash?: string;
 }
 
 /** A topic a node subscribes to. */
 export interface SubscriptionEntry {
   /** The topic name. */
-  topic: string;
+  topic: RegistryName;
   /** The message type's name the subscriber expects. */
-  typeName: string;
+  typeName: RegistryText;
   /** JSON Schema of one message. */
   schema?: JsonSchema;
+  /** The stable hash of the message schema. */
+  hash?: string;
 }
 
 /** One key of a params group a node uses. */
 export interface ParamKeyEntry {
   /** The key inside the group (the full key is `namespace.name`). */
-  name: string;
+  name: RegistryName;
   /** Whether the key may be unset. */
   optional: boolean;
   /** JSON Schema of its value (what `zmp param set` validates against). */
   schema: JsonSchema;
   /** The property's JSDoc summary. */
-  doc?: string;
+  doc?: RegistryText;
 }
 
 /** A typed params group a node uses. */
 export interface ParamGroupEntry {
   /** The namespace, e.g. `filter`. */
-  namespace: string;
+  namespace: RegistryName;
   /** The group's interface name in the source. */
-  typeName: string;
+  typeName: RegistryText;
   /** Its keys, in source order. */
   keys: ParamKeyEntry[];
+  /** The stable hash of the group's schema (`ParamsDescriptor.hash`). */
+  hash?: string;
 }
 
 /** Everything the registry knows about one live node. */
 export interface NodeInfo {
   /** Unique among live nodes; a second node with the same name is refused. */
-  name: string;
+  name: RegistryName;
   /** Random per process start; tells a restarted node from its ghost. */
-  instanceId: string;
+  instanceId: RegistryName;
   /** OS process id. */
-  pid: number;
+  pid: RegistryCount;
   /** Host name (`Deno.hostname()`). */
-  host: string;
+  host: RegistryText;
   /** How it runs. */
   mode: RunMode;
   /** Services it provides. */
@@ -124,7 +156,7 @@ export interface NodeInfo {
   /** Topics it subscribes to. */
   subscribes: SubscriptionEntry[];
   /** Params namespaces it uses. */
-  params: string[];
+  params: RegistryName[];
   /** The typed params groups behind `params`, with their schemas. */
   paramGroups?: ParamGroupEntry[];
   /** When it registered (ms since the epoch, the node's clock). */
@@ -133,14 +165,14 @@ export interface NodeInfo {
    * Where it answers `zmp.Observe` (metrics, call taps for recorders), e.g.
    * `tcp://127.0.0.1:40123`; absent for a node that serves none.
    */
-  observe?: string;
+  observe?: RegistryName;
   /**
    * `false` while its readiness check fails: service clients and the
    * launcher's `after` conditions pass it over. Absent means ready.
    */
   ready?: boolean;
   /** Why it is not ready, when `ready` is `false`. */
-  notReady?: string;
+  notReady?: RegistryText;
 }
 
 /** A change pushed to watchers. */

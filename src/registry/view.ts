@@ -50,8 +50,8 @@ export interface UntilOptions {
  * The live nodes of a registry, pushed.
  *
  * @example
- * ```ts ignore
- * import { connectRegistry, RegistryView } from "../../mod.ts";
+ * ```ts
+ * import { connectRegistry, RegistryView } from "zmp";
  *
  * await using registry = await connectRegistry();
  * await using view = new RegistryView(registry);

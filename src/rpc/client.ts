@@ -14,10 +14,11 @@
 
 import type { Context } from "../zmq/mod.ts";
 import { type Codec, codecById, codecByName } from "../wire/codec.ts";
-import type {
-  MethodDescriptor,
-  ServiceDescriptor,
-  ValidationIssue,
+import {
+  issueText,
+  type MethodDescriptor,
+  type ServiceDescriptor,
+  type ValidationIssue,
 } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import {
@@ -820,9 +821,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
           new RpcError(
             "INTERNAL",
             `${call.label} returned an invalid result: ${
-              issues.slice(0, 3).map((i) =>
-                `${i.path}: expected ${i.expected}, got ${i.received}`
-              ).join("; ")
+              issues.slice(0, 3).map(issueText).join("; ")
             }`,
             { details: { issues } },
           ),

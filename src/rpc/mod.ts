@@ -31,3 +31,10 @@ export {
   type ServerInterceptor,
 } from "./interceptors.ts";
 export { consoleLogger, type Logger } from "./logger.ts";
+export {
+  type ClientClass,
+  clientClass,
+  type ClientOf,
+  type FilledParameters,
+  type HandlersOf,
+} from "./typed.ts";

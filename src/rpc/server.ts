@@ -439,9 +439,9 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       issues.push({
         path: "args",
         expected: method.requiredParams === method.params.length
-          ? `${method.params.length} arguments`
+          ? arguments_(method.params.length)
           : `${method.requiredParams} to ${method.params.length} arguments`,
-        received: `${n} arguments`,
+        received: arguments_(n),
       });
     }
     return issues;
@@ -777,4 +777,9 @@ function iterate(
     if (typeof o[Symbol.iterator] === "function") return o[Symbol.iterator]!();
   }
   throw new TypeError(`${label} handler did not return an AsyncIterable`);
+}
+
+/** `1 argument`, `2 arguments`. */
+function arguments_(n: number): string {
+  return `${n} argument${n === 1 ? "" : "s"}`;
 }

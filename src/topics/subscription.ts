@@ -14,7 +14,11 @@
 
 import { type Context, Subscriber } from "../zmq/mod.ts";
 import { codecById } from "../wire/codec.ts";
-import type { TopicDescriptor, ValidationIssue } from "../wire/descriptors.ts";
+import {
+  issueText,
+  type TopicDescriptor,
+  type ValidationIssue,
+} from "../wire/descriptors.ts";
 import { decodeTopicHeader, sameBytes, topicFrame } from "./_frames.ts";
 import {
   consoleTopicLogger,
@@ -234,9 +238,7 @@ class Subscription<T> implements SocketSubscription<T> {
     this.#descriptor.validate(message, "message", issues);
     if (issues.length > 0) {
       this.#invalid(
-        issues.slice(0, 3).map((i) =>
-          `${i.path}: expected ${i.expected}, got ${i.received}`
-        ).join("; "),
+        issues.slice(0, 3).map(issueText).join("; "),
       );
       return;
     }

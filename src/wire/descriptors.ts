@@ -16,6 +16,25 @@ export interface ValidationIssue {
   expected: string;
   /** A short description of what was found instead, e.g. `string "x"`. */
   received: string;
+  /**
+   * Set when a type was right but a constraint was broken: the JSON Schema
+   * keyword (`minimum`, `pattern`…). `expected` then says what the value
+   * must be (`must be >= 0`) and `received` what it was (`-1`).
+   */
+  rule?: string;
+}
+
+/**
+ * One issue as a line: `args[0].x: expected number, got string "a"`, or
+ * for a broken rule `args[0].priceCents: must be >= 0, got -1`.
+ *
+ * @param issue the issue
+ * @returns the text
+ */
+export function issueText(issue: ValidationIssue): string {
+  return issue.rule === undefined
+    ? `${issue.path}: expected ${issue.expected}, got ${issue.received}`
+    : `${issue.path}: ${issue.expected}, got ${issue.received}`;
 }
 
 /**
@@ -71,6 +90,11 @@ export interface ServiceDescriptor<T = unknown> {
   readonly methods: Readonly<Record<string, MethodDescriptor>>;
   /** The source file it was generated from (relative to the project). */
   readonly source: string;
+  /**
+   * A stable hash of its schemas (codegen's `hash`): equal hashes mean
+   * the same wire contract; unequal ones are compared method by method.
+   */
+  readonly hash?: string;
   /** The interface's JSDoc summary, if any. */
   readonly doc?: string;
 }
@@ -91,6 +115,8 @@ export interface TopicDescriptor<T = unknown> {
   readonly schema: Record<string, unknown>;
   /** The source file it was generated from. */
   readonly source: string;
+  /** A stable hash of its message schema. */
+  readonly hash?: string;
   /** The type's JSDoc summary, if any. */
   readonly doc?: string;
 }
@@ -105,6 +131,8 @@ export interface ParamDescriptor {
   readonly validate: Validator;
   /** JSON Schema of the value. */
   readonly schema: Record<string, unknown>;
+  /** The value of a key that is not set (JSDoc `@default`), if any. */
+  readonly default?: unknown;
   /** The property's JSDoc summary, if any. */
   readonly doc?: string;
 }
@@ -125,6 +153,8 @@ export interface ParamsDescriptor<T = unknown> {
   readonly schema: Record<string, unknown>;
   /** The source file it was generated from. */
   readonly source: string;
+  /** A stable hash of its schema. */
+  readonly hash?: string;
 }
 
 /** Thrown by {@linkcode assertValid} with every issue found. */
@@ -138,9 +168,7 @@ export class ValidationError extends TypeError {
    * @param issues the problems
    */
   constructor(what: string, issues: ValidationIssue[]) {
-    const first = issues.slice(0, 3).map((i) =>
-      `${i.path}: expected ${i.expected}, got ${i.received}`
-    ).join("; ");
+    const first = issues.slice(0, 3).map(issueText).join("; ");
     const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : "";
     super(`Invalid ${what}: ${first}${more}`);
     this.name = "ValidationError";

@@ -1,22 +1,26 @@
 /**
- * Values against JSON Schemas at run time, with no generated code: what the
- * `zmp` CLI needs to call a method, publish a message or set a param from
- * JSON a person typed, and to print what comes back.
+ * The schema engine: JSON Schemas, as codegen emits them, are the one
+ * description of zmp data. {@linkcode compileSchema} turns one, once, into
+ * a fast check of JS values (what servers, clients, topics and params run
+ * per message) plus the issues of an invalid value; {@linkcode fromJson}
+ * turns JSON a person typed into the values the schema describes (what the
+ * `zmp` CLI needs to call a method, publish a message or set a param).
  *
- * The schemas are those codegen emits (`codegen/emit_schema.ts`) and
- * descriptors carry (`MethodDescriptor.argsSchema`, `TopicDescriptor.schema`
- * …): a draft 2020-12 subset, self-contained (`$ref: "#/$defs/Name"` with
- * `$defs` beside it), with `x-type` marking what JSON lacks (`bigint`,
- * `Date`, `Uint8Array`, `Map`, `Set`, `undefined`). Issues are worded as
- * generated validators word them, so `args[1]: expected number, got string
- * "x"` reads the same before sending as after.
+ * The schemas are a draft 2020-12 subset, self-contained (`$ref:
+ * "#/$defs/Name"` with `$defs` beside it), with `x-type` marking what JSON
+ * lacks (`bigint`, `Date`, `Uint8Array`, `Map`, `Set`, `undefined`) and the
+ * constraints codegen reads from JSDoc tags (`minimum`, `maxLength`,
+ * `pattern`, `format`, `uniqueItems`…). Issues read the same before
+ * sending as after: `args[1]: expected number, got string "x"`,
+ * `args[0].priceCents: must be >= 0, got -1`.
  *
  * @module
  */
 
 import type { ValidationIssue, Validator } from "./descriptors.ts";
-import { type Outcome, SchemaWalker } from "./_json_schema_convert.ts";
-import { typeText } from "./_json_schema_text.ts";
+import { SchemaWalker } from "./_schema_walk.ts";
+import { typeText } from "./_schema_text.ts";
+import { compileCheck } from "./_schema_compile.ts";
 
 /** A JSON Schema as codegen emits it. */
 export type JsonSchema = Record<string, unknown>;
@@ -32,9 +36,9 @@ export type JsonSchema = Record<string, unknown>;
  * As JSON has no `undefined`, `null` in an optional tuple or argument
  * position that does not take `null` stands for an omitted item.
  *
- * Issues say what generated validators say: `expected number, got string
- * "x"`, a missing property as `got undefined`, a wrong argument count as
- * `expected 2 arguments`.
+ * Issues say what {@linkcode compileSchema}'s `validate` says: `expected
+ * number, got string "x"`, a missing property as `got undefined`, a wrong
+ * argument count as `expected 2 arguments, got 1 argument`.
  *
  * @example Checking arguments typed on a command line
  * ```ts
@@ -62,12 +66,80 @@ export function fromJson(
   value: unknown,
   path = "value",
 ): { value: unknown; issues: ValidationIssue[] } {
-  return new SchemaWalker(schema, "json").run(value, path);
+  return compileSchema(schema).fromJson(value, path);
+}
+
+/** A schema compiled once: a fast check, and issues when it fails. */
+export interface CompiledSchema {
+  /** The schema it was compiled from. */
+  readonly schema: JsonSchema;
+  /** Whether a JS value is valid (the fast path: no issues, no paths). */
+  readonly is: (value: unknown) => boolean;
+  /**
+   * A {@linkcode Validator}: runs {@linkcode CompiledSchema.is}, and only
+   * when it fails walks the value again to say what is wrong and where.
+   */
+  readonly validate: Validator;
+  /**
+   * Every issue of a JS value, found by walking it whatever
+   * {@linkcode CompiledSchema.is} says (empty when it is valid).
+   */
+  issues(value: unknown, path?: string): ValidationIssue[];
+  /**
+   * Converts JSON into the JS value the schema describes, and checks it
+   * (see {@linkcode fromJson}).
+   */
+  fromJson(
+    value: unknown,
+    path?: string,
+  ): { value: unknown; issues: ValidationIssue[] };
+}
+
+const compiled = new WeakMap<JsonSchema, CompiledSchema>();
+
+/**
+ * Compiles a schema into a fast checker, once per schema object (later
+ * calls with the same object return the same checker).
+ *
+ * @example
+ * ```ts
+ * import { compileSchema, type ValidationIssue } from "zmp/wire";
+ * const price = compileSchema({ type: "integer", minimum: 0 });
+ * console.log(price.is(5)); // true
+ * const issues: ValidationIssue[] = [];
+ * price.validate(-1, "args[0].priceCents", issues);
+ * console.log(issues[0].expected); // "must be >= 0"
+ * ```
+ *
+ * @param schema the schema (with its `$defs`)
+ * @returns the compiled schema
+ * @throws {TypeError} when the schema cannot be used: a `$ref` that does not
+ * resolve or loops, a `type` or `x-type` codegen does not emit, a `pattern`
+ * that is no regular expression
+ */
+export function compileSchema(schema: JsonSchema): CompiledSchema {
+  const known = compiled.get(schema);
+  if (known) return known;
+  const js = new SchemaWalker(schema, "js");
+  const json = new SchemaWalker(schema, "json");
+  const is = compileCheck(schema, (ref) => js.resolve(ref));
+  const out: CompiledSchema = {
+    schema,
+    is,
+    validate: (value, path, issues) => {
+      if (is(value)) return;
+      issues.push(...js.run(value, path).issues);
+    },
+    issues: (value, path = "value") => js.run(value, path).issues,
+    fromJson: (value, path = "value") => json.run(value, path),
+  };
+  compiled.set(schema, out);
+  return out;
 }
 
 /**
- * A {@linkcode Validator} checking JS values against `schema`, as the
- * generated validator of the same type would: same issues, same order.
+ * A {@linkcode Validator} checking JS values against `schema`: the
+ * `validate` of {@linkcode compileSchema}.
  *
  * @example
  * ```ts
@@ -80,14 +152,10 @@ export function fromJson(
  *
  * @param schema the schema (with its `$defs`)
  * @returns the validator
- * @throws {TypeError} when the schema cannot be used (see {@linkcode fromJson})
+ * @throws {TypeError} when the schema cannot be used (see {@linkcode compileSchema})
  */
 export function validatorFromSchema(schema: JsonSchema): Validator {
-  const walker = new SchemaWalker(schema, "js");
-  return (value, path, issues) => {
-    const outcome: Outcome = walker.run(value, path);
-    issues.push(...outcome.issues);
-  };
+  return compileSchema(schema).validate;
 }
 
 /**

@@ -51,6 +51,7 @@ export {
   assertValid,
   type CodecName,
   describe,
+  issueText,
   type MethodDescriptor,
   type MethodKind,
   type ParamDescriptor,
@@ -62,6 +63,8 @@ export {
   type Validator,
 } from "./descriptors.ts";
 export {
+  type CompiledSchema,
+  compileSchema,
   fromJson,
   type JsonSchema,
   parseJson,
@@ -69,3 +72,18 @@ export {
   stringifyJson,
   validatorFromSchema,
 } from "./json_schema.ts";
+export {
+  paramsFromSchema,
+  type SchemaDocument,
+  serviceFromSchema,
+  topicFromSchema,
+  withDefs,
+} from "./schema_document.ts";
+export { canonicalSchema, schemaHash } from "./schema_hash.ts";
+export {
+  documentChanges,
+  methodChanges,
+  type MethodSchemas,
+  type SchemaChange,
+  valueChanges,
+} from "./schema_diff.ts";

@@ -194,8 +194,12 @@ Deno.test("zmp ros types: files and a live publisher into an .api.ts that codege
     }).output();
     assert(codegen.success, new TextDecoder().decode(codegen.stderr));
     const gen = await Deno.readTextFile(`${dir}/ros.api.gen.ts`);
-    assertStringIncludes(gen, 'name: "ros/chatter"');
+    assertStringIncludes(gen, "export const RosChatterTopic");
     assertStringIncludes(gen, "export const LightsService");
+    const schema = JSON.parse(
+      await Deno.readTextFile(`${dir}/ros.api.schema.json`),
+    );
+    assert("ros/chatter" in schema.topics, Object.keys(schema.topics).join());
 
     const missing = await runZmp(["ros", "types", "std_msgs/Nope"]);
     assertEquals(missing.code, 1);

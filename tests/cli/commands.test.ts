@@ -176,6 +176,11 @@ sensors/raw       RawReading       -           filter
       'zmp call: Invalid arguments for Calculator.add: args[1]: expected number, got string "x" (see zmp call --help)',
     );
     fails(
+      await zmp("call", "Calculator.countdown", "-1"),
+      2,
+      "zmp call: Invalid arguments for Calculator.countdown: args[0]: must be >= 0, got -1 (see zmp call --help)",
+    );
+    fails(
       await zmp("call", "Calculator.add", "2", "{oops"),
       2,
       /^zmp call: argument 2 \(b\) is not valid JSON: "\{oops" \(.+\) \(see zmp call --help\)\n$/,
@@ -218,6 +223,11 @@ sensors/raw       RawReading       -           filter
       await zmp("param", "set", "filter.alpha", '"fast"'),
       2,
       'zmp param: Invalid value for param filter.alpha (FilterParams): filter.alpha: expected number, got string "fast" (see zmp param --help)',
+    );
+    fails(
+      await zmp("param", "set", "filter.alpha", "1.5"),
+      2,
+      "zmp param: Invalid value for param filter.alpha (FilterParams): filter.alpha: must be <= 1, got 1.5 (see zmp param --help)",
     );
     fails(
       await zmp("param", "set", "filter.alhpa", "1"),

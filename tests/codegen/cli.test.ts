@@ -41,7 +41,11 @@ Deno.test("runCli() writes x.api.gen.ts and x.api.schema.json beside each defini
   const gen = (await p.read("src/echo.api.gen.ts"))!;
   assertStringIncludes(gen, '} from "zmp";');
   assertStringIncludes(gen, 'import type { Echo } from "./echo.api.ts";');
-  assertStringIncludes(gen, "export class EchoClient {");
+  assertStringIncludes(gen, "export const EchoClient = clientClass(");
+  assertStringIncludes(
+    gen,
+    'import schema from "./echo.api.schema.json" with { type: "json" };',
+  );
   assertEquals(await p.read("src/not_api.gen.ts"), undefined);
   const again = await run([], p.root);
   assertEquals([again.code, again.out], [0, "2 generated file(s) up to date"]);
@@ -139,8 +143,9 @@ Deno.test("runCli(--watch) regenerates when a definition changes, until aborted"
       API.replace("}\n", "  shout(text: string): Promise<string>;\n}\n"),
     );
     await waitFor(
-      async () => (await p.read("w.api.gen.ts"))?.includes("shout(") ?? false,
-      "regenerated module",
+      async () =>
+        (await p.read("w.api.schema.json"))?.includes('"shout"') ?? false,
+      "regenerated schema",
       { timeout: 15000 },
     );
   } finally {
@@ -149,13 +154,68 @@ Deno.test("runCli(--watch) regenerates when a definition changes, until aborted"
   }
 });
 
-Deno.test("examples/calculator generated files are up to date", async () => {
-  const r = await run(
-    ["--check", "examples/calculator/calculator.api.ts"],
-    ROOT,
+Deno.test("zmp's own generated files (examples, bench, src) are up to date", async () => {
+  const r = await run(["--check"], ROOT);
+  assert(r.code === 0, `${r.err}\nrun: deno task codegen`);
+});
+
+Deno.test("runCli(--breaking <git ref | baseline.json>) lists changes and exits 1 on breaking ones", async () => {
+  await using p = await tempProject({ "calc.api.ts": CALC_V1 });
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
+      cwd: p.root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(out.success, new TextDecoder().decode(out.stderr));
+  };
+  assertEquals((await run([], p.root)).code, 0);
+  await git("init", "-q");
+  await git("add", ".");
+  await git("commit", "-qm", "v1");
+  const baseline = await p.read("calc.api.schema.json");
+  await p.write("baseline.schema.json", baseline!);
+
+  // Compatible: a new optional parameter and a new method.
+  await p.write(
+    "calc.api.ts",
+    CALC_V1.replace("b?: number)", "b?: number, c?: number)")
+      .replace("}\n", "  neg(a: number): Promise<number>;\n}\n"),
   );
-  assert(
-    r.code === 0,
-    `${r.err}\nrun: deno task codegen examples/calculator/calculator.api.ts`,
+  const compatible = await run(["--breaking", "HEAD"], p.root);
+  assertEquals(compatible.code, 0, compatible.err);
+  assertEquals(
+    compatible.out,
+    "calc.api.schema.json:\n" +
+      "  compatible: Calc.add: parameter c was added\n" +
+      "  compatible: Calc.neg: the method was added\n" +
+      "0 breaking, 2 compatible change(s) since HEAD",
+  );
+
+  // Breaking: an optional parameter became required.
+  await p.write("calc.api.ts", CALC_V1.replace("b?: number", "b: number"));
+  for (const since of ["HEAD", "baseline.schema.json"]) {
+    const r = await run(["--breaking", since], p.root);
+    assertEquals(r.code, 1);
+    assertEquals(
+      r.out,
+      "calc.api.schema.json:\n  breaking: Calc.add: parameter b is now required",
+    );
+    assertEquals(r.err, `1 breaking, 0 compatible change(s) since ${since}`);
+  }
+  // Nothing is written.
+  assertEquals(await p.read("calc.api.schema.json"), baseline);
+  const bad = await run(["--breaking", "no-such-ref"], p.root);
+  assertEquals(bad.code, 2);
+  assertEquals(
+    bad.err,
+    "Cannot read the baseline no-such-ref: it is neither a .json file nor a git ref",
   );
 });
+
+const CALC_V1 = `/** @service */
+export interface Calc {
+  add(a: number, b?: number): Promise<number>;
+}
+`;

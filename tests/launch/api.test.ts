@@ -105,7 +105,7 @@ Deno.test("launch() rejects a bad spec with LaunchError before starting anything
         { logger: recorder() },
       ),
     LaunchError,
-    'node "a": mode must be "subprocess", "worker" or "inprocess"',
+    'node "a": mode must be "subprocess" | "worker" | "inprocess"',
   );
   assertEquals([e.node, e.field], ["a", "mode"]);
 });

@@ -132,7 +132,7 @@ Deno.test("Registry against a registry process", async (t) => {
       );
       assertEquals(
         error.message,
-        'Invalid NodeInfo: info.pid: expected integer >= 0, got number -1; info.mode: expected "subprocess" | "worker" | "inprocess", got string "thread"',
+        'Invalid NodeInfo: info.pid: must be >= 0, got -1; info.mode: expected RunMode, got string "thread"',
       );
       assertEquals((await client.nodes()).length, 1);
     },

@@ -118,9 +118,16 @@ const ROS_NAME = /^\/[A-Za-z][A-Za-z0-9_/]*$/;
  * @throws {RosBridgeError} listing every type not found, every crossing
  *   whose fields do not line up, every bad name
  * @example
- * ```ts ignore
+ * ```ts
+ * import { createNode } from "zmp";
+ * import { startRos1Bridge } from "zmp/bridge";
+ * import { RosChatterTopic } from "../../../examples/ros/ros.api.gen.ts";
+ *
  * await using node = await createNode("ros1_bridge");
- * await using bridge = await startRos1Bridge(definition, { node });
+ * await using bridge = await startRos1Bridge({
+ *   topics: [{ ros: "/chatter", zmp: RosChatterTopic, type: "std_msgs/String", direction: "to-zmp" }],
+ * }, { node, master: "http://127.0.0.1:11311/" });
+ * console.log(bridge.masterUri); // http://127.0.0.1:11311/
  * ```
  */
 export async function startRos1Bridge(

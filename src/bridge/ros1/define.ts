@@ -4,8 +4,8 @@
  * a node module, so that the same file runs with `zmp bridge ros1
  * bridge.ts` or as a node of a launch file.
  *
- * Bridge files import it from `src/bridge/mod.ts`, not from zmp's root
- * `mod.ts`: the bridges load npm packages (`@foxglove/ros1` …) that other
+ * Bridge files import it from `zmp/bridge` (`src/bridge/mod.ts`), not from
+ * zmp's root `mod.ts`: the bridges load npm packages (`@foxglove/ros1` …) that other
  * nodes never need, nor type-check.
  *
  * @module
@@ -133,12 +133,12 @@ export interface RosBridgeModule extends NodeModule {
  * @returns the bridge file's default export
  * @throws {TypeError} when `definition` is not an object
  * @example
- * ```ts ignore
- * import { defineRosBridge } from "../../src/bridge/mod.ts";
- * import { ChatterTopic } from "./ros.api.gen.ts";
+ * ```ts
+ * import { defineRosBridge } from "zmp/bridge";
+ * import { RosChatterTopic } from "../../../examples/ros/ros.api.gen.ts";
  *
  * export default defineRosBridge({
- *   topics: [{ ros: "/chatter", zmp: ChatterTopic, type: "std_msgs/String", direction: "to-zmp" }],
+ *   topics: [{ ros: "/chatter", zmp: RosChatterTopic, type: "std_msgs/String", direction: "to-zmp" }],
  * });
  * ```
  */

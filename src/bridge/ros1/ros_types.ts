@@ -123,7 +123,9 @@ export interface RosTypesOptions {
  * Finds, parses and caches ROS 1 message and service types.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { RosTypes } from "zmp/bridge";
+ *
  * const types = new RosTypes();
  * const string = types.message("std_msgs/String");
  * console.log(string.md5); // 992ce8a1687cec8c8bd883ec73ca41d1

@@ -205,7 +205,9 @@ export interface CallRosServiceOptions {
  *   the server refuses the header, or the handler fails (`remote`)
  * @throws {DOMException} `TimeoutError` or `AbortError`
  * @example
- * ```ts ignore
+ * ```ts
+ * import { callRosService, RosTypes } from "zmp/bridge";
+ *
  * const types = new RosTypes();
  * const res = await callRosService({ data: true }, {
  *   masterUri: "http://127.0.0.1:11311/",
@@ -213,6 +215,7 @@ export interface CallRosServiceOptions {
  *   service: "/enable",
  *   type: types.service("std_srvs/SetBool"),
  * });
+ * console.log(res); // { success: true, message: "enabled" }
  * ```
  */
 export async function callRosService(

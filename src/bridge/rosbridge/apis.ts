@@ -28,6 +28,8 @@ export async function loadServiceDescriptors(
 ): Promise<ServiceDescriptor[]> {
   const found: ServiceDescriptor[] = [];
   for (const specifier of modules) {
+    // The user's generated module (--api), by absolute URL: resolvable
+    // without zmp's import map (deno publish cannot analyze it, by design).
     const module = await import(resolveModuleUrl(specifier).href);
     const descriptors = Object.values(module).filter(isServiceDescriptor);
     if (descriptors.length === 0) {

@@ -1,9 +1,19 @@
 /**
- * A rosbridge v2 server as a launch-file node:
+ * A rosbridge v2 server as a launch-file node, whose module is
+ * `ROSBRIDGE_NODE_MODULE`:
  *
- * ```ts ignore
- * { name: "rosbridge", module: "zmp/src/bridge/rosbridge/node.ts",
- *   args: ["--port", "9090", "--api", "./browser.api.gen.ts"] }
+ * ```ts
+ * import { defineLaunch } from "zmp";
+ * import { ROSBRIDGE_NODE_MODULE } from "zmp/bridge";
+ *
+ * export default defineLaunch({
+ *   nodes: [{
+ *     name: "rosbridge",
+ *     module: ROSBRIDGE_NODE_MODULE,
+ *     args: ["--port", "9090", "--api", new URL("./browser.api.gen.ts", import.meta.url).href],
+ *     permissions: { net: true, read: true, env: true },
+ *   }],
+ * });
  * ```
  *
  * Arguments: `--port <n>` (default 9090; 0 picks a free port),

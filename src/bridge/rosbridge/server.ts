@@ -14,6 +14,14 @@ import type { ServiceDescriptor } from "../../wire/descriptors.ts";
 import { Session, type SessionContext } from "./_session.ts";
 import { LiveNodes } from "./_live.ts";
 
+/**
+ * The module of the rosbridge node (`rosbridge/node.ts`), for a launch
+ * file's `module`: it runs {@linkcode startRosbridgeServer} through the
+ * node the launcher started.
+ */
+export const ROSBRIDGE_NODE_MODULE: string =
+  new URL("./node.ts", import.meta.url).href;
+
 /** Options of {@linkcode startRosbridgeServer}. */
 export interface RosbridgeServerOptions {
   /** The zmp node the server subscribes, publishes and calls through. */
@@ -68,7 +76,10 @@ export interface RosbridgeServer extends AsyncDisposable {
  * @returns the running server; close it when done
  * @throws {Deno.errors.AddrInUse} when the port is taken
  * @example
- * ```ts ignore
+ * ```ts
+ * import { connectRegistry, createNode } from "zmp";
+ * import { startRosbridgeServer } from "zmp/bridge";
+ *
  * await using registry = await connectRegistry();
  * await using node = await createNode("rosbridge", { registry });
  * await using server = await startRosbridgeServer({ node, registry, port: 9090 });

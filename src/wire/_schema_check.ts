@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isRecord, type Schema, schemaList } from "./_json_schema_text.ts";
+import { isRecord, type Schema, schemaList } from "./_schema_text.ts";
 
 const TYPES = new Set<unknown>([
   undefined,
@@ -65,6 +65,18 @@ export function checkSchema(
           JSON.stringify(s["x-type"])
         } is not supported`,
       );
+    }
+    if (typeof s.pattern === "string") {
+      try {
+        new RegExp(s.pattern, "u");
+      } catch (e) {
+        throw new TypeError(
+          `Cannot use schema: pattern ${
+            JSON.stringify(s.pattern)
+          } is not a regular expression`,
+          { cause: e },
+        );
+      }
     }
     const properties = isRecord(s.properties) ? s.properties : {};
     pending.push(

@@ -1,12 +1,14 @@
 /**
- * The schema walker behind `fromJson` and `validatorFromSchema`: one pass
- * that checks a value against a codegen JSON Schema and, reading JSON,
- * converts it into the JS value the schema describes.
+ * The slow path of the schema engine: one pass that checks a value against
+ * a codegen JSON Schema, says what is wrong and where, and, reading JSON,
+ * converts it into the JS value the schema describes. The fast path
+ * (`_schema_compile.ts`) answers yes or no for JS values; this walker runs
+ * when it says no, and for JSON typed by people (`zmp call`, `zmp param
+ * set`, the HTTP gateway).
  *
- * Issues are worded and ordered as the generated validators of
- * `codegen/emit_validators.ts` word and order them, including how unions
- * report (simple members first, one complex member checked in detail,
- * discriminated unions by their tag).
+ * Unions report as a person reads them: simple members first, one complex
+ * member checked in detail, discriminated unions by their tag. Broken
+ * constraints (`minimum`, `pattern`…) are issues with a `rule`.
  *
  * @module
  */
@@ -25,8 +27,14 @@ import {
   type Schema,
   schemaList,
   tupleBounds,
-} from "./_json_schema_text.ts";
-import { checkSchema } from "./_json_schema_check.ts";
+} from "./_schema_text.ts";
+import { checkSchema } from "./_schema_check.ts";
+import {
+  arrayRules,
+  numberRules,
+  siblingRules,
+  stringRules,
+} from "./_schema_rules.ts";
 
 /** `json`: convert JSON forms (ISO strings, base64…); `js`: check only. */
 export type Mode = "json" | "js";
@@ -66,7 +74,7 @@ export class SchemaWalker {
     // A method's argument array: codegen titles every item with its name.
     this.#arguments = root.type === "array" && Array.isArray(items) &&
       items.every((s) => isRecord(s) && typeof s.title === "string");
-    checkSchema(root, (ref) => this.#resolve(ref));
+    checkSchema(root, (ref) => this.resolve(ref));
   }
 
   /**
@@ -88,8 +96,29 @@ export class SchemaWalker {
     issues: ValidationIssue[],
     label?: string,
   ): unknown {
+    if (
+      typeof schema.$ref === "string" || "const" in schema ||
+      Array.isArray(schema.enum) || Array.isArray(schema.anyOf)
+    ) {
+      // Constraints beside a reference or a union (`@minimum` on a
+      // property of an alias type) apply once the value has the type.
+      const before = issues.length;
+      const out = this.#walkType(schema, value, path, issues, label);
+      if (issues.length === before) siblingRules(schema, out, path, issues);
+      return out;
+    }
+    return this.#walkType(schema, value, path, issues, label);
+  }
+
+  #walkType(
+    schema: Schema,
+    value: unknown,
+    path: string,
+    issues: ValidationIssue[],
+    label?: string,
+  ): unknown {
     if (typeof schema.$ref === "string") {
-      const def = this.#resolve(schema.$ref);
+      const def = this.resolve(schema.$ref);
       return this.#walk(def, value, path, issues, refName(schema.$ref));
     }
     const fail = () => {
@@ -122,7 +151,9 @@ export class SchemaWalker {
     }
     switch (schema.type) {
       case "string":
-        return typeof value === "string" ? value : fail();
+        if (typeof value !== "string") return fail();
+        stringRules(schema, value, path, issues);
+        return value;
       case "boolean":
         return typeof value === "boolean" ? value : fail();
       case "null":
@@ -133,9 +164,11 @@ export class SchemaWalker {
           ? Number(value)
           : value;
         const integer = schema.type === "integer";
-        return typeof n === "number" && (!integer || Number.isInteger(n))
-          ? n
-          : fail();
+        if (typeof n !== "number" || (integer && !Number.isInteger(n))) {
+          return fail();
+        }
+        numberRules(schema, n, path, issues);
+        return n;
       }
       case "array": {
         if (Array.isArray(schema.prefixItems)) {
@@ -143,10 +176,12 @@ export class SchemaWalker {
         }
         if (!Array.isArray(value)) return fail();
         const item = itemSchema(schema);
-        return Array.from(
+        const out = Array.from(
           value,
           (v, i) => this.#walk(item, v, `${path}[${i}]`, issues),
         );
+        arrayRules(schema, out, path, issues);
+        return out;
       }
       case "object":
         return isPlainObject(value)
@@ -165,16 +200,24 @@ export class SchemaWalker {
     label?: string,
   ): unknown {
     const items = schemaList(schema.prefixItems);
+    const rest = isRecord(schema.items) ? schema.items : undefined;
     const { min, max } = tupleBounds(schema);
     if (!Array.isArray(value) || value.length < min || value.length > max) {
-      const expected = schema === this.#root && this.#arguments
+      const args = schema === this.#root && this.#arguments;
+      const expected = args
         ? argumentsText(min, max)
         : label ?? expectedText(schema);
-      issues.push({ path, expected, received: describe(value) });
+      const received = args && Array.isArray(value)
+        ? argumentsText(value.length, value.length)
+        : describe(value);
+      issues.push({ path, expected, received });
       return value;
     }
     return Array.from(value, (v, i) => {
-      if (i >= items.length || (i >= min && v === undefined)) return v;
+      if (i >= items.length) {
+        return rest ? this.#walk(rest, v, `${path}[${i}]`, issues) : v;
+      }
+      if (i >= min && v === undefined) return v;
       if (this.#json && i >= min && v === null) {
         // JSON has no `undefined`: `null` may stand for an omitted item.
         const own: ValidationIssue[] = [];
@@ -291,12 +334,19 @@ export class SchemaWalker {
     for (let i = 0; i < members.length; i++) {
       if (attempt(i).issues.length === 0) return attempt(i).value;
     }
-    const complex = members.flatMap((m, i) => isSimple(m) ? [] : [i]);
+    const follow = (m: Schema) => this.#follow(m);
+    const complex = members.flatMap((m, i) => isSimple(m, follow) ? [] : [i]);
     const detail = (i: number) => {
       issues.push(...attempt(i).issues);
       return attempt(i).value;
     };
-    if (complex.length === 1) return detail(complex[0]);
+    // One member needs a closer look: say what is wrong inside it, when
+    // the value is of its kind (an object for an object type…).
+    if (
+      complex.length === 1 && sameKind(this.#follow(members[complex[0]]), value)
+    ) {
+      return detail(complex[0]);
+    }
     const tag = this.#discriminant(members, complex);
     if (tag === undefined || !isPlainObject(value)) {
       const expected = label ?? expectedText(schema);
@@ -369,12 +419,19 @@ export class SchemaWalker {
   #follow(schema: Schema): Schema {
     let s = schema;
     for (let hops = 0; typeof s.$ref === "string" && hops < MAX_HOPS; hops++) {
-      s = this.#resolve(s.$ref);
+      s = this.resolve(s.$ref);
     }
     return s;
   }
 
-  #resolve(ref: string): Schema {
+  /**
+   * The schema a `$ref` names.
+   *
+   * @param ref the reference, `#/$defs/<name>`
+   * @returns the schema
+   * @throws {TypeError} when it is not of that form or names nothing
+   */
+  resolve(ref: string): Schema {
     const name = refName(ref);
     if (!ref.startsWith(DEFS_PREFIX)) {
       throw new TypeError(
@@ -395,25 +452,45 @@ export class SchemaWalker {
   }
 }
 
-/** `2 arguments`, `1 argument`, `0 to 2 arguments`. */
+/** `2 arguments`, `1 argument`, `0 to 2 arguments`, `at least 1 argument`. */
 function argumentsText(min: number, max: number): string {
+  const plural = (n: number) => `${n} argument${n === 1 ? "" : "s"}`;
   return min === max
-    ? `${max} argument${max === 1 ? "" : "s"}`
+    ? plural(max)
+    : max === Infinity
+    ? `at least ${plural(min)}`
     : `${min} to ${max} arguments`;
 }
 
 /**
- * Whether generated validators test a member without a loop or a call
- * (`simpleTest` in `codegen/emit_validators.ts`). A `$ref` is never simple.
+ * Whether a union member is a plain test (a primitive, a literal, a union
+ * of those, or a name for one): a value failing it needs no detail, so a
+ * union with one other member reports that member's issues.
  */
-function isSimple(schema: Schema): boolean {
-  if (typeof schema.$ref === "string") return false;
+function isSimple(schema: Schema, follow: (s: Schema) => Schema): boolean {
+  if (typeof schema.$ref === "string") {
+    const target = follow(schema);
+    return typeof target.$ref !== "string" && isSimple(target, follow);
+  }
   if ("const" in schema || Array.isArray(schema.enum)) return true;
   if (Array.isArray(schema.anyOf)) {
-    return schemaList(schema.anyOf).every(isSimple);
+    return schemaList(schema.anyOf).every((m) => isSimple(m, follow));
   }
   if (schema["x-type"] === "Map" || schema["x-type"] === "Set") return false;
   return schema.type !== "array" && schema.type !== "object";
+}
+
+/** Whether `value` is of the kind a (complex) schema describes. */
+function sameKind(schema: Schema, value: unknown): boolean {
+  switch (schema["x-type"]) {
+    case "Map":
+      return value instanceof Map || Array.isArray(value);
+    case "Set":
+      return value instanceof Set || Array.isArray(value);
+  }
+  if (schema.type === "object") return isPlainObject(value);
+  if (schema.type === "array") return Array.isArray(value);
+  return true;
 }
 
 function isObjectSchema(schema: Schema): boolean {

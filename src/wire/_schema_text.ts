@@ -1,6 +1,6 @@
 /**
- * Schemas as text: what a check expects (in the words of generated
- * validators) and short TypeScript-like type text for listings. Neither
+ * Schemas as text: what a check expects (as issues word it) and short
+ * TypeScript-like type text for listings. Neither
  * follows a `$ref` (a reference is shown by its name), so neither can loop.
  *
  * @module
@@ -24,13 +24,52 @@ export function schemaList(value: unknown): Schema[] {
 /** The prefix of every `$ref` codegen writes. */
 export const DEFS_PREFIX = "#/$defs/";
 
-/** The name a `$ref` points at: `#/$defs/Point` → `Point`. */
+/**
+ * The name a `$ref` points at: `#/$defs/Point` → `Point`,
+ * `#/$defs/Page%3CItem%3E` → `Page<Item>`.
+ */
 export function refName(ref: string): string {
   const name = ref.startsWith(DEFS_PREFIX)
     ? ref.slice(DEFS_PREFIX.length)
     : ref.slice(ref.lastIndexOf("/") + 1);
-  return name.replaceAll("~1", "/").replaceAll("~0", "~");
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // Not percent-encoded: keep it as written.
+  }
+  return decoded.replaceAll("~1", "/").replaceAll("~0", "~");
 }
+
+/** The `$ref` to a named type: `Page<Item>` → `#/$defs/Page%3CItem%3E`. */
+export function refTo(name: string): string {
+  return DEFS_PREFIX +
+    encodeURIComponent(name.replaceAll("~", "~0").replaceAll("/", "~1"))
+      .replaceAll("%7E", "~");
+}
+
+/** A string format: how to test it and how to name it in an issue. */
+export interface Format {
+  readonly test: (s: string) => boolean;
+  /** What a value must be: `an email address`. */
+  readonly what: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/** The `format`s the engine checks (JSDoc `@format`). */
+export const FORMATS: Readonly<Record<string, Format>> = {
+  email: { test: (s) => EMAIL.test(s), what: "an email address" },
+  uri: { test: (s) => URL.canParse(s), what: "a URI" },
+  uuid: { test: (s) => UUID.test(s), what: "a UUID" },
+  "date-time": {
+    test: (s) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)),
+    what: "a date-time",
+  },
+};
 
 /** A literal value as TypeScript writes it: `"on"`, `3`, `true`. */
 export function literal(value: unknown): string {
@@ -64,15 +103,26 @@ export function itemSchema(schema: Schema): Schema {
 /** How many items a tuple schema needs at least and allows at most. */
 export function tupleBounds(schema: Schema): { min: number; max: number } {
   const count = schemaList(schema.prefixItems).length;
+  const rest = isRecord(schema.items);
   const min = typeof schema.minItems === "number" ? schema.minItems : count;
-  const max = typeof schema.maxItems === "number" ? schema.maxItems : count;
+  const max = typeof schema.maxItems === "number"
+    ? schema.maxItems
+    : rest
+    ? Infinity
+    : count;
   return { min, max };
 }
 
+/** The rest element of a tuple (`...T[]`), as `...T[]` text, or nothing. */
+function restText(schema: Schema, text: (s: Schema) => string): string[] {
+  if (!isRecord(schema.items)) return [];
+  const inner = text(schema.items);
+  return [isUnion(schema.items) ? `...(${inner})[]` : `...${inner}[]`];
+}
+
 /**
- * What a check of `schema` expects, worded as generated validators word
- * it (`codegen/emit_validators.ts` `expectedOf`): `number`, `Point[]`,
- * `[string, number?]`, `"on" | "off"`, `object`, `Map`.
+ * What a check of `schema` expects, as issues word it: `number`,
+ * `Point[]`, `[string, number?]`, `"on" | "off"`, `object`, `Map`.
  *
  * @param schema the schema
  * @returns the expected text
@@ -102,6 +152,7 @@ export function expectedText(schema: Schema): string {
         const items = schemaList(schema.prefixItems).map((s, i) =>
           expectedText(s) + (i >= min ? "?" : "")
         );
+        items.push(...restText(schema, expectedText));
         return `[${items.join(", ")}]`;
       }
       const item = itemSchema(schema);
@@ -174,6 +225,7 @@ function arrayText(schema: Schema): string {
       ? `${s.title}${optional}: ${typeText(s, true)}`
       : `${typeText(s, true)}${optional}`;
   });
+  items.push(...restText(schema, (s) => typeText(s, true)));
   return `[${items.join(", ")}]`;
 }
 

@@ -38,7 +38,12 @@ export class MetricsCollector implements AsyncDisposable {
   readonly #registry: string | undefined;
   readonly #timeout: number;
 
-  /** @param options the registry endpoint, the answer timeout */
+  /**
+   * A collector with no connection yet: each process is connected to when
+   * first asked, and kept until `close()`.
+   *
+   * @param options the registry endpoint, the answer timeout
+   */
   constructor(options: MetricsCollectorOptions = {}) {
     // An etcd registry is not a process that answers zmp.Observe.
     this.#registry = /^(tcp|ipc|inproc):\/\//.test(options.registry ?? "")

@@ -84,9 +84,21 @@ export const ObserveService: ServiceDescriptor<ObserveHandlers> = {
 
 /** What serves `zmp.Observe`. */
 export interface ObserveHandlers {
-  /** @returns the snapshot */
+  /**
+   * The process's figures now.
+   *
+   * @param ctx the call's context
+   * @returns the snapshot
+   */
   metrics(ctx: CallContext): MetricsSnapshot;
-  /** @returns the calls as they finish */
+  /**
+   * The calls the process serves, each sent as it finishes, until the
+   * caller cancels.
+   *
+   * @param services the service names to tap (all when empty)
+   * @param ctx the call's context (its signal ends the stream)
+   * @returns the calls as they finish
+   */
   calls(services: string[], ctx: CallContext): AsyncIterable<CallRecord>;
 }
 

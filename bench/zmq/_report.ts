@@ -132,9 +132,59 @@ export function verdicts(
   return out;
 }
 
+/** Each CURVE stack and the plain stack it is measured against. */
+const CURVE_PAIRS = [
+  { curve: "zmp_zmtp_curve", plain: "zmp_zmtp", engine: "zmtp" },
+  { curve: "zmp_curve", plain: "zmp", engine: "libzmq" },
+] as const;
+
+/** What CURVE costs one engine in one case: CURVE's figure / plain's. */
+export interface CurveCost {
+  /** Median round trip under CURVE / without (above 1: slower). */
+  latency: number | null;
+  /** Throughput under CURVE / without (below 1: fewer messages). */
+  throughput: number | null;
+}
+
+/**
+ * CURVE against plain, per engine, transport and size, from the same run.
+ *
+ * @param stacks all stack results
+ * @param transports transports measured
+ * @param sizes payload sizes measured
+ * @returns engine → transport → size → cost, for the engines measured
+ *   both ways
+ */
+export function curveCost(
+  stacks: Partial<Record<StackName, StackResult>>,
+  transports: string[],
+  sizes: number[],
+): Record<string, Record<string, Record<string, CurveCost>>> {
+  const out: Record<string, Record<string, Record<string, CurveCost>>> = {};
+  for (const { curve, plain, engine } of CURVE_PAIRS) {
+    if (stacks[curve] === undefined || stacks[plain] === undefined) continue;
+    const byEngine: Record<string, Record<string, CurveCost>> = {};
+    for (const t of transports) {
+      byEngine[t] = {};
+      for (const s of sizes) {
+        const c = caseOf(stacks[curve], t, String(s));
+        const p = caseOf(stacks[plain], t, String(s));
+        byEngine[t][s] = {
+          latency: ratio(c?.rtt_median_us, p?.rtt_median_us),
+          throughput: ratio(c?.throughput_msgs, p?.throughput_msgs),
+        };
+      }
+    }
+    out[engine] = byEngine;
+  }
+  return out;
+}
+
 const LABELS: Record<StackName, string> = {
   zmp_zmtp: "zmp zmtp (TS)",
   zmp: "zmp libzmq (FFI)",
+  zmp_zmtp_curve: "zmp zmtp CURVE",
+  zmp_curve: "zmp libzmq CURVE",
   node_zeromq: "Node + zeromq.js",
   c: "C + libzmq",
   deno_tcp: "Deno TCP (floor)",
@@ -237,6 +287,30 @@ export function table(result: {
           pad(x(r.throughput_vs_c), 10, true),
           pad(x(r.latency_vs_floor), 14, true),
         ].join(" "));
+      }
+    }
+  }
+  const cost = curveCost(stacks, transports, sizes);
+  if (Object.keys(cost).length > 0) {
+    lines.push("");
+    const chead = [
+      pad("CURVE / plain", 18),
+      pad("engine", 7),
+      pad("latency", 9, true),
+      pad("throughput", 11, true),
+    ].join(" ");
+    lines.push(chead, "-".repeat(chead.length));
+    for (const [engine, byT] of Object.entries(cost)) {
+      for (const transport of transports) {
+        for (const size of sizes) {
+          const c = byT[transport][size];
+          lines.push([
+            pad(`${transport} ${size} B`, 18),
+            pad(engine, 7),
+            pad(x(c.latency), 9, true),
+            pad(x(c.throughput), 11, true),
+          ].join(" "));
+        }
       }
     }
   }

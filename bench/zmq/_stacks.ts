@@ -19,6 +19,8 @@ import { capture, type Command } from "./_process.ts";
 export const STACKS = [
   "zmp_zmtp",
   "zmp",
+  "zmp_zmtp_curve",
+  "zmp_curve",
   "node_zeromq",
   "c",
   "deno_tcp",
@@ -33,6 +35,10 @@ export const STACK_ALIASES: Record<string, StackName> = {
   zmp_libzmq: "zmp",
   zmtp: "zmp_zmtp",
   zmp_zmtp: "zmp_zmtp",
+  zmtp_curve: "zmp_zmtp_curve",
+  zmp_zmtp_curve: "zmp_zmtp_curve",
+  libzmq_curve: "zmp_curve",
+  zmp_curve: "zmp_curve",
   tcp: "deno_tcp",
   deno_tcp: "deno_tcp",
   floor: "deno_tcp",
@@ -145,21 +151,30 @@ export async function probeNode(
   };
 }
 
+/** Key pairs for the CURVE stacks: the server's and the client's. */
+export interface BenchKeys {
+  server: { publicKey: string; secretKey: string };
+  client: { publicKey: string; secretKey: string };
+}
+
 /**
  * A zmp stack: each peer is a Deno process running `zmp_peer.ts` on one
- * engine (`ZMP_ENGINE`).
+ * engine (`ZMP_ENGINE`), with CURVE when given keys (`ZMP_BENCH_CURVE`).
  *
  * @param probe the Node side's libzmq, to load the same one
  * @param module another copy of zmp's `src/zmq/mod.ts` to benchmark instead
  * @param engine `libzmq` (stack `zmp`) or `zmtp` (stack `zmp_zmtp`)
+ * @param curve keys for both peers: the `*_curve` stacks
  * @returns the prepared stack
  */
 export function zmpStack(
   probe: NodeProbe | undefined,
   module?: string,
   engine: "libzmq" | "zmtp" = "libzmq",
+  curve?: BenchKeys,
 ): PreparedStack {
   const env: Record<string, string> = { ZMP_ENGINE: engine };
+  if (curve !== undefined) env.ZMP_BENCH_CURVE = JSON.stringify(curve);
   if (module !== undefined) {
     env.ZMP_BENCH_MODULE = new URL(module, `file://${Deno.cwd()}/`).href;
   }
@@ -177,8 +192,9 @@ export function zmpStack(
     args: ["run", "--allow-all", "--quiet", path("zmp_peer.ts"), ...args],
     env,
   });
+  const plain = engine === "zmtp" ? "zmp_zmtp" : "zmp";
   return {
-    name: engine === "zmtp" ? "zmp_zmtp" : "zmp",
+    name: curve === undefined ? plain : `${plain}_curve`,
     runtime: `deno ${Deno.version.deno}`,
     server: (endpoint) => peer(["server", endpoint]),
     client: (endpoint, plan) => peer(["client", endpoint, ...plan]),

@@ -34,7 +34,9 @@ import {
 } from "./_stacks.ts";
 import { type CaseSummary, summarise, type Trial } from "./_stats.ts";
 import { cpuSnapshot, foreignShare, waitForQuiet } from "./_machine.ts";
+import { curveKeypair } from "../../src/zmq/mod.ts";
 import {
+  curveCost,
   HEADLINE,
   type Ratios,
   ratios,
@@ -49,7 +51,8 @@ const USAGE = `usage: deno task bench:zmq [options]
   --json               print one JSON object on stdout (progress and the
                        table on stderr)
   --quick              fewer iterations, for a smoke run
-  --only LIST          stacks to run: zmtp,libzmq,node,c,tcp (default: all)
+  --only LIST          stacks to run: zmtp,libzmq,zmtp_curve,libzmq_curve,
+                       node,c,tcp (default: all)
   --transports LIST    tcp,ipc (default: both)
   --sizes LIST         payload sizes in bytes (default: 16,1024)
   --rtt N              timed sequential round trips per case (default 20000)
@@ -132,7 +135,7 @@ function parsePlan(args: string[]): Plan {
       const name = STACK_ALIASES[s.toLowerCase()];
       if (name === undefined) {
         throw new RangeError(
-          `Cannot parse --only: unknown stack "${s}" (zmtp, libzmq, node, c, tcp)`,
+          `Cannot parse --only: unknown stack "${s}" (zmtp, libzmq, zmtp_curve, libzmq_curve, node, c, tcp)`,
         );
       }
       return name;
@@ -398,6 +401,15 @@ async function main(): Promise<number> {
     prepared.push(zmpStack(nodeProbe, plan.zmpModule, "zmtp"));
   }
   if (wants("zmp")) prepared.push(zmpStack(nodeProbe, plan.zmpModule));
+  if (wants("zmp_zmtp_curve") || wants("zmp_curve")) {
+    const keys = { server: await curveKeypair(), client: await curveKeypair() };
+    if (wants("zmp_zmtp_curve")) {
+      prepared.push(zmpStack(nodeProbe, plan.zmpModule, "zmtp", keys));
+    }
+    if (wants("zmp_curve")) {
+      prepared.push(zmpStack(nodeProbe, plan.zmpModule, "libzmq", keys));
+    }
+  }
   if (wants("node_zeromq")) {
     prepared.push(
       nodeProbe !== undefined
@@ -471,6 +483,7 @@ async function main(): Promise<number> {
     ratio_libzmq: ratios(stacks, HEADLINE.transport, HEADLINE.size, "zmp"),
     ratio_detail_libzmq: libzmqByCase,
     ratio_detail: byCase,
+    ratio_curve: curveCost(stacks, plan.transports, plan.sizes),
     targets: Object.fromEntries(
       Object.entries(TARGETS).map(([k, t]) => [
         k,

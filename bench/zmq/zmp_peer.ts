@@ -9,6 +9,8 @@
  * standard input closes, so they never outlive the driver. The loops are
  * the ones the Node peer runs (`_echo.mjs`). `ZMP_BENCH_MODULE` (a URL,
  * set by `--zmp-module`) loads another copy of zmp, for experiments.
+ * `ZMP_BENCH_CURVE` (JSON: the server's and the client's key pairs) turns
+ * CURVE on, for the `*_curve` stacks.
  *
  * @module
  */
@@ -40,12 +42,29 @@ function exitWhenStdinCloses(): void {
   })();
 }
 
+/** CURVE options for one role, from `ZMP_BENCH_CURVE`. */
+function curveOptions(role: "server" | "client"): Record<string, unknown> {
+  const json = Deno.env.get("ZMP_BENCH_CURVE");
+  if (json === undefined || json === "") return {};
+  const keys = JSON.parse(json);
+  return role === "server"
+    ? { curveServer: true, curveSecretKey: keys.server.secretKey }
+    : {
+      curveServerKey: keys.server.publicKey,
+      curvePublicKey: keys.client.publicKey,
+      curveSecretKey: keys.client.secretKey,
+    };
+}
+
 async function main(args: string[]): Promise<void> {
   const [role, endpoint, ...rest] = args;
   if (role === "server" && endpoint !== undefined) {
     exitWhenStdinCloses();
     // Mandatory: a full pipe makes send() wait instead of dropping.
-    const router = new Router({ routerMandatory: true });
+    const router = new Router({
+      routerMandatory: true,
+      ...curveOptions("server"),
+    });
     const bound = router.bind(endpoint);
     console.log(JSON.stringify({ endpoint: bound, libzmq: libzmqInfo() }));
     await echo(router as EchoSocket);
@@ -54,7 +73,7 @@ async function main(args: string[]): Promise<void> {
   if (role === "client" && endpoint !== undefined && rest.length === 6) {
     exitWhenStdinCloses();
     const plan = parsePlan(rest);
-    const dealer = new Dealer();
+    const dealer = new Dealer(curveOptions("client"));
     dealer.connect(endpoint);
     const results = await measure(dealer as EchoSocket, plan);
     console.log(JSON.stringify({ libzmq: libzmqInfo(), results }));

@@ -24,6 +24,17 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function createSuperjsonCodec(id: number): Codec {
   const sj = new SuperJSON();
+  // superjson writes a float array as a JSON array of numbers, where NaN,
+  // ±Infinity become null (then 0) and -0 becomes 0: those elements travel
+  // as the strings "NaN", "Infinity", "-Infinity" and "-0" instead.
+  for (const Floats of [Float32Array, Float64Array]) {
+    sj.registerCustom<Float32Array | Float64Array, (number | string)[]>({
+      isApplicable: (v): v is Float32Array | Float64Array =>
+        v instanceof Floats,
+      serialize: (v) => Array.from(v, floatToJson),
+      deserialize: (a) => new Floats(a.map(floatFromJson)),
+    }, Floats.name);
+  }
   return {
     id,
     name: "superjson",
@@ -67,4 +78,17 @@ export function createSuperjsonCodec(id: number): Codec {
       }
     },
   };
+}
+
+function floatToJson(x: number): number | string {
+  return Number.isFinite(x) && !Object.is(x, -0)
+    ? x
+    : String(Object.is(x, -0) ? "-0" : x);
+}
+
+function floatFromJson(x: unknown): number {
+  if (typeof x === "number") return x;
+  if (x === "-0") return -0;
+  if (x === "NaN" || x === "Infinity" || x === "-Infinity") return Number(x);
+  throw new SyntaxError(`not a float array element: ${JSON.stringify(x)}`);
 }

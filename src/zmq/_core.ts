@@ -29,6 +29,8 @@ import {
 } from "./_wait.ts";
 import type { EngineSocket, MonitorSource } from "./_engine.ts";
 import { LibzmqMonitor } from "./_libzmq_monitor.ts";
+import { type ZapHandler, ZMQ_ZAP_DOMAIN } from "./_libzmq_zap.ts";
+import type { CurveAuthenticator } from "./curve.ts";
 
 export type { Frame, WaitOptions };
 
@@ -42,7 +44,12 @@ const ZMQ_ROUTER = 6;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const latin1 = new TextDecoder("latin1");
 const EMPTY = new Uint8Array(0);
+/** The metadata property libzmq fills from the ZAP reply's user id. */
+const USER_ID = encoder.encode("User-Id\0");
+/** Routing ids whose CURVE key a ROUTER remembers (the most recent ones). */
+const PEER_KEYS_KEPT = 65536;
 
 /** Lengths `zmq_getsockopt` insists on, by option kind. */
 const EXACT_SIZE: Record<string, number> = {
@@ -98,6 +105,8 @@ export interface CoreOwner {
   adopt(core: SocketCore): void;
   /** Called once when a core closes. */
   release(core: SocketCore): void;
+  /** The context's ZAP handler (made on first use). */
+  zap?(): ZapHandler;
 }
 
 /**
@@ -112,6 +121,11 @@ export class SocketCore implements Pollable, EngineSocket {
   #recvWaiters: RecvWaiter[] = [];
   #sendWaiters: SendWaiter[] = [];
   #onClose: ((handle: Deno.PointerObject) => void)[] = [];
+  #authenticator: CurveAuthenticator | undefined;
+  /** The ZAP domain, once this CURVE server registered with the handler. */
+  #zapDomain: string | undefined;
+  /** ROUTER under CURVE: routing id (latin1) → the sender's key (Z85). */
+  #peerKeys: Map<string, string> | null = null;
 
   constructor(owner: CoreOwner, type: number) {
     const { zmq } = libzmq();
@@ -158,6 +172,7 @@ export class SocketCore implements Pollable, EngineSocket {
   bind(endpoint: string): string {
     checkEndpoint(endpoint, "bind");
     const h = this.handle("bind");
+    this.#joinZap();
     if (libzmq().zmq.zmq_bind(h, cString(endpoint)) !== 0) {
       throw lastError("bind", endpoint);
     }
@@ -167,6 +182,7 @@ export class SocketCore implements Pollable, EngineSocket {
   connect(endpoint: string): void {
     checkEndpoint(endpoint, "connect");
     const h = this.handle("connect");
+    this.#joinZap();
     if (libzmq().zmq.zmq_connect(h, cString(endpoint)) !== 0) {
       throw lastError("connect", endpoint);
     }
@@ -185,6 +201,53 @@ export class SocketCore implements Pollable, EngineSocket {
     const h = this.handle("disconnect");
     if (libzmq().zmq.zmq_disconnect(h, cString(endpoint)) !== 0) {
       throw lastError("disconnect", endpoint);
+    }
+  }
+
+  /** The hook the ZAP handler asks about this socket's clients. */
+  get authenticator(): CurveAuthenticator | undefined {
+    return this.#authenticator;
+  }
+
+  setAuthenticator(hook: CurveAuthenticator | undefined): void {
+    this.handle("setAuthenticator");
+    this.#authenticator = hook;
+  }
+
+  peerPublicKey(routingId: Uint8Array): string | undefined {
+    return this.#peerKeys?.get(latin1.decode(routingId));
+  }
+
+  /**
+   * A CURVE server joins its context's ZAP handler before its first bind or
+   * connect: libzmq reads the ZAP domain when it makes a connection.
+   */
+  #joinZap(): void {
+    if (this.#zapDomain !== undefined || this.#owner.zap === undefined) return;
+    if (!this.getOption("curveServer")) return;
+    const zap = this.#owner.zap();
+    const domain = zap.register(this);
+    try {
+      this.#setRaw(ZMQ_ZAP_DOMAIN, encoder.encode(domain), "zapDomain");
+    } catch (e) {
+      zap.unregister(domain);
+      throw e;
+    }
+    this.#zapDomain = domain;
+    if (this.type === ZMQ_ROUTER) this.#peerKeys = new Map();
+  }
+
+  /** Remembers the CURVE key libzmq attached to a ROUTER's message. */
+  #notePeerKey(keys: Map<string, string>, routingId: Uint8Array): void {
+    const p = libzmq().zmq.zmq_msg_gets(msgBuffer, USER_ID);
+    if (p === null) return;
+    const key = new Deno.UnsafePointerView(p).getCString();
+    if (key.length !== 40) return;
+    const id = latin1.decode(routingId);
+    keys.delete(id);
+    keys.set(id, key);
+    if (keys.size > PEER_KEYS_KEPT) {
+      keys.delete(keys.keys().next().value!);
     }
   }
 
@@ -312,6 +375,10 @@ export class SocketCore implements Pollable, EngineSocket {
       if (n > 0) {
         frame = new Uint8Array(n);
         Deno.UnsafePointerView.copyInto(zmq.zmq_msg_data(msgBuffer)!, frame);
+      }
+      if (this.#peerKeys !== null && frames.length === 1) {
+        // The routing id frame carries no metadata; the first body frame does.
+        this.#notePeerKey(this.#peerKeys, frames[0]);
       }
       const more = zmq.zmq_msg_more(msgBuffer);
       zmq.zmq_msg_close(msgBuffer);
@@ -514,6 +581,9 @@ export class SocketCore implements Pollable, EngineSocket {
     for (const w of send) w.reject(closedError("send"));
     for (const fn of this.#onClose.splice(0)) fn(h);
     libzmq().zmq.zmq_close(h);
+    if (this.#zapDomain !== undefined) {
+      this.#owner.zap?.().unregister(this.#zapDomain);
+    }
     this.#owner.release(this);
   }
 }

@@ -18,6 +18,7 @@ import type {
   WritableOptionName,
 } from "./options.ts";
 import type { MonitorEvent } from "./monitor.ts";
+import type { CurveAuthenticator } from "./curve.ts";
 
 /** The engines zmp has. */
 export const ENGINES = ["libzmq", "zmtp"] as const;
@@ -85,6 +86,16 @@ export interface EngineSocket {
   receive(options?: WaitOptions): Promise<Uint8Array[]>;
   /** Starts a monitor (replacing any previous one) for the event mask. */
   monitor(mask: number): MonitorSource;
+  /**
+   * Sets the hook that accepts or refuses CURVE clients (a CURVE server's
+   * handshakes after this call use it); `undefined` accepts everyone.
+   */
+  setAuthenticator(hook: CurveAuthenticator | undefined): void;
+  /**
+   * The authenticated CURVE public key (Z85) of the peer known by this
+   * routing id (ROUTER), or `undefined`.
+   */
+  peerPublicKey(routingId: Uint8Array): string | undefined;
   /** Closes at once; pending waits reject with `ENOTSOCK`. */
   close(): void;
   /** Resolves once the engine has let go of every resource of the socket. */

@@ -62,6 +62,8 @@ export const ZMQ_SYMBOLS = {
   zmq_msg_data: { parameters: ["buffer"], result: "pointer" },
   /** `int zmq_msg_more(const zmq_msg_t *msg)` */
   zmq_msg_more: { parameters: ["buffer"], result: "i32" },
+  /** `const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property)` */
+  zmq_msg_gets: { parameters: ["buffer", "buffer"], result: "pointer" },
   /** `int zmq_msg_close(zmq_msg_t *msg)` */
   zmq_msg_close: { parameters: ["buffer"], result: "i32" },
   /** `int zmq_socket_monitor(void *s, const char *endpoint, int events)` */

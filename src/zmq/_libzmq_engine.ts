@@ -1,8 +1,8 @@
 /**
  * The libzmq engine: a libzmq context, loaded through FFI on first use, and
  * its sockets (`_core.ts`), waited on by one off-thread poll per process
- * (`_reactor.ts`). The reference for behaviour, and the engine for what the
- * TypeScript engine lacks (CURVE today).
+ * (`_reactor.ts`). The reference for behaviour. CURVE servers are
+ * authenticated through ZAP (`_libzmq_zap.ts`).
  *
  * @module
  */
@@ -10,6 +10,7 @@
 import { libzmq } from "./loader.ts";
 import { type CoreOwner, lastError, SocketCore } from "./_core.ts";
 import type { Engine } from "./_engine.ts";
+import { ZapHandler } from "./_libzmq_zap.ts";
 
 const ZMQ_IO_THREADS = 1;
 const ZMQ_MAX_SOCKETS = 2;
@@ -19,6 +20,7 @@ export class LibzmqEngine implements Engine, CoreOwner {
   readonly name = "libzmq" as const;
   #handle: Deno.PointerObject | null;
   #cores = new Set<SocketCore>();
+  #zap: ZapHandler | undefined;
 
   /**
    * @param ioThreads libzmq I/O threads
@@ -56,6 +58,10 @@ export class LibzmqEngine implements Engine, CoreOwner {
 
   release(core: SocketCore): void {
     this.#cores.delete(core);
+  }
+
+  zap(): ZapHandler {
+    return this.#zap ??= new ZapHandler(this);
   }
 
   socket(type: number): SocketCore {

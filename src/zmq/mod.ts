@@ -52,7 +52,15 @@ export {
   type MonitorEventType,
   SocketMonitor,
 } from "./monitor.ts";
-export { type CurveKeyPair, curveKeypair } from "./curve.ts";
+export {
+  type CurveAuthenticator,
+  curveKeyBytes,
+  type CurveKeyPair,
+  curveKeypair,
+  curveKeyText,
+  type CurvePeer,
+  curvePublic,
+} from "./curve.ts";
 export { errnoName, ZmqError, type ZmqErrorOptions } from "./errors.ts";
 export {
   libzmq,

@@ -21,6 +21,7 @@ import {
   type MonitorEventType,
   SocketMonitor,
 } from "./monitor.ts";
+import type { CurveAuthenticator } from "./curve.ts";
 
 export type { Frame, WaitOptions };
 
@@ -34,6 +35,16 @@ export interface SocketInit extends SocketOptions {
    * @default {Context.default}
    */
   context?: Context;
+  /**
+   * Accepts or refuses each CURVE client by its long-term public key
+   * during the handshake (an allow-list is the simplest). Needs
+   * `curveServer: true`; `bind` and `connect` throw `TypeError` without
+   * it. The zmtp engine calls it from the handshake; the libzmq engine
+   * from its ZAP handler (RFC 27), so both refuse alike: the client gets
+   * ERROR `400` and the server's monitor `handshakeFailedAuth` (value 400).
+   * @default {undefined: every client that knows the server's key}
+   */
+  authenticate?: CurveAuthenticator;
 }
 
 /**
@@ -44,16 +55,26 @@ export abstract class Socket implements AsyncDisposable {
   /** @internal the engine; not part of the public API */
   protected readonly core: EngineSocket;
   readonly #context: Context;
+  readonly #authenticates: boolean;
 
   /**
    * @param type the libzmq socket type number
    * @param init context and options applied before first use
    */
   protected constructor(type: number, init: SocketInit = {}) {
-    const { context = Context.default, ...options } = init;
+    const { context = Context.default, authenticate, ...options } = init;
     this.#context = context;
     this.core = context.openSocket(type);
+    this.#authenticates = authenticate !== undefined;
     try {
+      if (authenticate !== undefined) {
+        if (typeof authenticate !== "function") {
+          throw new TypeError(
+            `Cannot create socket: authenticate must be a function, got ${typeof authenticate}`,
+          );
+        }
+        this.core.setAuthenticator(authenticate);
+      }
       for (const [name, value] of Object.entries(options)) {
         if (value === undefined) continue;
         this.core.setOption(
@@ -87,7 +108,17 @@ export abstract class Socket implements AsyncDisposable {
    * @throws {TypeError} when `endpoint` is not a non-empty string
    */
   bind(endpoint: string): string {
+    this.#checkAuthenticate("bind");
     return this.core.bind(endpoint);
+  }
+
+  /** An `authenticate` hook on a socket that is no CURVE server is a bug. */
+  #checkAuthenticate(operation: string): void {
+    if (this.#authenticates && !this.core.getOption("curveServer")) {
+      throw new TypeError(
+        `Cannot ${operation}: authenticate is set but the socket is not a CURVE server (set curveServer: true)`,
+      );
+    }
   }
 
   /**
@@ -98,6 +129,7 @@ export abstract class Socket implements AsyncDisposable {
    * @throws {ZmqError} for a malformed endpoint or a closed socket
    */
   connect(endpoint: string): void {
+    this.#checkAuthenticate("connect");
     this.core.connect(endpoint);
   }
 

@@ -68,6 +68,22 @@ export class Router extends DuplexSocket {
   constructor(init?: SocketInit) {
     super(SOCKET_TYPES.ROUTER, init);
   }
+
+  /**
+   * The CURVE public key the peer behind `routingId` authenticated with,
+   * when this router is a CURVE server: who sent a message just received
+   * (`const [id] = await router.receive()`). On the zmtp engine it is the
+   * key of the connection that holds the routing id now; on the libzmq
+   * engine, the key libzmq attached (as ZAP `User-Id`) to the last message
+   * received from that routing id.
+   *
+   * @param routingId the first frame of a received message
+   * @returns the key in Z85 (40 characters), or `undefined` for an unknown
+   *   routing id, a peer without CURVE, or a router that is no CURVE server
+   */
+  peerPublicKey(routingId: Uint8Array): string | undefined {
+    return this.core.peerPublicKey(routingId);
+  }
 }
 
 /** `ZMQ_REQ`: strict send-then-receive request side. */

@@ -124,8 +124,12 @@ export class Launcher implements AsyncDisposable {
     return this.lines.map((l) => l.text).join("\n");
   }
 
-  /** Waits for a line matching `re`; returns its match. */
-  async line(re: RegExp, timeout = 15000): Promise<RegExpExecArray> {
+  /**
+   * Waits for a line matching `re`; returns its match. The default allows
+   * for a cold `deno check` of the launch file in a fresh clone while the
+   * rest of the suite runs in parallel (15 s was not always enough in CI).
+   */
+  async line(re: RegExp, timeout = 45_000): Promise<RegExpExecArray> {
     let m: RegExpExecArray | null = null;
     await waitFor(
       () => this.lines.some((l) => (m = re.exec(l.text)) !== null),

@@ -25,6 +25,20 @@ for (const name of ["msgpack", "superjson"] as const) {
     assertEquals(b.byteOffset, 0);
   });
 
+  Deno.test(`${name} codec keeps NaN, ±Infinity and -0 inside float arrays`, () => {
+    const value = [
+      Float64Array.from([Infinity, -Infinity, NaN, -0, 0, 1.5]),
+      Float32Array.from([-0, Infinity, NaN, -2.5]),
+    ];
+    const back = codec.decode(codec.encode(value)) as typeof value;
+    assertEquals(back.map((a) => a.constructor), [Float64Array, Float32Array]);
+    assertEquals(
+      back.map((a) => Array.from(a)),
+      value.map((a) => Array.from(a)),
+    );
+    assert(Object.is(back[0][3], -0) && Object.is(back[1][0], -0), "-0 kept");
+  });
+
   Deno.test(`${name} codec round-trips arbitrary values (property)`, () => {
     fc.assert(
       fc.property(wireValue(), (v) => {
@@ -88,6 +102,16 @@ Deno.test("superjson codec decode() needs the {json} envelope", () => {
     () => codec.decode(enc.encode("[1,2]")),
     SyntaxError,
     'Cannot decode superjson: expected an object with a "json" member',
+  );
+});
+
+Deno.test("superjson codec decode() names a float array element that is not a number", () => {
+  const text =
+    '{"json":[["x"]],"meta":{"values":{"0":[["custom","Float64Array"]]},"v":1}}';
+  assertThrows(
+    () => codecByName("superjson").decode(new TextEncoder().encode(text)),
+    SyntaxError,
+    'not a float array element: "x"',
   );
 });
 

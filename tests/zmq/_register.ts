@@ -10,6 +10,7 @@ import type { EngineName } from "../../src/zmq/mod.ts";
 import { engineRun } from "./_suite.ts";
 import { backpressureCases } from "./cases/backpressure.ts";
 import { closeCases } from "./cases/close.ts";
+import { curveCases } from "./cases/curve.ts";
 import { errorsCases } from "./cases/errors.ts";
 import { many_socketsCases } from "./cases/many_sockets.ts";
 import { monitorCases } from "./cases/monitor.ts";
@@ -29,6 +30,7 @@ export function registerSuite(server: EngineName, client: EngineName): void {
   backpressureCases(run);
   monitorCases(run);
   pipelineCases(run);
+  curveCases(run);
   if (!run.single) return;
   closeCases(run);
   errorsCases(run);

@@ -1,39 +1,31 @@
 /**
- * CURVE: key generation, an encrypted exchange, and a client with the wrong
- * server key that never gets through.
+ * CURVE keys without libzmq: generation, the public key of a secret key,
+ * Z85 both ways, and agreement with libzmq's own `zmq_curve_public`. The
+ * CURVE exchanges themselves are in the transport suite
+ * (`cases/curve.ts`), run on both engines and across them.
  */
 
 import {
-  assert,
   assertEquals,
   assertMatch,
   assertNotEquals,
   assertRejects,
+  assertThrows,
 } from "../_assert.ts";
 import {
+  curveKeyBytes,
   curveKeypair,
-  Dealer,
-  type MonitorEventType,
-  Router,
+  curveKeyText,
+  curvePublic,
+  libzmq,
 } from "../../src/zmq/mod.ts";
-import {
-  Endpoints,
-  NETWORK_TRANSPORTS,
-  nextEventOf,
-  testNoSocketLeft,
-  texts,
-} from "./_helpers.ts";
+import { fixture } from "./_helpers.ts";
 
 const Z85 = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
-const HANDSHAKE_FAILED: MonitorEventType[] = [
-  "handshakeFailedNoDetail",
-  "handshakeFailedProtocol",
-  "handshakeFailedAuth",
-];
 
-Deno.test("curveKeypair() returns fresh 40-character Z85 keys", () => {
-  const a = curveKeypair();
-  const b = curveKeypair();
+Deno.test("curveKeypair() returns fresh 40-character Z85 keys", async () => {
+  const a = await curveKeypair();
+  const b = await curveKeypair();
   for (const key of [a.publicKey, a.secretKey, b.publicKey, b.secretKey]) {
     assertEquals(key.length, 40);
     assertMatch(key, Z85);
@@ -43,65 +35,58 @@ Deno.test("curveKeypair() returns fresh 40-character Z85 keys", () => {
   assertNotEquals(a.publicKey, a.secretKey);
 });
 
-for (const transport of NETWORK_TRANSPORTS) {
-  Deno.test(`Router with curveServer exchanges messages with a client that knows its key over ${transport}`, async () => {
-    await using eps = new Endpoints();
-    const server = curveKeypair();
-    const client = curveKeypair();
-    await using router = new Router({
-      curveServer: true,
-      curveSecretKey: server.secretKey,
-    });
-    await using dealer = new Dealer({
-      curveServerKey: server.publicKey,
-      curvePublicKey: client.publicKey,
-      curveSecretKey: client.secretKey,
-    });
-    assertEquals(router.getOption("curveServer"), true);
-    assertEquals(dealer.getOption("curveServerKey"), server.publicKey);
-    assertEquals(dealer.getOption("curvePublicKey"), client.publicKey);
-    await using monitor = router.monitor();
-    dealer.connect(router.bind(await eps.bindAddress(transport, "curve")));
-    await dealer.send(["secret", "payload"]);
-    const [id, ...body] = await router.receive({ timeout: 5000 });
-    assertEquals(texts(body), ["secret", "payload"]);
-    await router.send([id, "reply"]);
-    assertEquals(texts(await dealer.receive({ timeout: 5000 })), ["reply"]);
-    const { seen } = await nextEventOf(monitor, ["handshakeSucceeded"]);
-    for (const t of HANDSHAKE_FAILED) assert(!seen.includes(t), t);
-  });
+Deno.test("curveKeypair() needs no libzmq: it runs with no permission at all", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", fixture("curve_keys.ts")],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(new TextDecoder().decode(out.stderr), "");
+  assertEquals(new TextDecoder().decode(out.stdout).trim(), "40 40");
+  assertEquals(out.code, 0);
+});
 
-  Deno.test(`Router with curveServer never receives from a client with the wrong server key over ${transport}`, async () => {
-    await using eps = new Endpoints();
-    const server = curveKeypair();
-    const impostor = curveKeypair();
-    const client = curveKeypair();
-    await using router = new Router({
-      curveServer: true,
-      curveSecretKey: server.secretKey,
-    });
-    await using dealer = new Dealer({
-      curveServerKey: impostor.publicKey,
-      curvePublicKey: client.publicKey,
-      curveSecretKey: client.secretKey,
-    });
-    await using monitor = router.monitor();
-    dealer.connect(router.bind(await eps.bindAddress(transport, "curve-bad")));
-    await dealer.send("let me in");
-    const { event, seen } = await nextEventOf(monitor, [
-      ...HANDSHAKE_FAILED,
-      "handshakeSucceeded",
-    ]);
-    assert(
-      HANDSHAKE_FAILED.includes(event.type),
-      `expected a handshake failure, got ${event.type} after ${seen}`,
-    );
-    const e = await assertRejects(
-      () => router.receive({ timeout: 300 }),
-      DOMException,
-    );
-    assertEquals(e.name, "TimeoutError");
-  });
-}
+Deno.test("curvePublic() derives the public key, as libzmq's zmq_curve_public does", async () => {
+  const pair = await curveKeypair();
+  assertEquals(await curvePublic(pair.secretKey), pair.publicKey);
+  assertEquals(
+    await curvePublic(curveKeyBytes(pair.secretKey)),
+    pair.publicKey,
+  );
+  const out = new Uint8Array(41);
+  const secret = new TextEncoder().encode(pair.secretKey + "\0");
+  assertEquals(libzmq().zmq.zmq_curve_public(out, secret), 0);
+  assertEquals(new TextDecoder().decode(out.subarray(0, 40)), pair.publicKey);
+});
 
-testNoSocketLeft("curve.test.ts");
+Deno.test("curveKeyBytes() and curveKeyText() convert both ways, and refuse anything else with TypeError", async () => {
+  const { publicKey } = await curveKeypair();
+  const raw = curveKeyBytes(publicKey);
+  assertEquals(raw.byteLength, 32);
+  assertEquals(curveKeyText(raw), publicKey);
+  assertThrows(
+    () => curveKeyBytes("short"),
+    TypeError,
+    'Cannot use CURVE key in curveKeyBytes: expected 40 Z85 characters or 32 bytes, got "short"',
+  );
+  assertThrows(
+    () => curveKeyBytes("~".repeat(40)),
+    TypeError,
+    "expected 40 Z85 characters or 32 bytes",
+  );
+  assertThrows(
+    () => curveKeyBytes(new Uint8Array(31)),
+    TypeError,
+    "got Uint8Array(31)",
+  );
+  assertThrows(
+    () => curveKeyText(new Uint8Array(33)),
+    TypeError,
+    "Cannot write CURVE key: expected 32 bytes",
+  );
+  await assertRejects(
+    () => curvePublic("nope"),
+    TypeError,
+    "Cannot use CURVE key in curvePublic",
+  );
+});

@@ -26,7 +26,11 @@ import {
   parseGreeting,
   ZmtpProtocolError,
 } from "./_codec.ts";
-import { HandshakeError, type Mechanism } from "./_mechanism.ts";
+import {
+  HandshakeError,
+  type Mechanism,
+  type MechanismStep,
+} from "./_mechanism.ts";
 import {
   type Outgoing,
   type Pipe,
@@ -44,6 +48,8 @@ export interface PeerInfo {
   identity: Uint8Array;
   /** ZMTP minor version: 0 or 1. */
   minor: number;
+  /** Its authenticated long-term public key (a CURVE client, on a server). */
+  publicKey?: Uint8Array;
 }
 
 /** Why a connection ended, for monitor events. */
@@ -51,7 +57,12 @@ export type EndReason =
   | { kind: "closed" }
   | { kind: "eof" }
   | { kind: "error"; error: unknown }
-  | { kind: "handshake"; failure: "protocol" | "auth" | "nodetail" };
+  | {
+    kind: "handshake";
+    failure: "protocol" | "auth" | "nodetail";
+    /** The monitor event's value (a ZAP status or ZMTP error code). */
+    code?: number;
+  };
 
 /** The socket side of a connection. */
 export interface ConnectionHost {
@@ -60,6 +71,14 @@ export interface ConnectionHost {
    * the peer (incompatible type, duplicate identity, a second PAIR peer).
    */
   handshakeDone(conn: Connection, peer: PeerInfo): Pipe | string;
+  /**
+   * A server mechanism authenticated the peer's long-term key: accept it
+   * (`true`) or refuse it. Absent: every key is accepted.
+   */
+  authenticate?(
+    conn: Connection,
+    publicKey: Uint8Array,
+  ): boolean | Promise<boolean>;
   /** The connection ended (after `close()` too). */
   connectionEnded(conn: Connection, reason: EndReason): void;
 }
@@ -70,6 +89,8 @@ export interface ConnectionSettings {
   endpoint: string;
   /** A number for monitor events, in place of an fd. */
   id: number;
+  /** The peer's address (an IP for tcp, `""` for ipc), for authentication. */
+  address: string;
   /** The mechanism for this connection. */
   mechanism: Mechanism;
   /** Largest frame accepted, -1 for none. */
@@ -85,6 +106,10 @@ export interface ConnectionSettings {
 }
 
 const PING = encodeCommand("PING");
+/** `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`, for the monitor. */
+const MECHANISM_MISMATCH = 0x11000002;
+/** What a refused peer is told (ZAP's status code, as libzmq sends it). */
+const REFUSED = encodeCommand("ERROR", new Uint8Array([3, 0x34, 0x30, 0x30]));
 const SUBSCRIBE = new TextEncoder().encode("\x09SUBSCRIBE");
 const CANCEL = new TextEncoder().encode("\x06CANCEL");
 
@@ -112,6 +137,8 @@ export class Connection implements PipeSink {
   #ttlTimer: Timer | undefined;
   #ended = false;
   #refed = false;
+  /** Why the mechanism could not start, thrown once the peer's greeting is in. */
+  #startFailure: unknown;
   /** The read loop; resolves once the connection is over. */
   readonly done: Promise<void>;
 
@@ -138,7 +165,11 @@ export class Connection implements PipeSink {
     conn.unref();
     const { mechanism } = settings;
     this.#writer.raw(encodeGreeting(mechanism.name, mechanism.asServer));
-    for (const body of mechanism.start()) this.#writer.frame(body, COMMAND);
+    try {
+      for (const body of mechanism.start()) this.#writer.frame(body, COMMAND);
+    } catch (e) {
+      this.#startFailure = e;
+    }
     this.#pump();
     if (settings.handshakeTimeout > 0) {
       this.#timer(() => {
@@ -195,9 +226,9 @@ export class Connection implements PipeSink {
         const body = new Uint8Array(head.byteLength + out.topic.byteLength);
         body.set(head);
         body.set(out.topic, head.byteLength);
-        w.frame(body, COMMAND);
+        this.#protected(body, COMMAND);
       } else {
-        w.frame(out.asMessage()[0], 0);
+        this.#protected(out.asMessage()[0], 0);
       }
     } else {
       const encode = this.settings.mechanism.encodeFrame;
@@ -214,8 +245,16 @@ export class Connection implements PipeSink {
 
   #command(body: Uint8Array): void {
     if (this.#ended) return;
-    this.#writer.frame(body, COMMAND);
+    if (this.#state === "ready") this.#protected(body, COMMAND);
+    else this.#writer.frame(body, COMMAND);
     if (!this.#writing && !this.#holding) this.#pump();
+  }
+
+  /** Encodes a frame after the handshake, boxed if the mechanism boxes. */
+  #protected(body: Uint8Array, flags: number): void {
+    const m = this.settings.mechanism;
+    if (m.encodeFrame === undefined) this.#writer.frame(body, flags);
+    else this.#writer.frame(m.encodeFrame(body, flags), 0);
   }
 
   /**
@@ -289,9 +328,13 @@ export class Connection implements PipeSink {
     } catch (e) {
       this.#end(
         e instanceof ZmtpProtocolError
-          ? { kind: "handshake", failure: "protocol" }
+          ? {
+            kind: "handshake",
+            failure: "protocol",
+            code: (e as { code?: number }).code ?? 0,
+          }
           : e instanceof HandshakeError
-          ? { kind: "handshake", failure: e.kind }
+          ? { kind: "handshake", failure: e.kind, code: e.code }
           : { kind: "error", error: e },
       );
     }
@@ -311,16 +354,19 @@ export class Connection implements PipeSink {
       if (g === null) return;
       const peer = parseGreeting(g);
       if (peer.mechanism !== this.settings.mechanism.name) {
-        throw new ZmtpProtocolError(
+        throw new HandshakeError(
           `Cannot handshake: the peer uses ${peer.mechanism}, not ${this.settings.mechanism.name}`,
+          "protocol",
+          MECHANISM_MISMATCH,
         );
       }
       this.#peer = peer;
       this.#state = "handshake";
+      if (this.#startFailure !== undefined) throw this.#startFailure;
     }
     const decode = this.settings.mechanism.decodeFrame;
     for (;;) {
-      if (this.#state === "ready" && this.#paused) return;
+      if (this.#paused) return;
       let body = reader.frame();
       if (body === null) return;
       let flags = reader.flags;
@@ -334,10 +380,10 @@ export class Connection implements PipeSink {
         if (this.#ended) return;
         continue;
       }
-      if (decode !== undefined && flags & COMMAND) {
-        // A protected frame: open it, then treat what it holds.
+      if (decode !== undefined) {
+        // A protected frame (CURVE: a MESSAGE, whatever its flags): open
+        // it, then treat what it holds.
         const opened = decode.call(this.settings.mechanism, body);
-        if (opened === null) continue;
         body = opened.body;
         flags = opened.flags;
       }
@@ -358,6 +404,47 @@ export class Connection implements PipeSink {
 
   #handshake(body: Uint8Array): void {
     const step = this.settings.mechanism.onCommand(body);
+    const authenticate = this.#host.authenticate;
+    if (step.peerKey !== undefined && authenticate !== undefined) {
+      let verdict: boolean | Promise<boolean>;
+      try {
+        verdict = authenticate.call(this.#host, this, step.peerKey);
+      } catch {
+        verdict = false;
+      }
+      if (typeof verdict === "boolean") {
+        this.#authenticated(step, verdict);
+        return;
+      }
+      // Wait for the verdict; what the peer sends meanwhile stays buffered.
+      this.#paused = true;
+      verdict.then((ok) => ok === true, () => false).then((ok) => {
+        if (this.#ended) return;
+        this.#paused = false;
+        this.#authenticated(step, ok);
+        if (!this.#ended) this.#resume?.();
+      });
+      return;
+    }
+    this.#authenticated(step, true);
+  }
+
+  /** Goes on with a handshake step once its peer key is judged. */
+  #authenticated(step: MechanismStep, ok: boolean): void {
+    if (!ok) {
+      // Read no more from a refused peer; tell it why, then hang up once
+      // that is written (or after a second).
+      this.#paused = true;
+      this.#command(REFUSED);
+      const end = () =>
+        this.#end({ kind: "handshake", failure: "auth", code: 400 });
+      if (this.idle) end();
+      else {
+        this.#flushed = end;
+        this.#timer(end, 1000);
+      }
+      return;
+    }
     for (const out of step.send) this.#command(out);
     if (step.done === undefined) return;
     const props = step.done;
@@ -368,6 +455,7 @@ export class Connection implements PipeSink {
       socketType,
       identity: props.get("identity")?.slice() ?? new Uint8Array(),
       minor: this.#peer!.minor,
+      publicKey: step.peerKey,
     };
     const accepted = this.#host.handshakeDone(this, peer);
     if (typeof accepted === "string") {
@@ -493,6 +581,7 @@ export class Connection implements PipeSink {
     this.#state = "closed";
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
+    this.settings.mechanism.close?.();
     try {
       // Ref first: the pending read must be allowed to settle, or whoever
       // awaits the end would wait on an op the event loop ignores.

@@ -1,14 +1,19 @@
 /**
  * Security mechanisms of the ZMTP handshake, behind one interface so that
- * another can be plugged in beside NULL (CurveZMQ, RFC 26, is the next).
+ * another can be plugged in beside NULL (CurveZMQ, RFC 26, in `_curve.ts`).
  *
  * A connection drives its mechanism like this: after the greetings, it
  * sends what `start()` returns, then feeds every command frame to
  * `onCommand()` and sends what that returns, until the mechanism reports
- * `done` with the peer's metadata (or throws). After the handshake, a
- * mechanism that protects traffic (CURVE boxes each frame in a MESSAGE
- * command) provides `encodeFrame`/`decodeFrame`; NULL provides neither and
- * frames go as they are.
+ * `done` with the peer's metadata (or throws). A server mechanism that
+ * authenticates its peer (CURVE) also reports the peer's long-term key in
+ * `peerKey`: the connection then asks its host before sending that last
+ * step's commands, and sends ERROR `400` instead when the host refuses.
+ *
+ * After the handshake, a mechanism that protects traffic (CURVE boxes each
+ * frame, commands included, in a MESSAGE) provides `encodeFrame` and
+ * `decodeFrame`, which see every frame both ways; NULL provides neither and
+ * frames go as they are. CURVE lives in `_curve.ts`.
  *
  * @module
  */
@@ -35,6 +40,11 @@ export interface MechanismStep {
   send: Uint8Array[];
   /** Set once the handshake is complete: the peer's metadata. */
   done?: Map<string, Uint8Array>;
+  /**
+   * The peer's authenticated long-term public key (a server mechanism, with
+   * `done`): `send` goes out only if the host accepts it.
+   */
+  peerKey?: Uint8Array;
 }
 
 /** Why a handshake failed, for the monitor event. */
@@ -45,13 +55,20 @@ export class HandshakeError extends Error {
   /** `auth` for a refused identity, `protocol` for a malformed exchange. */
   readonly kind: HandshakeFailure;
   /**
+   * The monitor event's value: a ZAP status code (`400`) for `auth`, a
+   * `ZMQ_PROTOCOL_ERROR_*` value for `protocol`, or 0.
+   */
+  readonly code: number;
+  /**
    * @param message what went wrong
    * @param kind which monitor event reports it
+   * @param code the monitor event's value
    */
-  constructor(message: string, kind: HandshakeFailure) {
+  constructor(message: string, kind: HandshakeFailure, code = 0) {
     super(message);
     this.name = "HandshakeError";
     this.kind = kind;
+    this.code = code;
   }
 }
 
@@ -69,10 +86,29 @@ export interface Mechanism {
    * @throws {HandshakeError} or {ZmtpProtocolError} to drop the connection
    */
   onCommand(body: Uint8Array): MechanismStep;
-  /** Protects one outgoing frame after the handshake (absent for NULL). */
+  /**
+   * Protects one outgoing frame after the handshake (absent for NULL): the
+   * body of the frame that goes instead, with no flags. `flags` are the
+   * frame's (`MORE`, `COMMAND`). The result may be a view of a buffer that
+   * the mechanism reuses: copy it before calling the mechanism again.
+   */
   encodeFrame?(body: Uint8Array, flags: number): Uint8Array;
-  /** Opens one incoming protected frame after the handshake. */
-  decodeFrame?(body: Uint8Array): { body: Uint8Array; flags: number } | null;
+  /**
+   * Opens one incoming frame after the handshake, whatever its flags.
+   *
+   * @throws {ZmtpProtocolError} for a frame that does not open
+   */
+  decodeFrame?(body: Uint8Array): { body: Uint8Array; flags: number };
+  /** The connection is over: let go of keys and buffers. */
+  close?(): void;
+}
+
+/**
+ * The ZAP status code in an ERROR's reason (`300`, `400`, `500`), as libzmq
+ * reads it, or `undefined` for another reason.
+ */
+export function statusCode(reason: string): number | undefined {
+  return /^[345]00$/.test(reason) ? Number(reason) : undefined;
 }
 
 /** Makes a mechanism for one connection. */
@@ -99,7 +135,12 @@ export class NullMechanism implements Mechanism {
     if (name === "ERROR") {
       const len = data[0] ?? 0;
       const reason = new TextDecoder().decode(data.subarray(1, 1 + len));
-      throw new HandshakeError(`the peer refused: ${reason}`, "protocol");
+      const status = statusCode(reason);
+      throw new HandshakeError(
+        `the peer refused: ${reason}`,
+        status === undefined ? "protocol" : "auth",
+        status ?? 0,
+      );
     }
     throw new ZmtpProtocolError(
       `Cannot handshake: unexpected ${name} command under NULL`,

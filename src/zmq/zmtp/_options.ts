@@ -30,7 +30,13 @@ export interface OptionValues {
   heartbeatTimeToLive: number;
   heartbeatTimeout: number;
   maxMessageSize: number;
+  /** The as-server flag (`curveServer` reads it only under CURVE). */
   curveServer: boolean;
+  /**
+   * Whether the socket speaks CURVE (libzmq's `mechanism`): set by a key or
+   * by `curveServer: true`, cleared by `curveServer: false`.
+   */
+  curve: boolean;
   curvePublicKey: Uint8Array;
   curveSecretKey: Uint8Array;
   curveServerKey: Uint8Array;
@@ -61,6 +67,7 @@ export function defaultOptions(): OptionValues {
     heartbeatTimeout: -1,
     maxMessageSize: -1,
     curveServer: false,
+    curve: false,
     curvePublicKey: new Uint8Array(32),
     curveSecretKey: new Uint8Array(32),
     curveServerKey: new Uint8Array(32),
@@ -142,6 +149,7 @@ export function applyOption(
     }
     case "bool":
       (values as unknown as Record<string, boolean>)[key] = checked.value;
+      if (key === "curveServer") values.curve = checked.value;
       return undefined;
     case "bytes":
       if (
@@ -160,9 +168,10 @@ export function applyOption(
         if (raw === undefined) throw einval();
       }
       (values as unknown as Record<string, Uint8Array>)[key] = raw.slice();
-      if (key === "curveSecretKey" || key === "curveServerKey") {
-        // libzmq switches the socket to CURVE as a client or server here.
-      }
+      // libzmq: any key switches the socket to CURVE, and a server key
+      // makes it a client.
+      values.curve = true;
+      if (key === "curveServerKey") values.curveServer = false;
       return undefined;
     }
   }
@@ -187,6 +196,7 @@ export function readOption(
   }
   if (name === "type") return extra.type;
   if (name === "lastEndpoint") return extra.lastEndpoint;
+  if (name === "curveServer") return values.curveServer && values.curve;
   const v = (values as unknown as Record<string, unknown>)[name];
   if (spec.kind === "key") return z85Encode(v as Uint8Array);
   if (v instanceof Uint8Array) return v.slice();

@@ -43,7 +43,10 @@ import {
 import { type Message, Pipe, type PipeOwner, Subscription } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
 import { MonitorQueue } from "./_monitor_queue.ts";
-import { NullMechanism } from "./_mechanism.ts";
+import { type Mechanism, NullMechanism } from "./_mechanism.ts";
+import { CurveClient, CurveServer } from "./_curve.ts";
+import { loadSodium, sodium, sodiumLoaded } from "../_sodium.ts";
+import { type CurveAuthenticator, curveKeyText } from "../curve.ts";
 import { startsWith, SubscriptionSet, topicKey } from "./_subscriptions.ts";
 import type { ZmtpEngine } from "./engine.ts";
 
@@ -128,6 +131,10 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #tasks = new Set<Promise<unknown>>();
   #monitor: MonitorQueue | null = null;
   #refed = false;
+  #authenticator: CurveAuthenticator | undefined;
+  #derived: { secret: Uint8Array; key: Uint8Array } | undefined;
+  /** The authenticated CURVE key of each pipe's peer. */
+  #peerKeys = new WeakMap<Pipe, Uint8Array>();
 
   /** Pipes that can be routed to, in attach order. */
   #pipes: Pipe[] = [];
@@ -208,15 +215,36 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     }) as OptionReading<N>;
   }
 
-  #curve(operation: string, endpoint: string): void {
-    const o = this.#options;
-    if (o.curveServer || o.curveServerKey.some((b) => b !== 0)) {
-      throw zmqError(
-        "ENOTSUP",
-        { operation, endpoint },
-        "CURVE is not available in the zmtp engine yet (use the libzmq engine)",
-      );
+  setAuthenticator(hook: CurveAuthenticator | undefined): void {
+    this.#check("setAuthenticator");
+    this.#authenticator = hook;
+  }
+
+  peerPublicKey(routingId: Uint8Array): string | undefined {
+    const pipe = this.#byId.get(topicKey(routingId));
+    const key = pipe === undefined ? undefined : this.#peerKeys.get(pipe);
+    return key === undefined ? undefined : curveKeyText(key);
+  }
+
+  /** The public key of our CURVE secret key, derived once per key. */
+  #serverPublicKey(secret: Uint8Array): Uint8Array {
+    const cached = this.#derived;
+    if (cached !== undefined && cached.secret === secret) return cached.key;
+    const key = sodium().crypto_scalarmult_base(secret);
+    this.#derived = { secret, key };
+    return key;
+  }
+
+  /** Starts loading libsodium as soon as CURVE is asked for. */
+  #curve(): void {
+    if (this.#options.curve && !sodiumLoaded()) {
+      loadSodium().catch(() => {/* reported when a connection needs it */});
     }
+  }
+
+  /** Waits for libsodium when this socket speaks CURVE. */
+  async #cryptoReady(): Promise<void> {
+    if (this.#options.curve && !sodiumLoaded()) await loadSodium();
   }
 
   // ---- endpoints -----------------------------------------------------------
@@ -225,7 +253,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     checkEndpoint(endpoint, "bind");
     this.#check("bind");
     const address = parseEndpoint(endpoint, "bind");
-    this.#curve("bind", endpoint);
+    this.#curve();
     if (address.transport === "inproc") {
       this.#engine.bindInproc(this, address.name, endpoint);
       this.#inprocBound.add(endpoint);
@@ -289,6 +317,17 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
         conn.close();
         return;
       }
+      try {
+        await this.#cryptoReady();
+      } catch {
+        conn.close();
+        this.#emit("acceptFailed", 0, entry.endpoint);
+        continue;
+      }
+      if (this.#closed || !this.#listeners.has(entry.endpoint)) {
+        conn.close();
+        return;
+      }
       const id = this.#engine.nextId();
       this.#emit("accepted", id, entry.endpoint);
       const c = this.#open(conn, entry.endpoint, id, true);
@@ -313,7 +352,10 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     const c = new Connection(conn, this, {
       endpoint,
       id,
-      mechanism: new NullMechanism({ metadata, asServer }),
+      mechanism: this.#mechanism(metadata, asServer),
+      address: conn.remoteAddr.transport === "tcp"
+        ? (conn.remoteAddr as Deno.NetAddr).hostname
+        : "",
       maxMessageSize: o.maxMessageSize,
       heartbeatInterval: o.heartbeatInterval,
       heartbeatTimeout: o.heartbeatTimeout >= 0
@@ -327,11 +369,35 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     return c;
   }
 
+  /** The mechanism the options ask for (libzmq: by the last CURVE option). */
+  #mechanism(
+    metadata: Record<string, Uint8Array>,
+    asServer: boolean,
+  ): Mechanism {
+    const o = this.#options;
+    if (!o.curve) return new NullMechanism({ metadata, asServer });
+    if (o.curveServer) {
+      return new CurveServer({
+        metadata,
+        asServer: true,
+        secretKey: o.curveSecretKey,
+        publicKey: this.#serverPublicKey(o.curveSecretKey),
+      });
+    }
+    return new CurveClient({
+      metadata,
+      asServer: false,
+      serverKey: o.curveServerKey,
+      publicKey: o.curvePublicKey,
+      secretKey: o.curveSecretKey,
+    });
+  }
+
   connect(endpoint: string): void {
     checkEndpoint(endpoint, "connect");
     this.#check("connect");
     const address = parseEndpoint(endpoint, "connect");
-    this.#curve("connect", endpoint);
+    this.#curve();
     if (address.transport === "inproc") {
       this.#engine.connectInproc(this, address.name, endpoint);
       return;
@@ -384,6 +450,13 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       }
       clearTimeout(timer);
       entry.abort = undefined;
+      try {
+        await this.#cryptoReady();
+      } catch {
+        conn.close();
+        if (!entry.stopped && !this.#closed) this.#retry(entry);
+        return;
+      }
       if (entry.stopped || this.#closed) {
         conn.close();
         return;
@@ -577,6 +650,19 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
 
   // ---- connection callbacks ---------------------------------------------------
 
+  authenticate(
+    conn: Connection,
+    publicKey: Uint8Array,
+  ): boolean | Promise<boolean> {
+    const hook = this.#authenticator;
+    if (hook === undefined) return true;
+    if (this.#closed) return false;
+    return hook({
+      publicKey: curveKeyText(publicKey),
+      address: conn.settings.address,
+    });
+  }
+
   handshakeDone(conn: Connection, peer: PeerInfo): Pipe | string {
     const origin = this.#origin.get(conn);
     if (this.#closed || origin === undefined) return "closed";
@@ -595,6 +681,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       fresh = true;
     }
     pipe.identity = peer.identity;
+    if (peer.publicKey !== undefined) this.#peerKeys.set(pipe, peer.publicKey);
     if (this.type === ROUTER && !this.#identify(pipe)) {
       return "Duplicate routing id";
     }
@@ -627,7 +714,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
         : reason.failure === "auth"
         ? "handshakeFailedAuth"
         : "handshakeFailedNoDetail";
-      this.#emit(type, 0, endpoint);
+      this.#emit(type, reason.code ?? 0, endpoint);
     }
     if (!this.#closed) this.#emit("disconnected", id, endpoint);
     const pipe = conn.pipe;

@@ -21,7 +21,7 @@ export function optionsCases(run: EngineRun): void {
       "Socket.getOption() reads back what setOption() and the constructor set",
     ),
     async () => {
-      const keys = curveKeypair();
+      const keys = await curveKeypair();
       await using dealer = new Dealer({
         ...run.C,
         sendHighWaterMark: 10,

@@ -90,23 +90,24 @@ Deno.test("zmp top shows a launched example live in a terminal, sorts by key, qu
     assert(first.startsWith("registry"), screen);
 
     await tmux(socket, "send-keys", "-t", "top", "q");
+    let pane = "";
     await waitFor(
-      async () =>
-        (await tmux(
+      async () => {
+        pane = (await tmux(
           socket,
           "list-panes",
           "-t",
           "top",
           "-F",
-          "#{pane_dead} #{pane_dead_status}",
-        )).trim() === "1 0",
-      "zmp top to exit with code 0 on q",
-      {
-        // It finishes the round under way first: on a loaded machine, that
-        // and closing its sockets can take seconds.
-        timeout: 15000,
+          "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
+        )).trim();
+        return pane === "1 0";
       },
-    );
+      "zmp top to exit with code 0 on q",
+    ).catch((e) => {
+      // The pane's "dead status signal" tells a crash from a slow exit.
+      throw new Error(`${(e as Error).message}; the pane: ${pane}`);
+    });
     // The screen is given back: the alternate screen is gone.
     screen = await tmux(socket, "capture-pane", "-p", "-t", "top");
     assert(!screen.includes("keys: n r l e d"), screen);

@@ -34,6 +34,7 @@ export {
   createNodeLogger,
   type CreateNodeOptions,
   defineNode,
+  type DefineNodeOptions,
   isNodeModule,
   type LogLevel,
   type Node,
@@ -43,6 +44,7 @@ export {
   type NodeModule,
   type ParamsGroup,
   type PublisherOptions,
+  type ReadinessResult,
   rpcClientOf,
   runNode,
   type RunNodeOptions,
@@ -181,6 +183,32 @@ export {
   type UntilOptions,
   type ViewChange,
 } from "./src/registry/mod.ts";
+
+// Observing a running system: metrics, traces, health.
+export {
+  type CallRecord,
+  collectHealth,
+  healthLines,
+  type HistogramSnapshot,
+  type MethodMetrics,
+  MetricsCollector,
+  type MetricsCollectorOptions,
+  type MetricsSnapshot,
+  OBSERVE_SERVICE,
+  type ObserveHandlers,
+  ObserveService,
+  type ProcessMetrics,
+  type PrometheusServer,
+  prometheusText,
+  quantile,
+  servePrometheus,
+  type ServePrometheusOptions,
+  type SystemHealth,
+  type SystemMetrics,
+  type TopicMetrics,
+  TRACEPARENT,
+  tracingEnabled,
+} from "./src/observe/mod.ts";
 
 // Descriptors, validation and errors: what generated code builds on.
 export {

@@ -20,6 +20,7 @@ export const STACKS = [
   "raw",
   "raw_frames",
   "msgpack",
+  "observed",
   "superjson",
   "raw_other",
   "msgpack_other",
@@ -93,15 +94,17 @@ export function denoStacks(
     codec: "msgpack" | "superjson",
     on: EngineName,
     name: StackName,
+    observed = false,
   ): Stack => {
     const env = { ZMP_ENGINE: on };
+    const extra = observed ? ["observed"] : [];
     return {
       name,
-      label: `zmp RPC, ${codec} (${on})`,
+      label: `zmp RPC, ${codec}${observed ? ", node metrics on" : ""} (${on})`,
       runtime,
-      server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`], env),
+      server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`, ...extra], env),
       client: (endpoint, plan) =>
-        deno("zmp_peer.ts", ["client", endpoint, codec, plan], env),
+        deno("zmp_peer.ts", ["client", endpoint, codec, plan, ...extra], env),
     };
   };
   const raw = (
@@ -131,6 +134,7 @@ export function denoStacks(
     raw("single", engine, "raw"),
     raw("rpc", engine, "raw_frames"),
     zmp("msgpack", engine, "msgpack"),
+    zmp("msgpack", engine, "observed", true),
     zmp("superjson", engine, "superjson"),
     raw("single", other, "raw_other"),
     zmp("msgpack", other, "msgpack_other"),

@@ -66,8 +66,9 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,superjson,raw_other,
-                       msgpack_other,grpc,http (default: all)
+  --only LIST          stacks: raw,raw_frames,msgpack,observed,superjson,
+                       raw_other,msgpack_other,grpc,http (observed: msgpack
+                       with node metrics on) (default: all)
   --engine NAME        the zmp engine measured: zmtp or libzmq (default:
                        the default engine); raw_other and msgpack_other
                        run on the other one
@@ -408,6 +409,10 @@ async function main(): Promise<number> {
       ]),
     );
   };
+  const observeCost = observeOverhead(
+    results.get("msgpack"),
+    results.get("observed"),
+  );
   const config = {
     warmup: plan.client.warmup * plan.rounds,
     calls: plan.client.calls * plan.rounds,
@@ -430,6 +435,7 @@ async function main(): Promise<number> {
     zmp: {
       engine: plan.engine,
       msgpack: skipped("msgpack"),
+      observed: skipped("observed"),
       superjson: skipped("superjson"),
     },
     zmp_other_engine: {
@@ -437,6 +443,7 @@ async function main(): Promise<number> {
       msgpack: skipped("msgpack_other"),
       raw: skipped("raw_other"),
     },
+    observe_overhead: observeCost,
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),
@@ -468,16 +475,62 @@ async function main(): Promise<number> {
     payload,
     config,
   });
+  const overheadText = observeText(observeCost);
   if (plan.json) {
     // The table still goes to stderr, with the progress, for logs.
-    console.error(text);
+    console.error(text + overheadText);
     console.log(JSON.stringify(json));
   } else {
-    console.log(text);
+    console.log(text + overheadText);
   }
   log(`done in ${config.elapsed_s} s`);
   const failed = [...results.values()].some((r) => r.errors !== undefined);
   return failed ? 1 : 0;
+}
+
+/** The budget of issue #17: node metrics cost at most 3% of throughput. */
+const OBSERVE_BUDGET = 0.03;
+
+/**
+ * What observing costs: the observed stack's figures over plain msgpack's,
+ * same run, and whether the throughput at the most calls in flight is
+ * within the budget.
+ */
+function observeOverhead(
+  plain: StackResult | undefined,
+  observed: StackResult | undefined,
+): Record<string, number | boolean | null> {
+  const out: Record<string, number | boolean | null> = {};
+  const r = (a?: number, b?: number) =>
+    a === undefined || b === undefined || !(b > 0)
+      ? null
+      : Math.round((a / b) * 1000) / 1000;
+  out.latency_ratio = r(observed?.rtt_median_us, plain?.rtt_median_us);
+  const keys = Object.keys(plain?.throughput ?? {});
+  for (const k of keys) {
+    out[`throughput${k}_ratio`] = r(
+      observed?.throughput?.[k],
+      plain?.throughput?.[k],
+    );
+  }
+  const top = keys.at(-1);
+  const headline = top === undefined ? null : out[`throughput${top}_ratio`];
+  out.budget = OBSERVE_BUDGET;
+  out.within_budget = typeof headline === "number"
+    ? headline >= 1 - OBSERVE_BUDGET
+    : null;
+  return out;
+}
+
+function observeText(o: Record<string, number | boolean | null>): string {
+  if (o.latency_ratio === null) return "";
+  const parts = Object.entries(o)
+    .filter(([k]) => k.endsWith("_ratio"))
+    .map(([k, v]) => `${k.replace("_ratio", "")} ${v ?? "-"}x`);
+  return `\nnode metrics on / off (same run): ${parts.join(", ")}; ` +
+    `budget ${(OBSERVE_BUDGET * 100).toFixed(0)}% of throughput: ${
+      o.within_budget === null ? "unknown" : o.within_budget ? "met" : "MISSED"
+    }\n`;
 }
 
 Deno.exit(await main());

@@ -7,8 +7,11 @@
  * The server serves both services of `bench.api.ts` with the generated
  * skeletons on one `RpcServer` (defaults: arguments and results
  * validated); the client calls one of them through the generated client
- * over one `RpcClient` (defaults). `ZMP_BENCH_MODULE` (a URL) loads
- * another copy of zmp's `mod.ts` for the runtime classes, for experiments.
+ * over one `RpcClient` (defaults). With `observed` last, both ends run
+ * the interceptors every node runs (metrics, call taps, tracing), and the
+ * server serves `zmp.Observe`: the cost of observing, against the same
+ * stack without. `ZMP_BENCH_MODULE` (a URL) loads another copy of zmp's
+ * `mod.ts` for the runtime classes, for experiments.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import {
   serveBenchSuperjson,
 } from "./bench.api.gen.ts";
 import { reply, SAMPLE } from "./_sample.mjs";
+import { NodeObserver } from "../../src/observe/node_observer.ts";
 import {
   announce,
   exitWhenStdinCloses,
@@ -32,22 +36,31 @@ const { RpcClient, RpcServer }: typeof Zmp = await import(
   Deno.env.get("ZMP_BENCH_MODULE") ?? "../../mod.ts"
 );
 
-const USAGE = "zmp_peer.ts server ENDPOINT\n" +
-  "       zmp_peer.ts client ENDPOINT msgpack|superjson PLAN";
+const USAGE = "zmp_peer.ts server ENDPOINT [observed]\n" +
+  "       zmp_peer.ts client ENDPOINT msgpack|superjson PLAN [observed]";
 
 async function main(args: string[]): Promise<void> {
   const [role, endpoint, codec, plan] = args;
   if (endpoint === undefined) usage(USAGE);
   exitWhenStdinCloses();
+  const observer = args.at(-1) === "observed"
+    ? new NodeObserver("bench")
+    : undefined;
   if (role === "server") {
-    const server = new RpcServer();
+    const server = new RpcServer({
+      interceptors: observer === undefined ? [] : [observer.serverInterceptor],
+    });
+    observer?.serve(server);
     serveBenchMsgpack(server, { echo: (sample) => reply(sample) });
     serveBenchSuperjson(server, { echo: (sample) => reply(sample) });
     announce(server.bind(endpoint));
     return;
   }
   if (role === "client" && (codec === "msgpack" || codec === "superjson")) {
-    const rpc = new RpcClient({ endpoints: [endpoint] });
+    const rpc = new RpcClient({
+      endpoints: [endpoint],
+      interceptors: observer === undefined ? [] : [observer.clientInterceptor],
+    });
     const client = codec === "msgpack"
       ? new BenchMsgpackClient(rpc)
       : new BenchSuperjsonClient(rpc);

@@ -78,7 +78,11 @@ export interface RestartOptions {
 /** A restart policy by name (with the default backoff) or in full. */
 export type RestartPolicy = RestartPolicyName | RestartOptions;
 
-/** Something a node waits for before it starts: the registry must show it. */
+/**
+ * Something a node waits for before it starts: the registry must show it,
+ * on a node that is ready (a node whose readiness check fails does not
+ * count until it passes).
+ */
 export type AfterCondition =
   /** Some live node provides this service (its wire name). */
   | { service: string }

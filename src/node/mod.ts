@@ -32,6 +32,7 @@ export type {
   NodeModule,
   ParamsGroup,
   PublisherOptions,
+  ReadinessResult,
   ServiceClient,
   ServiceHandlers,
   SubscribeOptions,
@@ -40,7 +41,7 @@ export type {
   TopicSubscription,
 } from "./types.ts";
 export { checkNodeName, createNode, type CreateNodeOptions } from "./node.ts";
-export { defineNode, isNodeModule } from "./define.ts";
+export { defineNode, type DefineNodeOptions, isNodeModule } from "./define.ts";
 export { rpcClientOf } from "./service_client.ts";
 export {
   loadNodeModule,

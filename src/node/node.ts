@@ -37,6 +37,7 @@ import type {
   NodeLogger,
   ParamsGroup,
   PublisherOptions,
+  ReadinessResult,
   ServiceClient,
   ServiceHandlers,
   SubscribeOptions,
@@ -46,6 +47,7 @@ import type {
 import { createNodeLogger } from "./logger.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+import { NodeObserver, type ReadinessCheck } from "../observe/node_observer.ts";
 import {
   paramGroupEntry,
   publicationEntry,
@@ -90,6 +92,17 @@ export interface CreateNodeOptions {
    * @default {none: the registry makes one}
    */
   registryToken?: string;
+  /**
+   * When the node is ready: run at start and every `readinessInterval` ms.
+   * Until it passes, the node registers as not ready (`NodeInfo.ready`
+   * false), and service clients and the launcher's `after` conditions
+   * pass it over. A string or `false` says it is not ready (the string
+   * says why).
+   * @default {none: ready once registered}
+   */
+  readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readinessInterval?: number;
 }
 
 /** Node names: what the registry, logs and the launcher accept. */
@@ -165,6 +178,24 @@ export async function createNode(
       logger: log,
       signal: options.signal,
     });
+  // Every node serves zmp.Observe (metrics, call taps) on its server,
+  // made now rather than at the first provide().
+  const observer = new NodeObserver(name);
+  const server = new RpcServer({
+    logger: log,
+    interceptors: [observer.serverInterceptor],
+  });
+  const bindHost = advertiseHost(registry.endpoint);
+  let endpoint: string;
+  try {
+    endpoint = server.bind(`tcp://${bindHost}:*`);
+    observer.serve(server);
+  } catch (e) {
+    await server.close();
+    await observer.close();
+    if (owned) await registry.close();
+    throw e;
+  }
   const info: NodeInfo = {
     name,
     instanceId: crypto.randomUUID(),
@@ -176,28 +207,42 @@ export async function createNode(
     subscribes: [],
     params: [],
     startedAt: Date.now(),
+    observe: endpoint,
+    ...(options.readiness === undefined
+      ? {}
+      : { ready: false, notReady: "its readiness check has not run yet" }),
   };
+  const counted = observer.countRegistry(registry);
   let registration: Registration;
   try {
-    registration = await registry.register(info, {
+    registration = await counted.register(info, {
       timeout,
       signal: options.signal,
       token: options.registryToken,
     });
   } catch (e) {
+    await server.close();
+    await observer.close();
     if (owned) await registry.close();
     throw e;
   }
-  return new NodeImpl({
+  const node = new NodeImpl({
     info,
-    registry,
+    registry: counted,
     owned,
     registration,
-    bindHost: advertiseHost(registry.endpoint),
+    bindHost,
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
+    server,
+    observer,
   });
+  if (options.readiness !== undefined) {
+    const check = options.readiness;
+    await node.watchReadiness(() => check(node), options.readinessInterval);
+  }
+  return node;
 }
 
 interface NodeInit {
@@ -210,6 +255,8 @@ interface NodeInit {
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
+  server: RpcServer;
+  observer: NodeObserver;
 }
 
 /** Something the node closes when it closes. */
@@ -232,10 +279,11 @@ class NodeImpl implements Node {
   readonly #view: RegistryView;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
+  readonly #server: RpcServer;
+  readonly #serverEndpoint: string;
+  readonly #observer: NodeObserver;
   /** Breaking changes per (service, both hashes, method), computed once. */
   readonly #compatibility = new Map<string, string[]>();
-  #server: RpcServer | undefined;
-  #serverEndpoint = "";
   #updating: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #unlink: (() => void) | undefined;
@@ -249,6 +297,9 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
+    this.#server = init.server;
+    this.#serverEndpoint = init.info.observe!;
+    this.#observer = init.observer;
     this.#bindHost = init.bindHost;
     this.#view = new RegistryView(init.registry, {
       logger: { error: (m) => init.log.error(m) },
@@ -298,21 +349,30 @@ class NodeImpl implements Node {
     );
   }
 
+  /** Runs the readiness check, and keeps the registration up to date. */
+  watchReadiness(check: ReadinessCheck, interval?: number): Promise<void> {
+    return this.#observer.watchReadiness(check, {
+      interval,
+      signal: this.signal,
+      onChange: (ready, reason) => {
+        if (ready) {
+          delete this.#info.ready;
+          delete this.#info.notReady;
+        } else {
+          this.#info.ready = false;
+          this.#info.notReady = reason;
+        }
+        this.log.info(ready ? "ready" : `not ready: ${reason}`);
+        if (this.#closing === undefined) this.#publishInfoLater();
+      },
+    });
+  }
+
   async provide<T>(
     service: ServiceDescriptor<T>,
     impl: ServiceHandlers<T>,
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
-    if (this.#server === undefined) {
-      const server = new RpcServer({ logger: this.log });
-      try {
-        this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
-      } catch (e) {
-        await server.close();
-        throw e;
-      }
-      this.#server = server;
-    }
     this.#server.register(service as ServiceDescriptor, impl as object);
     this.#info.services.push(
       serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
@@ -347,6 +407,7 @@ class NodeImpl implements Node {
   #instances(service: string): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
+      if (node.ready === false) continue;
       for (const s of node.services) {
         if (s.name === service) endpoints.push(s.endpoint);
       }
@@ -377,6 +438,7 @@ class NodeImpl implements Node {
       timeout: options.callTimeout,
       retry: options.retry,
       logger: this.log,
+      interceptors: [this.#observer.clientInterceptor],
     });
     const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
@@ -475,7 +537,9 @@ class NodeImpl implements Node {
       inner.latched,
     );
     this.#info.publishes.push(entry);
+    const untrack = this.#observer.trackTopic("publisher", inner);
     const publisher = new NodePublisher(inner, () => {
+      untrack();
       this.#parts.delete(publisher);
       remove(this.#info.publishes, entry);
       if (this.#closing === undefined) this.#publishInfoLater();
@@ -534,7 +598,9 @@ class NodeImpl implements Node {
     const unlisten = this.#view.listen(follow);
     const entry = subscriptionEntry(topic as TopicDescriptor);
     this.#info.subscribes.push(entry);
+    const untrack = this.#observer.trackTopic("subscriber", inner);
     const subscription = new NodeSubscription(inner, () => {
+      untrack();
       unlisten();
       this.#parts.delete(subscription);
       remove(this.#info.subscribes, entry);
@@ -584,13 +650,12 @@ class NodeImpl implements Node {
     // subscribers disconnect, while calls in flight finish below.
     await step("wait for registry updates", () => this.#updating);
     await step("unregister", () => this.#registration.close());
-    if (this.#server !== undefined) {
-      const server = this.#server;
-      await step(
-        "drain the server",
-        () => server.close({ drainTimeout: this.#drainTimeout }),
-      );
-    }
+    // Recorders' streams end first: the drain need not wait for them.
+    await step("stop observing", () => this.#observer.close());
+    await step(
+      "drain the server",
+      () => this.#server.close({ drainTimeout: this.#drainTimeout }),
+    );
     await Promise.all(
       [...this.#parts].map((part) =>
         step("close a publisher, subscription or client", () => part.close())

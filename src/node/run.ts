@@ -136,6 +136,10 @@ export async function runNode(
       signal: options.signal,
       drainTimeout: options.drainTimeout,
       registryToken: options.registryToken,
+      ...(module.readiness === undefined ? {} : {
+        readiness: module.readiness,
+        readinessInterval: module.readinessInterval,
+      }),
     });
   } catch (e) {
     if (options.signal?.aborted) return 0;

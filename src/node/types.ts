@@ -143,4 +143,16 @@ export interface NodeModule {
    * the node stays up until asked to stop (`node.signal`), then closes.
    */
   run(node: Node, args: string[]): Promise<void> | void;
+  /**
+   * When the node is ready (see `CreateNodeOptions.readiness`): until it
+   * passes, the registry shows the node as not ready.
+   */
+  readonly readiness?: (
+    node: Node,
+  ) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readonly readinessInterval?: number;
 }
+
+/** What a readiness check says: `true` or nothing when ready, else `false` or why not. */
+export type ReadinessResult = boolean | string | void;

@@ -9,6 +9,7 @@
 
 import type { Context } from "../zmq/mod.ts";
 import { RpcServer } from "../rpc/server.ts";
+import { NodeObserver } from "../observe/node_observer.ts";
 import type { CallContext } from "../rpc/context.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
@@ -141,6 +142,8 @@ export async function startRegistry(
     host: hostname(),
     startedAt: Date.now(),
   };
+  // Its operations are counted and served as zmp.Observe, like a node's.
+  const observer = new NodeObserver("registry");
   // Every open watch holds a call slot for as long as it lives; watches get
   // half the slots, one client at most 64 of them. Registrations and
   // heartbeats are served with priority: never refused for lack of room.
@@ -148,7 +151,9 @@ export async function startRegistry(
     logger,
     context: options.context,
     maxConcurrency: 16384,
+    interceptors: [observer.serverInterceptor],
   });
+  observer.serve(server);
   server.register(RegistryService, {
     info: () => facts,
     register: (info: NodeInfo, token: string | undefined) =>
@@ -188,6 +193,7 @@ export async function startRegistry(
     bound = server.bind(endpoint);
   } catch (e) {
     state.close();
+    await observer.close();
     await server.close({ drainTimeout: 0 });
     throw e;
   }
@@ -195,6 +201,7 @@ export async function startRegistry(
   const close = () =>
     closing ??= (async () => {
       state.close();
+      await observer.close();
       await server.close({ drainTimeout: 1000 });
       await writer?.flush();
     })();

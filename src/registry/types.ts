@@ -161,6 +161,18 @@ export interface NodeInfo {
   paramGroups?: ParamGroupEntry[];
   /** When it registered (ms since the epoch, the node's clock). */
   startedAt: number;
+  /**
+   * Where it answers `zmp.Observe` (metrics, call taps for recorders), e.g.
+   * `tcp://127.0.0.1:40123`; absent for a node that serves none.
+   */
+  observe?: RegistryName;
+  /**
+   * `false` while its readiness check fails: service clients and the
+   * launcher's `after` conditions pass it over. Absent means ready.
+   */
+  ready?: boolean;
+  /** Why it is not ready, when `ready` is `false`. */
+  notReady?: RegistryText;
 }
 
 /** A change pushed to watchers. */

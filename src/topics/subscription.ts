@@ -148,6 +148,10 @@ class Subscription<T> implements SocketSubscription<T> {
     return { ...this.#counters };
   }
 
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
   setEndpoints(endpoints: readonly string[]): void {
     if (this.#closed) return;
     const wanted = new Set(endpoints);

@@ -94,6 +94,8 @@ export interface TopicSubscription<T>
   readonly endpoints: readonly string[];
   /** Counters of this subscription. */
   readonly counters: Readonly<TopicCounters>;
+  /** Messages received and waiting for the iterator now. */
+  readonly queued: number;
   /** Stops; the iterator ends. Idempotent. */
   close(): Promise<void>;
 }

@@ -24,6 +24,11 @@ import type { RegisterReply } from "./_service.ts";
 
 /** The longest delay a timer can represent, in ms. */
 const MAX_TIMER = 2 ** 31 - 1;
+/**
+ * How late (ms) the expiry timer may fire and still be on time: later than
+ * this, the process was busy and heartbeats may wait unread.
+ */
+const LATE_SLACK = 50;
 
 /** How a {@linkcode RegistryState} is made. */
 export interface RegistryStateInit {
@@ -424,20 +429,24 @@ export class RegistryState {
 
   /**
    * Ends the leases that expired. When this timer fires late, this process
-   * was too busy to run it (a flood of calls, a long fan-out): heartbeats
-   * that came meanwhile may still wait unread in the socket. So a lease is
-   * spared for as long as the timer was late, and looked at again after
-   * that long, when they have been read: a busy registry never expires a
-   * node that kept heartbeating.
+   * was too busy to run it (a flood of calls, a long fan-out, one huge
+   * request to decode): heartbeats that came meanwhile may still wait
+   * unread in the socket, however long ago their lease ran out. So when
+   * the timer is late, no lease ends: the sweep comes again after as long
+   * as it was late, once those heartbeats have been read, and only an
+   * on-time sweep ends leases. A busy registry never expires a node that
+   * kept heartbeating.
    */
   #sweep(): void {
     const now = performance.now();
     const late = Math.max(0, now - this.#expiryDue);
+    const onTime = late <= LATE_SLACK;
     const expired: NodeInfo[] = [];
     let spared = false;
     for (const l of this.#leases.values()) {
-      if (l.expiresAt + late <= now) expired.push(l.info);
-      else if (l.expiresAt <= now) spared = true;
+      if (l.expiresAt > now) continue;
+      if (onTime) expired.push(l.info);
+      else spared = true;
     }
     for (const info of expired) this.#expire(info);
     this.#armExpiry(spared ? Math.ceil(late) : 0);

@@ -72,6 +72,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./param.ts"),
   },
   {
+    name: "keys",
+    summary: "make, list and show the CURVE keys of secure mode",
+    load: () => import("./keys.ts"),
+  },
+  {
     name: "graph",
     summary: "draw the running system (DOT, or SVG with --svg)",
     load: () => import("./graph.ts"),

@@ -47,6 +47,7 @@ import type {
 import { createNodeLogger } from "./logger.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+import { NodeGuard, type NodeSecurity } from "./_security.ts";
 import {
   paramGroupEntry,
   publicationEntry,
@@ -82,6 +83,14 @@ export interface CreateNodeOptions {
    * @default {3000}
    */
   registryTimeout?: number;
+  /**
+   * Secure mode: the node's CURVE key pair and the registry's key. Every
+   * socket of the node then uses CURVE: it serves and publishes only to
+   * keys the registry lists, and connects only to servers that prove the
+   * key the registry lists for them. The launcher sets it in secure mode.
+   * @default {none: plain TCP}
+   */
+  security?: NodeSecurity;
 }
 
 /** Node names: what the registry, logs and the launcher accept. */
@@ -156,6 +165,13 @@ export async function createNode(
       timeout,
       logger: rpcLogger(log),
       signal: options.signal,
+      ...(options.security === undefined ? {} : {
+        curve: {
+          publicKey: options.security.publicKey,
+          secretKey: options.security.secretKey,
+          serverKey: options.security.registryKey,
+        },
+      }),
     });
   const info: NodeInfo = {
     name,
@@ -167,6 +183,9 @@ export async function createNode(
     publishes: [],
     subscribes: [],
     params: [],
+    ...(options.security === undefined
+      ? {}
+      : { uses: [], publicKey: options.security.publicKey }),
     startedAt: Date.now(),
   };
   let registration: Registration;
@@ -188,6 +207,7 @@ export async function createNode(
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
+    security: options.security,
   });
 }
 
@@ -205,6 +225,7 @@ interface NodeInit {
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
+  security: NodeSecurity | undefined;
 }
 
 /** Something the node closes when it closes. */
@@ -225,6 +246,7 @@ class NodeImpl implements Node {
   readonly #drainTimeout: number;
   readonly #bindHost: string;
   readonly #view: RegistryView;
+  readonly #guard: NodeGuard | undefined;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
   /** Breaking changes per (service, both hashes, method), computed once. */
@@ -248,6 +270,12 @@ class NodeImpl implements Node {
     this.#view = new RegistryView(init.registry, {
       logger: { error: (m) => init.log.error(m) },
     });
+    this.#guard = init.security === undefined ? undefined : new NodeGuard(
+      init.security,
+      this.#view,
+      init.log,
+      () => init.registry.nodes(),
+    );
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -299,7 +327,20 @@ class NodeImpl implements Node {
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
     if (this.#server === undefined) {
-      const server = new RpcServer({ logger: rpcLogger(this.log) });
+      const guard = this.#guard;
+      if (guard !== undefined) await this.#view.start();
+      const server = new RpcServer({
+        logger: rpcLogger(this.log),
+        ...(guard === undefined ? {} : {
+          curve: {
+            publicKey: guard.security.publicKey,
+            secretKey: guard.security.secretKey,
+            authenticate: guard.authenticate,
+            identify: guard.identify,
+          },
+          authorize: guard.authorize,
+        }),
+      });
       try {
         this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
       } catch (e) {
@@ -309,10 +350,18 @@ class NodeImpl implements Node {
       this.#server = server;
     }
     this.#server.register(service as ServiceDescriptor, impl as object);
-    this.#info.services.push(
-      serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
+    const entry = serviceEntry(
+      service as ServiceDescriptor,
+      this.#serverEndpoint,
     );
-    await this.#publishInfo();
+    this.#info.services.push(entry);
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (secure mode's policy) or failed: not listed, not kept.
+      remove(this.#info.services, entry);
+      throw e;
+    }
     this.log.debug(`provides ${service.name}`, {
       endpoint: this.#serverEndpoint,
     });
@@ -367,11 +416,26 @@ class NodeImpl implements Node {
       );
     }
     this.#checkOpen(`make a client of ${service.name}`);
+    if (
+      this.#info.uses !== undefined && !this.#info.uses.includes(service.name)
+    ) {
+      // Secure mode: what a node calls is declared, and checked.
+      this.#info.uses.push(service.name);
+      await this.#publishInfo();
+    }
+    const guard = this.#guard;
     const rpc = new RpcClient({
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
       logger: rpcLogger(this.log),
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          serverKey: guard.serverKey,
+        },
+      }),
     });
     const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
@@ -459,10 +523,19 @@ class NodeImpl implements Node {
     options: PublisherOptions = {},
   ): Promise<TopicPublisher<T>> {
     this.#checkOpen(`publish on ${topic.name}`);
+    const guard = this.#guard;
+    if (guard !== undefined) await this.#view.start();
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
       endpoint: `tcp://${this.#bindHost}:*`,
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          authenticate: guard.subscribers(topic.name),
+        },
+      }),
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,
@@ -501,10 +574,24 @@ class NodeImpl implements Node {
     this.#checkOpen(`subscribe to ${topic.name}`);
     await this.#view.start();
     this.#checkOpen(`subscribe to ${topic.name}`);
+    const guard = this.#guard;
+    const entry = subscriptionEntry(topic as TopicDescriptor);
+    if (guard !== undefined) {
+      // Secure mode: publishers let in the subscribers the registry lists.
+      this.#info.subscribes.push(entry);
+      await this.#publishInfo();
+    }
     const inner = createSubscription(topic, {
       queue: options.queue,
       logger: this.log,
       endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          serverKey: guard.serverKey,
+        },
+      }),
     });
     const warned = new Set<string>();
     const follow = () => {
@@ -527,8 +614,7 @@ class NodeImpl implements Node {
     };
     follow();
     const unlisten = this.#view.listen(follow);
-    const entry = subscriptionEntry(topic as TopicDescriptor);
-    this.#info.subscribes.push(entry);
+    if (guard === undefined) this.#info.subscribes.push(entry);
     const subscription = new NodeSubscription(inner, () => {
       unlisten();
       this.#parts.delete(subscription);

@@ -8,6 +8,7 @@
  */
 
 import type { Context } from "../zmq/mod.ts";
+import { RegistryGate, type RegistrySecurity } from "./security.ts";
 import { RpcServer } from "../rpc/server.ts";
 import type { CallContext } from "../rpc/context.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
@@ -52,6 +53,12 @@ export interface RegistryServerOptions {
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * Secure mode: serve over CURVE, accept only the keys listed, each node
+   * name only from its own key, and what the policy grants.
+   * @default {none: plain TCP, anyone may do anything}
+   */
+  security?: RegistrySecurity;
 }
 
 /** A running embedded registry. */
@@ -132,22 +139,39 @@ export async function startRegistry(
     startedAt: Date.now(),
   };
   // Every open watch holds a call slot for as long as it lives.
+  const gate = options.security === undefined
+    ? undefined
+    : new RegistryGate(options.security, (line) => logger.warn(line));
   const server = new RpcServer({
     logger,
     context: options.context,
     maxConcurrency: 16384,
+    ...(gate === undefined ? {} : {
+      curve: {
+        publicKey: options.security!.publicKey,
+        secretKey: options.security!.secretKey,
+        authenticate: gate.authenticate,
+        identify: gate.identify,
+      },
+    }),
   });
+  const live = (name: string | undefined) =>
+    name === undefined ? undefined : state.nodes().find((n) => n.name === name);
   server.register(RegistryService, {
     info: () => facts,
-    register: (info: NodeInfo) => state.register(info),
-    heartbeat: (name: string, instanceId: string) => {
+    register: (info: NodeInfo, ctx: CallContext) =>
+      state.register(gate?.admit(info, ctx.caller) ?? info),
+    heartbeat: (name: string, instanceId: string, ctx: CallContext) => {
+      gate?.checkOwner(name, "heartbeat", ctx.caller);
       state.heartbeat(name, instanceId);
     },
-    update: (info: NodeInfo) => {
-      state.update(info);
+    update: (info: NodeInfo, ctx: CallContext) => {
+      state.update(gate?.admit(info, ctx.caller) ?? info);
     },
-    unregister: (name: string, instanceId: string) =>
-      state.unregister(name, instanceId),
+    unregister: (name: string, instanceId: string, ctx: CallContext) => {
+      gate?.checkOwner(name, "unregister", ctx.caller);
+      return state.unregister(name, instanceId);
+    },
     nodes: () => state.nodes(),
     watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
     paramGet: (key: string) => state.paramGet(key),
@@ -156,12 +180,15 @@ export async function startRegistry(
       key: string,
       value: unknown,
       ifRevision: number | undefined,
+      ctx: CallContext,
     ) => {
+      gate?.checkParam(key, "paramSet", ctx.caller, live(ctx.caller?.node));
       const revision = state.paramSet(key, value, ifRevision);
       await writer?.flush();
       return revision;
     },
-    paramDelete: async (key: string) => {
+    paramDelete: async (key: string, ctx: CallContext) => {
+      gate?.checkParam(key, "paramDelete", ctx.caller, live(ctx.caller?.node));
       const existed = state.paramDelete(key);
       await writer?.flush();
       return existed;

@@ -11,6 +11,7 @@ import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
 import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
+import type { NodeSecurity } from "../node/_security.ts";
 
 /** A node running once: started, and later ended. */
 export interface NodeRun {
@@ -39,6 +40,11 @@ export interface RunContext {
   logger: LaunchLogger;
   /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
   libzmqPath?: string;
+  /**
+   * Secure mode: the node's keys. A subprocess reads them from its
+   * standard input (never argv or the environment).
+   */
+  security?: NodeSecurity;
   /**
    * The project whose configuration subprocess nodes run with (`--config`).
    * @default {none: Deno finds one from the working folder}
@@ -114,12 +120,14 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
+      // Only says that the keys come first on standard input.
+      ...(ctx.security === undefined ? {} : { ZMP_SECURE: "1" }),
       // Not a zmp command that zmp launch started again.
       ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
-    // Held open and never written: when the launcher dies, even by
-    // SIGKILL, the node reads end-of-file and exits.
+    // Held open: when the launcher dies, even by SIGKILL, the node reads
+    // end-of-file and exits. In secure mode its keys are written first.
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -128,6 +136,12 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     // one in reverse order.
     detached: true,
   }).spawn();
+  if (ctx.security !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(
+      new TextEncoder().encode(JSON.stringify(ctx.security) + "\n"),
+    ).catch(() => {}).finally(() => writer.releaseLock());
+  }
   const output = new AbortController();
   const pumps = Promise.all([
     pump(child.stdout, node.name, "stdout", ctx.logger, output.signal),
@@ -198,6 +212,7 @@ function startInprocess(
     args: node.args,
     registry: ctx.registry,
     signal: controller.signal,
+    security: ctx.security,
   }).catch((e: unknown) => {
     ctx.logger.log(
       "error",

@@ -24,6 +24,7 @@ import {
 } from "../registry/types.ts";
 import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "./errors.ts";
+import type { SecurityPolicy } from "../registry/security.ts";
 import type {
   AfterCondition,
   LaunchSpec,
@@ -66,6 +67,8 @@ export interface ResolvedLaunch {
   registry: ResolvedRegistry;
   gracePeriod: number;
   nodes: ResolvedNode[];
+  /** Secure mode, when on: the key directory (a path) and the policy. */
+  security?: { keys?: string; policy: SecurityPolicy };
 }
 
 type Schema = Record<string, unknown>;
@@ -97,7 +100,12 @@ export const DEFAULT_GRACE_PERIOD = defaultOf(
 ) as number;
 
 /** Set by the launcher for every subprocess node; a spec cannot override them. */
-export const RESERVED_ENV = ["ZMP_NODE_NAME", "ZMP_REGISTRY", "ZMP_RUN_MODE"];
+export const RESERVED_ENV = [
+  "ZMP_NODE_NAME",
+  "ZMP_REGISTRY",
+  "ZMP_RUN_MODE",
+  "ZMP_SECURE",
+];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
@@ -412,6 +420,12 @@ export function validateLaunch(
     );
   }
   onlyKeys(value, "LaunchInput", where, "");
+  onlyKeys(value.security, "SecuritySpec", where, "security.");
+  if (isPlainObject(value.security) && isPlainObject(value.security.policy)) {
+    for (const [name, p] of Object.entries(value.security.policy)) {
+      onlyKeys(p, "NodePolicy", where, `security.policy.${name}.`);
+    }
+  }
   if (Array.isArray(value.nodes)) {
     value.nodes.forEach((n, i) => {
       if (isPlainObject(n) && typeof n.name === "string") {
@@ -436,5 +450,26 @@ export function validateLaunch(
     nodes,
   };
   if (file !== undefined) out.file = file;
+  if (spec.security?.curve) {
+    const policy = spec.security.policy ?? {};
+    for (const name of Object.keys(policy)) {
+      if (!seen.has(name)) {
+        fail(
+          where,
+          `security.policy.${name}`,
+          `names no node of this launch (nodes: ${[...seen].join(", ")})`,
+        );
+      }
+    }
+    const keys = spec.security.keys;
+    out.security = {
+      policy,
+      ...(keys === undefined ? {} : {
+        keys: isAbsolute(keys) || !file?.startsWith("file:")
+          ? resolve(keys)
+          : resolve(dirname(fileURLToPath(file)), keys),
+      }),
+    };
+  }
   return out;
 }

@@ -11,6 +11,7 @@ import type { RunMode } from "../registry/types.ts";
 import type { NodeModule } from "./types.ts";
 import { runNode } from "./run.ts";
 import { createNodeLogger } from "./logger.ts";
+import type { NodeSecurity } from "./_security.ts";
 
 /** How long a stop may take before the process exits anyway, in ms. */
 const HARD_STOP_MS = 15000;
@@ -27,6 +28,59 @@ export interface NodeProcessOptions {
   registry?: string;
   /** Stop when standard input ends (unless it is a terminal). */
   watchStdin: boolean;
+  /** Secure mode: the node's keys. @default {none} */
+  security?: NodeSecurity;
+}
+
+/**
+ * Reads the keys a secure launcher writes as the first line of a node's
+ * standard input: one JSON object (see `NodeSecurity`). The secret never
+ * appears in argv or the environment, where `ps` shows them.
+ *
+ * @returns the keys
+ * @throws {TypeError} when the line is missing or not such an object
+ */
+export async function readSecurityLine(): Promise<NodeSecurity> {
+  const reader = Deno.stdin.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+      if (value.includes(10) || size > 65536) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  const text = new TextDecoder().decode(all).split("\n")[0];
+  let keys: NodeSecurity;
+  try {
+    keys = JSON.parse(text);
+  } catch {
+    throw new TypeError(
+      "Cannot start in secure mode: standard input did not begin with the node's keys",
+    );
+  }
+  const z85 = (v: unknown) => typeof v === "string" && v.length === 40;
+  if (
+    keys === null || typeof keys !== "object" || !z85(keys.publicKey) ||
+    !z85(keys.secretKey) || !z85(keys.registryKey) ||
+    !(keys.tools ?? []).every(z85)
+  ) {
+    throw new TypeError(
+      "Cannot start in secure mode: the keys on standard input are not publicKey, secretKey, registryKey (and tools) in Z85",
+    );
+  }
+  return keys;
 }
 
 /**
@@ -93,6 +147,7 @@ export async function runNodeProcess(
       registry: options.registry,
       signal: stop.signal,
       logger: log,
+      security: options.security,
     });
   } finally {
     clearTimeout(hardStop);

@@ -20,6 +20,7 @@ import type {
 import { methodChanges } from "../wire/schema_diff.ts";
 import type {
   NodeInfo,
+  ParamStore,
   Registration,
   Registry,
   RunMode,
@@ -635,9 +636,31 @@ class NodeImpl implements Node {
       );
       this.#publishInfoLater();
     }
-    return paramsGroup(this.#registry.params, group, {
+    const store = this.#guard === undefined
+      ? this.#registry.params
+      : this.#afterUpdates(this.#registry.params);
+    return paramsGroup(store, group, {
       logger: rpcLogger(this.log),
       signal: this.signal,
+    });
+  }
+
+  /**
+   * Secure mode: the registry lets a node set the params it lists, so a
+   * write waits for the registration updates queued before it.
+   */
+  #afterUpdates(store: ParamStore): ParamStore {
+    const writes = new Set(["set", "update", "delete"]);
+    return new Proxy(store, {
+      get: (target, key, receiver) => {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== "function") return value;
+        if (!writes.has(String(key))) return value.bind(target);
+        return async (...args: unknown[]) => {
+          await this.#updating;
+          return value.apply(target, args);
+        };
+      },
     });
   }
 

@@ -16,6 +16,7 @@
  * | `ZMP_ADVERTISE_HOST` | the address its sockets listen on and peers reach | chosen from the registry's address |
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
+ * | `ZMP_SECURE` | `1`: secure mode, the node's keys are the first line of standard input | off |
  *
  * The node stops gracefully (node signal aborted, calls drained,
  * unregistered, exit code 0) on SIGTERM or SIGINT, and when its standard
@@ -38,7 +39,7 @@
 import { basename, extname } from "node:path";
 import { readEnv } from "../_util/env.ts";
 import { RUN_MODES } from "../registry/types.ts";
-import { runNodeProcess } from "./_process.ts";
+import { readSecurityLine, runNodeProcess } from "./_process.ts";
 
 /**
  * Runs the node module named on the command line until it is stopped.
@@ -63,7 +64,17 @@ export async function subprocessMain(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  let security;
+  if (readEnv("ZMP_SECURE") === "1") {
+    try {
+      security = await readSecurityLine();
+    } catch (e) {
+      console.error(`subprocess_main: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   return await runNodeProcess(moduleUrl, {
+    security,
     name: readEnv("ZMP_NODE_NAME") ?? basename(moduleUrl, extname(moduleUrl)),
     mode: mode as (typeof RUN_MODES)[number],
     args,

@@ -550,7 +550,15 @@ class NodeImpl implements Node {
       if (this.#closing === undefined) this.#publishInfoLater();
     });
     this.#parts.add(publisher);
-    await this.#publishInfo();
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (secure mode's policy) or failed: not listed, not kept.
+      this.#parts.delete(publisher);
+      remove(this.#info.publishes, entry);
+      await inner.close();
+      throw e;
+    }
     return publisher;
   }
 
@@ -580,7 +588,12 @@ class NodeImpl implements Node {
     if (guard !== undefined) {
       // Secure mode: publishers let in the subscribers the registry lists.
       this.#info.subscribes.push(entry);
-      await this.#publishInfo();
+      try {
+        await this.#publishInfo();
+      } catch (e) {
+        remove(this.#info.subscribes, entry);
+        throw e;
+      }
     }
     const inner = createSubscription(topic, {
       queue: options.queue,

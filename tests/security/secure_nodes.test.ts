@@ -56,7 +56,10 @@ Deno.test("secure mode: CURVE everywhere, identities in ctx, impostors and unaut
         rogue: rogue.publicKey,
       },
       clients: { "@cli": tool.publicKey },
-      policy: { rogue: { provides: [] } },
+      policy: {
+        rogue: { provides: [], publishes: [], subscribes: [] },
+        client: { params: [] },
+      },
     },
   });
   const security = (pair: typeof calc) => ({
@@ -148,7 +151,22 @@ Deno.test("secure mode: CURVE everywhere, identities in ctx, impostors and unaut
   assertEquals(provide.code, "PERMISSION_DENIED");
   assertStringIncludes(provide.message, 'may not provide "test.Echo"');
   assertEquals(rogueNode.info.services, []);
-  // Nor set params it does not use.
+  // Nor publish or subscribe to topics the policy does not grant.
+  const publish = await assertRejects(
+    () => rogueNode.publisher(StatusTopic),
+    RpcError,
+  );
+  assertEquals(publish.code, "PERMISSION_DENIED");
+  assertStringIncludes(publish.message, 'may not publish "test/status"');
+  const subscribe = await assertRejects(
+    () => rogueNode.subscribe(StatusTopic),
+    RpcError,
+  );
+  assertEquals(subscribe.code, "PERMISSION_DENIED");
+  assertStringIncludes(subscribe.message, 'may not subscribe to "test/status"');
+  assertEquals(rogueNode.info.publishes, []);
+  assertEquals(rogueNode.info.subscribes, []);
+  // A node may not set params the policy does not grant, even ones it uses.
   const setting = await assertRejects(
     () => clientNode.params(EchoParams).set("greeting", "hacked"),
     RpcError,

@@ -137,6 +137,32 @@ export function ratios(
 }
 
 /**
+ * What CURVE costs zmp RPC, from the same run: the CURVE stack's figures
+ * divided by the plain one's (latency above 1 and throughput below 1 are
+ * the cost).
+ *
+ * @param curve the msgpack stack over CURVE
+ * @param plain the msgpack stack without
+ * @returns ratios by name, `null` where a figure is missing
+ */
+export function curveCost(
+  curve: StackResult | undefined,
+  plain: StackResult | undefined,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {
+    latency_vs_plain: ratio(curve?.rtt_median_us, plain?.rtt_median_us),
+    p99_vs_plain: ratio(curve?.rtt_p99_us, plain?.rtt_p99_us),
+  };
+  for (const k of Object.keys(curve?.throughput ?? {})) {
+    out[`throughput${k}_vs_plain`] = ratio(
+      curve?.throughput?.[k],
+      plain?.throughput?.[k],
+    );
+  }
+  return out;
+}
+
+/**
  * Whether each headline ratio meets its target (`null` when unknown).
  *
  * @param r the headline ratios
@@ -233,6 +259,14 @@ export function table(t: TableInput): string {
       }  target ${want.padEnd(6)} ${
         v[key] === null ? "unknown" : v[key] ? "met" : "MISSED"
       }`,
+    );
+  }
+  const cc = t.detail.msgpack_curve;
+  if (cc !== undefined && cc.latency_vs_plain !== null) {
+    lines.push(
+      "",
+      "CURVE against plain (msgpack, same run): " +
+        Object.entries(cc).map(([k, x]) => `${k} ${x ?? "-"}x`).join(", "),
     );
   }
   const sj = t.detail.superjson;

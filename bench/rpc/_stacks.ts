@@ -14,6 +14,7 @@ export const STACKS = [
   "raw",
   "raw_frames",
   "msgpack",
+  "msgpack_curve",
   "superjson",
   "grpc",
   "http",
@@ -66,10 +67,21 @@ function deno(script: string, args: string[]): Command {
  * The Deno stacks: raw transport, zmp with each codec, HTTP.
  *
  * @param rawSize bytes per raw echo (the msgpack-encoded arguments)
+ * @param curveKeys the CURVE stack's throwaway keys, as JSON
+ *   `{server, client}` key pairs
  * @returns the stacks
  */
-export function denoStacks(rawSize: number): Stack[] {
+export function denoStacks(
+  rawSize: number,
+  curveKeys: string,
+): Stack[] {
   const runtime = `deno ${Deno.version.deno}`;
+  // Throwaway keys made for this run (never a real system's), read by the
+  // peers from the environment.
+  const curve = (c: Command): Command => ({
+    ...c,
+    env: { ZMP_BENCH_CURVE: curveKeys },
+  });
   const zmp = (codec: "msgpack" | "superjson"): Stack => ({
     name: codec,
     label: `zmp RPC, ${codec}`,
@@ -98,6 +110,14 @@ export function denoStacks(rawSize: number): Stack[] {
     raw("single"),
     raw("rpc"),
     zmp("msgpack"),
+    {
+      name: "msgpack_curve",
+      label: "zmp RPC, msgpack, CURVE",
+      runtime,
+      server: curve(deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`])),
+      client: (endpoint, plan) =>
+        curve(deno("zmp_peer.ts", ["client", endpoint, "msgpack", plan])),
+    },
     zmp("superjson"),
     {
       name: "http",

@@ -28,6 +28,7 @@
 
 import { parseArgs } from "node:util";
 import { codecByName } from "../../src/wire/mod.ts";
+import { curveKeypair } from "../../src/zmq/curve.ts";
 import {
   capture,
   type Command,
@@ -47,6 +48,7 @@ import {
   STACKS,
 } from "./_stacks.ts";
 import {
+  curveCost,
   ratios,
   type RawFigures,
   type StackResult,
@@ -60,7 +62,8 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,superjson,grpc,http
+  --only LIST          stacks: raw,raw_frames,msgpack,msgpack_curve,
+                       superjson,grpc,http
                        (default: all)
   --calls N            timed sequential calls per stack (default 10000)
   --warmup N           untimed sequential calls first (default 2000)
@@ -333,8 +336,14 @@ async function main(): Promise<number> {
     superjson_bytes: codecByName("superjson").encode(args).byteLength,
     json_bytes: new TextEncoder().encode(JSON.stringify(SAMPLE)).byteLength,
   };
-  const prepared: (Stack | SkippedStack)[] = denoStacks(payload.msgpack_bytes)
-    .filter((s) => plan.stacks.includes(s.name));
+  const curveKeys = JSON.stringify({
+    server: await curveKeypair(),
+    client: await curveKeypair(),
+  });
+  const prepared: (Stack | SkippedStack)[] = denoStacks(
+    payload.msgpack_bytes,
+    curveKeys,
+  ).filter((s) => plan.stacks.includes(s.name));
   if (plan.stacks.includes("grpc")) prepared.push(await grpcStack(log));
   const order = (s: { name: StackName }) => STACKS.indexOf(s.name);
   prepared.sort((a, b) => order(a) - order(b));
@@ -359,6 +368,10 @@ async function main(): Promise<number> {
   const detail = {
     msgpack: ratios(results.get("msgpack"), others),
     superjson: ratios(results.get("superjson"), others),
+    msgpack_curve: curveCost(
+      results.get("msgpack_curve"),
+      results.get("msgpack"),
+    ),
   };
   const { latency_vs_raw, throughput64_vs_grpc, throughput64_vs_http } =
     detail.msgpack;
@@ -386,7 +399,11 @@ async function main(): Promise<number> {
   const skipped = (name: StackName): StackResult =>
     results.get(name) ?? { skipped: "not selected with --only" };
   const json = {
-    zmp: { msgpack: skipped("msgpack"), superjson: skipped("superjson") },
+    zmp: {
+      msgpack: skipped("msgpack"),
+      msgpack_curve: skipped("msgpack_curve"),
+      superjson: skipped("superjson"),
+    },
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),

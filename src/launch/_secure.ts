@@ -81,6 +81,9 @@ export async function secureKeys(
         tools: [cli.publicKey],
       });
     }
+    for (const name of launch.security?.allow ?? []) {
+      allowed[name] = (await ensureKeyPair(dir, name)).publicKey;
+    }
     return {
       dir,
       registry: {
@@ -98,7 +101,7 @@ export async function secureKeys(
       nodes,
     };
   } catch (e) {
-    if (e instanceof KeyStoreError) {
+    if (e instanceof KeyStoreError || e instanceof TypeError) {
       throw new LaunchError(`Cannot launch in secure mode: ${e.message}`, {
         ...where,
         cause: e,

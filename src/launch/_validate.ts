@@ -68,7 +68,7 @@ export interface ResolvedLaunch {
   gracePeriod: number;
   nodes: ResolvedNode[];
   /** Secure mode, when on: the key directory (a path) and the policy. */
-  security?: { keys?: string; policy: SecurityPolicy };
+  security?: { keys?: string; policy: SecurityPolicy; allow: string[] };
 }
 
 type Schema = Record<string, unknown>;
@@ -452,8 +452,14 @@ export function validateLaunch(
   if (file !== undefined) out.file = file;
   if (spec.security?.curve) {
     const policy = spec.security.policy ?? {};
+    const allow = spec.security.allow ?? [];
+    for (const name of allow) {
+      if (seen.has(name)) {
+        fail(where, "security.allow", `names node "${name}" of this launch`);
+      }
+    }
     for (const name of Object.keys(policy)) {
-      if (!seen.has(name)) {
+      if (!seen.has(name) && !allow.includes(name)) {
         fail(
           where,
           `security.policy.${name}`,
@@ -464,6 +470,7 @@ export function validateLaunch(
     const keys = spec.security.keys;
     out.security = {
       policy,
+      allow,
       ...(keys === undefined ? {} : {
         keys: isAbsolute(keys) || !file?.startsWith("file:")
           ? resolve(keys)

@@ -203,6 +203,14 @@ export interface SecuritySpec {
    */
   keys?: string;
   /**
+   * Nodes this launch does not start that may still join (e.g. a Python
+   * node, or a node started by hand): their key pairs are made in the key
+   * directory like the launched nodes', and the registry lets each register
+   * under its name.
+   * @default {[]}
+   */
+  allow?: string[];
+  /**
    * What each node may do, by node name: `provides`, `calls`
    * (`Service` or `Service.method`), `publishes`, `subscribes`, `params`.
    * An absent field means what the node's code declares.

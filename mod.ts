@@ -41,6 +41,7 @@ export {
   type NodeLogger,
   type NodeLoggerOptions,
   type NodeModule,
+  type NodeSecurity,
   type ParamsGroup,
   type PublisherOptions,
   rpcClientOf,
@@ -88,12 +89,14 @@ export {
   type RestartPolicy,
   type RestartPolicyName,
   type RunningLaunch,
+  type SecuritySpec,
   startLaunch,
 } from "./src/launch/mod.ts";
 
 // Services: clients, servers, calls, interceptors.
 export {
   type CallContext,
+  type CallerIdentity,
   type CallOptions,
   type ClientCall,
   type ClientClass,
@@ -146,6 +149,7 @@ export {
   defaultRegistryEndpoint,
   type MethodEntry,
   type NodeInfo,
+  type NodePolicy,
   ParamConflictError,
   type ParamEntry,
   type ParamEvent,
@@ -160,6 +164,7 @@ export {
   type RegistryCount,
   type RegistryEvent,
   type RegistryName,
+  type RegistrySecurity,
   type RegistryServer,
   type RegistryServerOptions,
   type RegistryText,
@@ -170,6 +175,7 @@ export {
   type RegistryWaitOptions,
   RUN_MODES,
   type RunMode,
+  type SecurityPolicy,
   type ServiceEntry,
   startRegistry,
   type SubscriptionEntry,

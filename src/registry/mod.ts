@@ -64,6 +64,11 @@ export {
   startRegistry,
 } from "./server.ts";
 export {
+  type NodePolicy,
+  type RegistrySecurity,
+  type SecurityPolicy,
+} from "./security.ts";
+export {
   connectRegistry,
   type ConnectRegistryOptions,
   defaultRegistryEndpoint,

@@ -37,6 +37,7 @@ export class NodeGuard {
   #byEndpoint: Map<string, string> | undefined;
   readonly #fetch: () => Promise<NodeInfo[]>;
   #refreshing: Promise<NodeInfo[]> | undefined;
+  readonly #confirmed = new Map<string, number>();
 
   /**
    * @param security the node's keys
@@ -81,10 +82,23 @@ export class NodeGuard {
     if (this.#tools.has(publicKey) || this.#node(publicKey) !== undefined) {
       return true;
     }
-    return this.#refresh().then((nodes) =>
-      nodes.some((n) => n.publicKey === publicKey)
-    );
+    if (this.#recentlyRefused(`${publicKey}\0connect`)) return false;
+    return this.#refresh().then((nodes) => {
+      if (nodes.some((n) => n.publicKey === publicKey)) return true;
+      this.#refused(`${publicKey}\0connect`);
+      return false;
+    });
   };
+
+  #recentlyRefused(key: string): boolean {
+    const at = this.#confirmed.get(key);
+    return at !== undefined && performance.now() - at < 1000;
+  }
+
+  #refused(key: string): void {
+    if (this.#confirmed.size >= 10000) this.#confirmed.clear();
+    this.#confirmed.set(key, performance.now());
+  }
 
   /** The node name of a key. */
   readonly identify = (publicKey: string): string | undefined =>
@@ -109,11 +123,19 @@ export class NodeGuard {
     if (this.#tools.has(caller.publicKey)) return undefined;
     const node = this.#node(caller.publicKey);
     if (node !== undefined && covers(node.uses ?? [], name)) return undefined;
+    // A refusal confirmed by the registry stands for a second: a caller
+    // that keeps trying costs no registry request per call.
+    const recent = `${caller.publicKey}\0${name}`;
+    if (this.#recentlyRefused(recent)) {
+      return this.#refusal(node?.name ?? caller.publicKey, name);
+    }
     return this.#refresh().then((nodes) => {
       const fresh = nodes.find((n) => n.publicKey === caller.publicKey);
-      return fresh !== undefined && covers(fresh.uses ?? [], name)
-        ? undefined
-        : this.#refusal(fresh?.name ?? node?.name ?? caller.publicKey, name);
+      if (fresh !== undefined && covers(fresh.uses ?? [], name)) {
+        return undefined;
+      }
+      this.#refused(recent);
+      return this.#refusal(fresh?.name ?? node?.name ?? caller.publicKey, name);
     });
   };
 
@@ -148,9 +170,12 @@ export class NodeGuard {
     return ({ publicKey }) => {
       if (this.#tools.has(publicKey)) return true;
       if (allowed(this.#node(publicKey))) return true;
+      const recent = `${publicKey}\0subscribe ${topic}`;
+      if (this.#recentlyRefused(recent)) return false;
       return this.#refresh().then((nodes) => {
         const node = nodes.find((n) => n.publicKey === publicKey);
         if (allowed(node)) return true;
+        this.#refused(recent);
         const who = node?.name ?? publicKey;
         const key = `${who}\0subscribe ${topic}`;
         if (!this.#logged.has(key) && this.#logged.size < 10000) {

@@ -72,11 +72,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./param.ts"),
   },
   {
-    name: "keys",
-    summary: "make, list and show the CURVE keys of secure mode",
-    load: () => import("./keys.ts"),
-  },
-  {
     name: "graph",
     summary: "draw the running system (DOT, or SVG with --svg)",
     load: () => import("./graph.ts"),
@@ -100,5 +95,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "doctor",
     summary: "show the libzmq, Deno and registry this zmp uses",
     load: () => import("./doctor.ts"),
+  },
+  {
+    name: "keys",
+    summary: "make, list and show the CURVE keys of secure mode",
+    load: () => import("./keys.ts"),
   },
 ];

@@ -163,6 +163,7 @@ export {
   type Registry,
   type RegistryCount,
   type RegistryEvent,
+  type RegistryKey,
   type RegistryName,
   type RegistrySecurity,
   type RegistryServer,
@@ -218,10 +219,15 @@ export {
 } from "./src/wire/mod.ts";
 
 // The ZeroMQ context (an option of clients, servers and nodes), its engine,
-// and its error.
+// its error, and the CURVE keys of secure mode.
 export {
   Context,
   type ContextOptions,
+  type CurveAuthenticator,
+  type CurveClientSecurity,
+  type CurveKeyPair,
+  type CurvePeer,
+  type CurveServerSecurity,
   defaultEngine,
   type EngineName,
   ENGINES,

@@ -50,6 +50,7 @@ export {
   type Registry,
   type RegistryCount,
   type RegistryEvent,
+  type RegistryKey,
   type RegistryName,
   type RegistryText,
   type RegistryWaitOptions,

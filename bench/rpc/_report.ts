@@ -1,6 +1,6 @@
 /**
  * The result shape of `deno task bench:rpc`, its ratios against the targets
- * of issue #3, and the human-readable table.
+ * of issues #3 and #10, and the human-readable table.
  *
  * @module
  */
@@ -90,6 +90,41 @@ export const TARGETS = {
   throughput64_vs_http: { min: 8 },
 } as const;
 
+/** A ratio's bound: at most `max` or at least `min`. */
+export type Target = { max: number } | { min: number };
+
+/**
+ * The targets of issue #10 (the zero-hop engine), for the default codec on
+ * the default engine: the typed call against `Deno.serve` + `fetch`,
+ * grpc-js and the raw echo on the same engine.
+ */
+export const ENGINE_TARGETS: Record<string, Target> = {
+  latency_vs_http: { max: 0.8 },
+  throughput1_vs_http: { min: 1.3 },
+  throughput64_vs_http: { min: 10 },
+  throughput64_vs_grpc: { min: 30 },
+  throughput64_vs_raw: { min: 0.7 },
+};
+
+/**
+ * Whether each ratio meets its bound (`null` when unknown).
+ *
+ * @param r ratios by name
+ * @param targets bounds by name
+ * @returns one verdict per target
+ */
+export function check(
+  r: Record<string, number | null>,
+  targets: Record<string, Target>,
+): Record<string, boolean | null> {
+  const out: Record<string, boolean | null> = {};
+  for (const [key, t] of Object.entries(targets)) {
+    const v = r[key] ?? null;
+    out[key] = v === null ? null : "max" in t ? v <= t.max : v >= t.min;
+  }
+  return out;
+}
+
 function ratio(a: number | undefined, b: number | undefined): number | null {
   if (a === undefined || b === undefined || !(b > 0)) return null;
   return Math.round((a / b) * 1000) / 1000;
@@ -137,32 +172,6 @@ export function ratios(
 }
 
 /**
- * What CURVE costs zmp RPC, from the same run: the CURVE stack's figures
- * divided by the plain one's (latency above 1 and throughput below 1 are
- * the cost).
- *
- * @param curve the msgpack stack over CURVE
- * @param plain the msgpack stack without
- * @returns ratios by name, `null` where a figure is missing
- */
-export function curveCost(
-  curve: StackResult | undefined,
-  plain: StackResult | undefined,
-): Record<string, number | null> {
-  const out: Record<string, number | null> = {
-    latency_vs_plain: ratio(curve?.rtt_median_us, plain?.rtt_median_us),
-    p99_vs_plain: ratio(curve?.rtt_p99_us, plain?.rtt_p99_us),
-  };
-  for (const k of Object.keys(curve?.throughput ?? {})) {
-    out[`throughput${k}_vs_plain`] = ratio(
-      curve?.throughput?.[k],
-      plain?.throughput?.[k],
-    );
-  }
-  return out;
-}
-
-/**
  * Whether each headline ratio meets its target (`null` when unknown).
  *
  * @param r the headline ratios
@@ -192,6 +201,8 @@ function rate(v: number | undefined): string {
 
 /** What the table shows. */
 export interface TableInput {
+  /** The engine of the zmp stacks, and the other one's. */
+  engines: { engine: string; other: string };
   /** Results by stack, in run order. */
   stacks: [StackName, StackResult][];
   /** Calls in flight measured. */
@@ -261,16 +272,33 @@ export function table(t: TableInput): string {
       }`,
     );
   }
-  const cc = t.detail.msgpack_curve;
-  if (cc !== undefined && cc.latency_vs_plain !== null) {
+  const { engine, other } = t.engines;
+  for (
+    const [codec, on] of [["msgpack", engine], ["msgpack_other", other]]
+  ) {
+    const r = t.detail[codec];
+    if (r === undefined) continue;
+    const met = check(r, ENGINE_TARGETS);
     lines.push(
       "",
-      "CURVE against plain (msgpack, same run): " +
-        Object.entries(cc).map(([k, x]) => `${k} ${x ?? "-"}x`).join(", "),
+      `zmp msgpack on ${on} against the targets of issue #10` +
+        (codec === "msgpack" ? ":" : " (for comparison):"),
     );
+    for (const [key, target] of Object.entries(ENGINE_TARGETS)) {
+      const want = "max" in target ? `<= ${target.max}` : `>= ${target.min}`;
+      const value = r[key];
+      lines.push(
+        `  ${key.padEnd(22)} ${
+          (value === null || value === undefined ? "-" : `${value}x`)
+            .padStart(9)
+        }  target ${want.padEnd(6)} ${
+          met[key] === null ? "unknown" : met[key] ? "met" : "MISSED"
+        }`,
+      );
+    }
   }
   const sj = t.detail.superjson;
-  if (sj !== undefined) {
+  if (sj !== undefined && t.stacks.some(([name]) => name === "superjson")) {
     lines.push(
       "",
       "zmp superjson (no target): " +

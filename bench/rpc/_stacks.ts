@@ -1,21 +1,29 @@
 /**
  * The stacks `deno task bench:rpc` compares, and how each is started: the
- * raw zmp transport, zmp RPC with each codec, Node.js `@grpc/grpc-js`, and
- * `Deno.serve` + `fetch`. Each stack is a server process and a client
- * process; the commands come from here, the driver runs them.
+ * raw zmp transport, zmp RPC with each codec (on the engine measured, and
+ * the raw echo and msgpack again on the other engine), Node.js
+ * `@grpc/grpc-js`, and `Deno.serve` + `fetch`. Each stack is a server
+ * process and a client process; the commands come from here, the driver
+ * runs them.
  *
  * @module
  */
 
 import { capture, type Command } from "../zmq/_process.ts";
+import type { EngineName } from "../../mod.ts";
 
-/** The stacks, in run order, as `--only` names them. */
+/**
+ * The stacks, in run order, as `--only` names them. `raw_other` and
+ * `msgpack_other` are `raw` and `msgpack` on the other zmp engine.
+ */
 export const STACKS = [
   "raw",
   "raw_frames",
   "msgpack",
-  "msgpack_curve",
+  "observed",
   "superjson",
+  "raw_other",
+  "msgpack_other",
   "grpc",
   "http",
 ] as const;
@@ -56,10 +64,15 @@ export const WORK_DIR = path("../.work/");
 /** Loopback, for every server. */
 const HOST = "127.0.0.1";
 
-function deno(script: string, args: string[]): Command {
+function deno(
+  script: string,
+  args: string[],
+  env?: Record<string, string>,
+): Command {
   return {
     cmd: Deno.execPath(),
     args: ["run", "--allow-all", "--quiet", path(script), ...args],
+    ...(env === undefined ? {} : { env }),
   };
 }
 
@@ -67,58 +80,64 @@ function deno(script: string, args: string[]): Command {
  * The Deno stacks: raw transport, zmp with each codec, HTTP.
  *
  * @param rawSize bytes per raw echo (the msgpack-encoded arguments)
- * @param curveKeys the CURVE stack's throwaway keys, as JSON
- *   `{server, client}` key pairs
+ * @param engine the zmp engine measured (`ZMP_ENGINE` of its peers)
+ * @param other the other zmp engine, for `raw_other` and `msgpack_other`
  * @returns the stacks
  */
 export function denoStacks(
   rawSize: number,
-  curveKeys: string,
+  engine: EngineName,
+  other: EngineName,
 ): Stack[] {
   const runtime = `deno ${Deno.version.deno}`;
-  // Throwaway keys made for this run (never a real system's), read by the
-  // peers from the environment.
-  const curve = (c: Command): Command => ({
-    ...c,
-    env: { ZMP_BENCH_CURVE: curveKeys },
-  });
-  const zmp = (codec: "msgpack" | "superjson"): Stack => ({
-    name: codec,
-    label: `zmp RPC, ${codec}`,
-    runtime,
-    server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`]),
-    client: (endpoint, plan) =>
-      deno("zmp_peer.ts", ["client", endpoint, codec, plan]),
-  });
-  const raw = (layout: "single" | "rpc"): Stack => ({
-    name: layout === "single" ? "raw" : "raw_frames",
-    label: layout === "single"
-      ? `raw zmp DEALER/ROUTER echo, ${rawSize} B`
-      : "raw echo in zmp's frame layout",
-    runtime,
-    server: deno("raw_peer.ts", ["server", `tcp://${HOST}:*`, layout]),
-    client: (endpoint, plan) =>
-      deno("raw_peer.ts", [
-        "client",
-        endpoint,
-        String(rawSize),
-        plan,
-        layout,
-      ]),
-  });
-  return [
-    raw("single"),
-    raw("rpc"),
-    zmp("msgpack"),
-    {
-      name: "msgpack_curve",
-      label: "zmp RPC, msgpack, CURVE",
+  const zmp = (
+    codec: "msgpack" | "superjson",
+    on: EngineName,
+    name: StackName,
+    observed = false,
+  ): Stack => {
+    const env = { ZMP_ENGINE: on };
+    const extra = observed ? ["observed"] : [];
+    return {
+      name,
+      label: `zmp RPC, ${codec}${observed ? ", node metrics on" : ""} (${on})`,
       runtime,
-      server: curve(deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`])),
+      server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`, ...extra], env),
       client: (endpoint, plan) =>
-        curve(deno("zmp_peer.ts", ["client", endpoint, "msgpack", plan])),
-    },
-    zmp("superjson"),
+        deno("zmp_peer.ts", ["client", endpoint, codec, plan, ...extra], env),
+    };
+  };
+  const raw = (
+    layout: "single" | "rpc",
+    on: EngineName,
+    name: StackName,
+  ): Stack => {
+    const env = { ZMP_ENGINE: on };
+    return {
+      name,
+      label: layout === "single"
+        ? `raw zmp DEALER/ROUTER echo, ${rawSize} B (${on})`
+        : `raw echo in zmp's frame layout (${on})`,
+      runtime,
+      server: deno("raw_peer.ts", ["server", `tcp://${HOST}:*`, layout], env),
+      client: (endpoint, plan) =>
+        deno("raw_peer.ts", [
+          "client",
+          endpoint,
+          String(rawSize),
+          plan,
+          layout,
+        ], env),
+    };
+  };
+  return [
+    raw("single", engine, "raw"),
+    raw("rpc", engine, "raw_frames"),
+    zmp("msgpack", engine, "msgpack"),
+    zmp("msgpack", engine, "observed", true),
+    zmp("superjson", engine, "superjson"),
+    raw("single", other, "raw_other"),
+    zmp("msgpack", other, "msgpack_other"),
     {
       name: "http",
       label: "Deno.serve + fetch, JSON",

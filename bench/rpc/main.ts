@@ -1,7 +1,9 @@
 /**
  * `deno task bench:rpc`: a typed unary call between two processes over tcp
  * loopback, zmp RPC (msgpack and superjson) against the raw zmp transport,
- * Node.js `@grpc/grpc-js` and `Deno.serve` + `fetch` (issue #3).
+ * Node.js `@grpc/grpc-js` and `Deno.serve` + `fetch` (issues #3 and #10).
+ * The zmp stacks run on one engine (`--engine`, by default the default
+ * engine); the raw echo and msgpack run on the other engine too.
  *
  * Every stack carries the same small object (`_sample.mjs`) and is timed
  * by the same loops (`_measure.mjs`): the median and p99 of sequential
@@ -19,6 +21,7 @@
  * throughput, unpinned.
  *
  *     deno task bench:rpc [--json] [--quick] [--only raw,msgpack,...]
+ *       [--engine zmtp|libzmq]
  *
  * `--json` prints exactly one JSON object on one line on stdout; progress,
  * and the table, go to stderr.
@@ -28,7 +31,7 @@
 
 import { parseArgs } from "node:util";
 import { codecByName } from "../../src/wire/mod.ts";
-import { curveKeypair } from "../../src/zmq/curve.ts";
+import { defaultEngine, type EngineName, ENGINES } from "../../src/zmq/mod.ts";
 import {
   capture,
   type Command,
@@ -48,7 +51,8 @@ import {
   STACKS,
 } from "./_stacks.ts";
 import {
-  curveCost,
+  check,
+  ENGINE_TARGETS,
   ratios,
   type RawFigures,
   type StackResult,
@@ -62,9 +66,12 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,msgpack_curve,
-                       superjson,grpc,http
-                       (default: all)
+  --only LIST          stacks: raw,raw_frames,msgpack,observed,superjson,
+                       raw_other,msgpack_other,grpc,http (observed: msgpack
+                       with node metrics on) (default: all)
+  --engine NAME        the zmp engine measured: zmtp or libzmq (default:
+                       the default engine); raw_other and msgpack_other
+                       run on the other one
   --calls N            timed sequential calls per stack (default 10000)
   --warmup N           untimed sequential calls first (default 2000)
   --concurrency LIST   calls in flight for throughput (default 1,16,64)
@@ -88,6 +95,8 @@ type Pin = "none" | "same" | "split";
 /** What to measure, after defaults. */
 interface Plan {
   stacks: StackName[];
+  engine: EngineName;
+  other: EngineName;
   client: ClientPlan;
   pin: { latency: Pin; throughput: Pin };
   rounds: number;
@@ -114,6 +123,7 @@ function parsePlan(args: string[]): Plan {
       "pin-throughput": { type: "string", default: "none" },
       timeout: { type: "string", default: "120" },
       "quiet-wait": { type: "string" },
+      engine: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -146,12 +156,22 @@ function parsePlan(args: string[]): Plan {
     if (s === "none" || s === "same" || s === "split") return s;
     throw new RangeError(`Cannot parse --${name}: unknown mode "${s}"`);
   };
+  const engine = values.engine ?? defaultEngine();
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    throw new RangeError(
+      `Cannot parse --engine: unknown engine "${engine}" (${
+        ENGINES.join(", ")
+      })`,
+    );
+  }
   const quick = values.quick;
   const rounds = num("rounds", values.rounds, 1);
   const calls = num("calls", values.calls ?? (quick ? "1000" : "10000"), 1);
   const trials = num("trials", values.trials ?? (quick ? "1" : "3"), 1);
   return {
     stacks: STACKS.filter((s) => only.includes(s)),
+    engine: engine as EngineName,
+    other: ENGINES.find((e) => e !== engine)!,
     client: {
       warmup: Math.ceil(
         num("warmup", values.warmup ?? (quick ? "300" : "2000"), 0) / rounds,
@@ -336,13 +356,10 @@ async function main(): Promise<number> {
     superjson_bytes: codecByName("superjson").encode(args).byteLength,
     json_bytes: new TextEncoder().encode(JSON.stringify(SAMPLE)).byteLength,
   };
-  const curveKeys = JSON.stringify({
-    server: await curveKeypair(),
-    client: await curveKeypair(),
-  });
   const prepared: (Stack | SkippedStack)[] = denoStacks(
     payload.msgpack_bytes,
-    curveKeys,
+    plan.engine,
+    plan.other,
   ).filter((s) => plan.stacks.includes(s.name));
   if (plan.stacks.includes("grpc")) prepared.push(await grpcStack(log));
   const order = (s: { name: StackName }) => STACKS.indexOf(s.name);
@@ -365,13 +382,15 @@ async function main(): Promise<number> {
   }
 
   const others = Object.fromEntries(results);
-  const detail = {
+  const detail: Record<string, Record<string, number | null>> = {
     msgpack: ratios(results.get("msgpack"), others),
     superjson: ratios(results.get("superjson"), others),
-    msgpack_curve: curveCost(
-      results.get("msgpack_curve"),
-      results.get("msgpack"),
-    ),
+    // Typed against raw on the same engine.
+    msgpack_other: ratios(results.get("msgpack_other"), {
+      ...others,
+      raw: results.get("raw_other"),
+      raw_frames: undefined,
+    }),
   };
   const { latency_vs_raw, throughput64_vs_grpc, throughput64_vs_http } =
     detail.msgpack;
@@ -381,6 +400,19 @@ async function main(): Promise<number> {
     throughput64_vs_http,
   };
   const met = verdicts(headline);
+  const engineTargets = (codec: string) => {
+    const verdict = check(detail[codec], ENGINE_TARGETS);
+    return Object.fromEntries(
+      Object.entries(ENGINE_TARGETS).map(([k, t]) => [
+        k,
+        { ...t, value: detail[codec][k] ?? null, met: verdict[k] },
+      ]),
+    );
+  };
+  const observeCost = observeOverhead(
+    results.get("msgpack"),
+    results.get("observed"),
+  );
   const config = {
     warmup: plan.client.warmup * plan.rounds,
     calls: plan.client.calls * plan.rounds,
@@ -391,6 +423,7 @@ async function main(): Promise<number> {
     rounds: plan.rounds,
     pin_latency: plan.pin.latency,
     pin_throughput: plan.pin.throughput,
+    engine: plan.engine,
     transport: "tcp loopback",
     cpus: navigator.hardwareConcurrency,
     os: `${Deno.build.os}-${Deno.build.arch}`,
@@ -400,10 +433,17 @@ async function main(): Promise<number> {
     results.get(name) ?? { skipped: "not selected with --only" };
   const json = {
     zmp: {
+      engine: plan.engine,
       msgpack: skipped("msgpack"),
-      msgpack_curve: skipped("msgpack_curve"),
+      observed: skipped("observed"),
       superjson: skipped("superjson"),
     },
+    zmp_other_engine: {
+      engine: plan.other,
+      msgpack: skipped("msgpack_other"),
+      raw: skipped("raw_other"),
+    },
+    observe_overhead: observeCost,
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),
@@ -416,10 +456,15 @@ async function main(): Promise<number> {
         { ...t, met: met[k as keyof typeof met] },
       ]),
     ),
+    targets_issue10: {
+      [plan.engine]: engineTargets("msgpack"),
+      [plan.other]: engineTargets("msgpack_other"),
+    },
     payload,
     config,
   };
   const text = table({
+    engines: { engine: plan.engine, other: plan.other },
     stacks: STACKS.filter((s) => results.has(s)).map((s) => [
       s,
       results.get(s)!,
@@ -430,16 +475,62 @@ async function main(): Promise<number> {
     payload,
     config,
   });
+  const overheadText = observeText(observeCost);
   if (plan.json) {
     // The table still goes to stderr, with the progress, for logs.
-    console.error(text);
+    console.error(text + overheadText);
     console.log(JSON.stringify(json));
   } else {
-    console.log(text);
+    console.log(text + overheadText);
   }
   log(`done in ${config.elapsed_s} s`);
   const failed = [...results.values()].some((r) => r.errors !== undefined);
   return failed ? 1 : 0;
+}
+
+/** The budget of issue #17: node metrics cost at most 3% of throughput. */
+const OBSERVE_BUDGET = 0.03;
+
+/**
+ * What observing costs: the observed stack's figures over plain msgpack's,
+ * same run, and whether the throughput at the most calls in flight is
+ * within the budget.
+ */
+function observeOverhead(
+  plain: StackResult | undefined,
+  observed: StackResult | undefined,
+): Record<string, number | boolean | null> {
+  const out: Record<string, number | boolean | null> = {};
+  const r = (a?: number, b?: number) =>
+    a === undefined || b === undefined || !(b > 0)
+      ? null
+      : Math.round((a / b) * 1000) / 1000;
+  out.latency_ratio = r(observed?.rtt_median_us, plain?.rtt_median_us);
+  const keys = Object.keys(plain?.throughput ?? {});
+  for (const k of keys) {
+    out[`throughput${k}_ratio`] = r(
+      observed?.throughput?.[k],
+      plain?.throughput?.[k],
+    );
+  }
+  const top = keys.at(-1);
+  const headline = top === undefined ? null : out[`throughput${top}_ratio`];
+  out.budget = OBSERVE_BUDGET;
+  out.within_budget = typeof headline === "number"
+    ? headline >= 1 - OBSERVE_BUDGET
+    : null;
+  return out;
+}
+
+function observeText(o: Record<string, number | boolean | null>): string {
+  if (o.latency_ratio === null) return "";
+  const parts = Object.entries(o)
+    .filter(([k]) => k.endsWith("_ratio"))
+    .map(([k, v]) => `${k.replace("_ratio", "")} ${v ?? "-"}x`);
+  return `\nnode metrics on / off (same run): ${parts.join(", ")}; ` +
+    `budget ${(OBSERVE_BUDGET * 100).toFixed(0)}% of throughput: ${
+      o.within_budget === null ? "unknown" : o.within_budget ? "met" : "MISSED"
+    }\n`;
 }
 
 Deno.exit(await main());

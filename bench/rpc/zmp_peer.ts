@@ -7,16 +7,16 @@
  * The server serves both services of `bench.api.ts` with the generated
  * skeletons on one `RpcServer` (defaults: arguments and results
  * validated); the client calls one of them through the generated client
- * over one `RpcClient` (defaults). With `ZMP_BENCH_CURVE` (JSON
- * `{server, client}` key pairs, throwaway ones the driver made), both ends
- * use CURVE and the server accepts only the client's key. `ZMP_BENCH_MODULE` (a URL) loads
- * another copy of zmp's `mod.ts` for the runtime classes, for experiments.
+ * over one `RpcClient` (defaults). With `observed` last, both ends run
+ * the interceptors every node runs (metrics, call taps, tracing), and the
+ * server serves `zmp.Observe`: the cost of observing, against the same
+ * stack without. `ZMP_BENCH_MODULE` (a URL) loads another copy of zmp's
+ * `mod.ts` for the runtime classes, for experiments.
  *
  * @module
  */
 
 import type * as Zmp from "../../mod.ts";
-import type { CurveKeyPair } from "../../src/zmq/mod.ts";
 import {
   BenchMsgpackClient,
   BenchSuperjsonClient,
@@ -24,6 +24,7 @@ import {
   serveBenchSuperjson,
 } from "./bench.api.gen.ts";
 import { reply, SAMPLE } from "./_sample.mjs";
+import { NodeObserver } from "../../src/observe/node_observer.ts";
 import {
   announce,
   exitWhenStdinCloses,
@@ -35,27 +36,21 @@ const { RpcClient, RpcServer }: typeof Zmp = await import(
   Deno.env.get("ZMP_BENCH_MODULE") ?? "../../mod.ts"
 );
 
-const USAGE = "zmp_peer.ts server ENDPOINT\n" +
-  "       zmp_peer.ts client ENDPOINT msgpack|superjson PLAN";
+const USAGE = "zmp_peer.ts server ENDPOINT [observed]\n" +
+  "       zmp_peer.ts client ENDPOINT msgpack|superjson PLAN [observed]";
 
 async function main(args: string[]): Promise<void> {
   const [role, endpoint, codec, plan] = args;
   if (endpoint === undefined) usage(USAGE);
   exitWhenStdinCloses();
-  const keys = Deno.env.get("ZMP_BENCH_CURVE");
-  const curve: {
-    server: CurveKeyPair;
-    client: CurveKeyPair;
-  } | undefined = keys === undefined ? undefined : JSON.parse(keys);
+  const observer = args.at(-1) === "observed"
+    ? new NodeObserver("bench")
+    : undefined;
   if (role === "server") {
-    const server = new RpcServer(
-      curve === undefined ? {} : {
-        curve: {
-          ...curve.server,
-          authenticate: ({ publicKey }) => publicKey === curve.client.publicKey,
-        },
-      },
-    );
+    const server = new RpcServer({
+      interceptors: observer === undefined ? [] : [observer.serverInterceptor],
+    });
+    observer?.serve(server);
     serveBenchMsgpack(server, { echo: (sample) => reply(sample) });
     serveBenchSuperjson(server, { echo: (sample) => reply(sample) });
     announce(server.bind(endpoint));
@@ -64,9 +59,7 @@ async function main(args: string[]): Promise<void> {
   if (role === "client" && (codec === "msgpack" || codec === "superjson")) {
     const rpc = new RpcClient({
       endpoints: [endpoint],
-      ...(curve === undefined ? {} : {
-        curve: { ...curve.client, serverKey: () => curve.server.publicKey },
-      }),
+      interceptors: observer === undefined ? [] : [observer.clientInterceptor],
     });
     const client = codec === "msgpack"
       ? new BenchMsgpackClient(rpc)

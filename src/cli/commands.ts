@@ -77,6 +77,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./graph.ts"),
   },
   {
+    name: "top",
+    summary: "show the running system live: rates, latency, errors, drops",
+    load: () => import("./top.ts"),
+  },
+  {
+    name: "record",
+    summary: "record topics and calls into an MCAP file",
+    load: () => import("./record.ts"),
+  },
+  {
+    name: "play",
+    summary: "replay an MCAP recording: republish topics, or --serve its calls",
+    load: () => import("./play.ts"),
+  },
+  {
     name: "gateway",
     summary: "serve the system over HTTP/JSON, with OpenAPI and a live page",
     load: () => import("./gateway.ts"),

@@ -11,6 +11,11 @@ import {
   defaultRegistryEndpoint,
 } from "../registry/client.ts";
 import {
+  collectHealth,
+  healthLines,
+  type SystemHealth,
+} from "../observe/health.ts";
+import {
   CliError,
   millis,
   parse,
@@ -26,7 +31,9 @@ export const USAGE = `Usage: zmp doctor [options]
 
 Prints what this zmp runs on: the libzmq it loads (path, version, whether it
 is the bundled build or the system's, and its capabilities: curve, draft,
-ipc), the Deno version, where zmp lives, and whether the registry answers.
+ipc), the Deno version, where zmp lives, whether the registry answers, and
+when it does, the running system's health: which nodes answer and are
+ready, failed calls, lost or invalid topic messages, slow event loops.
 Exits 1 when libzmq cannot be loaded; a registry that does not answer is
 reported, not an error.
 
@@ -53,6 +60,8 @@ interface Report {
     skipped: { path: string; error?: string }[];
   };
   registry: { endpoint: string; reachable: boolean; error?: string };
+  /** The running system's health, when the registry answers. */
+  health?: SystemHealth;
 }
 
 /**
@@ -88,6 +97,7 @@ export function main(args: string[]): Promise<number> {
     );
     const endpoint = values.registry ?? defaultRegistryEndpoint();
     const registry: Report["registry"] = { endpoint, reachable: false };
+    let health: SystemHealth | undefined;
     try {
       const client = await waiting(
         `asking the registry at ${endpoint}`,
@@ -97,8 +107,15 @@ export function main(args: string[]): Promise<number> {
           logger: { warn() {}, error() {} },
         }),
       );
-      await client.close();
       registry.reachable = true;
+      try {
+        health = await waiting(
+          "asking every node how it is",
+          collectHealth(client, { timeout }),
+        );
+      } finally {
+        await client.close();
+      }
     } catch (e) {
       registry.error = (e as Error).message.split("\n")[0];
     }
@@ -113,6 +130,7 @@ export function main(args: string[]): Promise<number> {
         skipped: lib.attempts,
       },
       registry,
+      ...(health === undefined ? {} : { health }),
     };
     if (values.json) console.log(json(report, true));
     else console.log(text(report));
@@ -138,5 +156,9 @@ function text(r: Report): string {
       ? `registry  ${r.registry.endpoint} answers`
       : `registry  ${r.registry.endpoint} does not answer: ${r.registry.error}`,
   );
+  if (r.health !== undefined) {
+    const [first, ...rest] = healthLines(r.health);
+    lines.push(`system    ${first}`, ...rest.map((l) => `          ${l}`));
+  }
   return lines.join("\n");
 }

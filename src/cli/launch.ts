@@ -51,6 +51,8 @@ Options:
                          true } in the launch file; see docs/security.md
   --keys <dir>           the key directory of secure mode (default: $ZMP_KEYS,
                          else the launch file's, else .zmp/keys beside it)
+  --metrics-port <n>     serve every process's metrics in the Prometheus text
+                         format at http://127.0.0.1:<n>/metrics (0: a free port)
   -h, --help             show this help
 
 What survives what:
@@ -90,8 +92,17 @@ export function main(args: string[]): Promise<number> {
       "no-params": { type: "boolean" },
       secure: { type: "boolean" },
       keys: { type: "string" },
+      "metrics-port": { type: "string" },
     });
     if (values.keys === "") throw new UsageError("--keys is empty");
+    const port = values["metrics-port"];
+    if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535)) {
+      throw new UsageError(
+        `--metrics-port must be a port number (0 to 65535), got ${
+          JSON.stringify(port)
+        }`,
+      );
+    }
     if (values.params !== undefined && values["no-params"]) {
       throw new UsageError("--params and --no-params cannot go together");
     }
@@ -113,6 +124,40 @@ export function main(args: string[]): Promise<number> {
     }
     return await run(file, project?.file, values);
   });
+}
+
+/**
+ * The Prometheus endpoint of `--metrics-port`: every process of the
+ * launch, asked through its registry at each scrape.
+ */
+async function serveLaunchMetrics(
+  endpoint: string,
+  port: number,
+): Promise<AsyncDisposable> {
+  const { connectRegistry } = await import("../registry/client.ts");
+  const { servePrometheus } = await import("../observe/prometheus.ts");
+  const registry = await connectRegistry({
+    endpoint,
+    logger: { warn() {}, error() {} },
+  });
+  let server;
+  try {
+    server = servePrometheus({
+      port,
+      nodes: () => registry.nodes(),
+      registry: endpoint,
+    });
+  } catch (e) {
+    await registry.close();
+    throw e;
+  }
+  console.log(`metrics │ Prometheus text at ${server.url}`);
+  return {
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await registry.close();
+    },
+  };
 }
 
 /** Refuses a configuration under which zmp's own modules cannot load. */
@@ -221,6 +266,7 @@ interface RunValues {
   "no-params"?: boolean;
   secure?: boolean;
   keys?: string;
+  "metrics-port"?: string;
 }
 
 async function run(
@@ -264,8 +310,25 @@ async function run(
         throw e;
       });
     }
-    const result = await running.done;
-    return result.code;
+    const port = values["metrics-port"];
+    let metrics;
+    try {
+      metrics = port === undefined
+        ? undefined
+        : await serveLaunchMetrics(running.registry, Number(port));
+    } catch (e) {
+      await running.stop();
+      if (e instanceof Deno.errors.AddrInUse) {
+        throw new CliError(`--metrics-port ${port}: ${e.message}`);
+      }
+      throw e;
+    }
+    try {
+      const result = await running.done;
+      return result.code;
+    } finally {
+      await metrics?.[Symbol.asyncDispose]();
+    }
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
   }

@@ -14,6 +14,8 @@ export function satisfied(
   nodes: Iterable<NodeInfo>,
 ): boolean {
   for (const n of nodes) {
+    // A node whose readiness check fails does not count yet.
+    if (n.ready === false) continue;
     if ("node" in cond && n.name === cond.node) return true;
     if ("service" in cond && n.services.some((s) => s.name === cond.service)) {
       return true;

@@ -2,8 +2,9 @@
  * The `deno run` permission flags of a subprocess node: what its spec
  * declares, plus exactly what zmp itself needs to run a node:
  *
- * - on the libzmq engine, `--allow-ffi`: libzmq and libc are opened through
- *   FFI. Deno can only scope FFI to paths, and the loader opens `libc.so.6`
+ * - on the libzmq engine (only for a node with `unsafeFfi`; the launcher
+ *   runs every other subprocess node on the zmtp engine), `--allow-ffi`:
+ *   libzmq and libc are opened through FFI. Deno can only scope FFI to paths, and the loader opens `libc.so.6`
  *   by name, so this one is unscoped (FFI is no sandbox boundary in Deno
  *   anyway). On the zmtp engine, `--allow-net` instead, and no FFI: ZeroMQ
  *   goes over Deno's own sockets, to endpoints known only at run time (the

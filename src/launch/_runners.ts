@@ -11,6 +11,7 @@ import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
 import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
+import type { EngineName } from "../zmq/mod.ts";
 import type { NodeSecurity } from "../node/_security.ts";
 
 /** A node running once: started, and later ended. */
@@ -41,15 +42,22 @@ export interface RunContext {
   /** The libzmq the launcher loaded, handed to subprocesses (libzmq engine). */
   libzmqPath?: string;
   /**
-   * Secure mode: the node's keys. A subprocess reads them from its
-   * standard input (never argv or the environment).
-   */
-  security?: NodeSecurity;
-  /**
    * The project whose configuration subprocess nodes run with (`--config`).
    * @default {none: Deno finds one from the working folder}
    */
   project?: ProjectConfig;
+  /**
+   * The node's registration token: on the first line of a subprocess's
+   * standard input (never argv or the environment), in the start message
+   * of a Worker, an option of an in-process node.
+   * @default {none: the registry makes one per run}
+   */
+  registryToken?: string;
+  /**
+   * Secure mode: the node's keys. A subprocess reads them from its standard
+   * input, the line after the token (never argv or the environment).
+   */
+  security?: NodeSecurity;
 }
 
 /** The entry point a subprocess node runs. */
@@ -74,6 +82,17 @@ const SIGNALS: Record<string, number> = {
 };
 
 /**
+ * The ZeroMQ engine a subprocess node runs on: the TypeScript ZMTP engine,
+ * which needs no FFI, unless the node opted into libzmq with `unsafeFfi`.
+ *
+ * @param node the node
+ * @returns its engine
+ */
+export function nodeEngine(node: ResolvedNode): EngineName {
+  return node.unsafeFfi ? "libzmq" : "zmtp";
+}
+
+/**
  * The `deno` arguments that run `node` as a subprocess: the project's
  * configuration (import map, `nodeModulesDir`, lock file), the node's
  * permissions (with what its registry backend needs: etcd takes network
@@ -90,6 +109,7 @@ export function subprocessArgs(
   const needs = zmpNeeds(node.moduleUrl, {
     env: Object.keys(node.env),
     project: options.project,
+    engine: nodeEngine(node),
   });
   const backend = options.registry === undefined
     ? {}
@@ -116,18 +136,23 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
         : { ZMP_ADVERTISE_HOST: ctx.advertise }),
       ...(ctx.host === undefined ? {} : { ZMP_HOST: ctx.host }),
       ...node.env,
-      ...(ctx.libzmqPath === undefined ? {} : { ZMP_LIBZMQ: ctx.libzmqPath }),
+      ...(ctx.libzmqPath === undefined || !node.unsafeFfi
+        ? {}
+        : { ZMP_LIBZMQ: ctx.libzmqPath }),
+      ZMP_ENGINE: nodeEngine(node),
       ZMP_NODE_NAME: node.name,
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
-      // Only says that the keys come first on standard input.
+      ...(ctx.registryToken === undefined ? {} : { ZMP_STDIN_TOKEN: "1" }),
+      // Only says that the keys follow on standard input.
       ...(ctx.security === undefined ? {} : { ZMP_SECURE: "1" }),
       // Not a zmp command that zmp launch started again.
       ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
-    // Held open: when the launcher dies, even by SIGKILL, the node reads
-    // end-of-file and exits. In secure mode its keys are written first.
+    // Held open (written once: the token, then in secure mode the keys):
+    // when the launcher dies, even by SIGKILL, the node reads end-of-file
+    // and exits.
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -136,11 +161,15 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     // one in reverse order.
     detached: true,
   }).spawn();
-  if (ctx.security !== undefined) {
+  const lines = [
+    ...(ctx.registryToken === undefined ? [] : [ctx.registryToken]),
+    ...(ctx.security === undefined ? [] : [JSON.stringify(ctx.security)]),
+  ];
+  if (lines.length > 0) {
     const writer = child.stdin.getWriter();
-    writer.write(
-      new TextEncoder().encode(JSON.stringify(ctx.security) + "\n"),
-    ).catch(() => {}).finally(() => writer.releaseLock());
+    writer.write(new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")))
+      .catch(() => {}) // the node died at once: its exit tells why
+      .finally(() => writer.releaseLock());
   }
   const output = new AbortController();
   const pumps = Promise.all([
@@ -188,6 +217,7 @@ function startWorker(node: ResolvedNode, ctx: RunContext): NodeRun {
   const worker = spawnWorkerNode(node.moduleUrl, {
     name: node.name,
     registry: ctx.registry,
+    registryToken: ctx.registryToken,
     args: node.args,
   });
   return {
@@ -211,6 +241,7 @@ function startInprocess(
     mode: "inprocess",
     args: node.args,
     registry: ctx.registry,
+    registryToken: ctx.registryToken,
     signal: controller.signal,
     security: ctx.security,
   }).catch((e: unknown) => {

@@ -3,6 +3,11 @@
  * restarts it by its policy with backoff, and stops it (the stop request,
  * then a kill after the grace period).
  *
+ * Each node gets a registration token of its own, made here and handed to
+ * every run of it: a restart takes the name back from a run that died
+ * without unregistering at once, and no other process can register the
+ * name while that lease lasts (see `RegisterOptions.token`).
+ *
  * @module
  */
 
@@ -12,6 +17,7 @@ import { describeCondition, satisfied } from "./_after.ts";
 import type { RegistryView } from "../registry/view.ts";
 import { type NodeRun, type RunContext, startRun } from "./_runners.ts";
 import type { ResolvedNode } from "./_validate.ts";
+import { newToken } from "../registry/_token.ts";
 
 /** How a node's supervision ended. */
 export type NodeOutcome =
@@ -26,14 +32,8 @@ export type NodeOutcome =
 export interface SupervisorContext extends RunContext {
   /** ms between the stop request and the kill. */
   gracePeriod: number;
-  /** The registry, for `after` and leases. */
+  /** The registry, for `after` conditions. */
   view: RegistryView;
-  /**
-   * The longest a restart waits for the registry to drop the lease of a
-   * run that died without unregistering (a registered name cannot be taken
-   * twice), in ms.
-   */
-  leaseWait: number;
 }
 
 /** How often a node still waiting for its `after` conditions is reported. */
@@ -46,6 +46,8 @@ export class Supervisor {
   /** Resolves when supervision ends. Never rejects. */
   readonly outcome: Promise<NodeOutcome>;
   readonly #ctx: SupervisorContext;
+  /** The node's registration token, the same for every run. */
+  readonly #token = newToken();
   readonly #abort = new AbortController();
   #run: NodeRun | undefined;
   #stopping = false;
@@ -105,7 +107,7 @@ export class Supervisor {
       const startedAt = Date.now();
       let run: NodeRun;
       try {
-        run = startRun(node, this.#ctx);
+        run = startRun(node, { ...this.#ctx, registryToken: this.#token });
       } catch (e) {
         const reason = `cannot start: ${
           e instanceof Error ? e.message : String(e)
@@ -141,40 +143,9 @@ export class Supervisor {
       );
       try {
         await sleep(decision.delay, signal);
-        await this.#leaseGone(run);
       } catch {
         return { status: "stopped", code };
       }
-    }
-  }
-
-  /**
-   * Waits (within `leaseWait`) until the registry no longer lists the
-   * registration of `run`: a process killed by a signal could not
-   * unregister, and its name stays taken until its lease expires.
-   */
-  async #leaseGone(run: NodeRun): Promise<void> {
-    const { name, mode } = this.node;
-    const held = (nodes: { name: string; pid: number }[]) =>
-      nodes.some((n) =>
-        n.name === name && (mode !== "subprocess" || n.pid === run.pid)
-      );
-    if (!held(this.#ctx.view.nodes)) return;
-    this.#log("info", `${name} waits for its previous registration to expire`);
-    const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(), this.#ctx.leaseWait);
-    const stop = () => limit.abort();
-    this.#abort.signal.addEventListener("abort", stop, { once: true });
-    try {
-      await this.#ctx.view.until((nodes) => !held(nodes), {
-        signal: limit.signal,
-      });
-    } catch {
-      if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
-      // Out of patience: start anyway; the registry will say why it refuses.
-    } finally {
-      clearTimeout(timer);
-      this.#abort.signal.removeEventListener("abort", stop);
     }
   }
 

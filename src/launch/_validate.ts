@@ -48,6 +48,8 @@ export interface ResolvedNode {
   args: string[];
   env: Record<string, string>;
   permissions: NodePermissions;
+  /** Runs on the libzmq engine with FFI: no sandbox (`NodeSpec.unsafeFfi`). */
+  unsafeFfi: boolean;
   restart: ResolvedRestart;
   after: AfterCondition[];
   required: boolean;
@@ -306,7 +308,7 @@ function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
   }
   const mode = spec.mode ?? defaultOf("NodeSpec", "mode") as RunMode;
   if (mode !== "subprocess") {
-    for (const field of ["permissions", "env"] as const) {
+    for (const field of ["permissions", "env", "unsafeFfi"] as const) {
       if (spec[field] === undefined) continue;
       fail(
         where,
@@ -314,6 +316,17 @@ function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
         `needs mode "subprocess": a ${mode} node shares the launcher's ${
           field === "env" ? "environment" : "permissions"
         }`,
+      );
+    }
+  }
+  const unsafeFfi = spec.unsafeFfi === true;
+  if (spec.permissions?.ffi !== undefined && !unsafeFfi) {
+    const ffi = spec.permissions.ffi;
+    if (ffi === true || (Array.isArray(ffi) && ffi.length > 0)) {
+      fail(
+        where,
+        "permissions.ffi",
+        "needs unsafeFfi: true: FFI voids the node's sandbox",
       );
     }
   }
@@ -325,6 +338,7 @@ function node(spec: NodeSpec, file: string | undefined): ResolvedNode {
     args: [...(spec.args ?? [])],
     env: env(spec.env, where),
     permissions: permissions(spec.permissions, where, file),
+    unsafeFfi,
     restart: restart(spec.restart, where),
     after: after(spec.after, where),
     required: spec.required === true,

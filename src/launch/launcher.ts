@@ -314,6 +314,14 @@ export async function startLaunch(
       }, reached at ${advertise}`,
     );
   }
+  for (const node of resolved.nodes) {
+    if (node.unsafeFfi) {
+      logger.log(
+        "warn",
+        `${node.name} has unsafeFfi: it runs on libzmq with --allow-ffi, so its sandbox is void (through FFI it can do anything this user can)`,
+      );
+    }
+  }
   const supervisors = resolved.nodes.map((node) =>
     new Supervisor(node, {
       security: keys?.nodes.get(node.name),
@@ -325,9 +333,6 @@ export async function startLaunch(
       project,
       gracePeriod: resolved.gracePeriod,
       view,
-      leaseWait: resolved.registry.kind === "embedded"
-        ? resolved.registry.ttl + 1000
-        : 10000,
     })
   );
 

@@ -79,7 +79,11 @@ export interface RestartOptions {
 /** A restart policy by name (with the default backoff) or in full. */
 export type RestartPolicy = RestartPolicyName | RestartOptions;
 
-/** Something a node waits for before it starts: the registry must show it. */
+/**
+ * Something a node waits for before it starts: the registry must show it,
+ * on a node that is ready (a node whose readiness check fails does not
+ * count until it passes).
+ */
 export type AfterCondition =
   /** Some live node provides this service (its wire name). */
   | { service: string }
@@ -115,8 +119,22 @@ export interface NodeSpec {
    * the node's `--allow-env`.
    */
   env?: Record<string, string>;
-  /** Deno permissions (subprocess only): least privilege. @default {{}} */
+  /**
+   * Deno permissions (subprocess only): least privilege. Without
+   * `unsafeFfi`, they are all the node has: it runs on the TypeScript ZMTP
+   * engine, with no FFI. @default {{}}
+   */
   permissions?: NodePermissions;
+  /**
+   * Run this subprocess node on the libzmq engine, which Deno reaches
+   * through FFI: the node gets an unscoped `--allow-ffi`, and with it
+   * everything the launcher's user can do (write any file, run any
+   * command, through libc). **Its sandbox is void**, and the launcher says
+   * so when it starts. Only for a node that needs libzmq itself (an
+   * option the ZMTP engine lacks), or that declares `permissions.ffi`.
+   * @default {false}
+   */
+  unsafeFfi?: boolean;
   /** When the launcher starts the node again after it ends. @default {"never"} */
   restart?: RestartPolicy;
   /** Start only once the registry shows all of these. @default {[]} */

@@ -87,6 +87,10 @@ export class NodeSubscription<T> implements TopicSubscription<T> {
     return this.#inner.counters;
   }
 
+  get queued(): number {
+    return this.#inner.queued;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.#inner[Symbol.asyncIterator]();
   }

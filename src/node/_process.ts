@@ -28,46 +28,73 @@ export interface NodeProcessOptions {
   registry?: string;
   /** Stop when standard input ends (unless it is a terminal). */
   watchStdin: boolean;
-  /** Secure mode: the node's keys. @default {none} */
-  security?: NodeSecurity;
+  /**
+   * Read the registration's secret token from the first line of standard
+   * input (how the launcher hands it over: never in argv or the
+   * environment). @default {false}
+   */
+  tokenFromStdin?: boolean;
+  /**
+   * Secure mode: read the node's keys from standard input, the line after
+   * the token (how the launcher hands them over: never in argv or the
+   * environment). @default {false}
+   */
+  securityFromStdin?: boolean;
+}
+
+/** The longest line read for a token or the keys, in bytes. */
+const MAX_LINE = 4096;
+
+/**
+ * Reads standard input line by line, keeping what follows a line for the
+ * next one.
+ *
+ * @param reader standard input
+ * @returns a function giving the next line without its newline, or
+ *   `undefined` when input ended (or ran past {@linkcode MAX_LINE}) first
+ */
+function lineReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): () => Promise<string | undefined> {
+  let bytes = new Uint8Array(0);
+  return async () => {
+    while (bytes.length <= MAX_LINE) {
+      const newline = bytes.indexOf(10);
+      if (newline >= 0) {
+        const line = new TextDecoder().decode(bytes.subarray(0, newline));
+        bytes = bytes.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await reader.read().catch(() => ({
+        value: undefined,
+        done: true,
+      }));
+      if (done || value === undefined) return undefined;
+      const next = new Uint8Array(bytes.length + value.length);
+      next.set(bytes);
+      next.set(value, bytes.length);
+      bytes = next;
+    }
+    return undefined;
+  };
 }
 
 /**
- * Reads the keys a secure launcher writes as the first line of a node's
- * standard input: one JSON object (see `NodeSecurity`). The secret never
- * appears in argv or the environment, where `ps` shows them.
+ * Reads the keys a secure launcher writes on a node's standard input: one
+ * JSON object (see `NodeSecurity`) on one line. The secret never appears in
+ * argv or the environment, where `ps` shows them.
  *
+ * @param line the line
  * @returns the keys
  * @throws {TypeError} when the line is missing or not such an object
  */
-export async function readSecurityLine(): Promise<NodeSecurity> {
-  const reader = Deno.stdin.readable.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-      if (value.includes(10) || size > 65536) break;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  const text = new TextDecoder().decode(all).split("\n")[0];
+export function parseSecurityLine(line: string | undefined): NodeSecurity {
   let keys: NodeSecurity;
   try {
-    keys = JSON.parse(text);
+    keys = JSON.parse(line ?? "");
   } catch {
     throw new TypeError(
-      "Cannot start in secure mode: standard input did not begin with the node's keys",
+      "Cannot start in secure mode: standard input did not carry the node's keys",
     );
   }
   const z85 = (v: unknown) => typeof v === "string" && v.length === 40;
@@ -126,8 +153,30 @@ export async function runNodeProcess(
     return [signal, handler] as const;
   });
   let stdin: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  if (options.watchStdin && !Deno.stdin.isTerminal()) {
+  let registryToken: string | undefined;
+  let security: NodeSecurity | undefined;
+  const readStdin = options.watchStdin || options.tokenFromStdin === true ||
+    options.securityFromStdin === true;
+  if (readStdin && !Deno.stdin.isTerminal()) {
     stdin = Deno.stdin.readable.getReader();
+    const nextLine = lineReader(stdin);
+    if (options.tokenFromStdin) {
+      registryToken = (await nextLine()) || undefined;
+    }
+    if (options.securityFromStdin) {
+      try {
+        security = parseSecurityLine(await nextLine());
+      } catch (e) {
+        log.error((e as Error).message);
+        stdin.cancel().catch(() => {});
+        for (const [signal, handler] of handlers) {
+          Deno.removeSignalListener(signal, handler);
+        }
+        return 1;
+      }
+    }
+  }
+  if (stdin !== undefined && options.watchStdin) {
     (async () => {
       try {
         while (!(await stdin!.read()).done) {
@@ -145,9 +194,10 @@ export async function runNodeProcess(
       mode: options.mode,
       args: options.args,
       registry: options.registry,
+      registryToken,
+      security,
       signal: stop.signal,
       logger: log,
-      security: options.security,
     });
   } finally {
     clearTimeout(hardStop);

@@ -5,8 +5,23 @@
  * @module
  */
 
-import type { Node, NodeModule } from "./types.ts";
+import type { Node, NodeModule, ReadinessResult } from "./types.ts";
 import { runIfMain } from "./_standalone.ts";
+
+/** Options of {@linkcode defineNode}. */
+export interface DefineNodeOptions {
+  /**
+   * When the node is ready, checked at start and every
+   * `readinessInterval` ms: `true` (or nothing) when ready, `false` or a
+   * reason when not; throwing counts as not ready. Until it passes, the
+   * registry shows the node as not ready: service clients and the
+   * launcher's `after` conditions pass it over.
+   * @default {none: ready once registered}
+   */
+  readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readinessInterval?: number;
+}
 
 /**
  * Defines a node module. Its `run` gets the created node and the
@@ -20,6 +35,7 @@ import { runIfMain } from "./_standalone.ts";
  * `ZMP_NODE_NAME`, else its file name, and stops cleanly on Ctrl-C.
  *
  * @param run the node's body
+ * @param options a readiness check
  * @returns the module's default export
  * @throws {TypeError} when `run` is not a function
  * @example
@@ -33,13 +49,29 @@ import { runIfMain } from "./_standalone.ts";
  */
 export function defineNode(
   run: (node: Node, args: string[]) => Promise<void> | void,
+  options: DefineNodeOptions = {},
 ): NodeModule {
   if (typeof run !== "function") {
     throw new TypeError(
       `Cannot define a node: expected a function (node, args) => …, got ${typeof run}`,
     );
   }
-  const node = Object.freeze({ kind: "zmp.node" as const, run });
+  if (
+    options.readiness !== undefined && typeof options.readiness !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot define a node: readiness must be a function (node) => …, got ${typeof options
+        .readiness}`,
+    );
+  }
+  const node = Object.freeze({
+    kind: "zmp.node" as const,
+    run,
+    ...(options.readiness === undefined ? {} : {
+      readiness: options.readiness,
+      readinessInterval: options.readinessInterval,
+    }),
+  });
   runIfMain(node);
   return node;
 }

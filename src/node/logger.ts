@@ -7,6 +7,7 @@
  */
 
 import type { NodeLogger } from "./types.ts";
+import { escapeJson, escapeText, MAX_LINE } from "../_util/log.ts";
 
 /** Log levels, least severe first; `silent` writes nothing. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -87,10 +88,10 @@ export function createNodeLogger(
   const at = (level: Exclude<LogLevel, "silent">) => {
     if (RANK[level] < threshold) return () => {};
     return (message: string, fields?: Record<string, unknown>) => {
-      const text = String(message).replace(/\r?\n/g, "\\n");
+      const text = escapeText(String(message), MAX_LINE);
       const rest = fields === undefined || Object.keys(fields).length === 0
         ? ""
-        : ` ${stringifyFields(fields)}`;
+        : ` ${escapeText(escapeJson(stringifyFields(fields)), MAX_LINE)}`;
       write(`[${name}] ${level} ${text}${rest}`);
     };
   };

@@ -32,6 +32,7 @@ export type {
   NodeModule,
   ParamsGroup,
   PublisherOptions,
+  ReadinessResult,
   ServiceClient,
   ServiceHandlers,
   SubscribeOptions,
@@ -41,7 +42,7 @@ export type {
 } from "./types.ts";
 export { checkNodeName, createNode, type CreateNodeOptions } from "./node.ts";
 export type { NodeSecurity } from "./_security.ts";
-export { defineNode, isNodeModule } from "./define.ts";
+export { defineNode, type DefineNodeOptions, isNodeModule } from "./define.ts";
 export { rpcClientOf } from "./service_client.ts";
 export {
   loadNodeModule,

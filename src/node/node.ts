@@ -9,7 +9,6 @@
 
 import { RpcClient } from "../rpc/client.ts";
 import { RpcServer } from "../rpc/server.ts";
-import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type {
   MethodDescriptor,
@@ -39,6 +38,7 @@ import type {
   NodeLogger,
   ParamsGroup,
   PublisherOptions,
+  ReadinessResult,
   ServiceClient,
   ServiceHandlers,
   SubscribeOptions,
@@ -49,6 +49,7 @@ import { createNodeLogger } from "./logger.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
 import { NodeGuard, type NodeSecurity } from "./_security.ts";
+import { NodeObserver, type ReadinessCheck } from "../observe/node_observer.ts";
 import {
   paramGroupEntry,
   publicationEntry,
@@ -92,6 +93,26 @@ export interface CreateNodeOptions {
    * @default {none: plain TCP}
    */
   security?: NodeSecurity;
+  /**
+   * The secret token of the node's registration (see
+   * `RegisterOptions.token`): with it, a restarted node takes its
+   * name back from its crashed predecessor at once, and no other process
+   * can take the name meanwhile. The launcher passes one to every node it
+   * starts.
+   * @default {none: the registry makes one}
+   */
+  registryToken?: string;
+  /**
+   * When the node is ready: run at start and every `readinessInterval` ms.
+   * Until it passes, the node registers as not ready (`NodeInfo.ready`
+   * false), and service clients and the launcher's `after` conditions
+   * pass it over. A string or `false` says it is not ready (the string
+   * says why).
+   * @default {none: ready once registered}
+   */
+  readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readinessInterval?: number;
 }
 
 /** Node names: what the registry, logs and the launcher accept. */
@@ -164,7 +185,7 @@ export async function createNode(
     : await connectRegistry({
       endpoint: options.registry,
       timeout,
-      logger: rpcLogger(log),
+      logger: log,
       signal: options.signal,
       ...(options.security === undefined ? {} : {
         curve: {
@@ -174,6 +195,41 @@ export async function createNode(
         },
       }),
     });
+  // Every node serves zmp.Observe (metrics, call taps) on its server,
+  // made now rather than at the first provide().
+  const observer = new NodeObserver(name);
+  const view = new RegistryView(registry, {
+    logger: { error: (m) => log.error(m) },
+  });
+  // Secure mode: the server lets in and serves what the registry lists.
+  const guard = options.security === undefined
+    ? undefined
+    : new NodeGuard(options.security, view, log, () => registry.nodes());
+  const server = new RpcServer({
+    logger: log,
+    interceptors: [observer.serverInterceptor],
+    ...(guard === undefined ? {} : {
+      curve: {
+        publicKey: guard.security.publicKey,
+        secretKey: guard.security.secretKey,
+        authenticate: guard.authenticate,
+        identify: guard.identify,
+      },
+      authorize: guard.authorize,
+    }),
+  });
+  const bindHost = advertiseHost(registry.endpoint);
+  let endpoint: string;
+  try {
+    endpoint = server.bind(`tcp://${bindHost}:*`);
+    observer.serve(server);
+  } catch (e) {
+    await server.close();
+    await observer.close();
+    await view.close();
+    if (owned) await registry.close();
+    throw e;
+  }
   const info: NodeInfo = {
     name,
     instanceId: crypto.randomUUID(),
@@ -188,32 +244,45 @@ export async function createNode(
       ? {}
       : { uses: [], publicKey: options.security.publicKey }),
     startedAt: Date.now(),
+    observe: endpoint,
+    ...(options.readiness === undefined
+      ? {}
+      : { ready: false, notReady: "its readiness check has not run yet" }),
   };
+  const counted = observer.countRegistry(registry);
   let registration: Registration;
   try {
-    registration = await registry.register(info, {
+    registration = await counted.register(info, {
       timeout,
       signal: options.signal,
+      token: options.registryToken,
     });
   } catch (e) {
+    await server.close();
+    await observer.close();
+    await view.close();
     if (owned) await registry.close();
     throw e;
   }
-  return new NodeImpl({
+  const node = new NodeImpl({
     info,
-    registry,
+    registry: counted,
     owned,
     registration,
-    bindHost: advertiseHost(registry.endpoint),
+    bindHost,
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
-    security: options.security,
+    view,
+    guard,
+    server,
+    observer,
   });
-}
-
-function rpcLogger(log: NodeLogger): Logger {
-  return { warn: (m) => log.warn(m), error: (m) => log.error(m) };
+  if (options.readiness !== undefined) {
+    const check = options.readiness;
+    await node.watchReadiness(() => check(node), options.readinessInterval);
+  }
+  return node;
 }
 
 interface NodeInit {
@@ -226,7 +295,10 @@ interface NodeInit {
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
-  security: NodeSecurity | undefined;
+  view: RegistryView;
+  guard: NodeGuard | undefined;
+  server: RpcServer;
+  observer: NodeObserver;
 }
 
 /** Something the node closes when it closes. */
@@ -250,10 +322,11 @@ class NodeImpl implements Node {
   readonly #guard: NodeGuard | undefined;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
+  readonly #server: RpcServer;
+  readonly #serverEndpoint: string;
+  readonly #observer: NodeObserver;
   /** Breaking changes per (service, both hashes, method), computed once. */
   readonly #compatibility = new Map<string, string[]>();
-  #server: RpcServer | undefined;
-  #serverEndpoint = "";
   #updating: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #unlink: (() => void) | undefined;
@@ -267,16 +340,12 @@ class NodeImpl implements Node {
     this.#ownsRegistry = init.owned;
     this.#registration = init.registration;
     this.#drainTimeout = init.drainTimeout;
+    this.#server = init.server;
+    this.#serverEndpoint = init.info.observe!;
+    this.#observer = init.observer;
     this.#bindHost = init.bindHost;
-    this.#view = new RegistryView(init.registry, {
-      logger: { error: (m) => init.log.error(m) },
-    });
-    this.#guard = init.security === undefined ? undefined : new NodeGuard(
-      init.security,
-      this.#view,
-      init.log,
-      () => init.registry.nodes(),
-    );
+    this.#view = init.view;
+    this.#guard = init.guard;
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -322,34 +391,30 @@ class NodeImpl implements Node {
     );
   }
 
+  /** Runs the readiness check, and keeps the registration up to date. */
+  watchReadiness(check: ReadinessCheck, interval?: number): Promise<void> {
+    return this.#observer.watchReadiness(check, {
+      interval,
+      signal: this.signal,
+      onChange: (ready, reason) => {
+        if (ready) {
+          delete this.#info.ready;
+          delete this.#info.notReady;
+        } else {
+          this.#info.ready = false;
+          this.#info.notReady = reason;
+        }
+        this.log.info(ready ? "ready" : `not ready: ${reason}`);
+        if (this.#closing === undefined) this.#publishInfoLater();
+      },
+    });
+  }
+
   async provide<T>(
     service: ServiceDescriptor<T>,
     impl: ServiceHandlers<T>,
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
-    if (this.#server === undefined) {
-      const guard = this.#guard;
-      if (guard !== undefined) await this.#view.start();
-      const server = new RpcServer({
-        logger: rpcLogger(this.log),
-        ...(guard === undefined ? {} : {
-          curve: {
-            publicKey: guard.security.publicKey,
-            secretKey: guard.security.secretKey,
-            authenticate: guard.authenticate,
-            identify: guard.identify,
-          },
-          authorize: guard.authorize,
-        }),
-      });
-      try {
-        this.#serverEndpoint = server.bind(`tcp://${this.#bindHost}:*`);
-      } catch (e) {
-        await server.close();
-        throw e;
-      }
-      this.#server = server;
-    }
     this.#server.register(service as ServiceDescriptor, impl as object);
     const entry = serviceEntry(
       service as ServiceDescriptor,
@@ -392,6 +457,7 @@ class NodeImpl implements Node {
   #instances(service: string): string[] {
     const endpoints: string[] = [];
     for (const node of this.#view.nodes) {
+      if (node.ready === false) continue;
       for (const s of node.services) {
         if (s.name === service) endpoints.push(s.endpoint);
       }
@@ -429,7 +495,8 @@ class NodeImpl implements Node {
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
-      logger: rpcLogger(this.log),
+      logger: this.log,
+      interceptors: [this.#observer.clientInterceptor],
       ...(guard === undefined ? {} : {
         curve: {
           publicKey: guard.security.publicKey,
@@ -544,7 +611,9 @@ class NodeImpl implements Node {
       inner.latched,
     );
     this.#info.publishes.push(entry);
+    const untrack = this.#observer.trackTopic("publisher", inner);
     const publisher = new NodePublisher(inner, () => {
+      untrack();
       this.#parts.delete(publisher);
       remove(this.#info.publishes, entry);
       if (this.#closing === undefined) this.#publishInfoLater();
@@ -629,7 +698,9 @@ class NodeImpl implements Node {
     follow();
     const unlisten = this.#view.listen(follow);
     if (guard === undefined) this.#info.subscribes.push(entry);
+    const untrack = this.#observer.trackTopic("subscriber", inner);
     const subscription = new NodeSubscription(inner, () => {
+      untrack();
       unlisten();
       this.#parts.delete(subscription);
       remove(this.#info.subscribes, entry);
@@ -653,7 +724,7 @@ class NodeImpl implements Node {
       ? this.#registry.params
       : this.#afterUpdates(this.#registry.params);
     return paramsGroup(store, group, {
-      logger: rpcLogger(this.log),
+      logger: this.log,
       signal: this.signal,
     });
   }
@@ -701,13 +772,12 @@ class NodeImpl implements Node {
     // subscribers disconnect, while calls in flight finish below.
     await step("wait for registry updates", () => this.#updating);
     await step("unregister", () => this.#registration.close());
-    if (this.#server !== undefined) {
-      const server = this.#server;
-      await step(
-        "drain the server",
-        () => server.close({ drainTimeout: this.#drainTimeout }),
-      );
-    }
+    // Recorders' streams end first: the drain need not wait for them.
+    await step("stop observing", () => this.#observer.close());
+    await step(
+      "drain the server",
+      () => this.#server.close({ drainTimeout: this.#drainTimeout }),
+    );
     await Promise.all(
       [...this.#parts].map((part) =>
         step("close a publisher, subscription or client", () => part.close())

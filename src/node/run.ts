@@ -58,6 +58,12 @@ export interface RunNodeOptions {
   drainTimeout?: number;
   /** Secure mode: the node's keys (see `createNode`). @default {none} */
   security?: NodeSecurity;
+  /**
+   * The secret token of the node's registration (see
+   * `CreateNodeOptions.registryToken`).
+   * @default {none: the registry makes one}
+   */
+  registryToken?: string;
 }
 
 /**
@@ -133,6 +139,11 @@ export async function runNode(
       signal: options.signal,
       drainTimeout: options.drainTimeout,
       security: options.security,
+      registryToken: options.registryToken,
+      ...(module.readiness === undefined ? {} : {
+        readiness: module.readiness,
+        readinessInterval: module.readinessInterval,
+      }),
     });
   } catch (e) {
     if (options.signal?.aborted) return 0;

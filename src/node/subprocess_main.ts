@@ -16,7 +16,8 @@
  * | `ZMP_ADVERTISE_HOST` | the address its sockets listen on and peers reach | chosen from the registry's address |
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
- * | `ZMP_SECURE` | `1`: secure mode, the node's keys are the first line of standard input | off |
+ * | `ZMP_STDIN_TOKEN` | `1`: the first line of standard input is the registration's secret token | no token: the registry makes one |
+ * | `ZMP_SECURE` | `1`: secure mode, the next line of standard input holds the node's keys | off |
  *
  * The node stops gracefully (node signal aborted, calls drained,
  * unregistered, exit code 0) on SIGTERM or SIGINT, and when its standard
@@ -30,6 +31,12 @@
  * cannot be created (e.g. its name is taken) or `run` threw — with one log
  * line on standard error — and 2 for a bad command line.
  *
+ * The launcher gives every node a registration token of its own, the same
+ * for each restart, on the first line of standard input: a restarted node
+ * takes its name back from its crashed predecessor at once, and another
+ * process cannot take the name meanwhile. The token is never in argv or
+ * the environment, where `ps` could show it.
+ *
  * The launcher knows the node is up when the registry lists a node of its
  * name with the child's pid.
  *
@@ -39,7 +46,7 @@
 import { basename, extname } from "node:path";
 import { readEnv } from "../_util/env.ts";
 import { RUN_MODES } from "../registry/types.ts";
-import { readSecurityLine, runNodeProcess } from "./_process.ts";
+import { runNodeProcess } from "./_process.ts";
 
 /**
  * Runs the node module named on the command line until it is stopped.
@@ -64,22 +71,14 @@ export async function subprocessMain(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  let security;
-  if (readEnv("ZMP_SECURE") === "1") {
-    try {
-      security = await readSecurityLine();
-    } catch (e) {
-      console.error(`subprocess_main: ${(e as Error).message}`);
-      return 2;
-    }
-  }
   return await runNodeProcess(moduleUrl, {
-    security,
     name: readEnv("ZMP_NODE_NAME") ?? basename(moduleUrl, extname(moduleUrl)),
     mode: mode as (typeof RUN_MODES)[number],
     args,
     registry: readEnv("ZMP_REGISTRY"),
     watchStdin: readEnv("ZMP_STDIN_WATCH") !== "0",
+    tokenFromStdin: readEnv("ZMP_STDIN_TOKEN") === "1",
+    securityFromStdin: readEnv("ZMP_SECURE") === "1",
   });
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { CallContext, CallOptions } from "../rpc/context.ts";
+import type { Logger } from "../_util/log.ts";
 import type { RetryOptions } from "../rpc/client.ts";
 import type {
   ParamsDescriptor,
@@ -56,16 +57,15 @@ export type ServiceHandlers<T> = {
     : never;
 };
 
-/** Structured logging: one line per call, prefixed with the node name. */
-export interface NodeLogger {
+/**
+ * Structured logging: one line per call, prefixed with the node name. The
+ * one {@linkcode Logger} plus `debug` and `info`.
+ */
+export interface NodeLogger extends Logger {
   /** Logs a line at level `debug`, with structured fields. */
   debug(message: string, fields?: Record<string, unknown>): void;
   /** Logs a line at level `info`, with structured fields. */
   info(message: string, fields?: Record<string, unknown>): void;
-  /** Logs a line at level `warn`, with structured fields. */
-  warn(message: string, fields?: Record<string, unknown>): void;
-  /** Logs a line at level `error`, with structured fields. */
-  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** Options of {@linkcode Node.client}. */
@@ -143,4 +143,16 @@ export interface NodeModule {
    * the node stays up until asked to stop (`node.signal`), then closes.
    */
   run(node: Node, args: string[]): Promise<void> | void;
+  /**
+   * When the node is ready (see `CreateNodeOptions.readiness`): until it
+   * passes, the registry shows the node as not ready.
+   */
+  readonly readiness?: (
+    node: Node,
+  ) => ReadinessResult | Promise<ReadinessResult>;
+  /** How often `readiness` runs, in ms. @default {1000} */
+  readonly readinessInterval?: number;
 }
+
+/** What a readiness check says: `true` or nothing when ready, else `false` or why not. */
+export type ReadinessResult = boolean | string | void;

@@ -25,6 +25,12 @@ export interface SpawnWorkerNodeOptions {
    * @default {the `ZMP_LOG_LEVEL` environment variable, else "info"}
    */
   logLevel?: LogLevel;
+  /**
+   * The secret token of the node's registration (posted to the Worker,
+   * never in its environment).
+   * @default {none: the registry makes one}
+   */
+  registryToken?: string;
 }
 
 /** Options of {@linkcode WorkerNode.stop}. */
@@ -121,6 +127,7 @@ export function spawnWorkerNode(
     moduleUrl: url,
     name: options.name,
     registry: options.registry,
+    registryToken: options.registryToken,
     args: options.args ?? [],
     logLevel: options.logLevel,
   };

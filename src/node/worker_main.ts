@@ -5,7 +5,7 @@
  *
  * | direction | message | meaning |
  * |---|---|---|
- * | launcher → worker | `{ type: "start", moduleUrl, name, registry?, args?, logLevel? }` | run the module (once) |
+ * | launcher → worker | `{ type: "start", moduleUrl, name, registry?, registryToken?, args?, logLevel? }` | run the module (once) |
  * | launcher → worker | `{ type: "stop" }` | stop gracefully: drain, unregister |
  * | worker → launcher | `{ type: "ready" }` | the node is registered |
  * | worker → launcher | `{ type: "exit", code }` | the node is closed; terminate the worker |
@@ -28,6 +28,7 @@ export type WorkerCommand =
     moduleUrl: string;
     name: string;
     registry?: string;
+    registryToken?: string;
     args?: string[];
     logLevel?: LogLevel;
   }
@@ -65,6 +66,7 @@ async function start(
     mode: "worker",
     args: command.args ?? [],
     registry: command.registry,
+    registryToken: command.registryToken,
     signal: stop.signal,
     logger: createNodeLogger(command.name, { level: command.logLevel }),
     onReady: () => post({ type: "ready" }),

@@ -3,8 +3,10 @@
  * `<prefix>/nodes/<name>`, attached to a lease of its own.
  *
  * - The name is claimed by a transaction: put only if the key does not
- *   exist. A key held by the same instance (registering again) or by a
- *   process known to be dead is taken over, compared on its mod revision.
+ *   exist. Beside it, `<prefix>/tokens/<name>` holds the SHA-256 of the
+ *   registration's secret token, on the same lease. A key that exists is
+ *   taken over (compared on its mod revision) only by a claim carrying
+ *   that token: the same node registering again, or its restart.
  * - Every `ttl / 3` the lease is renewed. When etcd answers that the lease
  *   is gone (the node was cut off for longer than the ttl), a new lease is
  *   granted and the name claimed again: a node that comes back needs no
@@ -24,13 +26,15 @@ import { RpcError } from "../wire/errors.ts";
 import type { EtcdConnection } from "./_etcd_client.ts";
 import { nameTaken } from "./errors.ts";
 import { checkNodeInfo } from "./_service.ts";
-import { processGone } from "./_process.ts";
+import { sameToken, tokenDigest } from "./_token.ts";
 import type { NodeInfo, Registration } from "./types.ts";
 
 /** Where node infos live under the system's prefix. */
 export const NODES_DIR = "nodes/";
 /** Where the marks of nodes that left (rather than expired) live. */
 export const LEFT_DIR = "left/";
+/** Where the digests of registration tokens live (outside the watch). */
+export const TOKENS_DIR = "tokens/";
 
 /** What a registration needs from its registry. */
 export interface EtcdRegistrationHost {
@@ -68,20 +72,21 @@ export function parseNodeInfo(bytes: Uint8Array): NodeInfo | undefined {
  * Grants a lease and claims the node's name with it.
  *
  * @param host the registry
- * @param info the node
+ * @param claim the node and its registration's token
  * @param options timeout and signal
  * @returns the lease id and its ttl in seconds
- * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
+ * @throws {RpcError} `ALREADY_EXISTS` when the name is registered with
+ *   another token
  */
 export async function claimName(
   host: EtcdRegistrationHost,
-  info: NodeInfo,
+  claim: { info: NodeInfo; token: string },
   options: { timeout: number; signal?: AbortSignal },
 ): Promise<{ lease: string; ttl: number }> {
   const { conn } = host;
   const { id: lease, ttl } = await conn.grant(host.ttlSeconds, options);
   try {
-    await claim(conn, info, lease, options);
+    await claimWith(conn, { ...claim, lease }, options);
   } catch (e) {
     await conn.revoke(lease, { timeout: 1000 }).catch(() => {});
     throw e;
@@ -89,16 +94,21 @@ export async function claimName(
   return { lease, ttl };
 }
 
-async function claim(
+async function claimWith(
   conn: EtcdConnection,
-  info: NodeInfo,
-  lease: string,
+  claim: { info: NodeInfo; token: string; lease: string },
   options: { timeout: number; signal?: AbortSignal },
 ): Promise<void> {
+  const { info, lease } = claim;
   const key = conn.key(NODES_DIR + info.name);
-  const put = [{
-    request_put: { key, value: Buffer.from(JSON.stringify(info)), lease },
-  }];
+  const tokenKey = conn.key(TOKENS_DIR + info.name);
+  const digest = await tokenDigest(claim.token);
+  const put = [
+    {
+      request_put: { key, value: Buffer.from(JSON.stringify(info)), lease },
+    },
+    { request_put: { key: tokenKey, value: Buffer.from(digest), lease } },
+  ];
   const what = `register node "${info.name}"`;
   for (let i = 0; i < 5; i++) {
     const res = await conn.txn(what, {
@@ -109,14 +119,19 @@ async function claim(
         create_revision: 0,
       }],
       success: put,
-      failure: [{ request_range: { key } }],
+      failure: [{ request_range: { key } }, {
+        request_range: { key: tokenKey },
+      }],
     }, options);
     if (res.succeeded) return;
     const kv = res.responses[0].response_range.kvs[0];
     if (kv === undefined) continue; // gone meanwhile
     const other = parseNodeInfo(kv.value);
-    const mine = other?.instanceId === info.instanceId;
-    if (!mine && !(other !== undefined && processGone(other))) {
+    const held = res.responses[1].response_range.kvs[0];
+    if (
+      held === undefined ||
+      !sameToken(new TextDecoder().decode(held.value), digest)
+    ) {
       throw nameTaken(
         info.name,
         other ?? {
@@ -149,6 +164,7 @@ async function claim(
 export class EtcdRegistration implements Registration {
   readonly #host: EtcdRegistrationHost;
   #info: NodeInfo;
+  readonly #token: string;
   #lease: string;
   #ttl: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -161,26 +177,29 @@ export class EtcdRegistration implements Registration {
 
   /**
    * @param host the registry
-   * @param info what was registered
-   * @param lease its lease
-   * @param ttl the lease's ttl in seconds
+   * @param init what was registered, its token, its lease and the lease's
+   *   ttl in seconds
    */
   constructor(
     host: EtcdRegistrationHost,
-    info: NodeInfo,
-    lease: string,
-    ttl: number,
+    init: { info: NodeInfo; token: string; lease: string; ttl: number },
   ) {
     this.#host = host;
-    this.#info = info;
-    this.#lease = lease;
-    this.#ttl = ttl;
+    this.#info = init.info;
+    this.#token = init.token;
+    this.#lease = init.lease;
+    this.#ttl = init.ttl;
     this.#schedule();
   }
 
   /** What is registered now. */
   get info(): NodeInfo {
     return this.#info;
+  }
+
+  /** The registration's secret token. */
+  get token(): string {
+    return this.#token;
   }
 
   /**
@@ -258,6 +277,11 @@ export class EtcdRegistration implements Registration {
             },
           },
           { request_delete_range: { key } },
+          {
+            request_delete_range: {
+              key: conn.key(TOKENS_DIR + this.#info.name),
+            },
+          },
         ],
         failure: [],
       }, options);
@@ -334,7 +358,10 @@ export class EtcdRegistration implements Registration {
   async #register(): Promise<void> {
     const info = this.#info;
     const old = this.#lease;
-    const { lease, ttl } = await claimName(this.#host, info, {
+    const { lease, ttl } = await claimName(this.#host, {
+      info,
+      token: this.#token,
+    }, {
       timeout: this.#host.timeout,
       signal: this.#stop.signal,
     });

@@ -7,7 +7,9 @@
  * - every `ttl / 3`: heartbeat (or, when an update did not get through,
  *   send the update, which renews the lease too);
  * - `NOT_FOUND` (the registry restarted empty, or the lease expired while
- *   the registry was out of reach): register again with the current info;
+ *   the registry was out of reach): register again with the current info
+ *   and the same token, so that the name comes back to this node even if
+ *   its old lease is still there;
  * - the registry unreachable: keep trying at each tick; a heartbeat waiting
  *   for the connection goes out as soon as it is back.
  *
@@ -50,6 +52,7 @@ export class NodeRegistration implements Registration {
   readonly #host: RegistrationHost;
   #info: NodeInfo;
   #ttl: number;
+  readonly #token: string;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #dirty = false;
@@ -59,19 +62,28 @@ export class NodeRegistration implements Registration {
 
   /**
    * @param host the registry client
-   * @param info what was registered
-   * @param ttl the lease ttl the registry answered
+   * @param init what was registered, the lease ttl and the token the
+   *   registry answered
    */
-  constructor(host: RegistrationHost, info: NodeInfo, ttl: number) {
+  constructor(
+    host: RegistrationHost,
+    init: { info: NodeInfo; ttl: number; token: string },
+  ) {
     this.#host = host;
-    this.#info = info;
-    this.#ttl = ttl;
+    this.#info = init.info;
+    this.#ttl = init.ttl;
+    this.#token = init.token;
     this.#schedule();
   }
 
   /** What is registered now. */
   get info(): NodeInfo {
     return this.#info;
+  }
+
+  /** The registration's secret token. */
+  get token(): string {
+    return this.#token;
   }
 
   /**
@@ -143,7 +155,7 @@ export class NodeRegistration implements Registration {
     try {
       await this.#host.call(
         M.unregister,
-        [this.#info.name, this.#info.instanceId],
+        [this.#info.name, this.#info.instanceId, this.#token],
         { timeout: Math.min(this.#host.timeout, 1000) },
       );
     } catch {
@@ -174,7 +186,7 @@ export class NodeRegistration implements Registration {
       } else {
         await this.#host.call(
           M.heartbeat,
-          [this.#info.name, this.#info.instanceId],
+          [this.#info.name, this.#info.instanceId, this.#token],
           { timeout: this.#ttl, signal: this.#stop.signal },
         );
       }
@@ -196,7 +208,7 @@ export class NodeRegistration implements Registration {
   async #sendUpdate(): Promise<void> {
     const info = this.#info;
     try {
-      await this.#host.call(M.update, [info], {
+      await this.#host.call(M.update, [info, this.#token], {
         timeout: this.#host.timeout,
         signal: this.#stop.signal,
       });
@@ -210,7 +222,7 @@ export class NodeRegistration implements Registration {
 
   async #register(): Promise<void> {
     const info = this.#info;
-    const reply = await this.#host.call(M.register, [info], {
+    const reply = await this.#host.call(M.register, [info, this.#token], {
       timeout: this.#host.timeout,
       signal: this.#stop.signal,
     }) as RegisterReply;

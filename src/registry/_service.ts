@@ -41,5 +41,10 @@ export const checkNodeInfo: Validator = check("NodeInfo");
  */
 export const checkKey: Validator = check("ParamKey");
 
+/**
+ * Checks a registration token: 16 to 256 characters of `[A-Za-z0-9_-]`.
+ */
+export const checkToken: Validator = check("RegistrationToken");
+
 /** The wire version of the service, answered by `info`. */
-export const REGISTRY_SERVICE_VERSION = 1;
+export const REGISTRY_SERVICE_VERSION = 2;

@@ -17,9 +17,13 @@ import type {
   ParamEvent,
   RegistryEvent,
 } from "./types.ts";
-import { nameTaken, ParamConflictError } from "./errors.ts";
+import { nameTaken, ParamConflictError, wrongToken } from "./errors.ts";
+import { newToken, sameToken } from "./_token.ts";
 import { Feed } from "./_feed.ts";
 import type { RegisterReply } from "./_service.ts";
+
+/** The longest delay a timer can represent, in ms. */
+const MAX_TIMER = 2 ** 31 - 1;
 
 /** How a {@linkcode RegistryState} is made. */
 export interface RegistryStateInit {
@@ -40,16 +44,12 @@ export interface RegistryStateInit {
   keepalive: number;
   /** Most events queued per watcher before a fresh snapshot replaces them. */
   maxQueue?: number;
-  /**
-   * Whether the process holding a lease is known to have exited: a new
-   * instance may then take the name at once (the old lease ends as
-   * expired). @default {never known}
-   */
-  isGone?: (info: NodeInfo) => boolean;
 }
 
 interface Lease {
   info: NodeInfo;
+  /** The registration's secret token. */
+  token: string;
   expiresAt: number;
 }
 
@@ -82,8 +82,9 @@ export class RegistryState {
   readonly #paramFeeds = new Map<Feed<ParamEvent>, string>();
   readonly #keepalive: number;
   readonly #maxQueue: number;
-  readonly #isGone: (info: NodeInfo) => boolean;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the expiry timer should fire (a `performance.now()` time). */
+  #expiryDue = 0;
   #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -97,7 +98,6 @@ export class RegistryState {
     this.#onParamsChanged = init.onParamsChanged ?? (() => {});
     this.#keepalive = init.keepalive;
     this.#maxQueue = init.maxQueue ?? 1024;
-    this.#isGone = init.isGone ?? (() => false);
   }
 
   /** The params with their revisions, for persistence. */
@@ -116,29 +116,33 @@ export class RegistryState {
   }
 
   /**
-   * Registers a node, or re-registers the same instance (its info replaced,
-   * its lease renewed).
+   * Registers a node. A name that is registered (live, or crashed and not
+   * yet expired) is taken over only with that registration's token: the
+   * same instance registering again has its info replaced and its lease
+   * renewed; a new instance (a restart) replaces the old one, which ends
+   * as expired.
    *
    * @param info the node
-   * @returns the lease ttl
-   * @throws {RpcError} `ALREADY_EXISTS` when another live instance has the name
+   * @param token the registration's token, when it has one already (a
+   *   restart, or a token its launcher chose)
+   * @returns the lease ttl and the registration's token
+   * @throws {RpcError} `ALREADY_EXISTS` when the name is registered and
+   *   `token` is not its token
    */
-  register(info: NodeInfo): RegisterReply {
+  register(info: NodeInfo, token?: string): RegisterReply {
     let lease = this.#leases.get(info.name);
-    if (
-      lease !== undefined && lease.info.instanceId !== info.instanceId &&
-      this.#isGone(lease.info)
-    ) {
-      // A restarted node whose predecessor died without unregistering.
+    if (lease !== undefined && !(token && sameToken(token, lease.token))) {
+      throw nameTaken(info.name, lease.info);
+    }
+    if (lease !== undefined && lease.info.instanceId !== info.instanceId) {
+      // A restart whose predecessor did not unregister.
       this.#expire(lease.info);
       lease = undefined;
     }
-    if (lease !== undefined && lease.info.instanceId !== info.instanceId) {
-      throw nameTaken(info.name, lease.info);
-    }
     const expiresAt = performance.now() + this.ttl;
     if (lease === undefined) {
-      this.#leases.set(info.name, { info, expiresAt });
+      lease = { info, token: token || newToken(), expiresAt };
+      this.#leases.set(info.name, lease);
       this.#emitNode({ type: "added", node: info });
       this.#armExpiry();
     } else {
@@ -148,7 +152,7 @@ export class RegistryState {
         this.#emitNode({ type: "updated", node: info });
       }
     }
-    return { ttl: this.ttl };
+    return { ttl: this.ttl, token: lease.token };
   }
 
   /**
@@ -156,21 +160,25 @@ export class RegistryState {
    *
    * @param name the node name
    * @param instanceId its instance
-   * @throws {RpcError} `NOT_FOUND` when that instance is not registered
+   * @param token the registration's token
+   * @throws {RpcError} `NOT_FOUND` when that instance is not registered,
+   *   `PERMISSION_DENIED` when `token` is not its token
    */
-  heartbeat(name: string, instanceId: string): void {
-    this.#lease(name, instanceId, "heartbeat").expiresAt = performance.now() +
-      this.ttl;
+  heartbeat(name: string, instanceId: string, token: string): void {
+    this.#lease(name, instanceId, token, "heartbeat").expiresAt =
+      performance.now() + this.ttl;
   }
 
   /**
    * Replaces a registered node's info and renews its lease.
    *
    * @param info the new info (same name and instance)
-   * @throws {RpcError} `NOT_FOUND` when that instance is not registered
+   * @param token the registration's token
+   * @throws {RpcError} `NOT_FOUND` when that instance is not registered,
+   *   `PERMISSION_DENIED` when `token` is not its token
    */
-  update(info: NodeInfo): void {
-    const lease = this.#lease(info.name, info.instanceId, "update");
+  update(info: NodeInfo, token: string): void {
+    const lease = this.#lease(info.name, info.instanceId, token, "update");
     lease.expiresAt = performance.now() + this.ttl;
     if (!isDeepStrictEqual(lease.info, info)) {
       lease.info = info;
@@ -183,13 +191,16 @@ export class RegistryState {
    *
    * @param name the node name
    * @param instanceId its instance
+   * @param token the registration's token
    * @returns whether that instance was registered
+   * @throws {RpcError} `PERMISSION_DENIED` when `token` is not its token
    */
-  unregister(name: string, instanceId: string): boolean {
+  unregister(name: string, instanceId: string, token: string): boolean {
     const lease = this.#leases.get(name);
     if (lease === undefined || lease.info.instanceId !== instanceId) {
       return false;
     }
+    if (!sameToken(token, lease.token)) throw wrongToken(name, "unregister");
     this.#leases.delete(name);
     this.#emitNode({
       type: "removed",
@@ -353,7 +364,12 @@ export class RegistryState {
     this.#keepaliveTimer = undefined;
   }
 
-  #lease(name: string, instanceId: string, what: string): Lease {
+  #lease(
+    name: string,
+    instanceId: string,
+    token: string,
+    what: string,
+  ): Lease {
     const lease = this.#leases.get(name);
     if (lease === undefined || lease.info.instanceId !== instanceId) {
       throw new RpcError(
@@ -361,21 +377,29 @@ export class RegistryState {
         `Cannot ${what} node "${name}": instance ${instanceId} is not registered`,
       );
     }
+    if (!sameToken(token, lease.token)) throw wrongToken(name, what);
     return lease;
   }
 
+  // Events are frozen: the RPC server encodes a frozen item once for all
+  // the watchers it goes to.
   #emitNode(event: RegistryEvent): void {
+    Object.freeze(event);
     for (const f of this.#nodeFeeds) f.push(event);
   }
 
   #emitParam(key: string, event: ParamEvent): void {
+    Object.freeze(event);
     for (const [f, prefix] of this.#paramFeeds) {
       if (underPrefix(key, prefix)) f.push(event);
     }
   }
 
-  /** Arms the expiry timer for the earliest lease, unless armed already. */
-  #armExpiry(): void {
+  /**
+   * Arms the expiry timer for the earliest lease (at least `minWait` ms
+   * away), unless armed already.
+   */
+  #armExpiry(minWait = 0): void {
     if (
       this.#expiryTimer !== undefined || this.#leases.size === 0 ||
       this.#closed
@@ -386,21 +410,37 @@ export class RegistryState {
     for (const l of this.#leases.values()) {
       if (l.expiresAt < earliest) earliest = l.expiresAt;
     }
-    const wait = Math.max(0, Math.ceil(earliest - performance.now()));
+    const now = performance.now();
+    const wait = Math.min(
+      MAX_TIMER,
+      Math.max(minWait, Math.ceil(earliest - now)),
+    );
+    this.#expiryDue = now + wait;
     this.#expiryTimer = setTimeout(() => {
       this.#expiryTimer = undefined;
       this.#sweep();
     }, wait);
   }
 
+  /**
+   * Ends the leases that expired. When this timer fires late, this process
+   * was too busy to run it (a flood of calls, a long fan-out): heartbeats
+   * that came meanwhile may still wait unread in the socket. So a lease is
+   * spared for as long as the timer was late, and looked at again after
+   * that long, when they have been read: a busy registry never expires a
+   * node that kept heartbeating.
+   */
   #sweep(): void {
     const now = performance.now();
+    const late = Math.max(0, now - this.#expiryDue);
     const expired: NodeInfo[] = [];
+    let spared = false;
     for (const l of this.#leases.values()) {
-      if (l.expiresAt <= now) expired.push(l.info);
+      if (l.expiresAt + late <= now) expired.push(l.info);
+      else if (l.expiresAt <= now) spared = true;
     }
     for (const info of expired) this.#expire(info);
-    this.#armExpiry();
+    this.#armExpiry(spared ? Math.ceil(late) : 0);
   }
 
   #expire(info: NodeInfo): void {

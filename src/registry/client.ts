@@ -27,6 +27,7 @@ import {
   type ParamSetOptions,
   type ParamStore,
   type ParamUpdateOptions,
+  type RegisterOptions,
   type Registration,
   type Registry,
   type RegistryEvent,
@@ -38,6 +39,7 @@ import { parseRegistryEndpoint } from "./_endpoint.ts";
 import {
   checkKey,
   checkNodeInfo,
+  checkToken,
   type RegisterReply,
   RegistryService,
 } from "./_service.ts";
@@ -249,17 +251,26 @@ class RegistryClient implements Registry, RegistrationHost {
    * @param options timeout and signal of the first registration
    * @returns the live registration
    * @throws {ValidationError} for a malformed info (nothing is sent)
-   * @throws {RpcError} `ALREADY_EXISTS` when a live node has that name
+   * @throws {RpcError} `ALREADY_EXISTS` when the name is registered and
+   *   `options.token` is not its token
    * @throws {TypeError} when the client is closed
    */
   async register(
     info: NodeInfo,
-    options?: RegistryWaitOptions,
+    options?: RegisterOptions,
   ): Promise<Registration> {
     this.#checkOpen("register");
     assertValid(checkNodeInfo, info, "NodeInfo", "info");
-    const reply = await this.call(M.register, [info], options) as RegisterReply;
-    const registration = new NodeRegistration(this, info, reply.ttl);
+    if (options?.token !== undefined) {
+      assertValid(checkToken, options.token, "RegistrationToken", "token");
+    }
+    const args = options?.token ? [info, options.token] : [info];
+    const reply = await this.call(M.register, args, options) as RegisterReply;
+    const registration = new NodeRegistration(this, {
+      info,
+      ttl: reply.ttl,
+      token: reply.token,
+    });
     if (this.#closing !== undefined) {
       await registration.close();
       this.#checkOpen("register");

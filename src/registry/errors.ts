@@ -155,3 +155,19 @@ export function nameTaken(name: string, other: NodeInfo): RpcError {
     },
   );
 }
+
+/**
+ * The error of a call about a registration that did not carry the
+ * registration's token, the same from every backend.
+ *
+ * @param name the node name
+ * @param what the operation refused, e.g. `update`
+ * @returns an `RpcError` `PERMISSION_DENIED`
+ */
+export function wrongToken(name: string, what: string): RpcError {
+  return new RpcError(
+    "PERMISSION_DENIED",
+    `Cannot ${what} node "${name}": the registration token is wrong`,
+    { details: { name } },
+  );
+}

@@ -10,7 +10,12 @@
  * | ----------------------- | ------------------------------------ | --------------------- |
  * | `<prefix>/nodes/<name>` | the node's `NodeInfo`, JSON          | the node's own lease  |
  * | `<prefix>/left/<name>`  | the instance id of a node that left  | the same lease        |
+ * | `<prefix>/tokens/<name>`| SHA-256 (hex) of the registration's secret token | the same lease |
  * | `<prefix>/params/<key>` | the value, superjson text            | none: params persist  |
+ *
+ * Only zmp's own clients honour the tokens: a process that can write to
+ * etcd directly can change any key. Protect etcd itself (TLS, RBAC) when
+ * other processes can reach it.
  *
  * Load this module through `connectRegistry({ endpoint: "etcd://…" })`:
  * it is imported only when an etcd endpoint is used, so that programs on
@@ -34,12 +39,14 @@ import {
 } from "./_etcd_registration.ts";
 import type { EtcdEndpoint } from "./_endpoint.ts";
 import { RegistryUnavailableError } from "./errors.ts";
-import { checkNodeInfo } from "./_service.ts";
+import { checkNodeInfo, checkToken } from "./_service.ts";
+import { newToken } from "./_token.ts";
 import { combine, type ConnectRegistryOptions } from "./client.ts";
 import {
   DEFAULT_TTL_MS,
   type NodeInfo,
   type ParamStore,
+  type RegisterOptions,
   type Registration,
   type Registry,
   type RegistryEvent,
@@ -126,15 +133,24 @@ class EtcdRegistry implements Registry {
 
   async register(
     info: NodeInfo,
-    options?: RegistryWaitOptions,
+    options?: RegisterOptions,
   ): Promise<Registration> {
     this.#checkOpen("register");
     assertValid(checkNodeInfo, info, "NodeInfo", "info");
-    const { lease, ttl } = await claimName(this, info, {
+    if (options?.token !== undefined) {
+      assertValid(checkToken, options.token, "RegistrationToken", "token");
+    }
+    const token = options?.token || newToken();
+    const { lease, ttl } = await claimName(this, { info, token }, {
       timeout: options?.timeout ?? this.timeout,
       signal: options?.signal,
     });
-    const registration = new EtcdRegistration(this, info, lease, ttl);
+    const registration = new EtcdRegistration(this, {
+      info,
+      token,
+      lease,
+      ttl,
+    });
     if (this.#closing !== undefined) {
       await registration.close();
       this.#checkOpen("register");

@@ -46,6 +46,7 @@ export {
   type ParamStore,
   type ParamUpdateOptions,
   type PublicationEntry,
+  type RegisterOptions,
   type Registration,
   type Registry,
   type RegistryCount,

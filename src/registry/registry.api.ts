@@ -39,10 +39,26 @@ export type ParamKey = string;
  */
 export type ParamPrefix = string;
 
+/**
+ * A registration's secret token: whoever holds it may heartbeat, update,
+ * unregister and take over the registration (a node restarting under the
+ * same name). The registry never lists it, and no event carries it.
+ * @minLength 16
+ * @maxLength 256
+ * @pattern ^[A-Za-z0-9_-]+$
+ */
+export type RegistrationToken = string;
+
 /** What `register` answers. */
 export interface RegisterReply {
   /** The lease time-to-live, in ms: heartbeat at least every `ttl / 3`. */
   ttl: RegistryCount;
+  /**
+   * The registration's secret token: the one `register` was given, or a
+   * new random one. Keep it; send it with every later call about this
+   * registration.
+   */
+  token: RegistrationToken;
 }
 
 /** What `info` answers: facts about the registry itself. */
@@ -82,25 +98,36 @@ export interface RegistryApi {
    */
   info(): Promise<RegistryFacts>;
   /**
-   * Registers a node (or re-registers the same instanceId); answers { ttl }. ALREADY_EXISTS when a live node has the name.
+   * Registers a node; answers { ttl, token }. A live name is taken over only with its registration's token (a restart), else ALREADY_EXISTS.
    * @idempotent
    */
-  register(info: NodeInfo): Promise<RegisterReply>;
+  register(
+    info: NodeInfo,
+    token?: RegistrationToken,
+  ): Promise<RegisterReply>;
   /**
-   * Renews a lease. NOT_FOUND when unknown: register again.
+   * Renews a lease. NOT_FOUND when unknown: register again. PERMISSION_DENIED without the registration's token.
    * @idempotent
    */
-  heartbeat(name: RegistryName, instanceId: RegistryName): Promise<void>;
+  heartbeat(
+    name: RegistryName,
+    instanceId: RegistryName,
+    token: RegistrationToken,
+  ): Promise<void>;
   /**
-   * Replaces a registered node's info. NOT_FOUND when unknown.
+   * Replaces a registered node's info. NOT_FOUND when unknown. PERMISSION_DENIED without the registration's token.
    * @idempotent
    */
-  update(info: NodeInfo): Promise<void>;
+  update(info: NodeInfo, token: RegistrationToken): Promise<void>;
   /**
-   * Removes a node; answers whether it was registered.
+   * Removes a node; answers whether it was registered. PERMISSION_DENIED without the registration's token.
    * @idempotent
    */
-  unregister(name: RegistryName, instanceId: RegistryName): Promise<boolean>;
+  unregister(
+    name: RegistryName,
+    instanceId: RegistryName,
+    token: RegistrationToken,
+  ): Promise<boolean>;
   /**
    * Every live node.
    * @idempotent

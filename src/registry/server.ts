@@ -10,18 +10,29 @@
 import type { Context } from "../zmq/mod.ts";
 import { RegistryGate, type RegistrySecurity } from "./security.ts";
 import { RpcServer } from "../rpc/server.ts";
+import { NodeObserver } from "../observe/node_observer.ts";
 import type { CallContext } from "../rpc/context.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
 import type { NodeInfo } from "./types.ts";
 import { RegistryState } from "./_state.ts";
-import { processGone } from "./_process.ts";
 import { loadParams, ParamsFileWriter } from "./_params_file.ts";
 import {
   REGISTRY_SERVICE_VERSION,
   type RegistryFacts,
   RegistryService,
 } from "./_service.ts";
+
+/**
+ * The methods that keep nodes alive: served before any limit applies, so
+ * that no flood of watches or queries can expire a healthy node's lease.
+ */
+export const PRIORITY_METHODS: readonly string[] = [
+  "register",
+  "heartbeat",
+  "update",
+  "unregister",
+];
 
 /** Options of {@linkcode startRegistry}. */
 export interface RegistryServerOptions {
@@ -91,7 +102,8 @@ export interface RegistryServer extends AsyncDisposable {
  *
  * @param options endpoint, ttl, params file, logger
  * @returns the running registry
- * @throws {RangeError} for a ttl or keepalive that is not a number >= 10
+ * @throws {RangeError} for a ttl or keepalive that is not a number of ms
+ *   from 10 to 2³¹−1
  * @throws {TypeError} for an endpoint that is not a non-empty string
  * @throws {SyntaxError} when the params file is corrupt (the message names it)
  * @throws {Error} when the params file cannot be read or written (named too)
@@ -121,7 +133,6 @@ export async function startRegistry(
     revision: loaded?.revision,
     keepalive,
     onParamsChanged: () => writer?.schedule(),
-    isGone: processGone,
   });
   if (options.paramsFile !== undefined) {
     writer = new ParamsFileWriter(
@@ -138,14 +149,19 @@ export async function startRegistry(
     host: hostname(),
     startedAt: Date.now(),
   };
-  // Every open watch holds a call slot for as long as it lives.
   const gate = options.security === undefined
     ? undefined
     : new RegistryGate(options.security, (line) => logger.warn(line));
+  // Its operations are counted and served as zmp.Observe, like a node's.
+  const observer = new NodeObserver("registry");
+  // Every open watch holds a call slot for as long as it lives; watches get
+  // half the slots, one client at most 64 of them. Registrations and
+  // heartbeats are served with priority: never refused for lack of room.
   const server = new RpcServer({
     logger,
     context: options.context,
     maxConcurrency: 16384,
+    interceptors: [observer.serverInterceptor],
     ...(gate === undefined ? {} : {
       curve: {
         publicKey: options.security!.publicKey,
@@ -155,22 +171,36 @@ export async function startRegistry(
       },
     }),
   });
+  observer.serve(server);
   const live = (name: string | undefined) =>
     name === undefined ? undefined : state.nodes().find((n) => n.name === name);
   server.register(RegistryService, {
     info: () => facts,
-    register: (info: NodeInfo, ctx: CallContext) =>
-      state.register(gate?.admit(info, ctx.caller) ?? info),
-    heartbeat: (name: string, instanceId: string, ctx: CallContext) => {
+    register: (
+      info: NodeInfo,
+      token: string | undefined,
+      ctx: CallContext,
+    ) => state.register(gate?.admit(info, ctx.caller) ?? info, token),
+    heartbeat: (
+      name: string,
+      instanceId: string,
+      token: string,
+      ctx: CallContext,
+    ) => {
       gate?.checkOwner(name, "heartbeat", ctx.caller);
-      state.heartbeat(name, instanceId);
+      state.heartbeat(name, instanceId, token);
     },
-    update: (info: NodeInfo, ctx: CallContext) => {
-      state.update(gate?.admit(info, ctx.caller) ?? info);
+    update: (info: NodeInfo, token: string, ctx: CallContext) => {
+      state.update(gate?.admit(info, ctx.caller) ?? info, token);
     },
-    unregister: (name: string, instanceId: string, ctx: CallContext) => {
+    unregister: (
+      name: string,
+      instanceId: string,
+      token: string,
+      ctx: CallContext,
+    ) => {
       gate?.checkOwner(name, "unregister", ctx.caller);
-      return state.unregister(name, instanceId);
+      return state.unregister(name, instanceId, token);
     },
     nodes: () => state.nodes(),
     watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
@@ -196,12 +226,13 @@ export async function startRegistry(
     paramList: (prefix: string | undefined) => state.paramList(prefix ?? ""),
     paramWatch: (prefix: string | undefined, ctx: CallContext) =>
       state.watchParams(prefix ?? "", ctx.signal),
-  });
+  }, { priority: PRIORITY_METHODS });
   let bound: string;
   try {
     bound = server.bind(endpoint);
   } catch (e) {
     state.close();
+    await observer.close();
     await server.close({ drainTimeout: 0 });
     throw e;
   }
@@ -209,6 +240,7 @@ export async function startRegistry(
   const close = () =>
     closing ??= (async () => {
       state.close();
+      await observer.close();
       await server.close({ drainTimeout: 1000 });
       await writer?.flush();
     })();
@@ -224,9 +256,12 @@ export async function startRegistry(
 }
 
 function checkMs(value: number, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 10) {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 10 ||
+    value > 2 ** 31 - 1
+  ) {
     throw new RangeError(
-      `Cannot start the registry: ${name} must be a number of ms >= 10, got ${
+      `Cannot start the registry: ${name} must be a number of ms from 10 to 2147483647, got ${
         String(value)
       }`,
     );

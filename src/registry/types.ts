@@ -175,6 +175,18 @@ export interface NodeInfo {
   publicKey?: RegistryKey;
   /** When it registered (ms since the epoch, the node's clock). */
   startedAt: number;
+  /**
+   * Where it answers `zmp.Observe` (metrics, call taps for recorders), e.g.
+   * `tcp://127.0.0.1:40123`; absent for a node that serves none.
+   */
+  observe?: RegistryName;
+  /**
+   * `false` while its readiness check fails: service clients and the
+   * launcher's `after` conditions pass it over. Absent means ready.
+   */
+  ready?: boolean;
+  /** Why it is not ready, when `ready` is `false`. */
+  notReady?: RegistryText;
 }
 
 /** A change pushed to watchers. */
@@ -208,6 +220,20 @@ export interface RegistryWaitOptions {
   signal?: AbortSignal;
   /** Give up after this many ms. */
   timeout?: number;
+}
+
+/** Options of {@linkcode Registry.register}. */
+export interface RegisterOptions extends RegistryWaitOptions {
+  /**
+   * The registration's secret token, 16 to 256 characters of
+   * `[A-Za-z0-9_-]`. A name that is registered (live, or crashed less than
+   * a ttl ago) is taken over only with the token of its registration: that
+   * is how a restarted node gets its name back, while another process
+   * asking for the name is refused. The launcher gives every node it
+   * starts a token of its own, the same for every restart.
+   * @default {none: the registry makes a new one}
+   */
+  token?: string;
 }
 
 /** A param's value with the revision of its last change. */
@@ -298,6 +324,13 @@ export interface ParamStore {
 export interface Registration extends AsyncDisposable {
   /** What is registered now. */
   readonly info: NodeInfo;
+  /**
+   * The registration's secret token: what heartbeats, updates and
+   * unregistering carry, and what a restart of this node passes to
+   * {@linkcode Registry.register} to get its name back. Never listed by
+   * the registry; do not log it.
+   */
+  readonly token: string;
   /** Replaces the registered info (e.g. a new service was provided). */
   update(info: NodeInfo): Promise<void>;
   /** Unregisters and stops heartbeating. Idempotent. */
@@ -322,11 +355,13 @@ export interface Registry extends AsyncDisposable {
    * its lease was lost (the registry restarted empty, or the node was cut
    * off for longer than the ttl).
    *
-   * @throws {RpcError} `ALREADY_EXISTS` when a live node has that name
+   * @throws {RpcError} `ALREADY_EXISTS` when the name is registered (live,
+   *   or crashed less than a ttl ago) and `options.token` is not the token
+   *   of that registration
    */
   register(
     info: NodeInfo,
-    options?: RegistryWaitOptions,
+    options?: RegisterOptions,
   ): Promise<Registration>;
   /** Every live node. */
   nodes(options?: RegistryWaitOptions): Promise<NodeInfo[]>;

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** The longest delay a timer can represent, in ms. */
+const MAX_TIMER = 2 ** 31 - 1;
+
 /** Something with a deadline; the wheel remembers its bucket on it. */
 export interface DeadlineEntry {
   /** Set by the wheel: the key of the bucket holding the entry, if any. */
@@ -90,7 +93,12 @@ export class Deadlines<T extends DeadlineEntry> {
   #arm(key: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedKey = key;
-    const delay = Math.max(0, key * this.#resolution - performance.now());
+    // A longer delay would fire at once (timers hold 31 bits): wait as
+    // long as a timer can, and look again then.
+    const delay = Math.min(
+      MAX_TIMER,
+      Math.max(0, key * this.#resolution - performance.now()),
+    );
     this.#timer = setTimeout(() => this.#fire(), delay);
   }
 

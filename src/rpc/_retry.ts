@@ -9,6 +9,7 @@
 import type { MethodDescriptor } from "../wire/descriptors.ts";
 import type { RpcError } from "../wire/errors.ts";
 import { isStatusName, type StatusName } from "../wire/status.ts";
+import { MAX_DEADLINE_MS } from "../wire/limits.ts";
 
 /** How idempotent calls are retried. Non-idempotent calls never are. */
 export interface RetryOptions {
@@ -48,7 +49,8 @@ export interface RetryCandidate {
  * @param owner who owns the option, for the message
  * @param name the option name
  * @returns the value
- * @throws {RangeError} unless `undefined` or a finite number >= 0
+ * @throws {RangeError} unless `undefined` or a number from 0 to 2³¹−1 (the
+ *   longest delay a timer can represent, about 24.8 days)
  */
 export function checkTimeout(
   value: number | undefined,
@@ -56,9 +58,12 @@ export function checkTimeout(
   name: string,
 ): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value < 0 ||
+    value > MAX_DEADLINE_MS
+  ) {
     throw new RangeError(
-      `Cannot use ${owner}: ${name} must be a finite number >= 0, got ${
+      `Cannot use ${owner}: ${name} must be a number of ms from 0 to ${MAX_DEADLINE_MS}, got ${
         String(value)
       }`,
     );

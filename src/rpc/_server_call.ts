@@ -24,6 +24,18 @@ export interface Handler {
   readonly impl: object;
   /** The method itself. */
   readonly fn: (...args: unknown[]) => unknown;
+  /** Never refused for lack of room (the registry's heartbeats). */
+  readonly priority: boolean;
+}
+
+/** What one peer holds on the server; shared by its calls. */
+export interface PeerBudget {
+  /** Calls in flight: handlers running, replies not yet queued, streams. */
+  calls: number;
+  /** Streams open. */
+  streams: number;
+  /** Sends handed to the socket and not yet queued. */
+  sends: number;
 }
 
 /** The state of one call on the server. */
@@ -40,6 +52,10 @@ export class ServedCall implements CallContext {
   readonly method: string;
   /** Key of the call in the server's table: peer key + request id. */
   readonly key: string;
+  /** The key of the caller in the server's table of peers. */
+  readonly peerKey: string;
+  /** The caller's budget, which this call counts against. */
+  readonly budget: PeerBudget;
   /** The caller's routing id. */
   readonly routingId: Uint8Array;
   /** Who called, on a CURVE server. */
@@ -67,6 +83,8 @@ export class ServedCall implements CallContext {
    */
   constructor(init: {
     key: string;
+    peerKey: string;
+    budget: PeerBudget;
     routingId: Uint8Array;
     requestId: number;
     codec: Codec;
@@ -78,6 +96,8 @@ export class ServedCall implements CallContext {
   }) {
     this.key = init.key;
     this.caller = init.caller;
+    this.peerKey = init.peerKey;
+    this.budget = init.budget;
     this.routingId = init.routingId;
     this.requestId = init.requestId;
     this.codec = init.codec;

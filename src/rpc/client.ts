@@ -14,13 +14,16 @@
 
 import type { Context, CurveClientSecurity, CurveKeyPair } from "../zmq/mod.ts";
 import { type Codec, codecById, codecByName } from "../wire/codec.ts";
-import {
-  issueText,
-  type MethodDescriptor,
-  type ServiceDescriptor,
-  type ValidationIssue,
+import type {
+  MethodDescriptor,
+  ServiceDescriptor,
 } from "../wire/descriptors.ts";
-import { RpcError } from "../wire/errors.ts";
+import {
+  IssueList,
+  RpcError,
+  validationDetails,
+  validationMessage,
+} from "../wire/errors.ts";
 import {
   decodeErrorBody,
   encodeCreditHeader,
@@ -34,7 +37,7 @@ import {
 } from "../wire/protocol.ts";
 import type { CallOptions, RpcClientLike } from "./context.ts";
 import { chainClient, type ClientInterceptor } from "./interceptors.ts";
-import { consoleLogger, type Logger } from "./logger.ts";
+import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { Endpoint } from "./_endpoint.ts";
 import { ClientStream } from "./_client_stream.ts";
@@ -220,6 +223,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   readonly #connectTimeout: number;
   readonly #validateResults: boolean;
   readonly #logger: Logger;
+  readonly #log: LogLimiter;
   readonly #removing = new Set<Promise<void>>();
   readonly #draining = new Map<Endpoint, { left: number; close(): void }>();
   #rr = 0;
@@ -263,6 +267,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     this.#interceptors = options.interceptors ?? [];
     this.#validateResults = options.validateResults ?? false;
     this.#logger = options.logger ?? consoleLogger;
+    this.#log = new LogLimiter(this.#logger);
     this.#events = {
       message: (ep: Endpoint, frames: Uint8Array[]) =>
         this.#onMessage(ep, frames),
@@ -748,7 +753,9 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   #onMessage(ep: Endpoint, frames: Uint8Array[]): void {
     const h = frames[0];
     if (h.byteLength < 8 || h[0] !== PROTOCOL_VERSION) {
-      this.#logger.warn(
+      this.#log.warn(
+        "unreadable messages",
+        ep.address,
         `dropped a message from ${ep.address}: ${
           h.byteLength < 8
             ? `a ${h.byteLength}-byte header`
@@ -762,7 +769,11 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     if (call === undefined || call.ep !== ep) {
       if (id === 0 && h[1] === KIND.ERROR) {
         const body = decodeErrorBody(frames[1] ?? new Uint8Array(), frames[2]);
-        this.#logger.warn(`${ep.address} reported: ${body.message}`);
+        this.#log.warn(
+          "errors without a call",
+          ep.address,
+          `${ep.address} reported: ${body.message}`,
+        );
       }
       return; // a late answer to a call that is over
     }
@@ -838,16 +849,18 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
       );
     }
     if (this.#validateResults) {
-      const issues: ValidationIssue[] = [];
+      const issues = new IssueList();
       call.method!.validateResult(value, "result", issues);
       if (issues.length > 0) {
+        const text = validationMessage("result", issues).replace(
+          /^Invalid result: /,
+          "",
+        );
         return new DecodeFailure(
           new RpcError(
             "INTERNAL",
-            `${call.label} returned an invalid result: ${
-              issues.slice(0, 3).map(issueText).join("; ")
-            }`,
-            { details: { issues } },
+            `${call.label} returned an invalid result: ${text}`,
+            { details: validationDetails(issues) },
           ),
         );
       }
@@ -980,6 +993,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
       ...this.#endpoints.map((e) => e.close()),
       ...this.#removing,
     ]);
+    this.#log.close();
   }
 
   /** Same as {@linkcode RpcClient.close}. */

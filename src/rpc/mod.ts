@@ -31,7 +31,14 @@ export {
   type ServerCall,
   type ServerInterceptor,
 } from "./interceptors.ts";
-export { consoleLogger, type Logger } from "./logger.ts";
+export {
+  consoleLogger,
+  escapeText,
+  type Logger,
+  LogLimiter,
+  type LogLimiterOptions,
+  quote,
+} from "./logger.ts";
 export {
   type ClientClass,
   clientClass,

@@ -2,10 +2,19 @@
  * `RpcServer`: serves registered services on a ROUTER socket.
  *
  * Every REQUEST is checked before a handler sees it — header, frame count,
- * size, codec, method name, call kind, concurrency, metadata, decoding, the
- * method's `validateArgs` — and anything wrong is answered with an ERROR
- * (when the message carries a request id) and logged in one line. Handlers
- * get a {@linkcode CallContext}; streams are paced by the client's credit.
+ * size, codec, method name, call kind, deadline, concurrency (of the server
+ * and of the peer), metadata, decoding, the method's `validateArgs` — and
+ * anything wrong is answered with an ERROR (when the message carries a
+ * request id) and logged: one line per kind of problem per peer per
+ * interval, then a count. Handlers get a {@linkcode CallContext}; streams
+ * are paced by the client's credit.
+ *
+ * One peer cannot starve the others: each has its own budget of calls and
+ * streams, a unary call holds its slot until its reply is queued (so a
+ * client that never reads runs out of its own budget, not the server's),
+ * and the answers to a peer with too many replies waiting (rejections,
+ * PONGs) are dropped. Methods registered with `priority` (the registry's
+ * heartbeats) are never refused for lack of room.
  *
  * @module
  */
@@ -19,11 +28,18 @@ import {
 } from "../zmq/mod.ts";
 import { codecById, codecByName } from "../wire/codec.ts";
 import {
+  type MethodDescriptor,
   type ServiceDescriptor,
   ValidationError,
-  type ValidationIssue,
 } from "../wire/descriptors.ts";
-import { ProtocolError, RpcError } from "../wire/errors.ts";
+import {
+  IssueList,
+  ProtocolError,
+  RpcError,
+  validationDetails,
+  validationMessage,
+} from "../wire/errors.ts";
+import { MAX_DEADLINE_MS } from "../wire/limits.ts";
 import {
   checkFrameCount,
   decodeHeader,
@@ -39,9 +55,15 @@ import {
 import { STATUS } from "../wire/status.ts";
 import type { CallerIdentity, RpcServerLike } from "./context.ts";
 import { runServerChain, type ServerInterceptor } from "./interceptors.ts";
-import { consoleLogger, type Logger } from "./logger.ts";
+import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
-import { type Handler, peerKey, ServedCall, toHex } from "./_server_call.ts";
+import {
+  type Handler,
+  type PeerBudget,
+  peerKey,
+  ServedCall,
+  toHex,
+} from "./_server_call.ts";
 import { checkTimeout } from "./_retry.ts";
 
 /** Options of {@linkcode RpcServer}. */
@@ -52,6 +74,30 @@ export interface RpcServerOptions {
    * @default {1024}
    */
   maxConcurrency?: number;
+  /**
+   * Calls one peer (one connection, or one routing id) may have in flight:
+   * handlers running, unary replies not yet queued because the peer does
+   * not read, streams. More are answered with `RESOURCE_EXHAUSTED`.
+   * @default {256, or maxConcurrency when smaller}
+   */
+  maxConcurrencyPerPeer?: number;
+  /**
+   * Streams open at once, of all peers: the rest of `maxConcurrency` stays
+   * for unary calls.
+   * @default {half of maxConcurrency, at least 1}
+   */
+  maxStreams?: number;
+  /**
+   * Streams one peer may have open (watches included).
+   * @default {64, or maxStreams when smaller}
+   */
+  maxStreamsPerPeer?: number;
+  /**
+   * The interval of the log limit, in ms: a peer's problems of one kind
+   * cost one line per interval, then a line with their count.
+   * @default {10000}
+   */
+  logInterval?: number;
   /**
    * Largest request in bytes (all frames after the routing id); larger ones
    * are answered with `RESOURCE_EXHAUSTED`. The socket drops connections
@@ -101,6 +147,17 @@ export interface RpcServerOptions {
   }) => string | undefined | Promise<string | undefined>;
 }
 
+/** Options of {@linkcode RpcServer.register}. */
+export interface RegisterOptions {
+  /**
+   * Methods (by name) that are never refused for lack of room: not counted
+   * against `maxConcurrency`, `maxConcurrencyPerPeer` or the streams
+   * bounds. For short, vital calls such as the registry's heartbeats.
+   * @default {[]}
+   */
+  priority?: readonly string[];
+}
+
 /** Options of {@linkcode RpcServer.close}. */
 export interface CloseOptions {
   /**
@@ -116,8 +173,19 @@ const EMPTY_METADATA_FRAMES = 4;
 /** How often a stream out of credit checks that its client is still there. */
 const PROBE_INTERVAL = 1000;
 
+/** Messages handled between two turns given to the event loop. */
+const RECEIVE_BURST = 32;
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
+
+/** How a send is treated: a call's reply, an extra answer, a probe. */
+const REPLY = 0;
+/** An answer no admitted call waits for (rejection, PONG): dropped when the peer has too many sends waiting. */
+const EXTRA = 1;
+/** A liveness probe: never logged when it fails. */
+const PROBING = 2;
+type SendKind = typeof REPLY | typeof EXTRA | typeof PROBING;
 
 /**
  * A server for one or more services.
@@ -140,17 +208,27 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   readonly #calls = new Map<string, ServedCall>();
   readonly #deadlines = new Deadlines<ServedCall>((c) => this.#expire(c));
   readonly #maxConcurrency: number;
+  readonly #maxPerPeer: number;
+  readonly #maxStreams: number;
+  readonly #maxStreamsPerPeer: number;
+  readonly #peers = new Map<string, PeerBudget>();
+  readonly #encoded = new WeakMap<object, {
+    codec: number;
+    method: MethodDescriptor;
+    payload: Uint8Array | RpcError;
+  }>();
   readonly #maxMessageSize: number;
   readonly #exposeStack: boolean;
   readonly #validateResults: boolean;
   readonly #interceptors: readonly ServerInterceptor[];
-  readonly #logger: Logger;
+  readonly #log: LogLimiter;
   readonly #sendOptions: { timeout: number };
   readonly #endpoints: string[] = [];
   readonly #identify: ((publicKey: string) => string | undefined) | undefined;
   readonly #curve: boolean;
   readonly #authorize: RpcServerOptions["authorize"];
   #active = 0;
+  #streams = 0;
   #loop: Promise<void> | undefined;
   #draining = false;
   #drained: (() => void) | undefined;
@@ -167,6 +245,18 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       options.maxConcurrency ?? 1024,
       "maxConcurrency",
     );
+    this.#maxPerPeer = positiveInt(
+      options.maxConcurrencyPerPeer ?? Math.min(256, this.#maxConcurrency),
+      "maxConcurrencyPerPeer",
+    );
+    this.#maxStreams = positiveInt(
+      options.maxStreams ?? Math.max(1, Math.floor(this.#maxConcurrency / 2)),
+      "maxStreams",
+    );
+    this.#maxStreamsPerPeer = positiveInt(
+      options.maxStreamsPerPeer ?? Math.min(64, this.#maxStreams),
+      "maxStreamsPerPeer",
+    );
     this.#maxMessageSize = positiveInt(
       options.maxMessageSize ?? 4 * 1024 * 1024,
       "maxMessageSize",
@@ -174,7 +264,9 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     this.#exposeStack = options.exposeErrorStack ?? false;
     this.#validateResults = options.validateResults ?? true;
     this.#interceptors = options.interceptors ?? [];
-    this.#logger = options.logger ?? consoleLogger;
+    this.#log = new LogLimiter(options.logger ?? consoleLogger, {
+      interval: positiveInt(options.logInterval ?? 10000, "logInterval"),
+    });
     this.#sendOptions = {
       timeout: checkTimeout(options.sendTimeout, "RpcServer", "sendTimeout") ??
         5000,
@@ -214,10 +306,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
    *
    * @param service the descriptor
    * @param impl one method per descriptor method: `(...args, ctx)`
+   * @param options methods served with priority
    * @throws {TypeError} when a method is missing from `impl`, the service is
    *   already registered, or the server is closing
    */
-  register(service: ServiceDescriptor, impl: object): void {
+  register(
+    service: ServiceDescriptor,
+    impl: object,
+    options: RegisterOptions = {},
+  ): void {
     if (this.#draining) {
       throw new TypeError(
         `Cannot register ${service.name}: the server is closing`,
@@ -229,6 +326,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       );
     }
     codecByName(service.codec);
+    const priority = new Set(options.priority ?? []);
     const handlers: [string, Handler][] = [];
     for (const [name, method] of Object.entries(service.methods)) {
       const fn = (impl as Record<string, unknown>)[method.name ?? name];
@@ -242,6 +340,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         method,
         impl,
         fn: fn as Handler["fn"],
+        priority: priority.has(method.name),
       }]);
     }
     this.#services.add(service.name);
@@ -268,20 +367,36 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   async #receiveLoop(): Promise<void> {
     const router = this.#router;
+    let burst = 0;
     while (!router.closed) {
+      // A peer that floods keeps messages queued, and taking them never
+      // leaves the microtask queue: now and then give the event loop a turn,
+      // so that other connections are read and timers fire.
+      if (++burst === RECEIVE_BURST) {
+        burst = 0;
+        await new Promise((r) => setTimeout(r, 0));
+        if (router.closed) return;
+      }
       let frames: Uint8Array[];
       try {
         frames = await router.receive();
       } catch (e) {
         if (router.closed) return;
-        this.#logger.error(`receive failed: ${(e as Error).message}`);
+        this.#log.error(
+          "failed receives",
+          "the socket",
+          `receive failed: ${(e as Error).message}`,
+        );
         continue;
       }
       try {
         this.#onMessage(frames);
       } catch (e) {
-        this.#logger.error(
-          `failed to handle a message: ${(e as Error).stack ?? e}`,
+        this.#log.error(
+          "failures to handle a message",
+          "peers",
+          `failed to handle a message: ${(e as Error)?.message ?? e}`,
+          (e as Error)?.stack,
         );
       }
     }
@@ -323,7 +438,10 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         );
         return;
       case "PING":
-        this.#send([routingId, encodeHeader(KIND.PONG, header.requestId)]);
+        this.#send(
+          [routingId, encodeHeader(KIND.PONG, header.requestId)],
+          EXTRA,
+        );
         return;
       default:
         this.#reject(
@@ -394,6 +512,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         ),
       );
     }
+    if (header.deadline > MAX_DEADLINE_MS) {
+      return this.#reject(
+        routingId,
+        new ProtocolError(
+          `Deadline of ${header.deadline} ms exceeds the limit of ${MAX_DEADLINE_MS} ms (24.8 days; 0 means none)`,
+          { requestId: id },
+        ),
+      );
+    }
     const caller = this.#caller(routingId);
     const verdict = this.#authorize?.({
       service: handler.service.name,
@@ -403,17 +530,20 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (verdict === undefined) {
       return this.#admit(routingId, header, handler, frames, caller);
     }
-    const decide = (refusal: string | undefined) =>
-      refusal === undefined
-        ? this.#admit(routingId, header, handler, frames, caller)
-        : this.#replyError(
+    const decide = (refusal: string | undefined): void => {
+      if (refusal === undefined) {
+        this.#admit(routingId, header, handler, frames, caller);
+      } else {
+        void this.#replyError(
           routingId,
           id,
           new RpcError("PERMISSION_DENIED", refusal),
         );
+      }
+    };
     if (typeof verdict === "string") return decide(verdict);
     verdict.then(decide, (e) =>
-      this.#replyError(
+      void this.#replyError(
         routingId,
         id,
         new RpcError(
@@ -432,33 +562,43 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     caller: CallerIdentity | undefined,
   ): void {
     if (this.#draining) {
-      return this.#replyError(
+      void this.#replyError(
         routingId,
         header.requestId,
         new RpcError("UNAVAILABLE", "The server is shutting down"),
       );
+      return;
     }
     const id = header.requestId;
     const name = `${handler.service.name}.${handler.method.name}`;
     const stream = (header.flags & FLAGS.STREAM) !== 0;
     const codec = codecById(header.codec)!;
-    const key = peerKey(routingId) + id;
+    const pk = peerKey(routingId);
+    const key = pk + id;
     if (this.#calls.has(key)) {
-      this.#logger.warn(
-        `dropped a request from peer ${
-          toHex(routingId)
-        }: request id ${id} is already in flight`,
+      const hex = toHex(routingId);
+      this.#log.warn(
+        "duplicate request ids",
+        `peer ${hex}`,
+        `dropped a request from peer ${hex}: request id ${id} is already in flight`,
       );
       return;
     }
-    if (this.#active >= this.#maxConcurrency) {
-      return this.#replyError(
+    const peer = this.#peers.get(pk);
+    const busy = handler.priority ? undefined : this.#busy(peer, stream);
+    if (busy !== undefined) {
+      // A peer with that many replies unread gets no more: not even an
+      // error object is made for it.
+      if (peer !== undefined && peer.sends >= this.#maxPerPeer) {
+        return this.#dropped(
+          routingId,
+          "too many replies are waiting for it to read",
+        );
+      }
+      return this.#reject(
         routingId,
-        id,
-        new RpcError(
-          "RESOURCE_EXHAUSTED",
-          `The server is busy: ${this.#active} calls in flight (maxConcurrency ${this.#maxConcurrency})`,
-        ),
+        new ProtocolError(busy, { code: "RESOURCE_EXHAUSTED", requestId: id }),
+        false,
       );
     }
     let metadata: Record<string, string>;
@@ -484,16 +624,25 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       const issues = this.#validate(handler, args);
       if (issues.length > 0) {
         throw new ProtocolError(
-          new ValidationError(`arguments for ${name}`, issues).message,
-          { requestId: id, details: { issues } },
+          validationMessage(`arguments for ${name}`, issues),
+          { requestId: id, details: validationDetails(issues) },
         );
       }
     } catch (e) {
       return this.#reject(routingId, e);
     }
+    const budget = peer ?? { calls: 0, streams: 0, sends: 0 };
+    if (peer === undefined) this.#peers.set(pk, budget);
+    budget.calls++;
+    if (stream) {
+      budget.streams++;
+      this.#streams++;
+    }
     const call = new ServedCall({
       caller,
       key,
+      peerKey: pk,
+      budget,
       routingId,
       requestId: id,
       codec,
@@ -519,8 +668,26 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     return node === undefined ? { publicKey } : { publicKey, node };
   }
 
-  #validate(handler: Handler, args: unknown[]): ValidationIssue[] {
-    const issues: ValidationIssue[] = [];
+  /** Why a new call from this peer cannot be taken now, if it cannot. */
+  #busy(peer: PeerBudget | undefined, stream: boolean): string | undefined {
+    if (this.#active >= this.#maxConcurrency) {
+      return `The server is busy: ${this.#active} calls in flight (maxConcurrency ${this.#maxConcurrency})`;
+    }
+    if (stream && this.#streams >= this.#maxStreams) {
+      return `The server is busy: ${this.#streams} streams open (maxStreams ${this.#maxStreams})`;
+    }
+    if (peer === undefined) return undefined;
+    if (peer.calls >= this.#maxPerPeer) {
+      return `Too many calls from this client: ${peer.calls} in flight (maxConcurrencyPerPeer ${this.#maxPerPeer})`;
+    }
+    if (stream && peer.streams >= this.#maxStreamsPerPeer) {
+      return `Too many streams from this client: ${peer.streams} open (maxStreamsPerPeer ${this.#maxStreamsPerPeer})`;
+    }
+    return undefined;
+  }
+
+  #validate(handler: Handler, args: unknown[]): IssueList {
+    const issues = new IssueList();
     const method = handler.method;
     handler.method.validateArgs(args, "args", issues);
     const n = args.length;
@@ -587,26 +754,46 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     failed: boolean,
   ): void {
     this.#release();
-    if (call.done) return;
+    if (call.done) {
+      this.#leave(call);
+      return;
+    }
     this.#finish(call);
+    let sent: Promise<boolean>;
     if (failed) {
-      this.#replyError(
+      sent = this.#replyError(
         call.routingId,
         call.requestId,
         this.#toRpcError(call, error),
       );
-      return;
+    } else {
+      const payload = this.#encodeResult(call, value);
+      sent = payload instanceof RpcError
+        ? this.#replyError(call.routingId, call.requestId, payload)
+        : this.#send([
+          call.routingId,
+          encodeHeader(KIND.RESPONSE, call.requestId, call.codec.id),
+          payload,
+        ]);
     }
-    const payload = this.#encodeResult(call, value);
-    if (payload instanceof RpcError) {
-      this.#replyError(call.routingId, call.requestId, payload);
-      return;
+    // The slot is the peer's until its reply is queued: a client that does
+    // not read runs out of its own budget.
+    sent.then(() => this.#leave(call));
+  }
+
+  /** The call no longer counts against its peer's budget. */
+  #leave(call: ServedCall): void {
+    const budget = call.budget;
+    budget.calls--;
+    if (call.handler.method.kind === "stream") {
+      budget.streams--;
+      this.#streams--;
     }
-    this.#send([
-      call.routingId,
-      encodeHeader(KIND.RESPONSE, call.requestId, call.codec.id),
-      payload,
-    ]);
+    this.#forget(call.peerKey, budget);
+  }
+
+  #forget(pk: string, budget: PeerBudget): void {
+    if (budget.calls === 0 && budget.sends === 0) this.#peers.delete(pk);
   }
 
   async #runStream(call: ServedCall, args: unknown[]): Promise<void> {
@@ -633,7 +820,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
           // there, since a vanished client sends no CANCEL.
           if (
             !(await call.waitForCredit(PROBE_INTERVAL)) && !call.done &&
-            !(await this.#send([call.routingId, PROBE], false))
+            !(await this.#send([call.routingId, PROBE], PROBING))
           ) {
             this.#gone(call);
           }
@@ -669,34 +856,65 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       }
     } finally {
       this.#release();
+      this.#leave(call);
       if (!ended && iterator?.return !== undefined) {
         Promise.resolve(iterator.return()).catch(() => {});
       }
     }
   }
 
+  /**
+   * The payload of a result or stream item. A frozen object is encoded
+   * (and validated) once however many streams send it: a registry event
+   * fanned out to every watcher costs one encoding.
+   */
   #encodeResult(call: ServedCall, value: unknown): Uint8Array | RpcError {
+    if (
+      typeof value !== "object" || value === null || !Object.isFrozen(value)
+    ) {
+      return this.#encodeNow(call, value);
+    }
+    const cached = this.#encoded.get(value);
+    if (
+      cached !== undefined && cached.codec === call.codec.id &&
+      cached.method === call.handler.method
+    ) {
+      return cached.payload;
+    }
+    const payload = this.#encodeNow(call, value);
+    this.#encoded.set(value, {
+      codec: call.codec.id,
+      method: call.handler.method,
+      payload,
+    });
+    return payload;
+  }
+
+  #encodeNow(call: ServedCall, value: unknown): Uint8Array | RpcError {
     if (this.#validateResults) {
-      const issues: ValidationIssue[] = [];
+      const issues = new IssueList();
       call.handler.method.validateResult(value, "result", issues);
       if (issues.length > 0) {
-        const error = new ValidationError(`result of ${call.label}`, issues);
-        this.#logger.error(
-          `${call.label} handler returned an invalid result: ${error.message}`,
+        this.#log.error(
+          "invalid results",
+          call.label,
+          `${call.label} handler returned an invalid result: ${
+            validationMessage(`result of ${call.label}`, issues)
+          }`,
         );
         return new RpcError(
           "INTERNAL",
           `${call.label} returned an invalid result`,
-          {
-            details: { issues },
-          },
+          { details: validationDetails(issues) },
         );
       }
     }
     try {
       return call.codec.encode(value);
     } catch (e) {
-      this.#logger.error(
+      this.#log.error(
+        "results that cannot be encoded",
+        call.label,
         `cannot encode the result of ${call.label}: ${(e as Error).message}`,
       );
       return new RpcError(
@@ -710,12 +928,17 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (error instanceof RpcError) return error;
     if (error instanceof ValidationError) {
       return new RpcError("INVALID_ARGUMENT", error.message, {
-        details: { issues: error.issues },
+        details: validationDetails(error.issues),
       });
     }
     const message = error instanceof Error ? error.message : String(error);
     const stack = error instanceof Error ? error.stack : undefined;
-    this.#logger.error(`${call.label} handler failed: ${stack ?? message}`);
+    this.#log.error(
+      `${call.label} handler failures`,
+      `peer ${call.peer}`,
+      `${call.label} handler failed: ${message}`,
+      stack,
+    );
     return new RpcError(
       "INTERNAL",
       message,
@@ -748,43 +971,87 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (this.#active === 0) this.#drained?.();
   }
 
-  /** Rejects a bad message: one log line, and an ERROR when possible. */
-  #reject(routingId: Uint8Array, error: unknown): void {
+  /**
+   * Rejects a bad message: an ERROR when possible, and a log line (one per
+   * kind per peer per interval; `log` false for a refusal for lack of room,
+   * which is the peer's own business).
+   */
+  #reject(routingId: Uint8Array, error: unknown, log = true): void {
     const e = error instanceof ProtocolError
       ? error
       : new ProtocolError(String((error as Error)?.message ?? error));
-    this.#logger.warn(
-      `rejected a message from peer ${toHex(routingId)}: ${e.message}`,
-    );
+    if (log) {
+      const hex = toHex(routingId);
+      this.#log.warn(
+        "rejected messages",
+        `peer ${hex}`,
+        `rejected a message from peer ${hex}: ${e.message}`,
+      );
+    }
     this.#send([
       routingId,
       encodeErrorHeader(e.requestId, STATUS[e.code]),
       ...encodeErrorBody(e.message, e.details),
-    ]);
+    ], EXTRA);
   }
 
-  #replyError(routingId: Uint8Array, requestId: number, error: RpcError): void {
-    this.#send([
+  #replyError(
+    routingId: Uint8Array,
+    requestId: number,
+    error: RpcError,
+  ): Promise<boolean> {
+    return this.#send([
       routingId,
       encodeErrorHeader(requestId, error.status),
       ...encodeErrorBody(error.message, error.details),
     ]);
   }
 
-  /** Sends; resolves `false` (after logging, if `log`) when it failed. */
-  #send(frames: Frame[], log = true): Promise<boolean> {
+  /**
+   * Sends; resolves `false` (after logging, unless a probe) when it failed.
+   * An extra answer to a peer with `maxConcurrencyPerPeer` sends already
+   * waiting is dropped at once: a peer that does not read gets no queue of
+   * rejections and PONGs.
+   */
+  #send(frames: Frame[], kind: SendKind = REPLY): Promise<boolean> {
+    const routingId = frames[0] as Uint8Array;
+    const pk = peerKey(routingId);
+    let budget = this.#peers.get(pk);
+    if (
+      kind === EXTRA && budget !== undefined && budget.sends >= this.#maxPerPeer
+    ) {
+      this.#dropped(routingId, "too many replies are waiting for it to read");
+      return Promise.resolve(false);
+    }
+    if (budget === undefined) {
+      budget = { calls: 0, streams: 0, sends: 0 };
+      this.#peers.set(pk, budget);
+    }
+    const b = budget;
+    b.sends++;
     return this.#router.send(frames, this.#sendOptions).then(
-      () => true,
+      () => {
+        b.sends--;
+        this.#forget(pk, b);
+        return true;
+      },
       (e) => {
-        if (log && !this.#router.closed) {
-          this.#logger.warn(
-            `dropped a reply to peer ${toHex(frames[0] as Uint8Array)}: ${
-              (e as Error).message
-            }`,
-          );
+        b.sends--;
+        this.#forget(pk, b);
+        if (kind !== PROBING && !this.#router.closed) {
+          this.#dropped(routingId, (e as Error).message);
         }
         return false;
       },
+    );
+  }
+
+  #dropped(routingId: Uint8Array, why: string): void {
+    const hex = toHex(routingId);
+    this.#log.warn(
+      "dropped replies",
+      `peer ${hex}`,
+      `dropped a reply to peer ${hex}: ${why}`,
     );
   }
 
@@ -840,6 +1107,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     }
     await this.#router[Symbol.asyncDispose]();
     await this.#loop;
+    this.#log.close();
   }
 
   /** Same as `close()` with the default drain bound. */

@@ -11,6 +11,9 @@
  * @module
  */
 
+import { readU32, writeU32 } from "../wire/protocol.ts";
+import { Slab } from "../zmq/_slab.ts";
+
 /** The protocol version in header byte 0. */
 export const TOPIC_VERSION = 1;
 /** The kind in header byte 1: a topic message. */
@@ -23,6 +26,8 @@ export const FLAG_REPLAY = 0x01;
 export const MAX_TOPIC_BYTES = 255;
 
 const encoder = new TextEncoder();
+/** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
+const headers = new Slab(8192, TOPIC_HEADER_SIZE);
 
 /**
  * The first frame of a topic's messages (and its subscription prefix).
@@ -68,14 +73,14 @@ export interface TopicHeader {
  * @returns 16 bytes
  */
 export function encodeTopicHeader(header: TopicHeader): Uint8Array {
-  const bytes = new Uint8Array(TOPIC_HEADER_SIZE);
-  const view = new DataView(bytes.buffer);
+  const bytes = headers.alloc(TOPIC_HEADER_SIZE);
   bytes[0] = TOPIC_VERSION;
   bytes[1] = TOPIC_KIND;
   bytes[2] = header.codec;
   bytes[3] = header.flags;
-  view.setUint32(4, header.publisher);
-  view.setBigUint64(8, BigInt(header.seq));
+  writeU32(bytes, 4, header.publisher);
+  writeU32(bytes, 8, Math.floor(header.seq / 0x100000000));
+  writeU32(bytes, 12, header.seq >>> 0);
   return bytes;
 }
 
@@ -99,12 +104,11 @@ export function decodeTopicHeader(bytes: Uint8Array): TopicHeader {
       } kind ${bytes[1]}`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     codec: bytes[2],
     flags: bytes[3],
-    publisher: view.getUint32(4),
-    seq: Number(view.getBigUint64(8)),
+    publisher: readU32(bytes, 4),
+    seq: readU32(bytes, 8) * 0x100000000 + readU32(bytes, 12),
   };
 }
 

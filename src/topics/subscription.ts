@@ -14,11 +14,9 @@
 
 import { type Context, type CurveKeyPair, Subscriber } from "../zmq/mod.ts";
 import { codecById } from "../wire/codec.ts";
-import {
-  issueText,
-  type TopicDescriptor,
-  type ValidationIssue,
-} from "../wire/descriptors.ts";
+import type { TopicDescriptor } from "../wire/descriptors.ts";
+import { IssueList, validationMessage } from "../wire/errors.ts";
+import { LogLimiter } from "../_util/log.ts";
 import { decodeTopicHeader, sameBytes, topicFrame } from "./_frames.ts";
 import {
   consoleTopicLogger,
@@ -67,9 +65,6 @@ export interface SocketSubscription<T> extends TopicSubscription<T> {
 
 /** How many publishers' sequence numbers are remembered. */
 const MAX_PUBLISHERS = 4096;
-
-/** Shortest time between two log lines about invalid messages. */
-const LOG_INTERVAL_MS = 1000;
 
 /**
  * Creates a subscription to `topic`.
@@ -120,8 +115,7 @@ class Subscription<T> implements SocketSubscription<T> {
   #wake: (() => void) | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  #lastLog = -Infinity;
-  #unlogged = 0;
+  readonly #log: LogLimiter;
 
   constructor(
     descriptor: TopicDescriptor<T>,
@@ -139,6 +133,11 @@ class Subscription<T> implements SocketSubscription<T> {
     this.#capacity = capacity;
     this.#logger = options.logger ?? consoleTopicLogger;
     this.#curve = options.curve;
+    const logger = this.#logger;
+    this.#log = new LogLimiter({
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.warn(m),
+    });
     this.#socket = new Subscriber({
       context: options.context,
       receiveHighWaterMark: options.highWaterMark ?? 1000,
@@ -163,6 +162,10 @@ class Subscription<T> implements SocketSubscription<T> {
 
   get counters(): Readonly<TopicCounters> {
     return { ...this.#counters };
+  }
+
+  get queued(): number {
+    return this.#queue.length - this.#head;
   }
 
   setEndpoints(endpoints: readonly string[]): void {
@@ -224,7 +227,7 @@ class Subscription<T> implements SocketSubscription<T> {
     } catch (e) {
       // Without a header there is no sequence number: the message may show
       // as a gap too when the next one arrives.
-      this.#invalid((e as Error).message);
+      this.#invalid("an unknown publisher", (e as Error).message);
       return;
     }
     const last = this.#lastSeq.get(header.publisher);
@@ -238,48 +241,42 @@ class Subscription<T> implements SocketSubscription<T> {
       this.#lastSeq.delete(this.#lastSeq.keys().next().value!);
     }
     this.#lastSeq.set(header.publisher, header.seq);
+    const from = `publisher ${header.publisher}`;
     if (frames.length !== 3) {
-      this.#invalid(`a message of ${frames.length} frames instead of 3`);
+      this.#invalid(from, `a message of ${frames.length} frames instead of 3`);
       return;
     }
     const codec = codecById(header.codec);
     if (codec === undefined) {
-      this.#invalid(`unknown codec ${header.codec}`);
+      this.#invalid(from, `unknown codec ${header.codec}`);
       return;
     }
     let message: unknown;
     try {
       message = codec.decode(frames[2]);
     } catch (e) {
-      this.#invalid(`cannot decode: ${(e as Error).message}`);
+      this.#invalid(from, `cannot decode: ${(e as Error).message}`);
       return;
     }
-    const issues: ValidationIssue[] = [];
+    const issues = new IssueList();
     this.#descriptor.validate(message, "message", issues);
     if (issues.length > 0) {
       this.#invalid(
-        issues.slice(0, 3).map(issueText).join("; "),
+        from,
+        validationMessage("message", issues).replace(/^Invalid message: /, ""),
       );
       return;
     }
     this.#push(message as T);
   }
 
-  #invalid(why: string): void {
+  /** Counts an invalid message; one line per publisher per interval. */
+  #invalid(from: string, why: string): void {
     this.#counters.invalid++;
-    const now = performance.now();
-    if (now - this.#lastLog < LOG_INTERVAL_MS) {
-      this.#unlogged++;
-      return;
-    }
-    const more = this.#unlogged > 0
-      ? ` (and ${this.#unlogged} more since the last report)`
-      : "";
-    this.#lastLog = now;
-    this.#unlogged = 0;
-    this.#logger.warn(
-      `dropped an invalid message on topic ${this.topic}: ${why}${more}`,
-      { topic: this.topic, invalid: this.#counters.invalid },
+    this.#log.warn(
+      "invalid messages",
+      from,
+      `dropped an invalid message on topic ${this.topic} from ${from}: ${why}`,
     );
   }
 
@@ -360,6 +357,7 @@ class Subscription<T> implements SocketSubscription<T> {
       wake?.();
       await this.#socket[Symbol.asyncDispose]();
       await this.#loop;
+      this.#log.close();
     })();
   }
 

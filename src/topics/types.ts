@@ -5,6 +5,8 @@
  * @module
  */
 
+import { consoleLogger, type Logger } from "../_util/log.ts";
+
 /** Per-topic counters. */
 export interface TopicCounters {
   /** Messages handed to `publish()` and sent (publisher). */
@@ -92,26 +94,17 @@ export interface TopicSubscription<T>
   readonly endpoints: readonly string[];
   /** Counters of this subscription. */
   readonly counters: Readonly<TopicCounters>;
+  /** Messages received and waiting for the iterator now. */
+  readonly queued: number;
   /** Stops; the iterator ends. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Where topics report what they drop: invalid messages, failed sends. A
- * `NodeLogger` fits, and so does the RPC `Logger`.
+ * Where topics report what they drop: invalid messages, failed sends. The
+ * `warn` half of the one {@linkcode Logger}; a `NodeLogger` fits too.
  */
-export interface TopicLogger {
-  /** Something a peer caused (a malformed message); the topic carries on. */
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type TopicLogger = Pick<Logger, "warn">;
 
 /** The default {@linkcode TopicLogger}: `zmp: <message>` on standard error. */
-export const consoleTopicLogger: TopicLogger = {
-  warn(message: string, fields?: Record<string, unknown>): void {
-    console.error(
-      fields === undefined
-        ? `zmp: ${message}`
-        : `zmp: ${message} ${JSON.stringify(fields)}`,
-    );
-  },
-};
+export const consoleTopicLogger: TopicLogger = consoleLogger;

@@ -16,6 +16,13 @@
 import { isPlainObject } from "../_util/object.ts";
 import { describe, type ValidationIssue } from "./descriptors.ts";
 import {
+  addIssues,
+  countedWhenFull,
+  issueCount,
+  IssueList,
+  issueListLike,
+} from "./errors.ts";
+import {
   DEFS_PREFIX,
   expectedText,
   isRecord,
@@ -84,8 +91,11 @@ export class SchemaWalker {
    * @param path the path of `value` in issues
    * @returns the (converted) value and the issues
    */
-  run(value: unknown, path: string): Outcome {
-    const issues: ValidationIssue[] = [];
+  run(
+    value: unknown,
+    path: string,
+    issues: ValidationIssue[] = [],
+  ): Outcome {
     return { value: this.#walk(this.#root, value, path, issues), issues };
   }
 
@@ -96,15 +106,23 @@ export class SchemaWalker {
     issues: ValidationIssue[],
     label?: string,
   ): unknown {
+    // Past MAX_COUNTED_ISSUES problems, the rest of a bad value is not
+    // looked at: it costs no more CPU, and it is invalid already.
+    if (issues instanceof IssueList && issues.exhausted) {
+      issues.partial = true;
+      return value;
+    }
     if (
       typeof schema.$ref === "string" || "const" in schema ||
       Array.isArray(schema.enum) || Array.isArray(schema.anyOf)
     ) {
       // Constraints beside a reference or a union (`@minimum` on a
       // property of an alias type) apply once the value has the type.
-      const before = issues.length;
+      const before = issueCount(issues);
       const out = this.#walkType(schema, value, path, issues, label);
-      if (issues.length === before) siblingRules(schema, out, path, issues);
+      if (issueCount(issues) === before) {
+        siblingRules(schema, out, path, issues);
+      }
       return out;
     }
     return this.#walkType(schema, value, path, issues, label);
@@ -122,6 +140,7 @@ export class SchemaWalker {
       return this.#walk(def, value, path, issues, refName(schema.$ref));
     }
     const fail = () => {
+      if (countedWhenFull(issues)) return value;
       const expected = label ?? expectedText(schema);
       issues.push({ path, expected, received: describe(value) });
       return value;
@@ -275,6 +294,7 @@ export class SchemaWalker {
     const out = new Map<unknown, unknown>();
     entries.forEach((entry, i) => {
       if (!Array.isArray(entry) || entry.length !== 2) {
+        if (countedWhenFull(issues)) return;
         const expected = expectedText(itemSchema(schema));
         issues.push({
           path: `${path}[${i}]`,
@@ -327,17 +347,17 @@ export class SchemaWalker {
     const tried: Outcome[] = [];
     const attempt = (i: number): Outcome => {
       if (tried[i]) return tried[i];
-      const own: ValidationIssue[] = [];
+      const own = issueListLike(issues);
       const v = this.#walk(members[i], value, path, own);
       return tried[i] = { value: v, issues: own };
     };
     for (let i = 0; i < members.length; i++) {
-      if (attempt(i).issues.length === 0) return attempt(i).value;
+      if (issueCount(attempt(i).issues) === 0) return attempt(i).value;
     }
     const follow = (m: Schema) => this.#follow(m);
     const complex = members.flatMap((m, i) => isSimple(m, follow) ? [] : [i]);
     const detail = (i: number) => {
-      issues.push(...attempt(i).issues);
+      addIssues(issues, attempt(i).issues);
       return attempt(i).value;
     };
     // One member needs a closer look: say what is wrong inside it, when

@@ -20,6 +20,12 @@
  * Not preserved: `-0` (becomes `0`), class prototypes (instances arrive as
  * plain objects), shared references (they are copied), cycles (refused).
  *
+ * Bounded: a bigint of more than {@linkcode MAX_BIGINT_BITS} bits is
+ * refused before it is converted (its extension data is more than 1,024
+ * bytes), both ways; msgpackr's structured-clone references (extensions
+ * `0x69`, `0x70`), which could make a small payload decode into a graph
+ * that takes exponential time to walk, are refused.
+ *
  * @module
  */
 
@@ -29,6 +35,13 @@
 import { addExtension, Packr } from "msgpackr/pack";
 import { Buffer } from "node:buffer";
 import type { Codec } from "./codec.ts";
+import { MAX_BIGINT_BITS } from "./limits.ts";
+
+/** The msgpack extension of a bigint that does not fit 64 bits. */
+const BIGINT_EXTENSION = 0x42;
+
+/** The most bytes of bigint extension data decoded. */
+const MAX_BIGINT_BYTES = MAX_BIGINT_BITS / 8;
 
 /** The extension tag of a `Map` (ASCII `m`). */
 export const MAP_EXTENSION = 0x6d;
@@ -42,6 +55,40 @@ class PackedMap {
 }
 
 let registered = false;
+
+/**
+ * Decodes a bigint extension (big-endian two's complement), refusing one
+ * larger than {@linkcode MAX_BIGINT_BITS} before converting anything. Hex
+ * parsing is linear, unlike msgpackr's shifts.
+ */
+function readBigInt(data: Uint8Array): bigint {
+  if (data.byteLength > MAX_BIGINT_BYTES) {
+    throw new RangeError(
+      `a bigint of ${data.byteLength} bytes exceeds the limit of ${MAX_BIGINT_BYTES} bytes (${MAX_BIGINT_BITS} bits)`,
+    );
+  }
+  if (data.byteLength === 0) return 0n;
+  let hex = "0x";
+  for (let i = 0; i < data.byteLength; i++) {
+    hex += data[i].toString(16).padStart(2, "0");
+  }
+  const unsigned = BigInt(hex);
+  return data[0] & 0x80
+    ? unsigned - (1n << BigInt(data.byteLength * 8))
+    : unsigned;
+}
+
+/** Refuses to encode a bigint the other side would refuse to decode. */
+function checkBigInt(value: bigint): void {
+  const bits = value < 0n
+    ? (-value).toString(2).length
+    : value.toString(2).length;
+  if (bits >= MAX_BIGINT_BITS) {
+    throw new RangeError(
+      `a bigint of ${bits} bits exceeds the limit of ${MAX_BIGINT_BITS} bits`,
+    );
+  }
+}
 
 /**
  * msgpackr keeps extensions in a process-wide table and packs `Map` itself
@@ -66,6 +113,11 @@ function registerMapExtension(): void {
       },
     } as unknown as Parameters<typeof addExtension>[0],
   );
+  addExtension(
+    { type: BIGINT_EXTENSION, unpack: readBigInt } as unknown as Parameters<
+      typeof addExtension
+    >[0],
+  );
 }
 
 /**
@@ -74,7 +126,10 @@ function registerMapExtension(): void {
  * the containers on the path to a swapped value.
  */
 function prepare(value: unknown, depth: number): unknown {
-  if (typeof value !== "object" || value === null) return value;
+  if (typeof value !== "object" || value === null) {
+    if (typeof value === "bigint") checkBigInt(value);
+    return value;
+  }
   if (depth > MAX_DEPTH) {
     throw new TypeError(
       `nested deeper than ${MAX_DEPTH} levels (is it cyclic?)`,
@@ -139,6 +194,7 @@ export function createMsgpackCodec(id: number): Codec {
       useRecords: false,
       moreTypes: true,
       copyBuffers: true,
+      structuredClone: false,
     } as ConstructorParameters<typeof Packr>[0],
   );
   return {

@@ -6,11 +6,31 @@
  * A client in another language can send `{"json": [1, 2]}` and read the
  * `json` member of replies.
  *
+ * Decoding is bounded before superjson sees the envelope: a bigint of more
+ * than {@linkcode MAX_BIGINT_DIGITS} digits is refused before it is
+ * converted; annotation trees nested more than {@linkcode MAX_META_DEPTH}
+ * deep are refused; flat annotations are applied deepest first (so that
+ * none walks through a `Map` or `Set` already built, which costs a scan per
+ * step); and `referentialEqualities` are ignored, so shared references
+ * arrive as copies, as in msgpack.
+ *
  * @module
  */
 
 import SuperJSON from "superjson";
 import type { Codec } from "./codec.ts";
+import { MAX_BIGINT_DIGITS } from "./limits.ts";
+
+/** The deepest nesting of annotation trees (`["map", {…}]` inside …). */
+export const MAX_META_DEPTH = 100;
+
+/**
+ * The most type annotations (`Date`s, `bigint`s, `Map`s … of a value) one
+ * payload may carry: superjson applies each for 10–40 µs, so this bounds
+ * the decoding of one payload to a fraction of a second. Large data of
+ * such types is what the msgpack codec is for.
+ */
+export const MAX_ANNOTATIONS = 10000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -67,6 +87,14 @@ export function createSuperjsonCodec(id: number): Codec {
         );
       }
       try {
+        bound(envelope as Envelope);
+      } catch (e) {
+        throw new SyntaxError(
+          `Cannot decode superjson: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      try {
         return sj.deserialize(
           envelope as Parameters<typeof sj.deserialize>[0],
         );
@@ -78,6 +106,119 @@ export function createSuperjsonCodec(id: number): Codec {
       }
     },
   };
+}
+
+interface Envelope {
+  json: unknown;
+  meta?: unknown;
+}
+
+/**
+ * Checks and reorders an envelope's annotations in place before superjson
+ * applies them; see the module doc.
+ */
+function bound(envelope: Envelope): void {
+  const meta = envelope.meta;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return;
+  const m = meta as Record<string, unknown>;
+  delete m.referentialEqualities;
+  const legacy = !(typeof m.v === "number" && m.v >= 1);
+  if (m.values !== undefined) {
+    const budget = { left: MAX_ANNOTATIONS };
+    m.values = tree(m.values, [], { json: envelope.json, legacy, budget }, 0);
+  }
+}
+
+/** What the walk of one envelope's annotations shares. */
+interface Walk {
+  json: unknown;
+  legacy: boolean;
+  budget: { left: number };
+}
+
+/** One annotation tree: `[type, children?]` or `{path: tree}`. */
+function tree(
+  node: unknown,
+  origin: string[],
+  walk: Walk,
+  depth: number,
+): unknown {
+  if (depth > MAX_META_DEPTH) {
+    throw new RangeError(
+      `annotations nested deeper than ${MAX_META_DEPTH} levels`,
+    );
+  }
+  if (Array.isArray(node)) {
+    if (--walk.budget.left < 0) {
+      throw new RangeError(
+        `more than ${MAX_ANNOTATIONS} type annotations (use the msgpack codec for large data)`,
+      );
+    }
+    const [type, children] = node;
+    if (type === "bigint") checkBigInt(walk.json, origin);
+    if (children === undefined) return node;
+    return [type, level(children, origin, walk, depth + 1)];
+  }
+  return level(node, origin, walk, depth + 1);
+}
+
+/** The entries of one `{path: tree}` object, deepest path first. */
+function level(
+  node: unknown,
+  origin: string[],
+  walk: Walk,
+  depth: number,
+): unknown {
+  if (typeof node !== "object" || node === null) return node;
+  const entries = Object.entries(node).map(([key, child]) => {
+    const path = parsePath(key, walk.legacy);
+    return { key, path, child };
+  });
+  entries.sort((a, b) => b.path.length - a.path.length);
+  const out: Record<string, unknown> = {};
+  for (const e of entries) {
+    out[e.key] = tree(e.child, [...origin, ...e.path], walk, depth);
+  }
+  return out;
+}
+
+/** Splits a superjson path (`a.b`, with `\.` and `\\` escapes). */
+function parsePath(key: string, legacy: boolean): string[] {
+  const out: string[] = [];
+  let segment = "";
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i];
+    if (
+      c === "\\" && (key[i + 1] === "." || (!legacy && key[i + 1] === "\\"))
+    ) {
+      segment += key[++i];
+    } else if (c === ".") {
+      out.push(segment);
+      segment = "";
+    } else {
+      segment += c;
+    }
+  }
+  out.push(segment);
+  return out;
+}
+
+/** Refuses the bigint at `path` when its text is too long to convert. */
+function checkBigInt(json: unknown, path: string[]): void {
+  let v = json;
+  for (const key of path) {
+    if (Array.isArray(v)) v = v[Number(key)];
+    else if (typeof v === "object" && v !== null && Object.hasOwn(v, key)) {
+      v = (v as Record<string, unknown>)[key];
+    } else return;
+  }
+  if (typeof v !== "string") return;
+  const digits = v.length - (v.startsWith("-") ? 1 : 0);
+  if (digits > MAX_BIGINT_DIGITS) {
+    throw new RangeError(
+      `a bigint of ${digits} digits exceeds the limit of ${MAX_BIGINT_DIGITS} digits`,
+    );
+  }
 }
 
 function floatToJson(x: number): number | string {

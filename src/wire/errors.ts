@@ -9,6 +9,13 @@
  */
 
 import { STATUS, type StatusName, statusName } from "./status.ts";
+import { ValidationError, type ValidationIssue } from "./descriptors.ts";
+import {
+  clip,
+  MAX_COUNTED_ISSUES,
+  MAX_ISSUE_TEXT,
+  MAX_ISSUES,
+} from "./limits.ts";
 
 /** Extra, JSON-serialisable facts about an error (travels as JSON). */
 export type ErrorDetails = Readonly<Record<string, unknown>>;
@@ -128,4 +135,182 @@ export class ProtocolError extends SyntaxError {
     this.requestId = options.requestId ?? 0;
     this.details = options.details;
   }
+}
+
+/**
+ * The issue list to hand a validator when its findings go into a reply: it
+ * keeps the first `limit` issues and only counts the others, so that a
+ * request of a million bad elements costs no million issues.
+ *
+ * @example
+ * ```ts
+ * import { IssueList } from "zmp/wire";
+ * const issues = new IssueList(2);
+ * for (let i = 0; i < 5; i++) {
+ *   issues.push({ path: `args[${i}]`, expected: "number", received: "string" });
+ * }
+ * console.log(issues.length, issues.omitted); // 2 3
+ * ```
+ */
+export class IssueList extends Array<ValidationIssue> {
+  /** Array methods that make new arrays make plain ones. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /** Issues found beyond the limit: counted, not kept. */
+  omitted = 0;
+  /**
+   * Set by a check that stopped looking once the list was
+   * {@linkcode IssueList.exhausted}: `omitted` is then a lower bound.
+   */
+  partial = false;
+  readonly #limit: number;
+
+  /**
+   * @param limit the most issues kept
+   */
+  constructor(limit: number = MAX_ISSUES) {
+    super();
+    this.#limit = limit;
+  }
+
+  /**
+   * Keeps issues while there is room, counts the others.
+   *
+   * @param items the issues
+   * @returns how many are kept
+   */
+  /**
+   * Whether a check should stop looking: {@linkcode MAX_COUNTED_ISSUES}
+   * were counted past the kept ones, so `omitted` is a lower bound.
+   */
+  get exhausted(): boolean {
+    return this.omitted >= MAX_COUNTED_ISSUES;
+  }
+
+  /** Whether another issue would only be counted. */
+  get full(): boolean {
+    return this.length >= this.#limit;
+  }
+
+  override push(...items: ValidationIssue[]): number {
+    for (const item of items) {
+      if (this.length < this.#limit) this[this.length] = item;
+      else this.omitted++;
+    }
+    return this.length;
+  }
+}
+
+function omittedOf(issues: readonly ValidationIssue[]): number {
+  return issues instanceof IssueList ? issues.omitted : 0;
+}
+
+/**
+ * Counts one more issue without making it when `issues` is a full
+ * {@linkcode IssueList}: what saves describing a value's millionth bad
+ * element.
+ *
+ * @param issues the list
+ * @returns `true` when the issue was counted, so need not be made
+ */
+export function countedWhenFull(issues: ValidationIssue[]): boolean {
+  if (!(issues instanceof IssueList) || !issues.full) return false;
+  issues.omitted++;
+  return true;
+}
+
+/**
+ * A list for issues that a check may add to `like` later: bounded as it is
+ * (an {@linkcode IssueList} when it is one, else a plain array).
+ *
+ * @param like the list the issues may join
+ * @returns an empty list of the same kind
+ */
+export function issueListLike(
+  like: readonly ValidationIssue[],
+): ValidationIssue[] {
+  return like instanceof IssueList ? new IssueList() : [];
+}
+
+/**
+ * Adds issues to a list one by one (never spread: a bad value may have
+ * millions), with an {@linkcode IssueList}'s count of omitted ones.
+ *
+ * @param to the list added to
+ * @param from the issues added
+ */
+export function addIssues(
+  to: ValidationIssue[],
+  from: readonly ValidationIssue[],
+): void {
+  for (const issue of from) to.push(issue);
+  if (to instanceof IssueList) {
+    to.omitted += omittedOf(from);
+    if (from instanceof IssueList && from.partial) to.partial = true;
+  }
+}
+
+/**
+ * How many issues were found, kept or not: what tells whether a check
+ * added any, even once an {@linkcode IssueList} is full.
+ *
+ * @param issues the issues
+ * @returns their count, with an {@linkcode IssueList}'s omitted ones
+ */
+export function issueCount(issues: readonly ValidationIssue[]): number {
+  return issues.length + omittedOf(issues);
+}
+
+function clipped(issue: ValidationIssue): ValidationIssue {
+  return {
+    ...issue,
+    path: clip(String(issue.path), MAX_ISSUE_TEXT),
+    expected: clip(String(issue.expected), MAX_ISSUE_TEXT),
+    received: clip(String(issue.received), MAX_ISSUE_TEXT),
+  };
+}
+
+/**
+ * The message of a validation failure for a reply or a log line: the first
+ * three issues, each field cut at {@linkcode MAX_ISSUE_TEXT} characters,
+ * and how many more there were.
+ *
+ * @param what what was validated, e.g. `arguments for Calculator.add`
+ * @param issues the issues (an {@linkcode IssueList} adds its count of
+ *   omitted ones)
+ * @returns `Invalid <what>: <issue>; <issue>; <issue> (+N more)`
+ */
+export function validationMessage(
+  what: string,
+  issues: readonly ValidationIssue[],
+): string {
+  const total = issueCount(issues);
+  const first = new ValidationError(what, issues.slice(0, 3).map(clipped));
+  if (total <= 3) return first.message;
+  const more = issues instanceof IssueList && issues.partial
+    ? `at least ${total - 3} more`
+    : `+${total - 3} more`;
+  return `${first.message} (${more})`;
+}
+
+/**
+ * The details of a validation failure for a reply: at most
+ * {@linkcode MAX_ISSUES} issues, each field cut at
+ * {@linkcode MAX_ISSUE_TEXT} characters, and `omittedIssues`, the count of
+ * the others, when there are any.
+ *
+ * @param issues the issues (an {@linkcode IssueList} adds its count of
+ *   omitted ones)
+ * @returns `{ issues, omittedIssues? }`
+ */
+export function validationDetails(
+  issues: readonly ValidationIssue[],
+): { issues: ValidationIssue[]; omittedIssues?: number } {
+  const kept = issues.slice(0, MAX_ISSUES).map(clipped);
+  const omitted = issues.length - kept.length + omittedOf(issues);
+  return omitted > 0 ? { issues: kept, omittedIssues: omitted } : {
+    issues: kept,
+  };
 }

@@ -42,11 +42,24 @@ export {
 } from "./status.ts";
 export {
   type ErrorDetails,
+  IssueList,
   ProtocolError,
   type ProtocolErrorOptions,
   RpcError,
   type RpcErrorOptions,
+  validationDetails,
+  validationMessage,
 } from "./errors.ts";
+export {
+  MAX_BIGINT_BITS,
+  MAX_BIGINT_DIGITS,
+  MAX_COUNTED_ISSUES,
+  MAX_DEADLINE_MS,
+  MAX_ERROR_DETAILS,
+  MAX_ERROR_MESSAGE,
+  MAX_ISSUE_TEXT,
+  MAX_ISSUES,
+} from "./limits.ts";
 export {
   assertValid,
   type CodecName,

@@ -17,6 +17,11 @@
  */
 
 import { ProtocolError } from "./errors.ts";
+import { Slab } from "../zmq/_slab.ts";
+import { clip, MAX_ERROR_DETAILS, MAX_ERROR_MESSAGE } from "./limits.ts";
+
+/** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
+const headers = new Slab(8192, 16);
 
 /** The protocol version this implementation speaks (header byte 0). */
 export const PROTOCOL_VERSION = 1;
@@ -127,7 +132,14 @@ export interface Header {
   status: number;
 }
 
-function writeU32(out: Uint8Array, at: number, value: number): void {
+/**
+ * Writes a big-endian 32-bit unsigned integer.
+ *
+ * @param out the frame
+ * @param at the offset
+ * @param value the value (its low 32 bits)
+ */
+export function writeU32(out: Uint8Array, at: number, value: number): void {
   out[at] = value >>> 24;
   out[at + 1] = value >>> 16;
   out[at + 2] = value >>> 8;
@@ -173,7 +185,7 @@ export interface RequestHeaderInit {
  * ```
  */
 export function encodeRequestHeader(init: RequestHeaderInit): Uint8Array {
-  const out = new Uint8Array(16);
+  const out = headers.alloc(16);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.REQUEST;
   out[2] = init.codec;
@@ -198,7 +210,7 @@ export function encodeHeader(
   requestId: number,
   codec = 0,
 ): Uint8Array {
-  const out = new Uint8Array(8);
+  const out = headers.alloc(8);
   out[0] = PROTOCOL_VERSION;
   out[1] = kind;
   out[2] = codec;
@@ -217,7 +229,7 @@ export function encodeErrorHeader(
   requestId: number,
   status: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.ERROR;
   writeU32(out, 4, requestId);
@@ -236,7 +248,7 @@ export function encodeCreditHeader(
   requestId: number,
   credit: number,
 ): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = headers.alloc(12);
   out[0] = PROTOCOL_VERSION;
   out[1] = KIND.CREDIT;
   writeU32(out, 4, requestId);
@@ -462,7 +474,10 @@ export function decodeMetadata(
 
 /**
  * Encodes the frames after the header of an ERROR: the UTF-8 message, then
- * the details as UTF-8 JSON when there are any.
+ * the details as UTF-8 JSON when there are any. Bounded, so that no error
+ * reply grows with what a peer sent: the message is cut at
+ * {@linkcode MAX_ERROR_MESSAGE} characters, and details over
+ * {@linkcode MAX_ERROR_DETAILS} bytes become `{"truncated": <bytes>}`.
  *
  * @param message the error message
  * @param details JSON details
@@ -472,15 +487,21 @@ export function encodeErrorBody(
   message: string,
   details?: Readonly<Record<string, unknown>>,
 ): Uint8Array[] {
-  const frames = [encoder.encode(message)];
+  const frames = [encoder.encode(clip(message, MAX_ERROR_MESSAGE))];
   if (details !== undefined) {
     let json: string | undefined;
     try {
       json = JSON.stringify(details);
     } catch {
-      json = JSON.stringify({ unserializable: String(details) });
+      json = JSON.stringify({ unserializable: clip(String(details), 200) });
     }
-    if (json !== undefined) frames.push(encoder.encode(json));
+    if (json !== undefined) {
+      let bytes = encoder.encode(json);
+      if (bytes.byteLength > MAX_ERROR_DETAILS) {
+        bytes = encoder.encode(JSON.stringify({ truncated: bytes.byteLength }));
+      }
+      frames.push(bytes);
+    }
   }
   return frames;
 }

@@ -6,6 +6,10 @@
  * waiters of the other direction, because libzmq may have consumed the edge
  * of `ZMQ_FD` while doing it.
  *
+ * A ROUTER's parked sends wait in one queue per peer: a peer whose pipe is
+ * full holds up its own messages only, and serving the others costs one
+ * try per blocked peer, not one per parked message.
+ *
  * @module
  */
 
@@ -23,6 +27,7 @@ import {
 import {
   arm,
   checkEndpoint,
+  checkFrames,
   checkWait,
   type Frame,
   type WaitOptions,
@@ -120,6 +125,8 @@ export class SocketCore implements Pollable, EngineSocket {
   #owner: CoreOwner;
   #recvWaiters: RecvWaiter[] = [];
   #sendWaiters: SendWaiter[] = [];
+  /** A ROUTER's parked sends, by peer (routing id as a string key). */
+  #peerWaiters = new Map<string, SendWaiter[]>();
   #onClose: ((handle: Deno.PointerObject) => void)[] = [];
   #authenticator: CurveAuthenticator | undefined;
   /** The ZAP domain, once this CURVE server registered with the handler. */
@@ -425,7 +432,9 @@ export class SocketCore implements Pollable, EngineSocket {
         return Promise.reject(e);
       }
       if (frames !== null) {
-        if (this.#sendWaiters.length > 0) this.service();
+        if (this.#sendWaiters.length > 0 || this.#peerWaiters.size > 0) {
+          this.service();
+        }
         return Promise.resolve(frames);
       }
     }
@@ -446,12 +455,14 @@ export class SocketCore implements Pollable, EngineSocket {
       const bad = checkWait(options, "send");
       if (bad !== undefined) return Promise.reject(bad);
     }
-    if (frames.length === 0) {
-      return Promise.reject(
-        new RangeError("Cannot send: a message needs at least one frame"),
-      );
-    }
-    if (this.#sendWaiters.length === 0 || !this.#queuedBehind(frames)) {
+    const badFrames = checkFrames(frames);
+    if (badFrames !== undefined) return Promise.reject(badFrames);
+    // On a ROUTER, only parked sends to the same peer hold a message back.
+    const peer = this.type === ZMQ_ROUTER ? frameKey(frames[0]) : undefined;
+    const queue = peer === undefined
+      ? this.#sendWaiters
+      : this.#peerWaiters.get(peer);
+    if (queue === undefined || queue.length === 0) {
       let sent: boolean;
       try {
         sent = this.#trySend(h, frames);
@@ -465,23 +476,23 @@ export class SocketCore implements Pollable, EngineSocket {
     }
     return new Promise<void>((resolve, reject) => {
       const w: SendWaiter = { frames, resolve, reject };
-      if (options !== undefined) {
-        arm(w, options, "send", () => this.#drop(this.#sendWaiters, w));
+      let q = queue;
+      if (q === undefined) {
+        q = [];
+        this.#peerWaiters.set(peer!, q);
       }
-      this.#sendWaiters.push(w);
+      const parked = q;
+      if (options !== undefined) {
+        arm(w, options, "send", () => {
+          if (peer !== undefined && parked.length === 1) {
+            this.#peerWaiters.delete(peer);
+          }
+          this.#drop(parked, w);
+        });
+      }
+      parked.push(w);
       reactor.watch(this);
     });
-  }
-
-  /**
-   * Whether a new message must wait behind parked sends. On a ROUTER only
-   * those to the same peer hold it back: one full peer never delays the
-   * others.
-   */
-  #queuedBehind(frames: readonly Frame[]): boolean {
-    if (this.type !== ZMQ_ROUTER) return true;
-    const id = frames[0];
-    return this.#sendWaiters.some((w) => sameFrame(w.frames[0], id));
   }
 
   #drop<W>(queue: W[], w: W): void {
@@ -491,7 +502,8 @@ export class SocketCore implements Pollable, EngineSocket {
   }
 
   #hasWaiters(): boolean {
-    return this.#recvWaiters.length > 0 || this.#sendWaiters.length > 0;
+    return this.#recvWaiters.length > 0 || this.#sendWaiters.length > 0 ||
+      this.#peerWaiters.size > 0;
   }
 
   /** Serves parked waiters; called by the reactor and after operations. */
@@ -523,35 +535,34 @@ export class SocketCore implements Pollable, EngineSocket {
   }
 
   /**
-   * Sends what parked sends it can, in order. A ROUTER skips the peers that
-   * are still full and goes on with the others.
+   * Sends what parked sends it can, in order. A ROUTER goes through its
+   * peers' queues: a peer still full costs one try, and the others go on.
    */
   #serveSenders(h: Deno.PointerObject): boolean {
-    const blocked: Frame[] = [];
-    const perPeer = this.type === ZMQ_ROUTER;
+    let progress = this.#serveQueue(h, this.#sendWaiters);
+    for (const [peer, queue] of this.#peerWaiters) {
+      if (this.#serveQueue(h, queue)) progress = true;
+      if (queue.length === 0) this.#peerWaiters.delete(peer);
+    }
+    return progress;
+  }
+
+  /** Sends from the head of one queue until it empties or is full. */
+  #serveQueue(h: Deno.PointerObject, queue: SendWaiter[]): boolean {
     let progress = false;
-    for (let i = 0; i < this.#sendWaiters.length;) {
-      const w = this.#sendWaiters[i];
-      if (perPeer && blocked.some((id) => sameFrame(id, w.frames[0]))) {
-        i++;
-        continue;
-      }
+    while (queue.length > 0) {
+      const w = queue[0];
       let sent: boolean;
       try {
         sent = this.#trySend(h, w.frames);
       } catch (e) {
-        this.#sendWaiters.splice(i, 1);
+        queue.shift();
         w.reject(e);
         progress = true;
         continue;
       }
-      if (!sent) {
-        if (!perPeer) break;
-        blocked.push(w.frames[0]);
-        i++;
-        continue;
-      }
-      this.#sendWaiters.splice(i, 1);
+      if (!sent) break;
+      queue.shift();
       w.resolve();
       progress = true;
     }
@@ -577,6 +588,8 @@ export class SocketCore implements Pollable, EngineSocket {
     reactor.unwatch(this);
     const recv = this.#recvWaiters.splice(0);
     const send = this.#sendWaiters.splice(0);
+    for (const q of this.#peerWaiters.values()) send.push(...q);
+    this.#peerWaiters.clear();
     for (const w of recv) w.reject(closedError("receive"));
     for (const w of send) w.reject(closedError("send"));
     for (const fn of this.#onClose.splice(0)) fn(h);
@@ -588,11 +601,10 @@ export class SocketCore implements Pollable, EngineSocket {
   }
 }
 
-/** Whether two routing-id frames hold the same bytes. */
-function sameFrame(a: Frame, b: Frame): boolean {
-  const x = typeof a === "string" ? encoder.encode(a) : a;
-  const y = typeof b === "string" ? encoder.encode(b) : b;
-  if (x.byteLength !== y.byteLength) return false;
-  for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
+/** A routing-id frame as a map key: one character per byte. */
+function frameKey(f: Frame): string {
+  const bytes = typeof f === "string" ? encoder.encode(f) : f;
+  let s = "";
+  for (let i = 0; i < bytes.byteLength; i++) s += String.fromCharCode(bytes[i]);
+  return s;
 }

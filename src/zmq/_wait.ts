@@ -22,6 +22,9 @@ export interface Waiter<T> {
   reject(error: unknown): void;
 }
 
+/** The longest timeout a timer can represent, in ms (2³¹−1, 24.8 days). */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
 /** Validates wait options; returns the error to reject with, if any. */
 export function checkWait(
   options: WaitOptions,
@@ -35,10 +38,10 @@ export function checkWait(
   if (
     timeout !== undefined &&
     (typeof timeout !== "number" || !(timeout >= 0) ||
-      !Number.isFinite(timeout))
+      !(timeout <= MAX_TIMEOUT))
   ) {
     return new RangeError(
-      `Cannot ${operation}: timeout must be a finite number >= 0, got ${
+      `Cannot ${operation}: timeout must be a number of ms from 0 to ${MAX_TIMEOUT}, got ${
         show(timeout)
       }`,
     );
@@ -102,6 +105,28 @@ export function arm<T>(
     detach();
     reject(e);
   };
+}
+
+/**
+ * Checks the frames of a message to send; returns the error to reject
+ * with, if any: a `RangeError` for no frame, a `TypeError` for a frame that
+ * is neither a `Uint8Array` nor a string.
+ */
+export function checkFrames(frames: readonly Frame[]): Error | undefined {
+  if (frames.length === 0) {
+    return new RangeError("Cannot send: a message needs at least one frame");
+  }
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (typeof f !== "string" && !(f instanceof Uint8Array)) {
+      return new TypeError(
+        `Cannot send: frame ${i} must be a Uint8Array or a string, got ${
+          show(f)
+        }`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /** Throws a `TypeError` unless `endpoint` is a non-empty string. */

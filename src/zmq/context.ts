@@ -25,7 +25,7 @@ export interface ContextOptions {
   /**
    * The engine behind the sockets: `"libzmq"` (libzmq through FFI) or
    * `"zmtp"` (ZMTP 3.1 in TypeScript on Deno's own sockets, no FFI).
-   * @default {the ZMP_ENGINE environment variable, else "libzmq"}
+   * @default {the ZMP_ENGINE environment variable, else "zmtp"}
    */
   engine?: EngineName;
   /**

@@ -1,7 +1,8 @@
 /**
- * ZeroMQ for Deno, with two engines behind one socket API: libzmq through
- * FFI, and ZMTP 3.1 in TypeScript on Deno's own sockets (`zmtp`). Choose per
- * context (`new Context({ engine })`) or per process (`ZMP_ENGINE`).
+ * ZeroMQ for Deno, with two engines behind one socket API: ZMTP 3.1 in
+ * TypeScript on Deno's own sockets (`zmtp`, the default), and libzmq through
+ * FFI (`libzmq`). Choose per context (`new Context({ engine })`) or per
+ * process (`ZMP_ENGINE`).
  *
  * Sockets are typed by pattern (a `Publisher` cannot receive), messages are
  * arrays of `Uint8Array` frames, and `send()` and `receive()` return

@@ -147,4 +147,6 @@ Deno.test("zmp doctor reports the bundled libzmq, its capabilities, Deno, and th
     new RegExp(`^registry +${up.endpoint} answers$`, "m"),
   );
   assert(text.stdout.includes(`deno      ${Deno.version.deno}`));
+  // The registry reports on itself: the system's health.
+  assertMatch(text.stdout, /^system +1 process answers, nothing wrong seen$/m);
 });

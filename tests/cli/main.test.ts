@@ -50,7 +50,7 @@ Deno.test("zmp refuses a missing or unknown command in one line", async () => {
   oneLineError(await zmp(), /^zmp: missing command \(see zmp --help\)\n$/);
   oneLineError(
     await zmp("lunch"),
-    /^zmp: unknown command "lunch" \(commands: init, codegen, launch, registry, list, call, echo, pub, param, graph, gateway, bridge, ros, doctor(, \w+)*; see zmp --help\)\n$/,
+    /^zmp: unknown command "lunch" \(commands: init, codegen, launch, registry, list, call, echo, pub, param, graph, top, record, play, gateway, bridge, ros, doctor(, \w+)*; see zmp --help\)\n$/,
   );
   oneLineError(await zmp("--verbose"), /^zmp: unknown option "--verbose"/);
 });

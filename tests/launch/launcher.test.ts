@@ -13,6 +13,8 @@ import {
   waitFor,
 } from "../_assert.ts";
 import { alive, fixture, Launcher, tempDir, writeLaunch } from "./_harness.ts";
+import { connectRegistry, RpcError } from "../../mod.ts";
+import { nodeInfo } from "../registry/_helpers.ts";
 
 const REGISTRY = { endpoint: "tcp://127.0.0.1:*" };
 
@@ -281,10 +283,11 @@ Deno.test("zmp launch gives a subprocess node only its declared permissions plus
   );
 });
 
-Deno.test("zmp launch restarts a killed node once the registry has dropped its lease", async () => {
+Deno.test("zmp launch restarts a killed node at once with its registration token, while a squatter of its name is refused", async () => {
   await using dir = await tempDir();
   const file = await writeLaunch(dir.path, {
-    registry: { endpoint: "tcp://127.0.0.1:*", ttl: 600 },
+    // A ttl far beyond the test: only the token gets the name back.
+    registry: { endpoint: "tcp://127.0.0.1:*", ttl: 60000 },
     nodes: [{
       name: "victim",
       module: fixture("ticker.ts"),
@@ -292,23 +295,45 @@ Deno.test("zmp launch restarts a killed node once the registry has dropped its l
     }],
   });
   await using launcher = new Launcher(["--no-check", file]);
+  const [, endpoint] = await launcher.line(/registry listening on (\S+)/);
   await launcher.line(/victim registered/);
+  await using squatter = await connectRegistry({ endpoint });
   const first = launcher.pids().get("victim")!;
   Deno.kill(first, "SIGKILL");
+  // The squatter tries the name over and over while the node restarts.
+  let refused = 0;
+  const squatting = (async () => {
+    while (
+      launcher.lines.filter((l) => /victim registered/.test(l.text)).length <
+        2
+    ) {
+      try {
+        const r = await squatter.register(nodeInfo("victim"));
+        await r.close();
+        throw new Error("the squatter got the name");
+      } catch (e) {
+        if (!(e instanceof RpcError && e.code === "ALREADY_EXISTS")) throw e;
+        refused++;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
   await launcher.line(
     /victim exited with code 137; restarting in 10 ms \(restart 1 of 5\)/,
   );
-  await launcher.line(/victim waits for its previous registration to expire/);
-  await launcher.line(/victim left the registry: its lease expired/);
   await launcher.line(/started victim \(subprocess, pid \d+, restart 1\)/);
   await waitFor(
     () =>
       launcher.lines.filter((l) => /victim registered/.test(l.text)).length ===
         2,
     `victim to register again:\n${launcher.text}`,
-    { timeout: 10000 },
+    { timeout: 20000 },
   );
+  await squatting;
+  assert(refused > 0, "the squatter never tried");
   assert(!/already/.test(launcher.text), launcher.text);
+  const [live] = (await squatter.nodes()).filter((n) => n.name === "victim");
+  assert(live.pid !== first, "the restart holds the name");
   assertEquals(alive(first), false);
 
   launcher.child.kill("SIGTERM");

@@ -4,7 +4,9 @@
  * @module
  */
 
-import { assertEquals, assertMatch } from "../_assert.ts";
+import { assertEquals, assertMatch, assertThrows } from "../_assert.ts";
+import { validateLaunch } from "../../src/launch/_validate.ts";
+import { LaunchError } from "../../src/launch/errors.ts";
 import { fixture, Launcher, tempDir, writeLaunch } from "./_harness.ts";
 import {
   permissionFlags,
@@ -109,3 +111,88 @@ Deno.test("zmp launch on the zmtp engine runs a node without FFI, which never op
   const [line] = await launcher.line(/prober +│ engine=.*/);
   assertMatch(line, /engine=zmtp ffi=(prompt|denied) net=granted$/);
 });
+
+Deno.test("zmp launch: a node with permissions: {} cannot write a file or run a command by any means, FFI included", async () => {
+  await using dir = await tempDir();
+  const target = `${dir.path}/pwned`;
+  const file = await writeLaunch(dir.path, {
+    registry: { endpoint: "tcp://127.0.0.1:*" },
+    nodes: [{
+      name: "jailed",
+      module: fixture("escape.ts"),
+      args: [target],
+      permissions: {},
+    }],
+  });
+  // Whatever engine the launcher itself runs on.
+  await using launcher = new Launcher(["--no-check", file]);
+  assertEquals(await launcher.exited(), 0, launcher.text);
+  const lines = launcher.lines.map((l) => l.text)
+    .filter((t) => /jailed +│ escape /.test(t))
+    .map((t) => t.replace(/^jailed +│ escape /, ""));
+  assertEquals(lines, [
+    "engine=zmtp",
+    "writeTextFile=refused:NotCapable",
+    "command=refused:NotCapable",
+    "dlopen=refused:NotCapable",
+  ], launcher.text);
+  assertEquals(await exists(target), false);
+  assertEquals(/sandbox is void/.test(launcher.text), false);
+});
+
+Deno.test("zmp launch: an unsafeFfi node runs on libzmq with FFI, and the launch says its sandbox is void", async () => {
+  await using dir = await tempDir();
+  const file = await writeLaunch(dir.path, {
+    registry: { endpoint: "tcp://127.0.0.1:*" },
+    nodes: [{
+      name: "native",
+      module: fixture("ffi_reader.ts"),
+      unsafeFfi: true,
+    }],
+  });
+  await using launcher = new Launcher(["--no-check", file], {
+    ZMP_ENGINE: "zmtp",
+  });
+  assertEquals(await launcher.exited(), 0, launcher.text);
+  await launcher.line(
+    /native has unsafeFfi: it runs on libzmq with --allow-ffi, so its sandbox is void/,
+  );
+  const [line] = await launcher.line(/native +│ engine=.*/);
+  assertMatch(line, /engine=libzmq ffi=granted/);
+});
+
+Deno.test("validateLaunch() refuses permissions.ffi without unsafeFfi, and unsafeFfi outside a subprocess", () => {
+  const error = assertThrows(
+    () =>
+      validateLaunch({
+        nodes: [{ name: "n", module: "./n.ts", permissions: { ffi: true } }],
+      }, "file:///app/launch.ts"),
+    LaunchError,
+  );
+  assertEquals(
+    error.message,
+    'Cannot launch: node "n": permissions.ffi needs unsafeFfi: true: FFI voids the node\'s sandbox',
+  );
+  assertThrows(
+    () =>
+      validateLaunch({
+        nodes: [{
+          name: "w",
+          module: "./w.ts",
+          mode: "worker",
+          unsafeFfi: true,
+        }],
+      }, "file:///app/launch.ts"),
+    LaunchError,
+    'node "w": unsafeFfi needs mode "subprocess"',
+  );
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -105,7 +105,7 @@ Deno.test("validateLaunch() refuses unknown keys at every level", () => {
   );
   const e = refused(
     { nodes: [{ name: "a", module: "a.ts", restrat: "always" }] },
-    'Cannot launch: node "a": restrat is not a known field (expected one of: name, module, mode, args, env, permissions, restart, after, required, host)',
+    'Cannot launch: node "a": restrat is not a known field (expected one of: name, module, mode, args, env, permissions, unsafeFfi, restart, after, required, host)',
   );
   assertEquals([e.node, e.field], ["a", "restrat"]);
   refused(

@@ -125,7 +125,7 @@ async function nodeSteps(
   );
 
   await t.step(
-    "watch(): a snapshot, then added, updated, removed (unregistered); the same instance registering again is an update",
+    "watch(): a snapshot, then added, updated, removed (unregistered); the same instance registering again with its token is an update",
     async () => {
       await using watch = new Recorder<RegistryEvent>((signal) =>
         registry.watch({ signal })
@@ -140,7 +140,11 @@ async function nodeSteps(
       const info = await arm.request("register", { name: "arm" }) as NodeInfo;
       const services = [{ name: "Arm", endpoint: "tcp://127.0.0.1:2" }];
       await arm.request("update", { services });
-      const again = await registry.register({ ...info, services: [] });
+      const token = await arm.request("token") as string;
+      const again = await registry.register({ ...info, services: [] }, {
+        token,
+      });
+      assertEquals(again.token, token);
       await again.close();
       await arm.request("unregister");
       await waitFor(() => watch.items.length >= 5, "four more events");
@@ -205,6 +209,99 @@ async function nodeSteps(
         elapsed <= backend.ttl + backend.slack,
         `removed ${Math.round(elapsed)} ms after the kill (ttl ${backend.ttl})`,
       );
+    },
+  );
+
+  await t.step(
+    "register() of a live name with its public instanceId but without its token is ALREADY_EXISTS; nothing changes",
+    async () => {
+      await using watch = new Recorder<RegistryEvent>((signal) =>
+        registry.watch({ signal })
+      );
+      await using owner = await ClientProcess.start(
+        backend.endpoint,
+        "owner",
+        opts,
+      );
+      await waitFor(() => liveNames(watch.items).includes("owner"), "owner");
+      const impostor = {
+        ...owner.info,
+        services: [{ name: "Calculator", endpoint: "tcp://127.0.0.1:9" }],
+      };
+      for (const token of [undefined, "x".repeat(43)]) {
+        const error = await assertRejects(
+          () => registry.register(impostor, { token }),
+          RpcError,
+        );
+        assertEquals(error.code, "ALREADY_EXISTS");
+      }
+      assertEquals(await registry.nodes(), [owner.info]);
+      const token = await owner.request("token") as string;
+      assert(/^[A-Za-z0-9_-]{43}$/.test(token), token);
+      const listed = JSON.stringify(await registry.nodes()) +
+        JSON.stringify(watch.items);
+      assert(!listed.includes(token), "the token is listed");
+      assertEquals(
+        watch.items.slice(1).map((e) => e.type),
+        ["added"],
+      );
+      await assertRejects(
+        () => registry.register(owner.info, { token: "short" }),
+        ValidationError,
+      );
+    },
+  );
+
+  await t.step(
+    "a just-killed node's name: a squatter is refused until the lease expires; its restart with the token takes it at once",
+    async () => {
+      await using watch = new Recorder<RegistryEvent>((signal) =>
+        registry.watch({ signal })
+      );
+      const token = "launcher-made-token-" + crypto.randomUUID();
+      await using first = await ClientProcess.start(
+        backend.endpoint,
+        "worker1",
+        { ...opts, token },
+      );
+      await waitFor(() => liveNames(watch.items).includes("worker1"), "it");
+      await first.kill("SIGKILL");
+      const killed = performance.now();
+      const error = await assertRejects(
+        () => registry.register(nodeInfo("worker1")),
+        RpcError,
+      );
+      assertEquals(error.code, "ALREADY_EXISTS");
+      const restart = nodeInfo("worker1");
+      const second = await registry.register(restart, { token });
+      try {
+        const elapsed = performance.now() - killed;
+        assert(elapsed < backend.ttl, `took over after ${elapsed} ms`);
+        assertEquals(second.token, token);
+        await waitFor(
+          () =>
+            watch.items.some((e) =>
+              e.type === "added" && e.node.instanceId === restart.instanceId
+            ),
+          "the restart to be listed",
+        );
+        // The earlier step's node may still be leaving (etcd revokes its
+        // lease after close() returns).
+        await waitFor(
+          () => liveNames(watch.items).join() === "worker1",
+          "worker1 alone",
+        );
+        assertEquals(await registry.nodes(), [restart]);
+        // Still refused: the name is the restart's, with the same token.
+        const again = await assertRejects(
+          () => registry.register(nodeInfo("worker1")),
+          RpcError,
+        );
+        assertEquals(again.code, "ALREADY_EXISTS");
+      } finally {
+        await second.close();
+      }
+      assertEquals(await registry.nodes(), []);
     },
   );
 

@@ -191,7 +191,7 @@ export class ClientProcess extends Child {
   static async start(
     registry: string,
     name?: string,
-    options: { ttl?: number } = {},
+    options: { ttl?: number; token?: string } = {},
   ): Promise<ClientProcess> {
     const p = new ClientProcess([
       "run",
@@ -201,6 +201,7 @@ export class ClientProcess extends Child {
       registry,
       ...(name === undefined ? [] : ["--name", name]),
       ...(options.ttl === undefined ? [] : ["--ttl", String(options.ttl)]),
+      ...(options.token === undefined ? [] : ["--token", options.token]),
     ], { stdin: true });
     try {
       await p.waitLine(

@@ -6,13 +6,18 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../_assert.ts";
 import {
   connectRegistry,
+  createNode,
   type NodeInfo,
   type RegistryEvent,
   RegistryUnavailableError,
+  RpcClient,
   RpcError,
   startRegistry,
   ValidationError,
 } from "../../mod.ts";
+import { RegistryService } from "../../src/registry/_service.ts";
+import { CalculatorService } from "../../examples/calculator/calculator.api.gen.ts";
+import { calculator } from "../../examples/calculator/calculator.ts";
 import {
   ClientProcess,
   freeEndpoint,
@@ -139,12 +144,14 @@ Deno.test("Registry against a registry process", async (t) => {
   );
 
   await t.step(
-    "Registry.register() of the same instance again re-registers it",
+    "Registry.register() of the same instance again, with its token, re-registers it",
     async () => {
       const info = nodeInfo("lidar");
       const first = await client.register(info);
       const services = [{ name: "Lidar", endpoint: "tcp://127.0.0.1:1" }];
-      const again = await client.register({ ...info, services });
+      const again = await client.register({ ...info, services }, {
+        token: first.token,
+      });
       try {
         const lidar = (await client.nodes()).find((n) => n.name === "lidar");
         assertEquals(lidar?.services, services);
@@ -359,20 +366,29 @@ Deno.test("registry releases the watch of a client that vanished (keepalive)", a
   assert(logs.every((l) => l.includes("dropped a reply")), logs.join("\n"));
 });
 
-Deno.test("Registry.register() gives the name of a process that died to its new instance at once, not after the ttl", async () => {
-  // A ttl far beyond the test: only the dead-process check can free the name.
+Deno.test("Registry.register() gives the name of a process that died to its restart with the token at once, not after the ttl, and refuses a squatter", async () => {
+  // A ttl far beyond the test: only the token can free the name.
   await using registry = await startRegistry({
     endpoint: "tcp://127.0.0.1:*",
     ttl: 60000,
   });
   await using client = await connectRegistry({ endpoint: registry.endpoint });
-  const crashed = await ClientProcess.start(registry.endpoint, "phoenix");
+  const token = crypto.randomUUID().replaceAll("-", "");
+  const crashed = await ClientProcess.start(registry.endpoint, "phoenix", {
+    token,
+  });
   const dead = crashed.info;
   await using events = new Recorder((signal) => client.watch({ signal }));
   await crashed.kill("SIGKILL");
 
+  const squat = await assertRejects(
+    () => client.register(nodeInfo("phoenix", { mode: "subprocess" })),
+    RpcError,
+  );
+  assertEquals(squat.code, "ALREADY_EXISTS");
   await using restarted = await client.register(
     nodeInfo("phoenix", { mode: "subprocess" }),
+    { token },
   );
   const [live] = await client.nodes();
   assertEquals(live.instanceId, restarted.info.instanceId);
@@ -384,10 +400,86 @@ Deno.test("Registry.register() gives the name of a process that died to its new 
       ),
     "the dead instance's lease to end as expired",
   );
-  // A holder that is alive (this process) keeps its name.
+  // The restart keeps its name.
   const error = await assertRejects(
     () => client.register(nodeInfo("phoenix")),
     RpcError,
   );
   assertEquals(error.code, "ALREADY_EXISTS");
+});
+
+Deno.test("embedded registry: an impostor's update, heartbeat and unregister with the public instanceId are PERMISSION_DENIED; calls still reach the real node", async () => {
+  await using registry = await startRegistry({
+    endpoint: "tcp://127.0.0.1:*",
+    ttl: TTL,
+    logger: { warn() {}, error() {} },
+  });
+  await using real = await createNode("calc", { registry: registry.endpoint });
+  await real.provide(CalculatorService, calculator);
+  await using caller = await createNode("caller", {
+    registry: registry.endpoint,
+  });
+  const calc = await caller.client(CalculatorService);
+  assertEquals(await calc.add(1, 2), 3);
+  await using watcher = await connectRegistry({ endpoint: registry.endpoint });
+  const listed = (await watcher.nodes()).find((n) => n.name === "calc")!;
+  // The impostor serves Calculator too: a call reaching it would hang.
+  const fake = {
+    ...listed,
+    services: listed.services.map((s) => ({
+      ...s,
+      endpoint: "tcp://127.0.0.1:9",
+    })),
+  };
+  await using impostor = new RpcClient({ endpoints: [registry.endpoint] });
+  const M = RegistryService.methods;
+  const wrong = "w".repeat(43);
+  const attempts: [string, () => Promise<unknown>][] = [
+    ["update", () => impostor.call(RegistryService, M.update, [fake, wrong])],
+    [
+      "heartbeat",
+      () =>
+        impostor.call(RegistryService, M.heartbeat, [
+          "calc",
+          listed.instanceId,
+          wrong,
+        ]),
+    ],
+    [
+      "unregister",
+      () =>
+        impostor.call(RegistryService, M.unregister, [
+          "calc",
+          listed.instanceId,
+          wrong,
+        ]),
+    ],
+  ];
+  for (const [what, attempt] of attempts) {
+    const error = await assertRejects(attempt, RpcError);
+    assertEquals(error.code, "PERMISSION_DENIED", what);
+    assertEquals(
+      error.message,
+      `Cannot ${what} node "calc": the registration token is wrong`,
+    );
+  }
+  // Without a token at all, the call does not pass validation.
+  const missing = await assertRejects(
+    () => impostor.call(RegistryService, M.update, [fake]),
+    RpcError,
+  );
+  assertEquals(missing.code, "INVALID_ARGUMENT");
+  // Re-registering with the public instanceId is no way in either.
+  const taken = await assertRejects(
+    () => impostor.call(RegistryService, M.register, [fake]),
+    RpcError,
+  );
+  assertEquals(taken.code, "ALREADY_EXISTS");
+  assertEquals(
+    (await watcher.nodes()).find((n) => n.name === "calc"),
+    listed,
+  );
+  for (let i = 0; i < 40; i++) {
+    assertEquals(await calc.add(i, 1), i + 1, `call ${i}`);
+  }
 });

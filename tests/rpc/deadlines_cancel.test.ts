@@ -152,7 +152,12 @@ Deno.test("RpcClient constructor rejects bad options", () => {
       [
         { endpoints: ["tcp://127.0.0.1:1"], timeout: -1 },
         RangeError,
-        "timeout must be a finite number >= 0, got -1",
+        "timeout must be a number of ms from 0 to 2147483647, got -1",
+      ],
+      [
+        { endpoints: ["tcp://127.0.0.1:1"], timeout: 2 ** 31 },
+        RangeError,
+        "timeout must be a number of ms from 0 to 2147483647, got 2147483648",
       ],
       [
         { endpoints: ["tcp://127.0.0.1:1"], streamWindow: 0 },

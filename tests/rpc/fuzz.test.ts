@@ -5,7 +5,7 @@
  */
 
 import fc from "fast-check";
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, waitFor } from "../_assert.ts";
 import { RpcClient } from "../../mod.ts";
 import {
   codecByName,
@@ -106,7 +106,7 @@ const fuzzMessage: fc.Arbitrary<Uint8Array[]> = fc.oneof(
 );
 
 Deno.test("RpcServer survives fuzzed frames and keeps serving", async () => {
-  await using server = await ServerProcess.start();
+  await using server = await ServerProcess.start(["--log-interval", "500"]);
   await using client = new RpcClient({ endpoints: [server.endpoint] });
   await using raw = new Dealer();
   raw.connect(server.endpoint);
@@ -149,18 +149,32 @@ Deno.test("RpcServer survives fuzzed frames and keeps serving", async () => {
     await client.call(Calculator, Calculator.methods.add, [40, 2]),
     42,
   );
-  const logs = await client.call(
-    Calculator,
-    Calculator.methods.logs,
-    [],
-  ) as string[];
-  assert(logs.length > 100, `only ${logs.length} log lines`);
+  // One line per kind of problem per peer per interval, then a count.
+  let logs: string[] = [];
+  const summary =
+    /^warn … ([\d,]+) more rejected messages from peer [0-9a-f]+ in the last 0\.5 s$/;
+  await waitFor(async () => {
+    logs = await client.call(
+      Calculator,
+      Calculator.methods.logs,
+      [],
+    ) as string[];
+    return logs.some((l) => summary.test(l));
+  }, "a summary line of the rejected messages");
   assert(
     logs.every((l) => !l.includes("failed to handle a message")),
     "the server hit an internal error:\n" +
       logs.filter((l) => l.includes("failed to handle")).join("\n"),
   );
   const warnings = logs.filter((l) => l.startsWith("warn "));
-  assert(warnings.length > 100, `only ${warnings.length} warnings`);
+  const counted = warnings.reduce((n, l) => {
+    const m = summary.exec(l);
+    return n + (m === null ? 1 : Number(m[1].replaceAll(",", "")));
+  }, 0);
+  assert(counted > 100, `only ${counted} rejections logged or counted`);
+  assert(
+    warnings.length < counted / 2,
+    `${warnings.length} lines for ${counted} rejections`,
+  );
   assert(warnings.every((l) => !l.includes("\n")), "a warning spans lines");
 });

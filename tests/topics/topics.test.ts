@@ -149,8 +149,14 @@ Deno.test("TopicSubscription counts and logs invalid messages and keeps going", 
     dropped: 0,
     invalid: 5,
   });
+  // One line per publisher per interval (the short header's is unknown).
   assertEquals(lines, [
-    'dropped an invalid message on topic test/temperature: message.celsius: expected number, got string "x"; message.sensor: expected string, got undefined',
+    'dropped an invalid message on topic test/temperature from publisher 7: message.celsius: expected number, got string "x"; message.sensor: expected string, got undefined',
+    "dropped an invalid message on topic test/temperature from an unknown publisher: Cannot decode topic header: expected 16 bytes, got 8",
+  ]);
+  await sub.close();
+  assertEquals(lines.slice(2), [
+    "… 3 more invalid messages from publisher 7 in the last 10 s",
   ]);
 });
 

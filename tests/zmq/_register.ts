@@ -12,6 +12,7 @@ import { backpressureCases } from "./cases/backpressure.ts";
 import { closeCases } from "./cases/close.ts";
 import { curveCases } from "./cases/curve.ts";
 import { errorsCases } from "./cases/errors.ts";
+import { fairnessCases } from "./cases/fairness.ts";
 import { many_socketsCases } from "./cases/many_sockets.ts";
 import { monitorCases } from "./cases/monitor.ts";
 import { optionsCases } from "./cases/options.ts";
@@ -28,6 +29,7 @@ export function registerSuite(server: EngineName, client: EngineName): void {
   smokeCases(run);
   patternsCases(run);
   backpressureCases(run);
+  fairnessCases(run);
   monitorCases(run);
   pipelineCases(run);
   curveCases(run);

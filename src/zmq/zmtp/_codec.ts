@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Slab } from "../_slab.ts";
+
 /** The greeting's length. */
 export const GREETING_SIZE = 64;
 /** Frame flag: more frames follow in this message. */
@@ -182,6 +184,10 @@ export function parseMetadata(data: Uint8Array): Map<string, Uint8Array> {
 }
 
 const READ_BUFFER = 64 * 1024;
+/** The slabs small frame bodies are copied into. */
+const POOL_SIZE = 16 * 1024;
+/** Bodies up to this size go into a slab; larger ones get their own. */
+const POOL_MAX = 2 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -204,6 +210,12 @@ export class FrameReader {
   flags = 0;
   /** Largest frame accepted; -1 for no limit. */
   maxFrame = -1;
+
+  /**
+   * Where small bodies are copied to: a fresh `ArrayBuffer` per frame would
+   * cost more than the rest of a 16-byte message's trip (see `_slab.ts`).
+   */
+  #slab = new Slab(POOL_SIZE, POOL_MAX);
 
   /** Bytes received but not parsed yet. */
   get buffered(): number {
@@ -291,11 +303,21 @@ export class FrameReader {
       this.#start = bodyAt + size;
       this.flags = flags & (MORE | COMMAND);
       if (this.#start === this.#end) this.#start = this.#end = 0;
-      return size === 0 ? EMPTY : buf.slice(bodyAt, bodyAt + size);
+      return size === 0 ? EMPTY : this.#slab.copy(buf, bodyAt, bodyAt + size);
     }
     if (size > buf.byteLength - head) {
       // Too large for the buffer: give it its own array and read into it.
-      const body = new Uint8Array(size);
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(size);
+      } catch (e) {
+        // A size no typed array can have, or more memory than there is: a
+        // peer's word must not crash the reader.
+        if (!(e instanceof RangeError)) throw e;
+        throw new ZmtpProtocolError(
+          `Cannot read frame: cannot allocate ${size} bytes (${e.message})`,
+        );
+      }
       const have = this.#end - bodyAt;
       body.set(buf.subarray(bodyAt, this.#end));
       this.#big = body;
@@ -307,35 +329,57 @@ export class FrameReader {
   }
 }
 
-const WRITE_BUFFER = 64 * 1024;
+/** The size of one write chunk. */
+const CHUNK = 64 * 1024;
+/** Written chunks kept for reuse. */
+const SPARE_CHUNKS = 2;
 
 /**
- * Encodes frames into one growing buffer, handed out whole by `take()` and
- * reused once the write that carried it is done (`recycle()`).
+ * Encodes frames into a list of 64 KiB chunks, handed out by `take()` and
+ * reused once the writes that carried them are done (`recycle()`). A burst
+ * larger than a chunk fills more chunks; nothing is ever copied twice.
  */
 export class FrameWriter {
-  #buf: Uint8Array = new Uint8Array(WRITE_BUFFER);
-  #spare: Uint8Array | null = null;
+  #full: Uint8Array[] = [];
+  #fullBytes = 0;
+  #buf = new Uint8Array(CHUNK);
   #pos = 0;
+  #spare: Uint8Array<ArrayBuffer>[] = [];
 
   /** Bytes encoded and not taken yet. */
   get size(): number {
-    return this.#pos;
+    return this.#fullBytes + this.#pos;
   }
 
-  #ensure(n: number): void {
-    if (this.#pos + n <= this.#buf.byteLength) return;
-    let cap = this.#buf.byteLength * 2;
-    while (cap < this.#pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = next;
+  /** The current chunk is done: start another. */
+  #next(): void {
+    this.#full.push(this.#buf.subarray(0, this.#pos));
+    this.#fullBytes += this.#pos;
+    this.#buf = this.#spare.pop() ?? new Uint8Array(CHUNK);
+    this.#pos = 0;
+  }
+
+  /** Appends bytes, across chunks when they do not fit. */
+  #put(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
+    let at = 0;
+    while (at < n) {
+      let room = this.#buf.byteLength - this.#pos;
+      if (room === 0) {
+        this.#next();
+        room = this.#buf.byteLength;
+      }
+      const k = Math.min(room, n - at);
+      this.#buf.set(k === n ? bytes : bytes.subarray(at, at + k), this.#pos);
+      this.#pos += k;
+      at += k;
+    }
   }
 
   /** Appends one frame. */
   frame(body: Uint8Array, flags: number): void {
     const size = body.byteLength;
-    this.#ensure(size + 9);
+    if (this.#pos + 9 > this.#buf.byteLength) this.#next();
     const buf = this.#buf;
     let p = this.#pos;
     if (size > 255) {
@@ -355,38 +399,38 @@ export class FrameWriter {
       buf[p + 1] = size;
       p += 2;
     }
-    if (size > 0) buf.set(body, p);
-    this.#pos = p + size;
+    if (size <= 32 && p + size <= buf.byteLength) {
+      // A loop beats the call of `set()` for a few bytes.
+      for (let i = 0; i < size; i++) buf[p + i] = body[i];
+      this.#pos = p + size;
+      return;
+    }
+    this.#pos = p;
+    this.#put(body);
   }
 
   /** Appends raw bytes (the greeting). */
   raw(bytes: Uint8Array): void {
-    this.#ensure(bytes.byteLength);
-    this.#buf.set(bytes, this.#pos);
-    this.#pos += bytes.byteLength;
+    this.#put(bytes);
   }
 
   /**
-   * Hands out what was encoded; encoding goes on in a second buffer until
-   * `recycle()` gives this one back.
+   * Hands out what was encoded, in order; encoding goes on in other chunks
+   * until `recycle()` gives these back.
    */
-  take(): Uint8Array {
-    const out = this.#buf.subarray(0, this.#pos);
-    const spare = this.#spare;
-    this.#buf = spare !== null && spare.byteLength >= WRITE_BUFFER
-      ? spare
-      : new Uint8Array(WRITE_BUFFER);
-    this.#spare = null;
-    this.#pos = 0;
+  take(): Uint8Array[] {
+    if (this.#pos > 0) this.#next();
+    const out = this.#full;
+    this.#full = [];
+    this.#fullBytes = 0;
     return out;
   }
 
-  /** Returns a buffer from `take()` once it has been written. */
-  recycle(chunk: Uint8Array): void {
-    // Keep only ordinary-sized buffers: a huge one from a huge message
-    // would pin its memory for the life of the connection.
-    if (chunk.buffer.byteLength === WRITE_BUFFER) {
-      this.#spare = new Uint8Array(chunk.buffer as ArrayBuffer);
+  /** Returns chunks from `take()` once they have been written. */
+  recycle(chunks: Uint8Array[]): void {
+    for (const c of chunks) {
+      if (this.#spare.length >= SPARE_CHUNKS) return;
+      this.#spare.push(new Uint8Array(c.buffer as ArrayBuffer));
     }
   }
 }

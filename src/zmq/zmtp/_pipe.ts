@@ -9,6 +9,7 @@
  */
 
 import { Queue } from "./_queue.ts";
+import { Slab } from "../_slab.ts";
 
 /** A message: its frames. */
 export type Message = Uint8Array[];
@@ -54,6 +55,17 @@ export interface PipeSink {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Where inproc copies of small frames go (see `_slab.ts`). */
+const slab = new Slab(16 * 1024, 2 * 1024);
+
+function copyFrames(message: Message): Message {
+  const out: Message = new Array(message.length);
+  for (let i = 0; i < message.length; i++) {
+    const f = message[i];
+    out[i] = slab.copy(f, 0, f.byteLength);
+  }
+  return out;
+}
 
 /** One peer of a socket. */
 export class Pipe {
@@ -119,7 +131,7 @@ export class Pipe {
       sink.deliver(out);
       return;
     }
-    const copy = out instanceof Subscription ? out : out.map((f) => f.slice());
+    const copy = out instanceof Subscription ? out : copyFrames(out);
     if (sink !== null) sink.deliver(copy);
     else this.outbox.push(copy);
   }

@@ -21,6 +21,7 @@ import type {
 import {
   arm,
   checkEndpoint,
+  checkFrames,
   checkWait,
   type Frame,
   type Waiter,
@@ -698,12 +699,6 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       return "PAIR already has a peer";
     }
     if (fresh) this.#attach(pipe);
-    else if (this.type === SUB || this.type === XSUB) {
-      // Reconnected: the subscriptions went with the old connection.
-      for (const topic of this.#subscriptions.topics()) {
-        pipe.outbox.push(new Subscription(true, topic));
-      }
-    }
     if ("connections" in origin) {
       // reset the backoff of nothing: accepted connections do not redial
     } else {
@@ -743,6 +738,13 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
         origin.pipe = null;
       } else {
         pipe.detach();
+        if (this.type === SUB || this.type === XSUB) {
+          // The subscriptions went with the old connection: the next one
+          // carries them first.
+          for (const topic of this.#subscriptions.topics()) {
+            pipe.outbox.push(new Subscription(true, topic));
+          }
+        }
       }
     }
     if (!origin.stopped && !this.#closed) this.#retry(origin);
@@ -1000,11 +1002,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       const bad = checkWait(options, "send");
       if (bad !== undefined) return Promise.reject(bad);
     }
-    if (frames.length === 0) {
-      return Promise.reject(
-        new RangeError("Cannot send: a message needs at least one frame"),
-      );
-    }
+    const badFrames = checkFrames(frames);
+    if (badFrames !== undefined) return Promise.reject(badFrames);
     const message: Message = new Array(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];

@@ -302,6 +302,7 @@ export function errorsCases(run: EngineRun): void {
           [-1, "-1"],
           [NaN, "NaN"],
           [Infinity, "Infinity"],
+          [2 ** 31, "2147483648"],
           [
             "5",
             '"5"',
@@ -311,12 +312,12 @@ export function errorsCases(run: EngineRun): void {
         await assertRejects(
           () => pull.receive({ timeout: bad as number }),
           RangeError,
-          `Cannot receive: timeout must be a finite number >= 0, got ${shown}`,
+          `Cannot receive: timeout must be a number of ms from 0 to 2147483647, got ${shown}`,
         );
         await assertRejects(
           () => push.send("x", { timeout: bad as number }),
           RangeError,
-          `Cannot send: timeout must be a finite number >= 0, got ${shown}`,
+          `Cannot send: timeout must be a number of ms from 0 to 2147483647, got ${shown}`,
         );
       }
     },
@@ -331,6 +332,28 @@ export function errorsCases(run: EngineRun): void {
         RangeError,
         "Cannot send: a message needs at least one frame",
       );
+    },
+  );
+
+  Deno.test(
+    run.title(
+      "Socket.send() rejects a frame that is neither bytes nor text with TypeError",
+    ),
+    async () => {
+      await using push = new Push(run.S);
+      for (const bad of [undefined, 7, { length: 1 }, [1, 2]]) {
+        const e = await assertRejects(
+          // deno-lint-ignore no-explicit-any
+          () => push.send(["ok", bad as any]),
+          TypeError,
+        );
+        assertEquals(
+          e.message,
+          `Cannot send: frame 1 must be a Uint8Array or a string, got ${
+            String(bad)
+          }`,
+        );
+      }
     },
   );
 

@@ -1,0 +1,150 @@
+/**
+ * The interceptors a node runs its calls through: on the server, one that
+ * counts and times every call (`NodeMetrics`), traces it (`trace.ts`) and
+ * hands it to the call taps of recorders (`tap.ts`); on the client, one
+ * that traces the calls the node makes.
+ *
+ * One interceptor does the three jobs so that a call pays for one link of
+ * the chain, and a tap costs one size check while nobody records.
+ *
+ * @module
+ */
+
+import type {
+  ClientCall,
+  ClientInterceptor,
+  ServerCall,
+  ServerInterceptor,
+} from "../rpc/interceptors.ts";
+import { RpcError } from "../wire/errors.ts";
+import { ValidationError } from "../wire/descriptors.ts";
+import type { NodeMetrics } from "./metrics.ts";
+import { clientTrace, serverTrace } from "./trace.ts";
+import type { CallTaps } from "./tap.ts";
+
+/**
+ * The status code a handler's failure is answered with, as `RpcServer`
+ * picks it.
+ *
+ * @param error what the handler threw
+ * @returns e.g. `NOT_FOUND`; `INTERNAL` for anything but an `RpcError`
+ */
+export function errorCode(error: unknown): string {
+  if (error instanceof RpcError) return error.code;
+  if (error instanceof ValidationError) return "INVALID_ARGUMENT";
+  return "INTERNAL";
+}
+
+/**
+ * The server interceptor of a node: metrics, tracing and call taps.
+ *
+ * @param metrics where calls are counted
+ * @param taps the recorders' taps
+ * @returns the interceptor; put it first (outermost)
+ */
+export function observeServer(
+  metrics: NodeMetrics,
+  taps: CallTaps,
+): ServerInterceptor {
+  return {
+    unary(call: ServerCall, next: () => Promise<unknown>): Promise<unknown> {
+      const stats = metrics.method(call.service, call.method);
+      stats.start();
+      const started = performance.now();
+      const at = taps.size > 0 ? Date.now() : 0;
+      return serverTrace(
+        `${call.service.name}/${call.method.name}`,
+        call.context.metadata,
+        next,
+        metrics.node,
+      ).then(
+        (value) => {
+          stats.end(started);
+          if (at !== 0) taps.unary(call, at, started, { value });
+          return value;
+        },
+        (error) => {
+          stats.end(started, errorCode(error));
+          if (at !== 0) taps.unary(call, at, started, { error });
+          throw error;
+        },
+      );
+    },
+    stream(
+      call: ServerCall,
+      next: () => AsyncIterable<unknown>,
+    ): AsyncIterable<unknown> {
+      return observedStream(metrics, taps, call, next);
+    },
+  };
+}
+
+async function* observedStream(
+  metrics: NodeMetrics,
+  taps: CallTaps,
+  call: ServerCall,
+  next: () => AsyncIterable<unknown>,
+): AsyncIterable<unknown> {
+  const stats = metrics.method(call.service, call.method);
+  stats.start();
+  const started = performance.now();
+  const at = taps.size > 0 ? Date.now() : 0;
+  const items: unknown[] | undefined = at !== 0 ? [] : undefined;
+  let code: string | undefined;
+  let error: unknown;
+  let iterator: AsyncIterator<unknown> | undefined;
+  try {
+    // The span covers the handler's start only: items are pulled later,
+    // outside any span's context.
+    await serverTrace(
+      `${call.service.name}/${call.method.name}`,
+      call.context.metadata,
+      () => {
+        iterator = next()[Symbol.asyncIterator]();
+        return Promise.resolve();
+      },
+      metrics.node,
+    );
+    while (true) {
+      const r = await iterator!.next();
+      if (r.done) break;
+      items?.push(r.value);
+      yield r.value;
+    }
+  } catch (e) {
+    code = errorCode(e);
+    error = e;
+    throw e;
+  } finally {
+    stats.end(started, code);
+    if (items !== undefined) {
+      taps.stream(call, at, started, { items, error });
+    }
+  }
+}
+
+/**
+ * The client interceptor of a node: each call it makes is a CLIENT span
+ * whose `traceparent` goes along in the metadata (or the `traceparent` of
+ * the call being served is passed on).
+ *
+ * @param node the calling node's name, put on its spans
+ * @returns the interceptor
+ */
+export function observeClient(node?: string): ClientInterceptor {
+  return {
+    unary(call: ClientCall, next: (call: ClientCall) => Promise<unknown>) {
+      return clientTrace(
+        `${call.service.name}/${call.method.name}`,
+        call.options.metadata,
+        (metadata) => {
+          if (metadata !== call.options.metadata) {
+            call.options = { ...call.options, metadata };
+          }
+          return next(call);
+        },
+        node,
+      );
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Tracing: W3C Trace Context (`traceparent`) in RPC metadata, spans through
+ * `@opentelemetry/api`.
+ *
+ * With Deno's built-in OpenTelemetry on (`OTEL_DENO=true`; spans go out as
+ * OTLP to `OTEL_EXPORTER_OTLP_ENDPOINT`), each served call is a SERVER span
+ * whose parent is the caller's `traceparent`, and each call a node makes is
+ * a CLIENT span whose `traceparent` goes along in the call's metadata: a
+ * call chain across processes is one trace. The handler runs in its span's
+ * context, so the calls it makes are its children.
+ *
+ * With it off, nothing is recorded, but a `traceparent` that arrives is
+ * still passed on to the calls the handler makes (kept in an
+ * `AsyncLocalStorage`), so that a node without OpenTelemetry does not cut
+ * the trace of the others.
+ *
+ * @module
+ */
+
+import {
+  type Context as OtelContext,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { RpcError } from "../wire/errors.ts";
+
+/** The metadata key of W3C Trace Context. */
+export const TRACEPARENT = "traceparent";
+
+const TRACEPARENT_FORMAT =
+  /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** The parts of a `traceparent`. */
+export interface TraceParent {
+  /** 32 hex digits. */
+  traceId: string;
+  /** The parent span, 16 hex digits. */
+  spanId: string;
+}
+
+/**
+ * Reads a W3C `traceparent` header value.
+ *
+ * @param value e.g. `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01`
+ * @returns its trace and span ids, or `undefined` when malformed (or all
+ *   zeros, which W3C says to ignore)
+ */
+export function parseTraceparent(value: string): TraceParent | undefined {
+  const m = TRACEPARENT_FORMAT.exec(value);
+  if (m === null || /^0+$/.test(m[1]) || /^0+$/.test(m[2])) return undefined;
+  return { traceId: m[1], spanId: m[2] };
+}
+
+let enabled: boolean | undefined;
+
+/**
+ * Whether spans are recorded: an OpenTelemetry propagator and tracer are
+ * registered (Deno registers them when `OTEL_DENO=true`).
+ *
+ * @returns true when tracing is on in this process
+ */
+export function tracingEnabled(): boolean {
+  return enabled ??= propagation.fields().includes(TRACEPARENT);
+}
+
+const passed = new AsyncLocalStorage<string>();
+
+const tracer = () => trace.getTracer("zmp");
+
+const getter = {
+  keys: (carrier: Record<string, string>) => Object.keys(carrier),
+  get: (carrier: Record<string, string>, key: string) => carrier[key],
+};
+
+/**
+ * Runs a served call's handler inside its trace: a SERVER span child of the
+ * caller's `traceparent` (tracing on), or with the `traceparent` kept for
+ * the calls it makes (tracing off).
+ *
+ * @param name the span name, `Service/method`
+ * @param metadata the call's metadata
+ * @param run the handler (and the interceptors after this one)
+ * @param node the serving node's name (span attribute `zmp.node`)
+ * @returns what `run` returns
+ */
+export function serverTrace<T>(
+  name: string,
+  metadata: Record<string, string>,
+  run: () => Promise<T>,
+  node?: string,
+): Promise<T> {
+  if (!tracingEnabled()) {
+    const parent = metadata[TRACEPARENT];
+    return parent === undefined ? run() : passed.run(parent, run);
+  }
+  const parent = propagation.extract(context.active(), metadata, getter);
+  const [service, method] = split(name);
+  return tracer().startActiveSpan(
+    name,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "rpc.system": "zmp",
+        "rpc.service": service,
+        "rpc.method": method,
+        ...(node === undefined ? {} : { "zmp.node": node }),
+      },
+    },
+    parent,
+    (span) => ended(span, run()),
+  );
+}
+
+/**
+ * Runs a call a node makes inside a CLIENT span, and puts the span's
+ * `traceparent` in its metadata (tracing on); with tracing off, passes on
+ * the `traceparent` of the call being served, if any. A `traceparent`
+ * already in the metadata (the HTTP gateway's, say) is the parent.
+ *
+ * @param name the span name, `Service/method`
+ * @param metadata the call's metadata (`undefined`: none yet)
+ * @param run makes the call with the metadata to send
+ * @param node the calling node's name (span attribute `zmp.node`)
+ * @returns what `run` returns
+ */
+export function clientTrace<T>(
+  name: string,
+  metadata: Record<string, string> | undefined,
+  run: (metadata: Record<string, string> | undefined) => Promise<T>,
+  node?: string,
+): Promise<T> {
+  if (!tracingEnabled()) {
+    if (metadata?.[TRACEPARENT] !== undefined) return run(metadata);
+    const parent = passed.getStore();
+    return parent === undefined
+      ? run(metadata)
+      : run({ ...metadata, [TRACEPARENT]: parent });
+  }
+  const given = metadata?.[TRACEPARENT];
+  const parent: OtelContext = given === undefined
+    ? context.active()
+    : propagation.extract(context.active(), metadata!, getter);
+  const [service, method] = split(name);
+  return tracer().startActiveSpan(
+    name,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "rpc.system": "zmp",
+        "rpc.service": service,
+        "rpc.method": method,
+        ...(node === undefined ? {} : { "zmp.node": node }),
+      },
+    },
+    parent,
+    (span) => {
+      const carrier: Record<string, string> = { ...metadata };
+      propagation.inject(trace.setSpan(parent, span), carrier);
+      return ended(span, run(carrier));
+    },
+  );
+}
+
+/**
+ * The `traceparent` to send along with something a node does outside a
+ * call (a topic message, say): the active span's, or the one being passed
+ * on.
+ *
+ * @returns the value, or `undefined` outside any trace
+ */
+export function currentTraceparent(): string | undefined {
+  if (!tracingEnabled()) return passed.getStore();
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier[TRACEPARENT];
+}
+
+function split(name: string): [string, string] {
+  const i = name.lastIndexOf("/");
+  return [name.slice(0, i), name.slice(i + 1)];
+}
+
+async function ended<T>(span: Span, running: Promise<T>): Promise<T> {
+  try {
+    return await running;
+  } catch (e) {
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: e instanceof Error ? e.message : String(e),
+    });
+    if (e instanceof RpcError) span.setAttribute("rpc.zmp.code", e.code);
+    throw e;
+  } finally {
+    span.end();
+  }
+}

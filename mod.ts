@@ -125,6 +125,7 @@ export {
   type RpcServerOptions,
   type ServerCall,
   type ServerInterceptor,
+  type ServiceRegisterOptions,
 } from "./src/rpc/mod.ts";
 
 // Topics without a node.

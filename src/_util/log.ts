@@ -223,6 +223,8 @@ export class LogLimiter {
   #closed = false;
 
   /**
+   * Makes a limiter that writes to `logger`.
+   *
    * @param logger where lines go
    * @param options interval and peer bound
    * @throws {RangeError} for an interval or bound that is not a positive number

@@ -24,6 +24,7 @@ export {
   type CloseOptions,
   RpcServer,
   type RpcServerOptions,
+  type ServiceRegisterOptions,
 } from "./server.ts";
 export {
   type ClientCall,

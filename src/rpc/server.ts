@@ -148,7 +148,7 @@ export interface RpcServerOptions {
 }
 
 /** Options of {@linkcode RpcServer.register}. */
-export interface RegisterOptions {
+export interface ServiceRegisterOptions {
   /**
    * Methods (by name) that are never refused for lack of room: not counted
    * against `maxConcurrency`, `maxConcurrencyPerPeer` or the streams
@@ -313,7 +313,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   register(
     service: ServiceDescriptor,
     impl: object,
-    options: RegisterOptions = {},
+    options: ServiceRegisterOptions = {},
   ): void {
     if (this.#draining) {
       throw new TypeError(

@@ -162,6 +162,6 @@ Deno.test("Node.subscribe() counts and skips invalid messages from a foreign pub
     invalid: 2,
   });
   assertEquals(lines, [
-    "dropped an invalid message on topic test/status: message.node: expected string, got number 1; message.mode: expected string, got undefined; message.greeting: expected string, got undefined",
+    "dropped an invalid message on topic test/status from publisher 1: message.node: expected string, got number 1; message.mode: expected string, got undefined; message.greeting: expected string, got undefined",
   ]);
 });

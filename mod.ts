@@ -42,6 +42,7 @@ export {
   type NodeLogger,
   type NodeLoggerOptions,
   type NodeModule,
+  type NodeSecurity,
   type ParamsGroup,
   type PublisherOptions,
   type ReadinessResult,
@@ -90,12 +91,14 @@ export {
   type RestartPolicy,
   type RestartPolicyName,
   type RunningLaunch,
+  type SecuritySpec,
   startLaunch,
 } from "./src/launch/mod.ts";
 
 // Services: clients, servers, calls, interceptors.
 export {
   type CallContext,
+  type CallerIdentity,
   type CallOptions,
   type ClientCall,
   type ClientClass,
@@ -153,6 +156,7 @@ export {
   defaultRegistryEndpoint,
   type MethodEntry,
   type NodeInfo,
+  type NodePolicy,
   ParamConflictError,
   type ParamEntry,
   type ParamEvent,
@@ -167,7 +171,9 @@ export {
   type Registry,
   type RegistryCount,
   type RegistryEvent,
+  type RegistryKey,
   type RegistryName,
+  type RegistrySecurity,
   type RegistryServer,
   type RegistryServerOptions,
   type RegistryText,
@@ -178,6 +184,7 @@ export {
   type RegistryWaitOptions,
   RUN_MODES,
   type RunMode,
+  type SecurityPolicy,
   type ServiceEntry,
   startRegistry,
   type SubscriptionEntry,
@@ -246,10 +253,15 @@ export {
 } from "./src/wire/mod.ts";
 
 // The ZeroMQ context (an option of clients, servers and nodes), its engine,
-// and its error.
+// its error, and the CURVE keys of secure mode.
 export {
   Context,
   type ContextOptions,
+  type CurveAuthenticator,
+  type CurveClientSecurity,
+  type CurveKeyPair,
+  type CurvePeer,
+  type CurveServerSecurity,
   defaultEngine,
   type EngineName,
   ENGINES,

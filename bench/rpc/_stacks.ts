@@ -21,6 +21,7 @@ export const STACKS = [
   "raw_frames",
   "msgpack",
   "observed",
+  "msgpack_curve",
   "superjson",
   "raw_other",
   "msgpack_other",
@@ -82,14 +83,26 @@ function deno(
  * @param rawSize bytes per raw echo (the msgpack-encoded arguments)
  * @param engine the zmp engine measured (`ZMP_ENGINE` of its peers)
  * @param other the other zmp engine, for `raw_other` and `msgpack_other`
+ * @param curveKeys the `msgpack_curve` stack's throwaway keys, as JSON
+ *   `{server, client}` key pairs (made for this run, never a system's)
  * @returns the stacks
  */
 export function denoStacks(
   rawSize: number,
   engine: EngineName,
   other: EngineName,
+  curveKeys: string,
 ): Stack[] {
   const runtime = `deno ${Deno.version.deno}`;
+  const curveEnv = { ZMP_ENGINE: engine, ZMP_BENCH_CURVE: curveKeys };
+  const curve: Stack = {
+    name: "msgpack_curve",
+    label: `zmp RPC, msgpack, CURVE (${engine})`,
+    runtime,
+    server: deno("zmp_peer.ts", ["server", `tcp://${HOST}:*`], curveEnv),
+    client: (endpoint, plan) =>
+      deno("zmp_peer.ts", ["client", endpoint, "msgpack", plan], curveEnv),
+  };
   const zmp = (
     codec: "msgpack" | "superjson",
     on: EngineName,
@@ -135,6 +148,7 @@ export function denoStacks(
     raw("rpc", engine, "raw_frames"),
     zmp("msgpack", engine, "msgpack"),
     zmp("msgpack", engine, "observed", true),
+    curve,
     zmp("superjson", engine, "superjson"),
     raw("single", other, "raw_other"),
     zmp("msgpack", other, "msgpack_other"),

@@ -30,6 +30,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { curveKeypair } from "../../src/zmq/curve.ts";
 import { codecByName } from "../../src/wire/mod.ts";
 import { defaultEngine, type EngineName, ENGINES } from "../../src/zmq/mod.ts";
 import {
@@ -66,9 +67,10 @@ const USAGE = `usage: deno task bench:rpc [options]
 
   --json               print one JSON object on stdout (progress on stderr)
   --quick              a short smoke run
-  --only LIST          stacks: raw,raw_frames,msgpack,observed,superjson,
-                       raw_other,msgpack_other,grpc,http (observed: msgpack
-                       with node metrics on) (default: all)
+  --only LIST          stacks: raw,raw_frames,msgpack,observed,msgpack_curve,
+                       superjson,raw_other,msgpack_other,grpc,http (observed:
+                       msgpack with node metrics on; msgpack_curve: over
+                       CURVE, throwaway keys) (default: all)
   --engine NAME        the zmp engine measured: zmtp or libzmq (default:
                        the default engine); raw_other and msgpack_other
                        run on the other one
@@ -356,10 +358,15 @@ async function main(): Promise<number> {
     superjson_bytes: codecByName("superjson").encode(args).byteLength,
     json_bytes: new TextEncoder().encode(JSON.stringify(SAMPLE)).byteLength,
   };
+  const curveKeys = JSON.stringify({
+    server: await curveKeypair(),
+    client: await curveKeypair(),
+  });
   const prepared: (Stack | SkippedStack)[] = denoStacks(
     payload.msgpack_bytes,
     plan.engine,
     plan.other,
+    curveKeys,
   ).filter((s) => plan.stacks.includes(s.name));
   if (plan.stacks.includes("grpc")) prepared.push(await grpcStack(log));
   const order = (s: { name: StackName }) => STACKS.indexOf(s.name);
@@ -413,6 +420,9 @@ async function main(): Promise<number> {
     results.get("msgpack"),
     results.get("observed"),
   );
+  // The same ratios as observing's, without its budget: CURVE has none.
+  const { budget: _budget, within_budget: _within, ...curveCost } =
+    observeOverhead(results.get("msgpack"), results.get("msgpack_curve"));
   const config = {
     warmup: plan.client.warmup * plan.rounds,
     calls: plan.client.calls * plan.rounds,
@@ -444,6 +454,8 @@ async function main(): Promise<number> {
       raw: skipped("raw_other"),
     },
     observe_overhead: observeCost,
+    curve_overhead: curveCost,
+    zmp_curve: skipped("msgpack_curve"),
     raw_zmq: skipped("raw"),
     raw_zmq_frames: skipped("raw_frames"),
     grpc_js: skipped("grpc"),
@@ -475,7 +487,7 @@ async function main(): Promise<number> {
     payload,
     config,
   });
-  const overheadText = observeText(observeCost);
+  const overheadText = observeText(observeCost) + curveText(curveCost);
   if (plan.json) {
     // The table still goes to stderr, with the progress, for logs.
     console.error(text + overheadText);
@@ -520,6 +532,15 @@ function observeOverhead(
     ? headline >= 1 - OBSERVE_BUDGET
     : null;
   return out;
+}
+
+/** CURVE against plain msgpack, same run (no budget: a cost to know). */
+function curveText(o: Record<string, number | boolean | null>): string {
+  if (o.latency_ratio === null) return "";
+  const parts = Object.entries(o)
+    .filter(([k]) => k.endsWith("_ratio"))
+    .map(([k, v]) => `${k.replace("_ratio", "")} ${v ?? "-"}x`);
+  return `\nCURVE on / off (msgpack, same run): ${parts.join(", ")}`;
 }
 
 function observeText(o: Record<string, number | boolean | null>): string {

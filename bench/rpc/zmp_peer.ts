@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { CurveKeyPair } from "../../src/zmq/mod.ts";
 import type * as Zmp from "../../mod.ts";
 import {
   BenchMsgpackClient,
@@ -43,12 +44,23 @@ async function main(args: string[]): Promise<void> {
   const [role, endpoint, codec, plan] = args;
   if (endpoint === undefined) usage(USAGE);
   exitWhenStdinCloses();
+  // Throwaway CURVE keys from the driver: both ends use CURVE, and the
+  // server accepts only the client's key.
+  const keys = Deno.env.get("ZMP_BENCH_CURVE");
+  const curve: { server: CurveKeyPair; client: CurveKeyPair } | undefined =
+    keys === undefined ? undefined : JSON.parse(keys);
   const observer = args.at(-1) === "observed"
     ? new NodeObserver("bench")
     : undefined;
   if (role === "server") {
     const server = new RpcServer({
       interceptors: observer === undefined ? [] : [observer.serverInterceptor],
+      ...(curve === undefined ? {} : {
+        curve: {
+          ...curve.server,
+          authenticate: ({ publicKey }) => publicKey === curve.client.publicKey,
+        },
+      }),
     });
     observer?.serve(server);
     serveBenchMsgpack(server, { echo: (sample) => reply(sample) });
@@ -60,6 +72,9 @@ async function main(args: string[]): Promise<void> {
     const rpc = new RpcClient({
       endpoints: [endpoint],
       interceptors: observer === undefined ? [] : [observer.clientInterceptor],
+      ...(curve === undefined ? {} : {
+        curve: { ...curve.client, serverKey: () => curve.server.publicKey },
+      }),
     });
     const client = codec === "msgpack"
       ? new BenchMsgpackClient(rpc)

@@ -17,6 +17,7 @@ import type { NodeInfo, Registry } from "../registry/types.ts";
 import { RegistryView } from "../registry/view.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
+import { readEnv } from "../_util/env.ts";
 
 /** Bad usage: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -49,6 +50,7 @@ export class CliError extends Error {
 export const REGISTRY_OPTIONS = {
   registry: { type: "string" },
   timeout: { type: "string" },
+  keys: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** The help lines of {@linkcode REGISTRY_OPTIONS}. */
@@ -56,7 +58,9 @@ export const REGISTRY_HELP =
   `  --registry <endpoint>  the registry: tcp://host:port (embedded), or
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
-  --timeout <ms>         how long to wait for the registry and for answers (default: 3000)`;
+  --timeout <ms>         how long to wait for the registry and for answers (default: 3000)
+  --keys <dir>           secure mode: use the @cli and @registry keys of this
+                         key directory (default: $ZMP_KEYS, else plain TCP)`;
 
 /** A command's parsed arguments. */
 export interface Parsed<V> {
@@ -228,8 +232,9 @@ export async function waiting<T>(
  * @throws {UsageError} for a malformed `--registry` or `--timeout`
  */
 export async function openRegistry(
-  values: { registry?: string; timeout?: string },
+  values: { registry?: string; timeout?: string; keys?: string },
 ): Promise<Registry> {
+  const keys = await cliKeys(values);
   const timeout = millis("timeout", values.timeout, 3000);
   if (values.registry !== undefined && !/^[a-z]+:\/\/./.test(values.registry)) {
     throw new UsageError(
@@ -250,6 +255,13 @@ export async function openRegistry(
         endpoint: values.registry,
         timeout,
         logger: { warn() {}, error() {} },
+        ...(keys === undefined ? {} : {
+          curve: {
+            publicKey: keys.publicKey,
+            secretKey: keys.secretKey,
+            serverKey: keys.registryKey,
+          },
+        }),
       }),
     );
   } catch (e) {
@@ -257,6 +269,54 @@ export async function openRegistry(
       throw new CliError(e.message, { cause: e });
     }
     throw e;
+  }
+}
+
+/** The keys of the `zmp` tools in secure mode. */
+export interface CliKeys {
+  /** The `@cli` public key. */
+  publicKey: string;
+  /** The `@cli` secret key. */
+  secretKey: string;
+  /** The registry's public key (`@registry`). */
+  registryKey: string;
+}
+
+/**
+ * The tools' keys when `--keys DIR` or `ZMP_KEYS` names a key directory:
+ * its `@cli` key pair and the `@registry` public key.
+ *
+ * @param values the parsed `--keys`
+ * @returns the keys, or `undefined` for plain TCP
+ * @throws {CliError} when the directory lacks either key or cannot be read
+ */
+export async function cliKeys(
+  values: { keys?: string },
+): Promise<CliKeys | undefined> {
+  if (values.keys === "") throw new UsageError("--keys is empty");
+  const dir = values.keys ?? readEnv("ZMP_KEYS");
+  if (dir === undefined) return undefined;
+  const { readKeyPair, CLI_KEY_NAME, REGISTRY_KEY_NAME } = await import(
+    "../launch/keys.ts"
+  );
+  try {
+    const cli = await readKeyPair(dir, CLI_KEY_NAME);
+    const registry = await readKeyPair(dir, REGISTRY_KEY_NAME);
+    if (cli === undefined || registry === undefined) {
+      throw new CliError(
+        `no ${
+          cli === undefined ? CLI_KEY_NAME : REGISTRY_KEY_NAME
+        } key in ${dir}: a secure launch makes both there (or zmp keys gen)`,
+      );
+    }
+    return {
+      publicKey: cli.publicKey,
+      secretKey: cli.secretKey,
+      registryKey: registry.publicKey,
+    };
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError((e as Error).message, { cause: e });
   }
 }
 

@@ -10,6 +10,7 @@ import type { MethodEntry } from "../registry/types.ts";
 import { ValidationError } from "../wire/descriptors.ts";
 import {
   CliError,
+  cliKeys,
   millis,
   openRegistry,
   parse,
@@ -40,6 +41,8 @@ Options:
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
   --timeout <ms>         deadline of the call, and of reaching the registry (default: 10000)
+  --keys <dir>           secure mode: use the @cli and @registry keys of this
+                         key directory (default: $ZMP_KEYS, else plain TCP)
   -h, --help             show this help
 
 Exit codes: 0 success, 1 the call failed (the error's code and message are
@@ -61,6 +64,7 @@ export function main(args: string[]): Promise<number> {
     const { values, positionals } = parse(args, {
       registry: { type: "string" },
       timeout: { type: "string" },
+      keys: { type: "string" },
       json: { type: "boolean" },
       metadata: { type: "string", multiple: true },
       wait: { type: "boolean" },
@@ -80,9 +84,11 @@ export function main(args: string[]): Promise<number> {
     const metadata = readMetadata(values.metadata ?? []);
     const timeout = millis("timeout", values.timeout, 10000);
 
+    const keys = await cliKeys(values);
     await using registry = await openRegistry({
       registry: values.registry,
       timeout: String(Math.min(timeout, 10000)),
+      keys: values.keys,
     });
     const services = servicesOf(
       await waiting("asking the registry", registry.nodes()),
@@ -113,10 +119,24 @@ export function main(args: string[]): Promise<number> {
       service.name,
       method ?? methodName,
     );
+    // Secure mode: each server must prove the key the registry lists.
+    const serverKeys = new Map<string, string>();
+    for (const node of await registry.nodes()) {
+      for (const s of node.services) {
+        if (node.publicKey) serverKeys.set(s.endpoint, node.publicKey);
+      }
+    }
     await using rpc = new RpcClient({
       endpoints: service.instances.map((i) => i.endpoint),
       connectTimeout: timeout,
       logger: { warn() {}, error() {} },
+      ...(keys === undefined ? {} : {
+        curve: {
+          publicKey: keys.publicKey,
+          secretKey: keys.secretKey,
+          serverKey: (endpoint: string) => serverKeys.get(endpoint),
+        },
+      }),
     });
     const options = { timeout, metadata };
     if (md.kind === "stream") {

@@ -111,4 +111,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "show the libzmq, Deno and registry this zmp uses",
     load: () => import("./doctor.ts"),
   },
+  {
+    name: "keys",
+    summary: "make, list and show the CURVE keys of secure mode",
+    load: () => import("./keys.ts"),
+  },
 ];

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { readEnv } from "../_util/env.ts";
 import { isEtcdEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "../launch/errors.ts";
@@ -45,6 +46,11 @@ Options:
   --no-params            keep the params in memory only
   --config <file>        the deno.json to run with instead
   --no-check             do not type-check the launch file and its node modules
+  --secure               secure mode (CURVE on every socket, one key pair per
+                         node, allow-list and policy), like security: { curve:
+                         true } in the launch file; see docs/security.md
+  --keys <dir>           the key directory of secure mode (default: $ZMP_KEYS,
+                         else the launch file's, else .zmp/keys beside it)
   --metrics-port <n>     serve every process's metrics in the Prometheus text
                          format at http://127.0.0.1:<n>/metrics (0: a free port)
   -h, --help             show this help
@@ -63,6 +69,7 @@ Examples:
   zmp launch examples/sensors
   zmp launch --config app/deno.json app/launch.ts
   zmp launch launch.ts --host h2 --registry etcd://10.0.0.1:2379,10.0.0.2:2379
+  zmp launch launch.ts --secure
 
 Exit codes: 0 when every node ended cleanly or was stopped, 1 when a node
 failed beyond its restart policy, 2 when the launch file cannot be used.`;
@@ -83,8 +90,11 @@ export function main(args: string[]): Promise<number> {
       host: { type: "string" },
       params: { type: "string" },
       "no-params": { type: "boolean" },
+      secure: { type: "boolean" },
+      keys: { type: "string" },
       "metrics-port": { type: "string" },
     });
+    if (values.keys === "") throw new UsageError("--keys is empty");
     const port = values["metrics-port"];
     if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535)) {
       throw new UsageError(
@@ -254,6 +264,8 @@ interface RunValues {
   host?: string;
   params?: string;
   "no-params"?: boolean;
+  secure?: boolean;
+  keys?: string;
   "metrics-port"?: string;
 }
 
@@ -290,6 +302,8 @@ async function run(
         registry: envRegistry(loaded.spec, values.registry),
         host: values.host,
         paramsFile: paramsFileOf(values, loaded.spec, loaded.url),
+        secure: values.secure,
+        keys: values.keys === undefined ? undefined : resolve(values.keys),
       });
     } catch (e) {
       return launchError(() => {

@@ -12,6 +12,7 @@ import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 import type { EngineName } from "../zmq/mod.ts";
+import type { NodeSecurity } from "../node/_security.ts";
 
 /** A node running once: started, and later ended. */
 export interface NodeRun {
@@ -52,6 +53,11 @@ export interface RunContext {
    * @default {none: the registry makes one per run}
    */
   registryToken?: string;
+  /**
+   * Secure mode: the node's keys. A subprocess reads them from its standard
+   * input, the line after the token (never argv or the environment).
+   */
+  security?: NodeSecurity;
 }
 
 /** The entry point a subprocess node runs. */
@@ -138,12 +144,15 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
       ZMP_REGISTRY: ctx.registry,
       ZMP_RUN_MODE: "subprocess",
       ...(ctx.registryToken === undefined ? {} : { ZMP_STDIN_TOKEN: "1" }),
+      // Only says that the keys follow on standard input.
+      ...(ctx.security === undefined ? {} : { ZMP_SECURE: "1" }),
       // Not a zmp command that zmp launch started again.
       ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
-    // Held open (written once: the token): when the launcher dies, even by
-    // SIGKILL, the node reads end-of-file and exits.
+    // Held open (written once: the token, then in secure mode the keys):
+    // when the launcher dies, even by SIGKILL, the node reads end-of-file
+    // and exits.
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -152,9 +161,13 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     // one in reverse order.
     detached: true,
   }).spawn();
-  if (ctx.registryToken !== undefined) {
+  const lines = [
+    ...(ctx.registryToken === undefined ? [] : [ctx.registryToken]),
+    ...(ctx.security === undefined ? [] : [JSON.stringify(ctx.security)]),
+  ];
+  if (lines.length > 0) {
     const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(`${ctx.registryToken}\n`))
+    writer.write(new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")))
       .catch(() => {}) // the node died at once: its exit tells why
       .finally(() => writer.releaseLock());
   }
@@ -230,6 +243,7 @@ function startInprocess(
     registry: ctx.registry,
     registryToken: ctx.registryToken,
     signal: controller.signal,
+    security: ctx.security,
   }).catch((e: unknown) => {
     ctx.logger.log(
       "error",

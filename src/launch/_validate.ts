@@ -24,6 +24,7 @@ import {
 } from "../registry/types.ts";
 import { parseRegistryEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "./errors.ts";
+import type { SecurityPolicy } from "../registry/security.ts";
 import type {
   AfterCondition,
   LaunchSpec,
@@ -68,6 +69,8 @@ export interface ResolvedLaunch {
   registry: ResolvedRegistry;
   gracePeriod: number;
   nodes: ResolvedNode[];
+  /** Secure mode, when on: the key directory (a path) and the policy. */
+  security?: { keys?: string; policy: SecurityPolicy; allow: string[] };
 }
 
 type Schema = Record<string, unknown>;
@@ -99,7 +102,12 @@ export const DEFAULT_GRACE_PERIOD = defaultOf(
 ) as number;
 
 /** Set by the launcher for every subprocess node; a spec cannot override them. */
-export const RESERVED_ENV = ["ZMP_NODE_NAME", "ZMP_REGISTRY", "ZMP_RUN_MODE"];
+export const RESERVED_ENV = [
+  "ZMP_NODE_NAME",
+  "ZMP_REGISTRY",
+  "ZMP_RUN_MODE",
+  "ZMP_SECURE",
+];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
@@ -426,6 +434,12 @@ export function validateLaunch(
     );
   }
   onlyKeys(value, "LaunchInput", where, "");
+  onlyKeys(value.security, "SecuritySpec", where, "security.");
+  if (isPlainObject(value.security) && isPlainObject(value.security.policy)) {
+    for (const [name, p] of Object.entries(value.security.policy)) {
+      onlyKeys(p, "NodePolicy", where, `security.policy.${name}.`);
+    }
+  }
   if (Array.isArray(value.nodes)) {
     value.nodes.forEach((n, i) => {
       if (isPlainObject(n) && typeof n.name === "string") {
@@ -450,5 +464,33 @@ export function validateLaunch(
     nodes,
   };
   if (file !== undefined) out.file = file;
+  if (spec.security?.curve) {
+    const policy = spec.security.policy ?? {};
+    const allow = spec.security.allow ?? [];
+    for (const name of allow) {
+      if (seen.has(name)) {
+        fail(where, "security.allow", `names node "${name}" of this launch`);
+      }
+    }
+    for (const name of Object.keys(policy)) {
+      if (!seen.has(name) && !allow.includes(name)) {
+        fail(
+          where,
+          `security.policy.${name}`,
+          `names no node of this launch (nodes: ${[...seen].join(", ")})`,
+        );
+      }
+    }
+    const keys = spec.security.keys;
+    out.security = {
+      policy,
+      allow,
+      ...(keys === undefined ? {} : {
+        keys: isAbsolute(keys) || !file?.startsWith("file:")
+          ? resolve(keys)
+          : resolve(dirname(fileURLToPath(file)), keys),
+      }),
+    };
+  }
   return out;
 }

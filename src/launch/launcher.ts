@@ -21,6 +21,7 @@ import { advertiseHost } from "../registry/network.ts";
 import type { LaunchDefinition, LaunchSpec } from "./types.ts";
 import { projectOf } from "./_project.ts";
 import { readEnv } from "../_util/env.ts";
+import { secureKeys } from "./_secure.ts";
 
 export type { NodeOutcome };
 
@@ -64,6 +65,17 @@ export interface LaunchOptions {
    * @default {the nearest deno.json or deno.jsonc from the launch file's folder up (from the working folder without a file)}
    */
   config?: string;
+  /**
+   * Secure mode even when the spec does not ask for it (`zmp launch
+   * --secure`); see docs/security.md.
+   * @default {the spec's `security.curve`}
+   */
+  secure?: boolean;
+  /**
+   * The key directory of secure mode.
+   * @default {$ZMP_KEYS, else the spec's `security.keys`, else `.zmp/keys` beside the launch file}
+   */
+  keys?: string;
 }
 
 /** How a launch ended. */
@@ -222,12 +234,16 @@ export async function startLaunch(
     warn: (m) => logger.log("warn", `registry: ${m}`),
     error: (m) => logger.log("error", `registry: ${m}`),
   };
+  const keys = options.secure || resolved.security !== undefined
+    ? await secureKeys(resolved, options)
+    : undefined;
   let server: { endpoint: string; close(): Promise<void> } | undefined;
   let endpoint: string;
   if (resolved.registry.kind === "embedded") {
     const r = resolved.registry;
     try {
       server = await startRegistry({
+        ...(keys === undefined ? {} : { security: keys.registry }),
         endpoint: r.endpoint,
         ttl: r.ttl,
         paramsFile: options.paramsFile === false
@@ -244,6 +260,14 @@ export async function startLaunch(
     }
     endpoint = server.endpoint;
     logger.log("info", `registry listening on ${endpoint}`);
+    if (keys !== undefined) {
+      logger.log(
+        "info",
+        `secure mode: CURVE on every socket, ${
+          Object.keys(keys.registry.nodes).length
+        } node keys in ${keys.dir}`,
+      );
+    }
     const kept = options.paramsFile === false
       ? undefined
       : options.paramsFile ?? r.paramsFile;
@@ -260,7 +284,11 @@ export async function startLaunch(
 
   let client: Registry;
   try {
-    client = await connectRegistry({ endpoint, logger: rpcLogger });
+    client = await connectRegistry({
+      endpoint,
+      logger: rpcLogger,
+      ...(keys === undefined ? {} : { curve: keys.launcher }),
+    });
   } catch (e) {
     await server?.close();
     const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
@@ -296,6 +324,7 @@ export async function startLaunch(
   }
   const supervisors = resolved.nodes.map((node) =>
     new Supervisor(node, {
+      security: keys?.nodes.get(node.name),
       registry: endpoint,
       host: options.host,
       advertise,

@@ -14,6 +14,17 @@
  */
 
 export { defineLaunch } from "./define.ts";
+export {
+  CLI_KEY_NAME,
+  ensureKeyPair,
+  generateKeyPair,
+  keyDirectory,
+  KeyStoreError,
+  listKeys,
+  type NamedKeyPair,
+  readKeyPair,
+  REGISTRY_KEY_NAME,
+} from "./keys.ts";
 export { LaunchError, type LaunchErrorOptions } from "./errors.ts";
 export {
   launch,
@@ -48,4 +59,5 @@ export type {
   RestartOptions,
   RestartPolicy,
   RestartPolicyName,
+  SecuritySpec,
 } from "./types.ts";

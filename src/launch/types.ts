@@ -7,6 +7,7 @@
  */
 
 import type { RunMode } from "../registry/types.ts";
+import type { NodePolicy } from "../registry/security.ts";
 
 /** A Deno permission: `true` for all, a list to scope it, `false`/absent for none. */
 export type PermissionValue = boolean | string[];
@@ -204,6 +205,38 @@ export interface EtcdRegistrySpec {
   prefix?: string;
 }
 
+/** Secure mode: see docs/security.md. */
+export interface SecuritySpec {
+  /**
+   * Encrypt and authenticate every socket with CURVE: each node gets its
+   * own key pair, the registry accepts only the launch's keys, and each
+   * node may do what the policy grants.
+   */
+  curve: boolean;
+  /**
+   * The key directory, relative to the launch file (made on first use,
+   * mode 0700). `zmp launch --keys DIR` and `ZMP_KEYS` win over it.
+   * @default {".zmp/keys" beside the launch file}
+   * @minLength 1
+   */
+  keys?: string;
+  /**
+   * Nodes this launch does not start that may still join (e.g. a Python
+   * node, or a node started by hand): their key pairs are made in the key
+   * directory like the launched nodes', and the registry lets each register
+   * under its name.
+   * @default {[]}
+   */
+  allow?: string[];
+  /**
+   * What each node may do, by node name: `provides`, `calls`
+   * (`Service` or `Service.method`), `publishes`, `subscribes`, `params`.
+   * An absent field means what the node's code declares.
+   * @default {{}}
+   */
+  policy?: Record<string, NodePolicy>;
+}
+
 /** A whole launch. */
 export interface LaunchSpec {
   /**
@@ -221,6 +254,11 @@ export interface LaunchSpec {
   gracePeriod?: number;
   /** The nodes, started in this order and stopped in reverse. */
   nodes: NodeSpec[];
+  /**
+   * Secure mode (`zmp launch --secure` turns it on too).
+   * @default {none: plain TCP}
+   */
+  security?: SecuritySpec;
 }
 
 /** What `defineLaunch` returns: a spec marked as a zmp launch definition. */

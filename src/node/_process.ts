@@ -11,6 +11,7 @@ import type { RunMode } from "../registry/types.ts";
 import type { NodeModule } from "./types.ts";
 import { runNode } from "./run.ts";
 import { createNodeLogger } from "./logger.ts";
+import type { NodeSecurity } from "./_security.ts";
 
 /** How long a stop may take before the process exits anyway, in ms. */
 const HARD_STOP_MS = 15000;
@@ -33,38 +34,80 @@ export interface NodeProcessOptions {
    * environment). @default {false}
    */
   tokenFromStdin?: boolean;
+  /**
+   * Secure mode: read the node's keys from standard input, the line after
+   * the token (how the launcher hands them over: never in argv or the
+   * environment). @default {false}
+   */
+  securityFromStdin?: boolean;
 }
 
-/** The longest first line read for a token, in bytes. */
-const MAX_TOKEN_LINE = 1024;
+/** The longest line read for a token or the keys, in bytes. */
+const MAX_LINE = 4096;
 
 /**
- * Reads up to the first newline.
+ * Reads standard input line by line, keeping what follows a line for the
+ * next one.
  *
  * @param reader standard input
- * @returns the line without its newline, or `undefined` when input ended
- *   (or ran past {@linkcode MAX_TOKEN_LINE}) first
+ * @returns a function giving the next line without its newline, or
+ *   `undefined` when input ended (or ran past {@linkcode MAX_LINE}) first
  */
-async function readFirstLine(
+function lineReader(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<string | undefined> {
+): () => Promise<string | undefined> {
   let bytes = new Uint8Array(0);
-  while (bytes.length <= MAX_TOKEN_LINE) {
-    const newline = bytes.indexOf(10);
-    if (newline >= 0) {
-      return new TextDecoder().decode(bytes.subarray(0, newline));
+  return async () => {
+    while (bytes.length <= MAX_LINE) {
+      const newline = bytes.indexOf(10);
+      if (newline >= 0) {
+        const line = new TextDecoder().decode(bytes.subarray(0, newline));
+        bytes = bytes.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await reader.read().catch(() => ({
+        value: undefined,
+        done: true,
+      }));
+      if (done || value === undefined) return undefined;
+      const next = new Uint8Array(bytes.length + value.length);
+      next.set(bytes);
+      next.set(value, bytes.length);
+      bytes = next;
     }
-    const { value, done } = await reader.read().catch(() => ({
-      value: undefined,
-      done: true,
-    }));
-    if (done || value === undefined) return undefined;
-    const next = new Uint8Array(bytes.length + value.length);
-    next.set(bytes);
-    next.set(value, bytes.length);
-    bytes = next;
+    return undefined;
+  };
+}
+
+/**
+ * Reads the keys a secure launcher writes on a node's standard input: one
+ * JSON object (see `NodeSecurity`) on one line. The secret never appears in
+ * argv or the environment, where `ps` shows them.
+ *
+ * @param line the line
+ * @returns the keys
+ * @throws {TypeError} when the line is missing or not such an object
+ */
+export function parseSecurityLine(line: string | undefined): NodeSecurity {
+  let keys: NodeSecurity;
+  try {
+    keys = JSON.parse(line ?? "");
+  } catch {
+    throw new TypeError(
+      "Cannot start in secure mode: standard input did not carry the node's keys",
+    );
   }
-  return undefined;
+  const z85 = (v: unknown) => typeof v === "string" && v.length === 40;
+  if (
+    keys === null || typeof keys !== "object" || !z85(keys.publicKey) ||
+    !z85(keys.secretKey) || !z85(keys.registryKey) ||
+    !(keys.tools ?? []).every(z85)
+  ) {
+    throw new TypeError(
+      "Cannot start in secure mode: the keys on standard input are not publicKey, secretKey, registryKey (and tools) in Z85",
+    );
+  }
+  return keys;
 }
 
 /**
@@ -111,11 +154,26 @@ export async function runNodeProcess(
   });
   let stdin: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let registryToken: string | undefined;
-  const readStdin = options.watchStdin || options.tokenFromStdin === true;
+  let security: NodeSecurity | undefined;
+  const readStdin = options.watchStdin || options.tokenFromStdin === true ||
+    options.securityFromStdin === true;
   if (readStdin && !Deno.stdin.isTerminal()) {
     stdin = Deno.stdin.readable.getReader();
+    const nextLine = lineReader(stdin);
     if (options.tokenFromStdin) {
-      registryToken = (await readFirstLine(stdin)) || undefined;
+      registryToken = (await nextLine()) || undefined;
+    }
+    if (options.securityFromStdin) {
+      try {
+        security = parseSecurityLine(await nextLine());
+      } catch (e) {
+        log.error((e as Error).message);
+        stdin.cancel().catch(() => {});
+        for (const [signal, handler] of handlers) {
+          Deno.removeSignalListener(signal, handler);
+        }
+        return 1;
+      }
     }
   }
   if (stdin !== undefined && options.watchStdin) {
@@ -137,6 +195,7 @@ export async function runNodeProcess(
       args: options.args,
       registry: options.registry,
       registryToken,
+      security,
       signal: stop.signal,
       logger: log,
     });

@@ -41,6 +41,7 @@ export type {
   TopicSubscription,
 } from "./types.ts";
 export { checkNodeName, createNode, type CreateNodeOptions } from "./node.ts";
+export type { NodeSecurity } from "./_security.ts";
 export { defineNode, type DefineNodeOptions, isNodeModule } from "./define.ts";
 export { rpcClientOf } from "./service_client.ts";
 export {

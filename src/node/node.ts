@@ -19,6 +19,7 @@ import type {
 import { methodChanges } from "../wire/schema_diff.ts";
 import type {
   NodeInfo,
+  ParamStore,
   Registration,
   Registry,
   RunMode,
@@ -47,6 +48,7 @@ import type {
 import { createNodeLogger } from "./logger.ts";
 import { serviceClient } from "./service_client.ts";
 import { NodePublisher, NodeSubscription } from "./_node_topics.ts";
+import { NodeGuard, type NodeSecurity } from "./_security.ts";
 import { NodeObserver, type ReadinessCheck } from "../observe/node_observer.ts";
 import {
   paramGroupEntry,
@@ -83,6 +85,14 @@ export interface CreateNodeOptions {
    * @default {3000}
    */
   registryTimeout?: number;
+  /**
+   * Secure mode: the node's CURVE key pair and the registry's key. Every
+   * socket of the node then uses CURVE: it serves and publishes only to
+   * keys the registry lists, and connects only to servers that prove the
+   * key the registry lists for them. The launcher sets it in secure mode.
+   * @default {none: plain TCP}
+   */
+  security?: NodeSecurity;
   /**
    * The secret token of the node's registration (see
    * `RegisterOptions.token`): with it, a restarted node takes its
@@ -177,13 +187,36 @@ export async function createNode(
       timeout,
       logger: log,
       signal: options.signal,
+      ...(options.security === undefined ? {} : {
+        curve: {
+          publicKey: options.security.publicKey,
+          secretKey: options.security.secretKey,
+          serverKey: options.security.registryKey,
+        },
+      }),
     });
   // Every node serves zmp.Observe (metrics, call taps) on its server,
   // made now rather than at the first provide().
   const observer = new NodeObserver(name);
+  const view = new RegistryView(registry, {
+    logger: { error: (m) => log.error(m) },
+  });
+  // Secure mode: the server lets in and serves what the registry lists.
+  const guard = options.security === undefined
+    ? undefined
+    : new NodeGuard(options.security, view, log, () => registry.nodes());
   const server = new RpcServer({
     logger: log,
     interceptors: [observer.serverInterceptor],
+    ...(guard === undefined ? {} : {
+      curve: {
+        publicKey: guard.security.publicKey,
+        secretKey: guard.security.secretKey,
+        authenticate: guard.authenticate,
+        identify: guard.identify,
+      },
+      authorize: guard.authorize,
+    }),
   });
   const bindHost = advertiseHost(registry.endpoint);
   let endpoint: string;
@@ -193,6 +226,7 @@ export async function createNode(
   } catch (e) {
     await server.close();
     await observer.close();
+    await view.close();
     if (owned) await registry.close();
     throw e;
   }
@@ -206,6 +240,9 @@ export async function createNode(
     publishes: [],
     subscribes: [],
     params: [],
+    ...(options.security === undefined
+      ? {}
+      : { uses: [], publicKey: options.security.publicKey }),
     startedAt: Date.now(),
     observe: endpoint,
     ...(options.readiness === undefined
@@ -223,6 +260,7 @@ export async function createNode(
   } catch (e) {
     await server.close();
     await observer.close();
+    await view.close();
     if (owned) await registry.close();
     throw e;
   }
@@ -235,6 +273,8 @@ export async function createNode(
     log,
     signal: options.signal,
     drainTimeout: options.drainTimeout ?? 5000,
+    view,
+    guard,
     server,
     observer,
   });
@@ -255,6 +295,8 @@ interface NodeInit {
   log: NodeLogger;
   signal: AbortSignal | undefined;
   drainTimeout: number;
+  view: RegistryView;
+  guard: NodeGuard | undefined;
   server: RpcServer;
   observer: NodeObserver;
 }
@@ -277,6 +319,7 @@ class NodeImpl implements Node {
   readonly #drainTimeout: number;
   readonly #bindHost: string;
   readonly #view: RegistryView;
+  readonly #guard: NodeGuard | undefined;
   readonly #parts = new Set<Part>();
   readonly #clients = new Map<string, Promise<ServiceClient<unknown>>>();
   readonly #server: RpcServer;
@@ -301,9 +344,8 @@ class NodeImpl implements Node {
     this.#serverEndpoint = init.info.observe!;
     this.#observer = init.observer;
     this.#bindHost = init.bindHost;
-    this.#view = new RegistryView(init.registry, {
-      logger: { error: (m) => init.log.error(m) },
-    });
+    this.#view = init.view;
+    this.#guard = init.guard;
     const external = init.signal;
     if (external !== undefined) {
       const stop = () => this.#abort.abort(external.reason);
@@ -374,10 +416,18 @@ class NodeImpl implements Node {
   ): Promise<void> {
     this.#checkOpen(`provide ${service.name}`);
     this.#server.register(service as ServiceDescriptor, impl as object);
-    this.#info.services.push(
-      serviceEntry(service as ServiceDescriptor, this.#serverEndpoint),
+    const entry = serviceEntry(
+      service as ServiceDescriptor,
+      this.#serverEndpoint,
     );
-    await this.#publishInfo();
+    this.#info.services.push(entry);
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (secure mode's policy) or failed: not listed, not kept.
+      remove(this.#info.services, entry);
+      throw e;
+    }
     this.log.debug(`provides ${service.name}`, {
       endpoint: this.#serverEndpoint,
     });
@@ -433,12 +483,27 @@ class NodeImpl implements Node {
       );
     }
     this.#checkOpen(`make a client of ${service.name}`);
+    if (
+      this.#info.uses !== undefined && !this.#info.uses.includes(service.name)
+    ) {
+      // Secure mode: what a node calls is declared, and checked.
+      this.#info.uses.push(service.name);
+      await this.#publishInfo();
+    }
+    const guard = this.#guard;
     const rpc = new RpcClient({
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
       logger: this.log,
       interceptors: [this.#observer.clientInterceptor],
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          serverKey: guard.serverKey,
+        },
+      }),
     });
     const follow = (change: ViewChange) => {
       const wanted = new Set(this.#instances(service.name));
@@ -526,10 +591,19 @@ class NodeImpl implements Node {
     options: PublisherOptions = {},
   ): Promise<TopicPublisher<T>> {
     this.#checkOpen(`publish on ${topic.name}`);
+    const guard = this.#guard;
+    if (guard !== undefined) await this.#view.start();
     const inner = createPublisher(topic, {
       latched: options.latched,
       logger: this.log,
       endpoint: `tcp://${this.#bindHost}:*`,
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          authenticate: guard.subscribers(topic.name),
+        },
+      }),
     });
     const entry = publicationEntry(
       topic as TopicDescriptor,
@@ -545,7 +619,15 @@ class NodeImpl implements Node {
       if (this.#closing === undefined) this.#publishInfoLater();
     });
     this.#parts.add(publisher);
-    await this.#publishInfo();
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (secure mode's policy) or failed: not listed, not kept.
+      this.#parts.delete(publisher);
+      remove(this.#info.publishes, entry);
+      await inner.close();
+      throw e;
+    }
     return publisher;
   }
 
@@ -570,10 +652,29 @@ class NodeImpl implements Node {
     this.#checkOpen(`subscribe to ${topic.name}`);
     await this.#view.start();
     this.#checkOpen(`subscribe to ${topic.name}`);
+    const guard = this.#guard;
+    const entry = subscriptionEntry(topic as TopicDescriptor);
+    if (guard !== undefined) {
+      // Secure mode: publishers let in the subscribers the registry lists.
+      this.#info.subscribes.push(entry);
+      try {
+        await this.#publishInfo();
+      } catch (e) {
+        remove(this.#info.subscribes, entry);
+        throw e;
+      }
+    }
     const inner = createSubscription(topic, {
       queue: options.queue,
       logger: this.log,
       endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
+      ...(guard === undefined ? {} : {
+        curve: {
+          publicKey: guard.security.publicKey,
+          secretKey: guard.security.secretKey,
+          serverKey: guard.serverKey,
+        },
+      }),
     });
     const warned = new Set<string>();
     const follow = () => {
@@ -596,8 +697,7 @@ class NodeImpl implements Node {
     };
     follow();
     const unlisten = this.#view.listen(follow);
-    const entry = subscriptionEntry(topic as TopicDescriptor);
-    this.#info.subscribes.push(entry);
+    if (guard === undefined) this.#info.subscribes.push(entry);
     const untrack = this.#observer.trackTopic("subscriber", inner);
     const subscription = new NodeSubscription(inner, () => {
       untrack();
@@ -620,9 +720,31 @@ class NodeImpl implements Node {
       );
       this.#publishInfoLater();
     }
-    return paramsGroup(this.#registry.params, group, {
+    const store = this.#guard === undefined
+      ? this.#registry.params
+      : this.#afterUpdates(this.#registry.params);
+    return paramsGroup(store, group, {
       logger: this.log,
       signal: this.signal,
+    });
+  }
+
+  /**
+   * Secure mode: the registry lets a node set the params it lists, so a
+   * write waits for the registration updates queued before it.
+   */
+  #afterUpdates(store: ParamStore): ParamStore {
+    const writes = new Set(["set", "update", "delete"]);
+    return new Proxy(store, {
+      get: (target, key, receiver) => {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== "function") return value;
+        if (!writes.has(String(key))) return value.bind(target);
+        return async (...args: unknown[]) => {
+          await this.#updating;
+          return value.apply(target, args);
+        };
+      },
     });
   }
 

@@ -25,6 +25,7 @@ import { pathToFileURL } from "node:url";
 import type { Registry, RunMode } from "../registry/types.ts";
 import type { Node, NodeLogger, NodeModule } from "./types.ts";
 import { createNode } from "./node.ts";
+import type { NodeSecurity } from "./_security.ts";
 import { isNodeModule } from "./define.ts";
 import { createNodeLogger } from "./logger.ts";
 import { importAsRunner } from "./_standalone.ts";
@@ -55,6 +56,8 @@ export interface RunNodeOptions {
   stopTimeout?: number;
   /** How long closing lets calls in flight finish, in ms. @default {5000} */
   drainTimeout?: number;
+  /** Secure mode: the node's keys (see `createNode`). @default {none} */
+  security?: NodeSecurity;
   /**
    * The secret token of the node's registration (see
    * `CreateNodeOptions.registryToken`).
@@ -135,6 +138,7 @@ export async function runNode(
       logger: log,
       signal: options.signal,
       drainTimeout: options.drainTimeout,
+      security: options.security,
       registryToken: options.registryToken,
       ...(module.readiness === undefined ? {} : {
         readiness: module.readiness,

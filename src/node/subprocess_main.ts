@@ -17,6 +17,7 @@
  * | `ZMP_LOG_LEVEL` | `debug`, `info`, `warn`, `error`, `silent` | `info` |
  * | `ZMP_STDIN_WATCH` | `0` to not stop when standard input ends | watch |
  * | `ZMP_STDIN_TOKEN` | `1`: the first line of standard input is the registration's secret token | no token: the registry makes one |
+ * | `ZMP_SECURE` | `1`: secure mode, the next line of standard input holds the node's keys | off |
  *
  * The node stops gracefully (node signal aborted, calls drained,
  * unregistered, exit code 0) on SIGTERM or SIGINT, and when its standard
@@ -77,6 +78,7 @@ export async function subprocessMain(argv: string[]): Promise<number> {
     registry: readEnv("ZMP_REGISTRY"),
     watchStdin: readEnv("ZMP_STDIN_WATCH") !== "0",
     tokenFromStdin: readEnv("ZMP_STDIN_TOKEN") === "1",
+    securityFromStdin: readEnv("ZMP_SECURE") === "1",
   });
 }
 

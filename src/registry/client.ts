@@ -9,7 +9,7 @@
  */
 
 import { readEnv } from "../_util/env.ts";
-import type { Context } from "../zmq/mod.ts";
+import type { Context, CurveClientSecurity } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import {
@@ -76,6 +76,12 @@ export interface ConnectRegistryOptions {
    * @default {3000}
    */
   ttl?: number;
+  /**
+   * Secure mode: talk to the registry over CURVE with this key pair, and
+   * only to a registry that proves `serverKey` (embedded registry only).
+   * @default {none: plain TCP}
+   */
+  curve?: CurveClientSecurity;
 }
 
 /**
@@ -127,6 +133,11 @@ export async function connectRegistry(
     );
   }
   const parsed = parseRegistryEndpoint(endpoint, "connect to the registry");
+  if (parsed.backend === "etcd" && options.curve !== undefined) {
+    throw new TypeError(
+      "Cannot connect to the registry: secure mode (curve) needs the embedded registry, not etcd",
+    );
+  }
   if (parsed.backend === "etcd") {
     const { connectEtcdRegistry } = await import("./etcd.ts");
     return await connectEtcdRegistry(parsed, { ...options, timeout });
@@ -139,6 +150,9 @@ export async function connectRegistry(
       connectTimeout: timeout,
       logger,
       context: options.context,
+      ...(options.curve === undefined ? {} : {
+        curve: { ...options.curve, serverKey: () => options.curve!.serverKey },
+      }),
     });
   } catch (e) {
     throw new TypeError(
@@ -160,7 +174,15 @@ export async function connectRegistry(
       e instanceof RpcError &&
       (e.code === "UNAVAILABLE" || e.code === "DEADLINE_EXCEEDED")
     ) {
-      throw new RegistryUnavailableError(endpoint, timeout, { cause: e });
+      throw new RegistryUnavailableError(
+        endpoint,
+        timeout,
+        options.curve === undefined ? { cause: e } : {
+          cause: e,
+          reason:
+            "no CURVE handshake succeeded: is this key on the registry's allow-list, and the registry's key the right one?",
+        },
+      );
     }
     throw new RegistryUnavailableError(endpoint, timeout, {
       cause: e,

@@ -51,6 +51,7 @@ export {
   type Registry,
   type RegistryCount,
   type RegistryEvent,
+  type RegistryKey,
   type RegistryName,
   type RegistryText,
   type RegistryWaitOptions,
@@ -64,6 +65,11 @@ export {
   type RegistryServerOptions,
   startRegistry,
 } from "./server.ts";
+export {
+  type NodePolicy,
+  type RegistrySecurity,
+  type SecurityPolicy,
+} from "./security.ts";
 export {
   connectRegistry,
   type ConnectRegistryOptions,

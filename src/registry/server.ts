@@ -8,6 +8,7 @@
  */
 
 import type { Context } from "../zmq/mod.ts";
+import { RegistryGate, type RegistrySecurity } from "./security.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { NodeObserver } from "../observe/node_observer.ts";
 import type { CallContext } from "../rpc/context.ts";
@@ -63,6 +64,12 @@ export interface RegistryServerOptions {
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * Secure mode: serve over CURVE, accept only the keys listed, each node
+   * name only from its own key, and what the policy grants.
+   * @default {none: plain TCP, anyone may do anything}
+   */
+  security?: RegistrySecurity;
 }
 
 /** A running embedded registry. */
@@ -142,6 +149,9 @@ export async function startRegistry(
     host: hostname(),
     startedAt: Date.now(),
   };
+  const gate = options.security === undefined
+    ? undefined
+    : new RegistryGate(options.security, (line) => logger.warn(line));
   // Its operations are counted and served as zmp.Observe, like a node's.
   const observer = new NodeObserver("registry");
   // Every open watch holds a call slot for as long as it lives; watches get
@@ -152,20 +162,46 @@ export async function startRegistry(
     context: options.context,
     maxConcurrency: 16384,
     interceptors: [observer.serverInterceptor],
+    ...(gate === undefined ? {} : {
+      curve: {
+        publicKey: options.security!.publicKey,
+        secretKey: options.security!.secretKey,
+        authenticate: gate.authenticate,
+        identify: gate.identify,
+      },
+    }),
   });
   observer.serve(server);
+  const live = (name: string | undefined) =>
+    name === undefined ? undefined : state.nodes().find((n) => n.name === name);
   server.register(RegistryService, {
     info: () => facts,
-    register: (info: NodeInfo, token: string | undefined) =>
-      state.register(info, token),
-    heartbeat: (name: string, instanceId: string, token: string) => {
+    register: (
+      info: NodeInfo,
+      token: string | undefined,
+      ctx: CallContext,
+    ) => state.register(gate?.admit(info, ctx.caller) ?? info, token),
+    heartbeat: (
+      name: string,
+      instanceId: string,
+      token: string,
+      ctx: CallContext,
+    ) => {
+      gate?.checkOwner(name, "heartbeat", ctx.caller);
       state.heartbeat(name, instanceId, token);
     },
-    update: (info: NodeInfo, token: string) => {
-      state.update(info, token);
+    update: (info: NodeInfo, token: string, ctx: CallContext) => {
+      state.update(gate?.admit(info, ctx.caller) ?? info, token);
     },
-    unregister: (name: string, instanceId: string, token: string) =>
-      state.unregister(name, instanceId, token),
+    unregister: (
+      name: string,
+      instanceId: string,
+      token: string,
+      ctx: CallContext,
+    ) => {
+      gate?.checkOwner(name, "unregister", ctx.caller);
+      return state.unregister(name, instanceId, token);
+    },
     nodes: () => state.nodes(),
     watch: (ctx: CallContext) => state.watchNodes(ctx.signal),
     paramGet: (key: string) => state.paramGet(key),
@@ -174,12 +210,15 @@ export async function startRegistry(
       key: string,
       value: unknown,
       ifRevision: number | undefined,
+      ctx: CallContext,
     ) => {
+      gate?.checkParam(key, "paramSet", ctx.caller, live(ctx.caller?.node));
       const revision = state.paramSet(key, value, ifRevision);
       await writer?.flush();
       return revision;
     },
-    paramDelete: async (key: string) => {
+    paramDelete: async (key: string, ctx: CallContext) => {
+      gate?.checkParam(key, "paramDelete", ctx.caller, live(ctx.caller?.node));
       const existed = state.paramDelete(key);
       await writer?.flush();
       return existed;

@@ -29,6 +29,13 @@ export type RegistryName = string;
 export type RegistryText = string;
 
 /**
+ * A CURVE public key in Z85 (secure mode).
+ * @minLength 40
+ * @maxLength 40
+ */
+export type RegistryKey = string;
+
+/**
  * A count or a process id.
  * @minimum 0
  * @integer
@@ -159,6 +166,13 @@ export interface NodeInfo {
   params: RegistryName[];
   /** The typed params groups behind `params`, with their schemas. */
   paramGroups?: ParamGroupEntry[];
+  /** Services it has clients of (their wire names): what it calls. */
+  uses?: RegistryName[];
+  /**
+   * In secure mode, its CURVE public key: its services and topics prove
+   * it, and the registry accepts this name only from this key.
+   */
+  publicKey?: RegistryKey;
   /** When it registered (ms since the epoch, the node's clock). */
   startedAt: number;
   /**

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { type Context, Dealer, type Frame } from "../zmq/mod.ts";
+import {
+  type Context,
+  type CurveClientSecurity,
+  curveSocketOptions,
+  Dealer,
+  type Frame,
+} from "../zmq/mod.ts";
 import type { Logger } from "./logger.ts";
 
 /** What an endpoint reports to its client. */
@@ -24,6 +30,8 @@ export interface EndpointEvents {
 export interface EndpointInit {
   /** The ZeroMQ context. */
   context?: Context;
+  /** Connect over CURVE with these keys. */
+  curve?: CurveClientSecurity;
   /** ZMTP heartbeat interval in ms, or 0 for none. */
   heartbeat: number;
   /** Where to report. */
@@ -65,9 +73,10 @@ export class Endpoint {
   }
 
   #open(): Dealer {
-    const { context, heartbeat } = this.#init;
+    const { context, heartbeat, curve } = this.#init;
     const dealer = new Dealer({
       context,
+      ...(curve === undefined ? {} : curveSocketOptions(curve)),
       ...(heartbeat > 0
         ? {
           heartbeatInterval: heartbeat,

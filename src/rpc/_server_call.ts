@@ -12,7 +12,7 @@ import type {
   MethodDescriptor,
   ServiceDescriptor,
 } from "../wire/descriptors.ts";
-import type { CallContext } from "./context.ts";
+import type { CallContext, CallerIdentity } from "./context.ts";
 
 /** A registered method: descriptors plus the implementation to call. */
 export interface Handler {
@@ -58,6 +58,8 @@ export class ServedCall implements CallContext {
   readonly budget: PeerBudget;
   /** The caller's routing id. */
   readonly routingId: Uint8Array;
+  /** Who called, on a CURVE server. */
+  readonly caller: CallerIdentity | undefined;
   /** The request id. */
   readonly requestId: number;
   /** The codec of the request; replies use it too. */
@@ -90,8 +92,10 @@ export class ServedCall implements CallContext {
     metadata: Record<string, string>;
     timeout: number;
     credit: number;
+    caller?: CallerIdentity;
   }) {
     this.key = init.key;
+    this.caller = init.caller;
     this.peerKey = init.peerKey;
     this.budget = init.budget;
     this.routingId = init.routingId;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Context } from "../zmq/mod.ts";
+import type { Context, CurveClientSecurity, CurveKeyPair } from "../zmq/mod.ts";
 import { type Codec, codecById, codecByName } from "../wire/codec.ts";
 import type {
   MethodDescriptor,
@@ -84,6 +84,16 @@ export interface RpcClientOptions {
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * Connect over CURVE: this client's key pair, and the public key of the
+   * server at each endpoint. An endpoint whose key is unknown is refused
+   * (`TypeError`), and a server that does not prove that key gets nothing.
+   * @default {none: plain TCP}
+   */
+  curve?: CurveKeyPair & {
+    /** The server's public key at an endpoint, if known. */
+    serverKey(endpoint: string): string | undefined;
+  };
 }
 
 /** Options of {@linkcode RpcClient.removeEndpoint}. */
@@ -200,6 +210,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     lost: (ep: Endpoint) => void;
   };
   readonly #context: Context | undefined;
+  readonly #curve: RpcClientOptions["curve"];
   readonly #heartbeat: number;
   readonly #pending = new Map<number, Call>();
   readonly #waiting = new Set<Call>();
@@ -264,6 +275,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
       lost: (ep: Endpoint) => this.#onLost(ep),
     };
     this.#context = options.context;
+    this.#curve = options.curve;
     this.#heartbeat = heartbeat;
     this.#endpoints = [];
     try {
@@ -277,7 +289,19 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   }
 
   #open(address: string): Endpoint {
+    let curve: CurveClientSecurity | undefined;
+    if (this.#curve !== undefined) {
+      const serverKey = this.#curve.serverKey(address);
+      if (serverKey === undefined) {
+        throw new TypeError(
+          `Cannot connect to ${address}: its server key is unknown, and this client uses CURVE`,
+        );
+      }
+      const { publicKey, secretKey } = this.#curve;
+      curve = { publicKey, secretKey, serverKey };
+    }
     return new Endpoint(address, {
+      curve,
       context: this.#context,
       heartbeat: this.#heartbeat,
       events: this.#events,

@@ -30,6 +30,14 @@ export interface CallOptions {
   metadata?: Record<string, string>;
 }
 
+/** A caller authenticated by CURVE. */
+export interface CallerIdentity {
+  /** Its long-term public key (Z85, 40 characters). */
+  readonly publicKey: string;
+  /** The node that key belongs to, when known. */
+  readonly node?: string;
+}
+
 /** What a server-side handler gets as its last argument. */
 export interface CallContext {
   /**
@@ -45,8 +53,14 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The metadata the client sent (empty object when none). */
   readonly metadata: Record<string, string>;
-  /** The caller's identity: its ZeroMQ routing id in hex. */
+  /** The caller's connection: its ZeroMQ routing id in hex. */
   readonly peer: string;
+  /**
+   * Who called, on a CURVE server: the public key the caller proved in the
+   * handshake, and the node name that key belongs to when the server knows
+   * it. Absent on a server without CURVE.
+   */
+  readonly caller?: CallerIdentity;
   /** The service name. */
   readonly service: string;
   /** The method name. */

@@ -8,6 +8,7 @@
 
 export {
   type CallContext,
+  type CallerIdentity,
   type CallOptions,
   type RpcClientLike,
   type RpcServerLike,

@@ -19,7 +19,13 @@
  * @module
  */
 
-import { type Context, type Frame, Router } from "../zmq/mod.ts";
+import {
+  type Context,
+  type CurveServerSecurity,
+  curveSocketOptions,
+  type Frame,
+  Router,
+} from "../zmq/mod.ts";
 import { codecById, codecByName } from "../wire/codec.ts";
 import {
   type MethodDescriptor,
@@ -47,7 +53,7 @@ import {
   KIND,
 } from "../wire/protocol.ts";
 import { STATUS } from "../wire/status.ts";
-import type { RpcServerLike } from "./context.ts";
+import type { CallerIdentity, RpcServerLike } from "./context.ts";
 import { runServerChain, type ServerInterceptor } from "./interceptors.ts";
 import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
@@ -117,6 +123,28 @@ export interface RpcServerOptions {
   heartbeat?: number;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * Serve over CURVE: the server's key pair and who may connect. Handlers
+   * then see the caller's key (and node) in `ctx.caller`.
+   * @default {none: plain TCP}
+   */
+  curve?: CurveServerSecurity & {
+    /** The node name of a client key, for `ctx.caller.node`. */
+    identify?: (publicKey: string) => string | undefined;
+  };
+  /**
+   * Decides whether a call may run, after its header and method are
+   * checked and before its arguments are decoded: return a reason to refuse
+   * it with `PERMISSION_DENIED` (the reason is the message), or `undefined`
+   * to let it run (or a promise of either, for a decision that must look
+   * something up).
+   * @default {every call runs}
+   */
+  authorize?: (call: {
+    service: string;
+    method: string;
+    caller: CallerIdentity | undefined;
+  }) => string | undefined | Promise<string | undefined>;
 }
 
 /** Options of {@linkcode RpcServer.register}. */
@@ -196,6 +224,9 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   readonly #log: LogLimiter;
   readonly #sendOptions: { timeout: number };
   readonly #endpoints: string[] = [];
+  readonly #identify: ((publicKey: string) => string | undefined) | undefined;
+  readonly #curve: boolean;
+  readonly #authorize: RpcServerOptions["authorize"];
   #active = 0;
   #streams = 0;
   #loop: Promise<void> | undefined;
@@ -242,8 +273,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     };
     const heartbeat =
       checkTimeout(options.heartbeat, "RpcServer", "heartbeat") ?? 1000;
+    this.#curve = options.curve !== undefined;
+    this.#identify = options.curve?.identify;
+    this.#authorize = options.authorize;
     this.#router = new Router({
       context: options.context,
+      ...(options.curve === undefined ? {} : curveSocketOptions(options.curve)),
       routerMandatory: true,
       maxMessageSize: this.#maxMessageSize * 2 + 65536,
       ...(heartbeat > 0
@@ -486,6 +521,58 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         ),
       );
     }
+    const caller = this.#caller(routingId);
+    const verdict = this.#authorize?.({
+      service: handler.service.name,
+      method: method.name,
+      caller,
+    });
+    if (verdict === undefined) {
+      return this.#admit(routingId, header, handler, frames, caller);
+    }
+    const decide = (refusal: string | undefined): void => {
+      if (refusal === undefined) {
+        this.#admit(routingId, header, handler, frames, caller);
+      } else {
+        void this.#replyError(
+          routingId,
+          id,
+          new RpcError("PERMISSION_DENIED", refusal),
+        );
+      }
+    };
+    if (typeof verdict === "string") return decide(verdict);
+    verdict.then(decide, (e) =>
+      void this.#replyError(
+        routingId,
+        id,
+        new RpcError(
+          "PERMISSION_DENIED",
+          `Cannot authorize ${name}: ${(e as Error)?.message ?? e}`,
+        ),
+      ));
+  }
+
+  /** Runs a checked, authorized request: unless busy or a duplicate. */
+  #admit(
+    routingId: Uint8Array,
+    header: Header,
+    handler: Handler,
+    frames: Uint8Array[],
+    caller: CallerIdentity | undefined,
+  ): void {
+    if (this.#draining) {
+      void this.#replyError(
+        routingId,
+        header.requestId,
+        new RpcError("UNAVAILABLE", "The server is shutting down"),
+      );
+      return;
+    }
+    const id = header.requestId;
+    const name = `${handler.service.name}.${handler.method.name}`;
+    const stream = (header.flags & FLAGS.STREAM) !== 0;
+    const codec = codecById(header.codec)!;
     const pk = peerKey(routingId);
     const key = pk + id;
     if (this.#calls.has(key)) {
@@ -552,6 +639,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       this.#streams++;
     }
     const call = new ServedCall({
+      caller,
       key,
       peerKey: pk,
       budget,
@@ -570,6 +658,14 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     }
     if (stream) this.#runStream(call, args);
     else this.#runUnary(call, args);
+  }
+
+  #caller(routingId: Uint8Array): CallerIdentity | undefined {
+    if (!this.#curve) return undefined;
+    const publicKey = this.#router.peerPublicKey(routingId);
+    if (publicKey === undefined) return undefined;
+    const node = this.#identify?.(publicKey);
+    return node === undefined ? { publicKey } : { publicKey, node };
   }
 
   /** Why a new call from this peer cannot be taken now, if it cannot. */

@@ -17,7 +17,12 @@
  * @module
  */
 
-import { type Context, XPublisher } from "../zmq/mod.ts";
+import {
+  type Context,
+  type CurveServerSecurity,
+  curveSocketOptions,
+  XPublisher,
+} from "../zmq/mod.ts";
 import { codecByName } from "../wire/codec.ts";
 import {
   type TopicDescriptor,
@@ -54,6 +59,12 @@ export interface CreatePublisherOptions extends PublisherOptions {
   logger?: TopicLogger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * Publish over CURVE: the publisher's key pair, and which subscriber keys
+   * may connect.
+   * @default {none: plain TCP}
+   */
+  curve?: CurveServerSecurity;
 }
 
 /** A publisher bound to its own socket: a {@linkcode TopicPublisher}. */
@@ -129,6 +140,7 @@ class Publisher<T> implements SocketPublisher<T> {
     this.publisherId = crypto.getRandomValues(new Uint32Array(1))[0];
     this.#socket = new XPublisher({
       context: options.context,
+      ...(options.curve === undefined ? {} : curveSocketOptions(options.curve)),
       sendHighWaterMark: options.highWaterMark ?? 1000,
       // Every subscription and unsubscription comes up, not only the
       // first and last for a prefix: each late joiner triggers a replay of

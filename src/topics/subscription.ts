@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Context, Subscriber } from "../zmq/mod.ts";
+import { type Context, type CurveKeyPair, Subscriber } from "../zmq/mod.ts";
 import { codecById } from "../wire/codec.ts";
 import type { TopicDescriptor } from "../wire/descriptors.ts";
 import { IssueList, validationMessage } from "../wire/errors.ts";
@@ -30,6 +30,16 @@ import {
 export interface CreateSubscriptionOptions extends SubscribeOptions {
   /** Publisher endpoints to connect to at once. @default {[]} */
   endpoints?: readonly string[];
+  /**
+   * Receive over CURVE: this subscriber's key pair, and the public key of
+   * the publisher at each endpoint. An endpoint whose key is unknown is
+   * not connected (and logged).
+   * @default {none: plain TCP}
+   */
+  curve?: CurveKeyPair & {
+    /** The publisher's public key at an endpoint, if known. */
+    serverKey(endpoint: string): string | undefined;
+  };
   /**
    * Messages ZeroMQ keeps per publisher before it drops (`ZMQ_RCVHWM`).
    * @default {1000}
@@ -99,6 +109,7 @@ class Subscription<T> implements SocketSubscription<T> {
     invalid: 0,
   };
   readonly #endpoints = new Set<string>();
+  readonly #curve: CreateSubscriptionOptions["curve"];
   readonly #lastSeq = new Map<number, number>();
   readonly #loop: Promise<void>;
   #wake: (() => void) | undefined;
@@ -121,6 +132,7 @@ class Subscription<T> implements SocketSubscription<T> {
     }
     this.#capacity = capacity;
     this.#logger = options.logger ?? consoleTopicLogger;
+    this.#curve = options.curve;
     const logger = this.#logger;
     this.#log = new LogLimiter({
       warn: (m) => logger.warn(m),
@@ -129,6 +141,10 @@ class Subscription<T> implements SocketSubscription<T> {
     this.#socket = new Subscriber({
       context: options.context,
       receiveHighWaterMark: options.highWaterMark ?? 1000,
+      ...(options.curve === undefined ? {} : {
+        curvePublicKey: options.curve.publicKey,
+        curveSecretKey: options.curve.secretKey,
+      }),
     });
     try {
       this.#socket.subscribe(this.#name);
@@ -169,6 +185,14 @@ class Subscription<T> implements SocketSubscription<T> {
     for (const endpoint of wanted) {
       if (!this.#endpoints.has(endpoint)) {
         try {
+          if (this.#curve !== undefined) {
+            // Each connection keeps the server key set when it was made.
+            const key = this.#curve.serverKey(endpoint);
+            if (key === undefined) {
+              throw new TypeError("its publisher's key is unknown");
+            }
+            this.#socket.setOption("curveServerKey", key);
+          }
           this.#socket.connect(endpoint);
           this.#endpoints.add(endpoint);
         } catch (e) {

@@ -46,6 +46,50 @@ export type CurveAuthenticator = (
 ) => boolean | Promise<boolean>;
 
 /**
+ * What a CURVE server socket needs: its key pair, and who may connect.
+ */
+export interface CurveServerSecurity extends CurveKeyPair {
+  /** Accepts or refuses each client key. @default {every client key} */
+  authenticate?: CurveAuthenticator;
+}
+
+/**
+ * What a CURVE client socket needs: its key pair, and the public key of
+ * the server it connects to (the handshake fails against any other).
+ */
+export interface CurveClientSecurity extends CurveKeyPair {
+  /** The server's public key (Z85). */
+  serverKey: string;
+}
+
+/**
+ * The socket options (and hook) of a CURVE server or client.
+ *
+ * @param security a server's or a client's keys
+ * @returns what to spread into a socket's constructor options
+ */
+export function curveSocketOptions(
+  security: CurveServerSecurity | CurveClientSecurity,
+): {
+  curveServer?: boolean;
+  curvePublicKey: string;
+  curveSecretKey: string;
+  curveServerKey?: string;
+  authenticate?: CurveAuthenticator;
+} {
+  const keys = {
+    curvePublicKey: security.publicKey,
+    curveSecretKey: security.secretKey,
+  };
+  if ("serverKey" in security) {
+    return { ...keys, curveServerKey: security.serverKey };
+  }
+  return security.authenticate === undefined
+    ? { ...keys, curveServer: true }
+    : { ...keys, curveServer: true, authenticate: security.authenticate };
+}
+
+/**
  * Generates a new CURVE key pair (Curve25519, with libsodium).
  *
  * @returns a fresh key pair in Z85 text

@@ -55,12 +55,15 @@ export {
 } from "./monitor.ts";
 export {
   type CurveAuthenticator,
+  type CurveClientSecurity,
   curveKeyBytes,
   type CurveKeyPair,
   curveKeypair,
   curveKeyText,
   type CurvePeer,
   curvePublic,
+  type CurveServerSecurity,
+  curveSocketOptions,
 } from "./curve.ts";
 export { errnoName, ZmqError, type ZmqErrorOptions } from "./errors.ts";
 export {

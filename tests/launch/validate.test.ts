@@ -101,7 +101,7 @@ Deno.test("validateLaunch() refuses duplicate names, naming the node and field",
 Deno.test("validateLaunch() refuses unknown keys at every level", () => {
   refused(
     { nodes: [], graceperiod: 5 },
-    "Cannot launch: graceperiod is not a known field (expected one of: registry, gracePeriod, nodes, kind)",
+    "Cannot launch: graceperiod is not a known field (expected one of: registry, gracePeriod, nodes, security, kind)",
   );
   const e = refused(
     { nodes: [{ name: "a", module: "a.ts", restrat: "always" }] },

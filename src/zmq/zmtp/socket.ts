@@ -112,6 +112,12 @@ interface Connecting {
   abort: AbortController | undefined;
   interval: number;
   stopped: boolean;
+  /**
+   * The server key when `connect` was called: like libzmq, a connection
+   * keeps the CURVE server key it was made with, so one SUB can reach
+   * publishers with different keys.
+   */
+  serverKey: Uint8Array;
 }
 
 function closedError(operation: string) {
@@ -342,6 +348,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     endpoint: string,
     id: number,
     asServer: boolean,
+    serverKey?: Uint8Array,
   ): Connection {
     const o = this.#options;
     const metadata: Record<string, Uint8Array> = {
@@ -353,7 +360,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     const c = new Connection(conn, this, {
       endpoint,
       id,
-      mechanism: this.#mechanism(metadata, asServer),
+      mechanism: this.#mechanism(metadata, asServer, serverKey),
       address: conn.remoteAddr.transport === "tcp"
         ? (conn.remoteAddr as Deno.NetAddr).hostname
         : "",
@@ -374,6 +381,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #mechanism(
     metadata: Record<string, Uint8Array>,
     asServer: boolean,
+    serverKey = this.#options.curveServerKey,
   ): Mechanism {
     const o = this.#options;
     if (!o.curve) return new NullMechanism({ metadata, asServer });
@@ -388,7 +396,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     return new CurveClient({
       metadata,
       asServer: false,
-      serverKey: o.curveServerKey,
+      serverKey,
       publicKey: o.curvePublicKey,
       secretKey: o.curveSecretKey,
     });
@@ -412,6 +420,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       abort: undefined,
       interval: this.#options.reconnectInterval,
       stopped: false,
+      serverKey: this.#options.curveServerKey.slice(),
     };
     if (!this.#options.immediate) {
       entry.pipe = this.#newPipe(endpoint);
@@ -464,7 +473,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       }
       const id = this.#engine.nextId();
       this.#emit("connected", id, endpoint);
-      const c = this.#open(conn, endpoint, id, false);
+      const c = this.#open(conn, endpoint, id, false, entry.serverKey);
       entry.connection = c;
       this.#origin.set(c, entry);
     })());

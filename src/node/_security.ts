@@ -1,0 +1,214 @@
+/**
+ * Secure mode inside a node: which keys may connect to its services and
+ * topics, who a caller is, what a caller may call, and which key a server
+ * it connects to must prove — all read from the registry's listing, which
+ * the registry has checked against the system's keys and policy.
+ *
+ * @module
+ */
+
+import type { CurveKeyPair } from "../zmq/curve.ts";
+import type { CallerIdentity } from "../rpc/context.ts";
+import type { NodeInfo } from "../registry/types.ts";
+import type { RegistryView } from "../registry/view.ts";
+import { covers } from "../registry/security.ts";
+import type { NodeLogger } from "./types.ts";
+
+/** The keys a node runs with in secure mode. */
+export interface NodeSecurity extends CurveKeyPair {
+  /** The registry's public key: the node talks to no other registry. */
+  registryKey: string;
+  /**
+   * Keys of tools (e.g. the `zmp` CLI's) that may call any method and
+   * subscribe to any topic of this node.
+   * @default {[]}
+   */
+  tools?: string[];
+}
+
+/** A node's secure-mode decisions over its registry view. */
+export class NodeGuard {
+  readonly security: NodeSecurity;
+  readonly #view: RegistryView;
+  readonly #log: NodeLogger;
+  readonly #tools: Set<string>;
+  readonly #logged = new Set<string>();
+  #byKey: Map<string, NodeInfo> | undefined;
+  #byEndpoint: Map<string, string> | undefined;
+  readonly #fetch: () => Promise<NodeInfo[]>;
+  #refreshing: Promise<NodeInfo[]> | undefined;
+  readonly #confirmed = new Map<string, number>();
+
+  /**
+   * @param security the node's keys
+   * @param view the live nodes (listened to here)
+   * @param log where refusals are reported, once per caller and method
+   * @param fetch asks the registry for the live nodes
+   */
+  constructor(
+    security: NodeSecurity,
+    view: RegistryView,
+    log: NodeLogger,
+    fetch: () => Promise<NodeInfo[]>,
+  ) {
+    this.security = security;
+    this.#fetch = fetch;
+    this.#view = view;
+    this.#log = log;
+    this.#tools = new Set(security.tools ?? []);
+    view.listen(() => {
+      this.#byKey = undefined;
+      this.#byEndpoint = undefined;
+    });
+  }
+
+  #node(publicKey: string): NodeInfo | undefined {
+    if (this.#byKey === undefined || !this.#view.ready) {
+      this.#byKey = new Map();
+      for (const n of this.#view.nodes) {
+        if (n.publicKey !== undefined) this.#byKey.set(n.publicKey, n);
+      }
+    }
+    return this.#byKey.get(publicKey);
+  }
+
+  /**
+   * The CURVE hook of the node's services: tools and live nodes (a node
+   * this view has not seen yet is looked up in the registry).
+   */
+  readonly authenticate = (
+    { publicKey }: { publicKey: string },
+  ): boolean | Promise<boolean> => {
+    if (this.#tools.has(publicKey) || this.#node(publicKey) !== undefined) {
+      return true;
+    }
+    if (this.#recentlyRefused(`${publicKey}\0connect`)) return false;
+    return this.#refresh().then((nodes) => {
+      if (nodes.some((n) => n.publicKey === publicKey)) return true;
+      this.#refused(`${publicKey}\0connect`);
+      return false;
+    });
+  };
+
+  #recentlyRefused(key: string): boolean {
+    const at = this.#confirmed.get(key);
+    return at !== undefined && performance.now() - at < 1000;
+  }
+
+  #refused(key: string): void {
+    if (this.#confirmed.size >= 10000) this.#confirmed.clear();
+    this.#confirmed.set(key, performance.now());
+  }
+
+  /** The node name of a key. */
+  readonly identify = (publicKey: string): string | undefined =>
+    this.#node(publicKey)?.name;
+
+  /**
+   * Whether a caller may call `service.method`: a tool may; a node may
+   * what the registry lists it uses (narrowed by the policy there). A node
+   * that just declared a new use may call before this node's view has it:
+   * then the registry is asked.
+   *
+   * @returns the refusal's message, or `undefined` to let the call run
+   */
+  readonly authorize = (call: {
+    service: string;
+    method: string;
+    caller: CallerIdentity | undefined;
+  }): string | undefined | Promise<string | undefined> => {
+    const { caller } = call;
+    const name = `${call.service}.${call.method}`;
+    if (caller === undefined) return `${name}: the caller has no CURVE key`;
+    if (this.#tools.has(caller.publicKey)) return undefined;
+    const node = this.#node(caller.publicKey);
+    if (node !== undefined && covers(node.uses ?? [], name)) return undefined;
+    // A refusal confirmed by the registry stands for a second: a caller
+    // that keeps trying costs no registry request per call.
+    const recent = `${caller.publicKey}\0${name}`;
+    if (this.#recentlyRefused(recent)) {
+      return this.#refusal(node?.name ?? caller.publicKey, name);
+    }
+    return this.#refresh().then((nodes) => {
+      const fresh = nodes.find((n) => n.publicKey === caller.publicKey);
+      if (fresh !== undefined && covers(fresh.uses ?? [], name)) {
+        return undefined;
+      }
+      this.#refused(recent);
+      return this.#refusal(fresh?.name ?? node?.name ?? caller.publicKey, name);
+    });
+  };
+
+  /** The registry's live nodes; concurrent asks share one request. */
+  #refresh(): Promise<NodeInfo[]> {
+    return this.#refreshing ??= this.#fetch().finally(() => {
+      this.#refreshing = undefined;
+    });
+  }
+
+  #refusal(who: string, name: string): string {
+    const key = `${who}\0${name}`;
+    if (!this.#logged.has(key) && this.#logged.size < 10000) {
+      this.#logged.add(key);
+      this.#log.warn(`refused a call of ${name} by ${who}: not allowed`);
+    }
+    return `${who} may not call ${name}`;
+  }
+
+  /**
+   * The CURVE hook of a publisher: tools, and live nodes that the registry
+   * lists as subscribers of the topic.
+   *
+   * @param topic the topic
+   * @returns the hook
+   */
+  subscribers(
+    topic: string,
+  ): (peer: { publicKey: string }) => boolean | Promise<boolean> {
+    const allowed = (node: NodeInfo | undefined) =>
+      node?.subscribes.some((s) => s.topic === topic) ?? false;
+    return ({ publicKey }) => {
+      if (this.#tools.has(publicKey)) return true;
+      if (allowed(this.#node(publicKey))) return true;
+      const recent = `${publicKey}\0subscribe ${topic}`;
+      if (this.#recentlyRefused(recent)) return false;
+      return this.#refresh().then((nodes) => {
+        const node = nodes.find((n) => n.publicKey === publicKey);
+        if (allowed(node)) return true;
+        this.#refused(recent);
+        const who = node?.name ?? publicKey;
+        const key = `${who}\0subscribe ${topic}`;
+        if (!this.#logged.has(key) && this.#logged.size < 10000) {
+          this.#logged.add(key);
+          this.#log.warn(
+            `refused a subscriber of ${topic}: ${who} is not listed as one`,
+          );
+        }
+        return false;
+      });
+    };
+  }
+
+  /**
+   * The public key a server (a service's or a publisher's) must prove at
+   * an endpoint: the key of the live node that lists it.
+   *
+   * @param endpoint a service or publisher endpoint from the registry
+   * @returns its key, or `undefined` when no live node lists it with one
+   */
+  readonly serverKey = (endpoint: string): string | undefined => {
+    if (this.#byEndpoint === undefined || !this.#view.ready) {
+      this.#byEndpoint = new Map();
+      for (const n of this.#view.nodes) {
+        if (n.publicKey === undefined) continue;
+        for (const s of n.services) {
+          this.#byEndpoint.set(s.endpoint, n.publicKey);
+        }
+        for (const p of n.publishes) {
+          this.#byEndpoint.set(p.endpoint, n.publicKey);
+        }
+      }
+    }
+    return this.#byEndpoint.get(endpoint);
+  };
+}

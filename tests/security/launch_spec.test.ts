@@ -1,0 +1,83 @@
+/**
+ * The `security` field of a launch file: checked like the rest, with the
+ * field and node named, and secure mode refused where it cannot hold.
+ */
+
+import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import { validateLaunch } from "../../src/launch/_validate.ts";
+import { secureKeys } from "../../src/launch/_secure.ts";
+import { LaunchError } from "../../src/launch/errors.ts";
+import { outsideFolder } from "../project/_project.ts";
+
+const MODULE = new URL("../launch/fixtures/ticker.ts", import.meta.url).href;
+const nodes = [{ name: "calc", module: MODULE }, {
+  name: "ui",
+  module: MODULE,
+}];
+
+Deno.test("validateLaunch: security fields are checked, policy names launched or allowed nodes", () => {
+  const bad: [unknown, string][] = [
+    [{ curve: true, polcy: {} }, "security.polcy is not a known field"],
+    [
+      { curve: true, policy: { calc: { call: [] } } },
+      "security.policy.calc.call is not a known field",
+    ],
+    [
+      { curve: true, policy: { nobody: {} } },
+      "security.policy.nobody names no node of this launch",
+    ],
+    [{ curve: true, allow: ["calc"] }, 'security.allow names node "calc"'],
+    [{ curve: "yes" }, "security.curve"],
+  ];
+  for (const [security, message] of bad) {
+    const e = assertThrows(
+      () => validateLaunch({ nodes, security }),
+      LaunchError,
+    );
+    assertEquals(e.message.includes(message), true, e.message);
+  }
+  const ok = validateLaunch({
+    nodes,
+    security: {
+      curve: true,
+      allow: ["py"],
+      policy: { ui: { calls: ["Calc.add"] }, py: { provides: [] } },
+    },
+  });
+  assertEquals(ok.security?.allow, ["py"]);
+  assertEquals(ok.security?.policy.ui, { calls: ["Calc.add"] });
+  assertEquals(validateLaunch({ nodes }).security, undefined);
+});
+
+Deno.test("secureKeys: one key per node and allowed name, refused for workers and other registries", async () => {
+  await using tmp = await outsideFolder();
+  const launch = validateLaunch({
+    nodes,
+    security: { curve: true, allow: ["py"] },
+  });
+  const keys = await secureKeys(launch, { keys: tmp.path });
+  assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
+  assertEquals(Object.keys(keys.registry.clients ?? {}), ["@cli"]);
+  assertEquals(keys.nodes.get("ui")?.registryKey, keys.registry.publicKey);
+  assertEquals(keys.launcher.serverKey, keys.registry.publicKey);
+  await assertRejects(
+    () =>
+      secureKeys(
+        validateLaunch({
+          nodes: [{ name: "w", module: MODULE, mode: "worker" }],
+        }),
+        { keys: tmp.path },
+      ),
+    LaunchError,
+    'node "w" runs as a worker',
+  );
+  await assertRejects(
+    () =>
+      secureKeys(
+        validateLaunch({ nodes, registry: { etcd: ["127.0.0.1:2379"] } }),
+        { keys: tmp.path },
+      ),
+    LaunchError,
+    "needs the embedded registry",
+  );
+});

@@ -8,6 +8,7 @@
  */
 
 import { waitFor } from "../_assert.ts";
+import { forEachLine } from "../_lines.ts";
 
 /** The Python that has rospy: Debian's, not a pyenv shim. */
 export const ROS_PYTHON = "/usr/bin/python3";
@@ -80,17 +81,8 @@ export class Proc implements AsyncDisposable {
     ]).then(() => {});
   }
 
-  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        this.lines.push(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-    }
-    if (buffered) this.lines.push(buffered);
+  #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    return forEachLine(stream, (line) => this.lines.push(line));
   }
 
   /** Everything printed so far. */

@@ -15,6 +15,8 @@
  * @module
  */
 
+import { forEachLine } from "../_lines.ts";
+
 /** The subnet of the hosts. */
 export const SUBNET = "10.77.0";
 
@@ -117,18 +119,8 @@ export class Hosts implements AsyncDisposable {
     this.#children.add(child);
     child.status.then(() => this.#children.delete(child));
     const lines: string[] = [];
-    const read = async (stream: ReadableStream<Uint8Array>) => {
-      let text = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        text += chunk;
-        let nl;
-        while ((nl = text.indexOf("\n")) >= 0) {
-          lines.push(text.slice(0, nl));
-          text = text.slice(nl + 1);
-        }
-      }
-      if (text !== "") lines.push(text);
-    };
+    const read = (stream: ReadableStream<Uint8Array>) =>
+      forEachLine(stream, (line) => lines.push(line));
     read(child.stdout).catch(() => {});
     read(child.stderr).catch(() => {});
     return { child, lines };

@@ -8,6 +8,7 @@
 
 import { waitFor } from "../_assert.ts";
 import type { LaunchSpec } from "../../src/launch/types.ts";
+import { forEachLine } from "../_lines.ts";
 
 const root = new URL("../../", import.meta.url);
 /** The repository root, as a path. */
@@ -97,26 +98,13 @@ export class Launcher implements AsyncDisposable {
     this.status = this.child.status;
   }
 
-  async #pump(
+  #pump(
     stream: ReadableStream<Uint8Array>,
     which: "stdout" | "stderr",
   ): Promise<void> {
-    let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        this.lines.push({
-          stream: which,
-          text: buffered.slice(0, nl),
-          at: performance.now(),
-        });
-        buffered = buffered.slice(nl + 1);
-      }
-    }
-    if (buffered) {
-      this.lines.push({ stream: which, text: buffered, at: performance.now() });
-    }
+    return forEachLine(stream, (text) => {
+      this.lines.push({ stream: which, text, at: performance.now() });
+    });
   }
 
   /** Every line so far, as text. */

@@ -9,6 +9,7 @@
 
 import { waitFor } from "../_assert.ts";
 import { alive } from "../launch/_harness.ts";
+import { forEachLine } from "../_lines.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const CLI = new URL("src/cli/main.ts", ROOT).pathname;
@@ -53,17 +54,8 @@ export class Zmp implements AsyncDisposable {
     this.status = this.child.status;
   }
 
-  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        this.lines.push(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-    }
-    if (buffered) this.lines.push(buffered);
+  #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    return forEachLine(stream, (line) => this.lines.push(line));
   }
 
   /** Every line so far. */

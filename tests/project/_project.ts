@@ -6,6 +6,7 @@
  */
 
 import { waitFor } from "../_assert.ts";
+import { forEachLine } from "../_lines.ts";
 
 /** The checkout's root, as a path (no trailing slash). */
 export const ZMP = decodeURIComponent(
@@ -89,17 +90,8 @@ export class Running implements AsyncDisposable {
     ]).then(() => {});
   }
 
-  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let buffered = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        this.lines.push(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-    }
-    if (buffered) this.lines.push(buffered);
+  #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    return forEachLine(stream, (line) => this.lines.push(line));
   }
 
   /** Everything printed so far. */

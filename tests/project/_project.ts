@@ -23,6 +23,21 @@ export interface Output {
   stderr: string;
 }
 
+/**
+ * Sends SIGKILL to the process group that `child` leads: the command and
+ * everything it started. `deno task` starts the command as its child, and
+ * `zmp launch` re-runs itself (src/cli/_rerun.ts), so killing the first
+ * process alone can leave a launcher that holds the output pipes open, and
+ * the test would hang instead of failing.
+ */
+function killGroup(child: Deno.ChildProcess): void {
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+  } catch {
+    // the whole group has exited
+  }
+}
+
 /** Where and how a command runs. */
 export interface RunOptions {
   cwd: string;
@@ -48,14 +63,10 @@ export async function run(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    // a process group of its own, so that killGroup reaches all of it
+    detached: true,
   }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // exited meanwhile
-    }
-  }, options.timeout ?? 240_000);
+  const timer = setTimeout(() => killGroup(child), options.timeout ?? 240_000);
   try {
     const out = await child.output();
     const dec = new TextDecoder();
@@ -83,6 +94,8 @@ export class Running implements AsyncDisposable {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // a process group of its own, so that killGroup reaches all of it
+      detached: true,
     }).spawn();
     this.#pumps = Promise.all([
       this.#pump(this.child.stdout),
@@ -120,6 +133,7 @@ export class Running implements AsyncDisposable {
     const status = await Promise.race([this.child.status, late]);
     clearTimeout(timer);
     if (status === "late") {
+      killGroup(this.child);
       throw new Error(`no exit ${timeout} ms after ${signal}:\n${this.text}`);
     }
     await this.#pumps;
@@ -127,11 +141,7 @@ export class Running implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
+    killGroup(this.child);
     await this.child.status;
     await this.#pumps;
   }

@@ -4,7 +4,7 @@
  * keys, key-directory names, and the sizes of a `NodeInfo`. Every door
  * checks with this module: `createNode`, the launcher, the registry (both
  * backends), `RpcServer.register`, publishers and subscribers, params and
- * the CLI. `docs/PROTOCOL.md` §15 has the same table for other clients.
+ * the CLI. `docs/PROTOCOL.md` §16 has the same table for other clients.
  *
  * Names of nodes, services, methods and topics are ASCII, so characters
  * and UTF-8 bytes are the same count. A service name is at most 128 bytes

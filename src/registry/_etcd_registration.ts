@@ -209,6 +209,8 @@ export class EtcdRegistration implements Registration {
    * @returns once etcd has it
    * @throws {TypeError} when the name or instance differ, or closed
    * @throws {ValidationError} for a malformed info
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `UNAVAILABLE` when etcd cannot be reached (retried
    *   in the background), `ALREADY_EXISTS` when the registration was lost
    *   and the name taken

@@ -91,6 +91,8 @@ export class NodeRegistration implements Registration {
    * @throws {TypeError} when the name or instance id differ, or the
    *   registration is closed
    * @throws {ValidationError} for a malformed info
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `UNAVAILABLE` or `DEADLINE_EXCEEDED` when the registry
    *   cannot be reached (the update is retried in the background),
    *   `ALREADY_EXISTS` when the registration was lost and the name taken

@@ -242,6 +242,8 @@ class RegistryClient implements Registry, RegistrationHost {
    * @param options timeout and signal of the first registration
    * @returns the live registration
    * @throws {ValidationError} for a malformed info (nothing is sent)
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `ALREADY_EXISTS` when the name is registered and
    *   `options.token` is not its token
    * @throws {TypeError} when the client is closed

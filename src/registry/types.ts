@@ -368,6 +368,9 @@ export interface Registry extends AsyncDisposable {
    * @throws {RpcError} `ALREADY_EXISTS` when the name is registered (live,
    *   or crashed less than a ttl ago) and `options.token` is not the token
    *   of that registration
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts` (`docs/PROTOCOL.md` §16), naming the field; fields
+   *   `NodeInfo` does not declare are dropped, not refused
    */
   register(
     info: NodeInfo,

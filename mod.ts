@@ -221,6 +221,7 @@ export {
 // Descriptors, validation and errors: what generated code builds on.
 export {
   assertValid,
+  checkName,
   type CodecName,
   type CompiledSchema,
   compileSchema,
@@ -229,9 +230,12 @@ export {
   type ErrorDetails,
   isStatusName,
   issueText,
+  isValidName,
   type JsonSchema,
   type MethodDescriptor,
   type MethodKind,
+  NameError,
+  type NameKind,
   type ParamDescriptor,
   type ParamsDescriptor,
   paramsFromSchema,

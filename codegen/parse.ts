@@ -39,6 +39,7 @@ import {
   TypeConverter,
 } from "./parse_types.ts";
 import { generatedNames } from "./_names.ts";
+import { isValidName, NAME_RULES } from "../src/wire/names.ts";
 
 /** The model of one definition file, and the errors found while reading it. */
 export interface ParsedFile {
@@ -200,11 +201,10 @@ class FileParser {
     const name = decl.getName();
     if (!this.#exported(decl) || !this.#plain(decl)) return undefined;
     const wireName = tag.text || name;
-    if (!/^[A-Za-z_][\w.-]*$/.test(wireName)) {
+    if (!isValidName("service", wireName)) {
       this.#error(tag.node, {
         problem: `Service name \`${wireName}\` is not valid`,
-        hint:
-          "use letters, digits, `_`, `.` and `-`, starting with a letter: `@service calc.Calculator`",
+        hint: `${NAME_RULES.service.text}: \`@service calc.Calculator\``,
       });
     }
     const methods: Method[] = [];
@@ -254,6 +254,13 @@ class FileParser {
       this.#error(m.getNameNode(), {
         problem: `Method name \`${name}\` is not supported`,
         hint: "name methods with plain identifiers (and not `constructor`)",
+      });
+      return undefined;
+    }
+    if (!isValidName("method", name)) {
+      this.#error(m.getNameNode(), {
+        problem: `Method name \`${name}\` is not valid`,
+        hint: NAME_RULES.method.text,
       });
       return undefined;
     }
@@ -353,13 +360,12 @@ class FileParser {
 
   #topic(decl: NamedDeclaration, doc: DocInfo): Topic | undefined {
     const tag = tagOf(doc, "topic")!;
-    if (!/^[\w][\w.\-/]*$/.test(tag.text)) {
+    if (!isValidName("topic", tag.text)) {
       this.#error(tag.node, {
         problem: tag.text
           ? `Topic name \`${tag.text}\` is not valid`
           : "@topic needs a name",
-        hint:
-          "name the topic with letters, digits, `_`, `-`, `.` and `/`: `@topic sensors/temperature`",
+        hint: `${NAME_RULES.topic.text}: \`@topic sensors/temperature\``,
       });
       if (decl.isExported()) this.#types.declared(decl);
       return undefined;
@@ -384,13 +390,12 @@ class FileParser {
       });
       return undefined;
     }
-    if (!/^[A-Za-z_][\w.-]*$/.test(tag.text)) {
+    if (!isValidName("paramNamespace", tag.text)) {
       this.#error(tag.node, {
         problem: tag.text
           ? `Params namespace \`${tag.text}\` is not valid`
           : "@params needs a namespace",
-        hint:
-          "name the namespace with letters, digits, `_`, `-` and `.`: `@params robot`",
+        hint: `${NAME_RULES.paramNamespace.text}: \`@params robot\``,
       });
       if (decl.isExported()) this.#types.declared(decl);
       return undefined;

@@ -17,6 +17,7 @@ import type { NodeInfo, Registry } from "../registry/types.ts";
 import { RegistryView } from "../registry/view.ts";
 import { RpcError } from "../wire/errors.ts";
 import { ValidationError } from "../wire/descriptors.ts";
+import { NameError } from "../wire/names.ts";
 import { readEnv } from "../_util/env.ts";
 
 /** Bad usage: printed as one line, exit code 2. */
@@ -330,7 +331,8 @@ export interface CommandSpec {
 
 /**
  * Runs a command body and turns what it throws into one line on stderr
- * and an exit code: {@linkcode UsageError} and `ValidationError` 2,
+ * and an exit code: {@linkcode UsageError}, `ValidationError` and
+ * `NameError` (a name that breaks the rule of `wire/names.ts`) 2,
  * {@linkcode CliError} its code, `RpcError` 1 (`CODE: message`), anything
  * else 1.
  *
@@ -352,7 +354,10 @@ export async function runCommand(
     return await body();
   } catch (e) {
     const line = (text: string) => text.replace(/\s*\n\s*/g, " ");
-    if (e instanceof UsageError || e instanceof ValidationError) {
+    if (
+      e instanceof UsageError || e instanceof ValidationError ||
+      e instanceof NameError
+    ) {
       console.error(
         `zmp ${spec.name}: ${line(e.message)} (see zmp ${spec.name} --help)`,
       );

@@ -22,6 +22,7 @@ import {
 import { json, signature, withDefs } from "./_format.ts";
 import { callDescriptor, convert, readJsonArgument } from "./_input.ts";
 import { servicesOf, type ServiceView } from "./_system.ts";
+import { checkMethodFrame } from "../wire/names.ts";
 
 /** The help text of `zmp call`. */
 export const USAGE = `Usage: zmp call <Service>.<method> [args…] [options]
@@ -81,6 +82,7 @@ export function main(args: string[]): Promise<number> {
     }
     const serviceName = target.slice(0, dot);
     const methodName = target.slice(dot + 1);
+    checkMethodFrame(serviceName, methodName);
     const metadata = readMetadata(values.metadata ?? []);
     const timeout = millis("timeout", values.timeout, 10000);
 

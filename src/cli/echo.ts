@@ -24,6 +24,7 @@ import { toolNode } from "./_tool_node.ts";
 import { json } from "./_format.ts";
 import { topicDescriptor } from "./_input.ts";
 import { findTopic, type TopicView, unknownTopic } from "./_system.ts";
+import { checkName } from "../wire/names.ts";
 
 /** The help text of `zmp echo`. */
 export const USAGE = `Usage: zmp echo <topic> [options]
@@ -68,6 +69,7 @@ export function main(args: string[]): Promise<number> {
       );
     }
     const [topic] = positionals;
+    checkName("topic", topic);
     const limit = count("count", values.count);
     const interrupt = interruptSignal();
     try {

@@ -8,6 +8,7 @@
 
 import type { ParamGroupEntry, Registry } from "../registry/types.ts";
 import { ValidationError } from "../wire/descriptors.ts";
+import { checkName } from "../wire/names.ts";
 import {
   CliError,
   openRegistry,
@@ -110,13 +111,7 @@ export function main(args: string[]): Promise<number> {
 }
 
 function checkKey(key: string): void {
-  if (key === "" || key.length > 1024 || key === "__proto__") {
-    throw new UsageError(
-      `a key is 1 to 1024 characters other than "__proto__", got ${
-        JSON.stringify(key)
-      }`,
-    );
-  }
+  checkName("paramKey", key);
 }
 
 async function get(

@@ -23,6 +23,7 @@ import {
 import { toolNode } from "./_tool_node.ts";
 import { convert, readJsonArgument, topicDescriptor } from "./_input.ts";
 import { findTopic, unknownTopic } from "./_system.ts";
+import { checkName } from "../wire/names.ts";
 
 /** The help text of `zmp pub`. */
 export const USAGE = `Usage: zmp pub <topic> <json> [options]
@@ -76,6 +77,7 @@ export function main(args: string[]): Promise<number> {
       );
     }
     const [topic, text] = positionals;
+    checkName("topic", topic);
     const rate = readRate(values.rate);
     const limit = count("count", values.count) ??
       (rate === undefined ? 1 : Infinity);

@@ -17,6 +17,7 @@ import { isPlainObject } from "../_util/object.ts";
 import { describe, type ValidationIssue } from "../wire/descriptors.ts";
 import { compileSchema, schemaToTypeText } from "../wire/json_schema.ts";
 import { withDefs } from "../wire/schema_document.ts";
+import { isValidName, NAME_RULES } from "../wire/names.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
@@ -252,6 +253,22 @@ function permissions(
   return out;
 }
 
+/** Refuses a name that breaks the rule of `wire/names.ts`. */
+function checkNameOf(
+  kind: "node" | "service" | "topic",
+  name: unknown,
+  where: Where,
+  field: string,
+): void {
+  if (!isValidName(kind, name)) {
+    fail(
+      where,
+      field,
+      `is not valid: ${NAME_RULES[kind].text}, got ${describe(name)}`,
+    );
+  }
+}
+
 function after(
   value: AfterCondition[] | undefined,
   where: Where,
@@ -271,6 +288,7 @@ function after(
     const key = keys[0] as "service" | "node" | "topic";
     const name = (cond as Record<string, string>)[key];
     if (name === "") fail(where, `${field}.${key}`, "must not be empty");
+    checkNameOf(key, name, where, `${field}.${key}`);
     if (key === "node" && name === where.node) {
       fail(where, `${field}.node`, `names the node itself`);
     }
@@ -449,6 +467,9 @@ export function validateLaunch(
   }
   const spec = value as unknown as LaunchSpec;
   checkShape(spec, file);
+  spec.nodes.forEach((n, i) => {
+    checkNameOf("node", n.name, { file }, `nodes[${i}].name`);
+  });
   const nodes = spec.nodes.map((n) => node(n, file));
   const seen = new Set<string>();
   for (const n of nodes) {

@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { type CurveKeyPair, curveKeypair, curvePublic } from "../zmq/curve.ts";
 import { readEnv } from "../_util/env.ts";
+import { checkName, isValidName } from "../wire/names.ts";
 
 /** The key name of the embedded registry. */
 export const REGISTRY_KEY_NAME = "@registry";
@@ -26,8 +27,6 @@ export interface NamedKeyPair extends CurveKeyPair {
   /** The node name (or `@registry`, `@cli`). */
   name: string;
 }
-
-const NAME = /^(@registry|@cli|[A-Za-z0-9_./-]{1,255})$/;
 
 /** A key directory that cannot be used, or a key file that is not valid. */
 export class KeyStoreError extends Error {
@@ -53,14 +52,8 @@ export function keyDirectory(given?: string, base?: string): string {
   return given ?? readEnv("ZMP_KEYS") ?? join(base ?? Deno.cwd(), ".zmp/keys");
 }
 
-function checkName(name: string): void {
-  if (typeof name !== "string" || !NAME.test(name)) {
-    throw new TypeError(
-      `Cannot use key ${
-        JSON.stringify(name)
-      }: a key name is a node name (1 to 255 characters among A-Z a-z 0-9 _ . / -), @registry or @cli`,
-    );
-  }
+function checkKeyName(name: string): void {
+  checkName("keyName", name, { action: `use key ${JSON.stringify(name)}` });
 }
 
 function keyFile(dir: string, name: string): string {
@@ -81,7 +74,7 @@ export async function readKeyPair(
   dir: string,
   name: string,
 ): Promise<NamedKeyPair | undefined> {
-  checkName(name);
+  checkKeyName(name);
   const file = keyFile(dir, name);
   let text: string;
   try {
@@ -143,7 +136,7 @@ export async function generateKeyPair(
   name: string,
   options: { replace?: boolean } = {},
 ): Promise<NamedKeyPair> {
-  checkName(name);
+  checkKeyName(name);
   const file = keyFile(dir, name);
   const pair = { name, ...await curveKeypair() };
   try {
@@ -229,7 +222,7 @@ export async function listKeys(
   }
   const out = [];
   for (const name of names.sort()) {
-    if (!NAME.test(name)) continue;
+    if (!isValidName("keyName", name)) continue;
     const pair = await readKeyPair(dir, name);
     if (pair !== undefined) out.push({ name, publicKey: pair.publicKey });
   }

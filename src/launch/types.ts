@@ -95,9 +95,11 @@ export type AfterCondition =
 /** One node of a launch. */
 export interface NodeSpec {
   /**
-   * Unique name in the launch (and the registry): 1-64 letters, digits,
-   * `.`, `_`, `-` or `/`, starting with a letter or a digit.
-   * @pattern ^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$
+   * Unique name in the launch (and the registry): a node name, 1 to 255
+   * characters of `A-Z a-z 0-9 _ . / -`, the first a letter, a digit or
+   * `_` (the rule of `wire/names.ts`, checked by the launcher).
+   * @minLength 1
+   * @maxLength 255
    */
   name: string;
   /**

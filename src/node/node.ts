@@ -10,6 +10,7 @@
 import { RpcClient } from "../rpc/client.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { RpcError } from "../wire/errors.ts";
+import { checkName } from "../wire/names.ts";
 import type {
   MethodDescriptor,
   ParamsDescriptor,
@@ -115,23 +116,15 @@ export interface CreateNodeOptions {
   readinessInterval?: number;
 }
 
-/** Node names: what the registry, logs and the launcher accept. */
-const NAME = /^[A-Za-z0-9_./-]{1,255}$/;
-
 /**
- * Checks a node name.
+ * Checks a node name: the rule of `wire/names.ts`, the same everywhere.
  *
  * @param name the name
- * @throws {TypeError} unless 1 to 255 characters of `A-Z a-z 0-9 _ . / -`
+ * @throws {NameError} (a `TypeError`) unless 1 to 255 characters of
+ *   `A-Z a-z 0-9 _ . / -`, the first a letter, a digit or `_`
  */
 export function checkNodeName(name: string): void {
-  if (typeof name !== "string" || !NAME.test(name)) {
-    throw new TypeError(
-      `Cannot create node ${
-        JSON.stringify(name)
-      }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
-    );
-  }
+  checkName("node", name, { action: `create node ${JSON.stringify(name)}` });
 }
 
 function hostname(): string {
@@ -713,6 +706,9 @@ class NodeImpl implements Node {
 
   params<T>(group: ParamsDescriptor<T>): ParamsGroup<T> {
     this.#checkOpen(`use params ${group.namespace}`);
+    checkName("paramNamespace", group.namespace, {
+      action: `use params ${JSON.stringify(group.namespace)}`,
+    });
     if (!this.#info.params.includes(group.namespace)) {
       this.#info.params.push(group.namespace);
       (this.#info.paramGroups ??= []).push(

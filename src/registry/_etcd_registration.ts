@@ -21,11 +21,10 @@
 import { Buffer } from "node:buffer";
 import { CompareResult, CompareTarget } from "etcd3";
 import type { Logger } from "../rpc/logger.ts";
-import { assertValid } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import type { EtcdConnection } from "./_etcd_client.ts";
 import { nameTaken } from "./errors.ts";
-import { checkNodeInfo } from "./_service.ts";
+import { admitNodeInfo, knownFields } from "./_node_info.ts";
 import { sameToken, tokenDigest } from "./_token.ts";
 import type { NodeInfo, Registration } from "./types.ts";
 
@@ -61,7 +60,7 @@ export function parseNodeInfo(bytes: Uint8Array): NodeInfo | undefined {
     const info = JSON.parse(new TextDecoder().decode(bytes));
     return typeof info === "object" && info !== null &&
         typeof info.name === "string" && typeof info.instanceId === "string"
-      ? info as NodeInfo
+      ? knownFields(info as NodeInfo)
       : undefined;
   } catch {
     return undefined;
@@ -210,11 +209,13 @@ export class EtcdRegistration implements Registration {
    * @returns once etcd has it
    * @throws {TypeError} when the name or instance differ, or closed
    * @throws {ValidationError} for a malformed info
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `UNAVAILABLE` when etcd cannot be reached (retried
    *   in the background), `ALREADY_EXISTS` when the registration was lost
    *   and the name taken
    */
-  update(info: NodeInfo): Promise<void> {
+  update(given: NodeInfo): Promise<void> {
     if (this.#closing !== undefined) {
       return Promise.reject(
         new TypeError(
@@ -222,8 +223,9 @@ export class EtcdRegistration implements Registration {
         ),
       );
     }
+    let info: NodeInfo;
     try {
-      assertValid(checkNodeInfo, info, "NodeInfo", "info");
+      info = admitNodeInfo(given); // etcd stores what it is given
     } catch (e) {
       return Promise.reject(e);
     }

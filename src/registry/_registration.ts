@@ -17,15 +17,11 @@
  */
 
 import type { MethodDescriptor } from "../wire/descriptors.ts";
-import { assertValid } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import type { Logger } from "../rpc/logger.ts";
 import type { NodeInfo, Registration } from "./types.ts";
-import {
-  checkNodeInfo,
-  type RegisterReply,
-  RegistryService,
-} from "./_service.ts";
+import { admitNodeInfo } from "./_node_info.ts";
+import { type RegisterReply, RegistryService } from "./_service.ts";
 
 const M = RegistryService.methods;
 
@@ -95,6 +91,8 @@ export class NodeRegistration implements Registration {
    * @throws {TypeError} when the name or instance id differ, or the
    *   registration is closed
    * @throws {ValidationError} for a malformed info
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `UNAVAILABLE` or `DEADLINE_EXCEEDED` when the registry
    *   cannot be reached (the update is retried in the background),
    *   `ALREADY_EXISTS` when the registration was lost and the name taken
@@ -108,7 +106,7 @@ export class NodeRegistration implements Registration {
       );
     }
     try {
-      assertValid(checkNodeInfo, info, "NodeInfo", "info");
+      admitNodeInfo(info); // the server strips unknown fields itself
     } catch (e) {
       return Promise.reject(e);
     }

@@ -12,13 +12,9 @@ import { readEnv } from "../_util/env.ts";
 import type { Context, CurveClientSecurity } from "../zmq/mod.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { consoleLogger, type Logger } from "../rpc/logger.ts";
-import {
-  assertValid,
-  describe,
-  type MethodDescriptor,
-  type ValidationIssue,
-} from "../wire/descriptors.ts";
+import { assertValid, type MethodDescriptor } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
+import { checkName } from "../wire/names.ts";
 import {
   DEFAULT_REGISTRY_ENDPOINT,
   type NodeInfo,
@@ -36,13 +32,8 @@ import {
 import { ParamConflictError, RegistryUnavailableError } from "./errors.ts";
 import { updateParam } from "./_param_update.ts";
 import { parseRegistryEndpoint } from "./_endpoint.ts";
-import {
-  checkKey,
-  checkNodeInfo,
-  checkToken,
-  type RegisterReply,
-  RegistryService,
-} from "./_service.ts";
+import { admitNodeInfo } from "./_node_info.ts";
+import { checkToken, type RegisterReply, RegistryService } from "./_service.ts";
 import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
 import { resilientStream } from "./_resilient.ts";
 
@@ -251,6 +242,8 @@ class RegistryClient implements Registry, RegistrationHost {
    * @param options timeout and signal of the first registration
    * @returns the live registration
    * @throws {ValidationError} for a malformed info (nothing is sent)
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts`, naming the field (nothing is sent)
    * @throws {RpcError} `ALREADY_EXISTS` when the name is registered and
    *   `options.token` is not its token
    * @throws {TypeError} when the client is closed
@@ -260,7 +253,7 @@ class RegistryClient implements Registry, RegistrationHost {
     options?: RegisterOptions,
   ): Promise<Registration> {
     this.#checkOpen("register");
-    assertValid(checkNodeInfo, info, "NodeInfo", "info");
+    admitNodeInfo(info); // the server strips unknown fields itself
     if (options?.token !== undefined) {
       assertValid(checkToken, options.token, "RegistrationToken", "token");
     }
@@ -427,23 +420,15 @@ export function checkParamSet(
 }
 
 /**
- * Checks a param key, for every backend.
+ * Checks a param key, for every backend: the rule of `wire/names.ts`.
  *
  * @param key the key
  * @param what the operation, for the message
- * @throws {TypeError} unless a non-empty string of at most 1024 characters
+ * @throws {NameError} (a `TypeError`) unless 1 to 1024 bytes of UTF-8
  *   other than `__proto__`
  */
 export function checkParamKey(key: unknown, what: string): void {
-  const issues: ValidationIssue[] = [];
-  checkKey(key, "key", issues);
-  if (issues.length > 0) {
-    throw new TypeError(
-      `Cannot ${what} param: key must be a non-empty string of at most 1024 characters other than "__proto__", got ${
-        describe(key)
-      }`,
-    );
-  }
+  checkName("paramKey", key, { action: `${what} param`, field: "key" });
 }
 
 /**

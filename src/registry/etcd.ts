@@ -39,7 +39,8 @@ import {
 } from "./_etcd_registration.ts";
 import type { EtcdEndpoint } from "./_endpoint.ts";
 import { RegistryUnavailableError } from "./errors.ts";
-import { checkNodeInfo, checkToken } from "./_service.ts";
+import { checkToken } from "./_service.ts";
+import { admitNodeInfo } from "./_node_info.ts";
 import { newToken } from "./_token.ts";
 import { combine, type ConnectRegistryOptions } from "./client.ts";
 import {
@@ -132,11 +133,12 @@ class EtcdRegistry implements Registry {
   }
 
   async register(
-    info: NodeInfo,
+    given: NodeInfo,
     options?: RegisterOptions,
   ): Promise<Registration> {
     this.#checkOpen("register");
-    assertValid(checkNodeInfo, info, "NodeInfo", "info");
+    // etcd stores what it is given: this is the registry's door.
+    const info = admitNodeInfo(given);
     if (options?.token !== undefined) {
       assertValid(checkToken, options.token, "RegistrationToken", "token");
     }

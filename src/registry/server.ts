@@ -16,6 +16,9 @@ import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { DEFAULT_REGISTRY_ENDPOINT, DEFAULT_TTL_MS } from "./types.ts";
 import type { NodeInfo } from "./types.ts";
 import { RegistryState } from "./_state.ts";
+import { admitNodeInfo } from "./_node_info.ts";
+import { RpcError } from "../wire/errors.ts";
+import { checkName, NameError } from "../wire/names.ts";
 import { loadParams, ParamsFileWriter } from "./_params_file.ts";
 import {
   REGISTRY_SERVICE_VERSION,
@@ -177,10 +180,13 @@ export async function startRegistry(
   server.register(RegistryService, {
     info: () => facts,
     register: (
-      info: NodeInfo,
+      given: NodeInfo,
       token: string | undefined,
       ctx: CallContext,
-    ) => state.register(gate?.admit(info, ctx.caller) ?? info, token),
+    ) => {
+      const info = admit(given);
+      return state.register(gate?.admit(info, ctx.caller) ?? info, token);
+    },
     heartbeat: (
       name: string,
       instanceId: string,
@@ -190,7 +196,8 @@ export async function startRegistry(
       gate?.checkOwner(name, "heartbeat", ctx.caller);
       state.heartbeat(name, instanceId, token);
     },
-    update: (info: NodeInfo, token: string, ctx: CallContext) => {
+    update: (given: NodeInfo, token: string, ctx: CallContext) => {
+      const info = admit(given);
       state.update(gate?.admit(info, ctx.caller) ?? info, token);
     },
     unregister: (
@@ -212,6 +219,7 @@ export async function startRegistry(
       ifRevision: number | undefined,
       ctx: CallContext,
     ) => {
+      refuse(() => checkName("paramKey", key, { field: "key" }));
       gate?.checkParam(key, "paramSet", ctx.caller, live(ctx.caller?.node));
       const revision = state.paramSet(key, value, ifRevision);
       await writer?.flush();
@@ -253,6 +261,27 @@ export async function startRegistry(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * Runs a check of `wire/names.ts`: its `NameError` becomes
+ * `INVALID_ARGUMENT`, with the field in the details.
+ */
+function refuse<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!(e instanceof NameError)) throw e;
+    throw new RpcError("INVALID_ARGUMENT", e.message, {
+      details: { field: e.field },
+      cause: e,
+    });
+  }
+}
+
+/** A node's info as the registry stores it (see `_node_info.ts`). */
+function admit(info: NodeInfo): NodeInfo {
+  return refuse(() => admitNodeInfo(info));
 }
 
 function checkMs(value: number, name: string): number {

@@ -53,7 +53,7 @@ export const RUN_MODES = ["subprocess", "worker", "inprocess"] as const;
  * validates against and `zmp list services` shows.
  */
 export interface MethodEntry {
-  /** The method name. */
+  /** The method name: at most 126 characters (§16). */
   name: RegistryName;
   /** `unary` or `stream`. */
   kind: MethodKind;
@@ -73,7 +73,10 @@ export interface MethodEntry {
 
 /** A service instance a node provides. */
 export interface ServiceEntry {
-  /** The service's wire name (`ServiceDescriptor.name`). */
+  /**
+   * The service's wire name (`ServiceDescriptor.name`): at most 128
+   * characters, so that `name.method` fits the method frame (§16).
+   */
   name: RegistryName;
   /** Where its `RpcServer` listens, e.g. `tcp://127.0.0.1:40123`. */
   endpoint: RegistryName;
@@ -144,9 +147,16 @@ export interface ParamGroupEntry {
   hash?: string;
 }
 
-/** Everything the registry knows about one live node. */
+/**
+ * Everything the registry knows about one live node. Names and sizes
+ * follow `wire/names.ts`; fields not declared here are dropped by the
+ * registry, never stored nor sent to watchers (`docs/PROTOCOL.md` §14).
+ */
 export interface NodeInfo {
-  /** Unique among live nodes; a second node with the same name is refused. */
+  /**
+   * Unique among live nodes; a second node with the same name is refused.
+   * A node name by the rule of `wire/names.ts` (`docs/PROTOCOL.md` §16).
+   */
   name: RegistryName;
   /** Random per process start; tells a restarted node from its ghost. */
   instanceId: RegistryName;
@@ -358,6 +368,9 @@ export interface Registry extends AsyncDisposable {
    * @throws {RpcError} `ALREADY_EXISTS` when the name is registered (live,
    *   or crashed less than a ttl ago) and `options.token` is not the token
    *   of that registration
+   * @throws {NameError} for a name or size that breaks the rule of
+   *   `wire/names.ts` (`docs/PROTOCOL.md` §16), naming the field; fields
+   *   `NodeInfo` does not declare are dropped, not refused
    */
   register(
     info: NodeInfo,

@@ -40,6 +40,7 @@ import {
   validationMessage,
 } from "../wire/errors.ts";
 import { MAX_DEADLINE_MS } from "../wire/limits.ts";
+import { checkMethodFrame, checkName } from "../wire/names.ts";
 import {
   checkFrameCount,
   decodeHeader,
@@ -307,6 +308,9 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
    * @param service the descriptor
    * @param impl one method per descriptor method: `(...args, ctx)`
    * @param options methods served with priority
+   * @throws {NameError} (a `TypeError`) when the service's or a method's
+   *   name breaks the rule of `wire/names.ts`: `Service.method` must fit
+   *   the 255-byte method frame, or the method could never be called
    * @throws {TypeError} when a method is missing from `impl`, the service is
    *   already registered, or the server is closing
    */
@@ -324,6 +328,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       throw new TypeError(
         `Cannot register ${service.name}: it is already registered`,
       );
+    }
+    checkName("service", service.name, {
+      action: "register a service",
+      field: "service name",
+    });
+    for (const [key, method] of Object.entries(service.methods)) {
+      checkMethodFrame(service.name, method.name ?? key, {
+        action: `register ${service.name}`,
+      });
     }
     codecByName(service.codec);
     const priority = new Set(options.priority ?? []);

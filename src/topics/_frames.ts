@@ -13,6 +13,7 @@
 
 import { readU32, writeU32 } from "../wire/protocol.ts";
 import { Slab } from "../zmq/_slab.ts";
+import { checkName, MAX_TOPIC_NAME } from "../wire/names.ts";
 
 /** The protocol version in header byte 0. */
 export const TOPIC_VERSION = 1;
@@ -22,8 +23,8 @@ export const TOPIC_KIND = 0x0a;
 export const TOPIC_HEADER_SIZE = 16;
 /** Flag bit: a latched message sent again for a subscriber that joined. */
 export const FLAG_REPLAY = 0x01;
-/** Longest topic name, in UTF-8 bytes. */
-export const MAX_TOPIC_BYTES = 255;
+/** Longest topic name, in bytes (`MAX_TOPIC_NAME` of `wire/names.ts`). */
+export const MAX_TOPIC_BYTES = MAX_TOPIC_NAME;
 
 const encoder = new TextEncoder();
 /** Headers come from slabs: a typed array of its own costs more (`_slab.ts`). */
@@ -33,22 +34,14 @@ const headers = new Slab(8192, TOPIC_HEADER_SIZE);
  * The first frame of a topic's messages (and its subscription prefix).
  *
  * @param topic the topic name
- * @returns its UTF-8 bytes followed by `00`
- * @throws {TypeError} for an empty name, one with a NUL character or one
- *   longer than 255 bytes
+ * @returns its bytes followed by `00`
+ * @throws {NameError} (a `TypeError`) unless a topic name by the rule of
+ *   `wire/names.ts`: 1 to 255 characters of `A-Z a-z 0-9 _ . / -`, the
+ *   first a letter, a digit or `_`
  */
 export function topicFrame(topic: string): Uint8Array {
-  const bytes = typeof topic === "string" ? encoder.encode(topic) : undefined;
-  if (
-    bytes === undefined || bytes.length === 0 ||
-    bytes.length > MAX_TOPIC_BYTES || bytes.includes(0)
-  ) {
-    throw new TypeError(
-      `Cannot use topic ${
-        JSON.stringify(topic)
-      }: a topic name is 1 to ${MAX_TOPIC_BYTES} bytes of UTF-8 without NUL`,
-    );
-  }
+  checkName("topic", topic, { action: `use topic ${JSON.stringify(topic)}` });
+  const bytes = encoder.encode(topic);
   const frame = new Uint8Array(bytes.length + 1);
   frame.set(bytes);
   return frame;

@@ -415,6 +415,27 @@ Deno.test("zmp commands refuse bad usage in one line with exit 2", async () => {
     2,
     'zmp list: --timeout must be a whole number of milliseconds > 0, got "soon" (see zmp list --help)',
   );
+  // Names that break the rule of wire/names.ts, refused before any network.
+  fails(
+    await runZmp(["call", `${"S".repeat(129)}.m`]),
+    2,
+    /^zmp call: Invalid service name "S+…" \(129 bytes\): a service name is 1 to 128 characters of A-Z a-z 0-9 _ \. -, the first a letter or _ \(see zmp call --help\)\n$/,
+  );
+  fails(
+    await runZmp(["echo", "a b"]),
+    2,
+    'zmp echo: Invalid topic name "a b": a topic name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _ (see zmp echo --help)',
+  );
+  fails(
+    await runZmp(["pub", "/abs", "{}"]),
+    2,
+    /^zmp pub: Invalid topic name "\/abs": /,
+  );
+  fails(
+    await runZmp(["param", "get", "__proto__"]),
+    2,
+    'zmp param: Invalid param key "__proto__": a param key is 1 to 1024 bytes of UTF-8 other than "__proto__" (see zmp param --help)',
+  );
   for (const command of ["list", "call", "echo", "pub", "param"]) {
     const r = await runZmp([command, "--help"]);
     assertEquals(r.code, 0, r.stderr);

@@ -155,6 +155,30 @@ const CASES: Case[] = [
     hint: "@topic sensors/temperature",
   },
   {
+    name: "service name too long for the 255-byte method frame",
+    source: svc("f(): Promise<number>;", "").replace(
+      "@service",
+      `@service ${"S".repeat(129)}`,
+    ),
+    at: `@service ${"S".repeat(129)}`,
+    problem: "is not valid",
+    hint: "a service name is 1 to 128 characters",
+  },
+  {
+    name: "method name outside the method rule",
+    source: svc("café(): Promise<number>;", ""),
+    at: "café()",
+    problem: "Method name `café` is not valid",
+    hint: "a method name is 1 to 126 characters of A-Z a-z 0-9 _ $",
+  },
+  {
+    name: "topic name starting with a slash",
+    source: "/** @topic /abs */\nexport interface M { x: number }\n",
+    at: "@topic /abs",
+    problem: "Topic name `/abs` is not valid",
+    hint: "a topic name is 1 to 255 characters",
+  },
+  {
     name: "params on a type alias",
     source: "/** @params robot */\nexport type P = { x: number };\n",
     at: "P =",

@@ -171,7 +171,7 @@ Deno.test("validateLaunch() refuses bad restart policies", () => {
 Deno.test("validateLaunch() refuses bad names, modes, args, env and after", () => {
   refused(
     { nodes: [{ name: "has space", module: "a.ts" }] },
-    'Cannot launch: nodes[0].name must match /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, got string "has space"',
+    'Cannot launch: nodes[0].name is not valid: a node name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _, got string "has space"',
   );
   refused(
     { nodes: [{ name: "a", module: "a.ts", mode: "thread" }] },
@@ -192,6 +192,24 @@ Deno.test("validateLaunch() refuses bad names, modes, args, env and after", () =
   refused(
     { nodes: [{ name: "a", module: "a.ts", after: [{ node: "a" }] }] },
     'Cannot launch: node "a": after[0].node names the node itself',
+  );
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", after: [{ topic: "/abs" }] }] },
+    'Cannot launch: node "a": after[0].topic is not valid: a topic name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _, got string "/abs"',
+  );
+  refused(
+    { nodes: [{ name: "x".repeat(256), module: "a.ts" }] },
+    "Cannot launch: nodes[0].name must have at most 255 characters, got 256 characters",
+  );
+  // The node rule of wire/names.ts, not a launcher's own: 255 characters
+  // and a leading `_` are node names, as createNode() takes them.
+  const names = ["x".repeat(255), "_tool", "cam/left.1"];
+  assertEquals(
+    validateLaunch(
+      { nodes: names.map((name) => ({ name, module: "a.ts" })) },
+      FILE,
+    ).nodes.map((n) => n.name),
+    names,
   );
   refused(
     { nodes: [{ name: "a", module: "a.ts", permissions: { read: ["a,b"] } }] },

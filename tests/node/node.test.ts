@@ -19,6 +19,7 @@ import {
   createNodeLogger,
   defineNode,
   isNodeModule,
+  NameError,
   rpcClientOf,
   RpcError,
 } from "../../mod.ts";
@@ -38,14 +39,18 @@ const quietLog = {
   error() {},
 };
 
-Deno.test("createNode() rejects bad names and run modes with TypeError", async () => {
-  for (const name of ["", "a b", "x".repeat(256), "é", "a:b"]) {
-    const e = await assertRejects(() => createNode(name), TypeError);
+Deno.test("createNode() rejects bad names (NameError, a TypeError) and run modes with TypeError", async () => {
+  for (
+    const name of ["", "a b", "x".repeat(256), "é", "a:b", "-a", ".a", "/a"]
+  ) {
+    const e = await assertRejects(() => createNode(name), NameError);
+    assert(e instanceof TypeError);
+    assertEquals(e.field, "node name");
     assertEquals(
       e.message,
       `Cannot create node ${
         JSON.stringify(name)
-      }: a node name is 1 to 255 characters among A-Z a-z 0-9 _ . / -`,
+      }: a node name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _`,
     );
   }
   const e = await assertRejects(
@@ -57,6 +62,45 @@ Deno.test("createNode() rejects bad names and run modes with TypeError", async (
     e.message,
     'Cannot create node "ok": run mode "thread" is not one of subprocess, worker, inprocess',
   );
+});
+
+Deno.test("Node.provide(), publisher(), subscribe() and params() refuse names that break the rule with NameError; the node keeps its registration", async () => {
+  await using server = await startTestRegistry();
+  await using registry = await connectRegistry({ endpoint: server.endpoint });
+  await using node = await createNode("names", {
+    registry: server.endpoint,
+    logger: quietLog,
+  });
+  await node.ready;
+  const impl = {
+    echo: (v: unknown) => v,
+    whoami: () => STUB_IDENTITY,
+    slow: () => STUB_IDENTITY,
+    slowOnce: () => STUB_IDENTITY,
+    async *count() {},
+    burst: () => 0,
+  };
+  // 200 + 1 + "echo": a method frame over 255 bytes, never callable.
+  const long = { ...EchoService, name: "S".repeat(200) };
+  const e = await assertRejects(() => node.provide(long, impl), NameError);
+  assertEquals(e.field, "service name");
+  assertStringIncludes(e.message, "a service name is 1 to 128 characters");
+  const topic = await assertRejects(
+    () => node.publisher({ ...StatusTopic, name: "has space" }),
+    NameError,
+  );
+  assertEquals(topic.kind, "topic");
+  await assertRejects(
+    () => node.subscribe({ ...StatusTopic, name: "/abs" }),
+    NameError,
+  );
+  assertThrows(
+    () => node.params({ ...EchoParams, namespace: "a/b" }),
+    NameError,
+    'Cannot use params "a/b": a params namespace is',
+  );
+  const info = await waitForNode(registry, "names");
+  assertEquals([info.services, info.publishes, info.params], [[], [], []]);
 });
 
 Deno.test("createNode() registers its NodeInfo and keeps it up to date", async () => {

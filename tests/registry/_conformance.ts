@@ -10,6 +10,7 @@
 import { assert, assertEquals, assertRejects, waitFor } from "../_assert.ts";
 import {
   connectRegistry,
+  NameError,
   type NodeInfo,
   ParamConflictError,
   type ParamEvent,
@@ -45,14 +46,29 @@ function connect(backend: Backend): Promise<Registry> {
 
 /** Names nobody would choose, that every backend must keep as they are. */
 const ODD_NAMES = [
-  "with space",
   "slash/in/name",
-  "ünïcödé-名前-🚀",
   "dots.and..more.",
+  "_under-score",
+  "9lives",
+  "x".repeat(255),
+];
+
+/** Names that break the rule of `wire/names.ts`: refused by every backend. */
+const BAD_NAMES = [
+  "with space",
+  "ünïcödé-名前-🚀",
   "percent%2Fencoded",
   'quote"and\\backslash',
-  "x".repeat(1024),
+  "-dash",
+  ".dot",
+  "/abs",
+  "x".repeat(256),
 ];
+
+/** A subscription entry. */
+function topic(name: string) {
+  return { topic: name, typeName: "T" };
+}
 
 /**
  * Runs the suite as steps of `t`.
@@ -305,21 +321,145 @@ async function nodeSteps(
     },
   );
 
-  await t.step("odd node names are kept as they are", async () => {
-    const regs = [];
-    try {
-      for (const name of ODD_NAMES) {
-        regs.push(await registry.register(nodeInfo(name)));
+  await t.step(
+    "node names: odd but valid ones are kept as they are; the rest are refused with NameError naming info.name",
+    async () => {
+      const regs = [];
+      try {
+        for (const name of ODD_NAMES) {
+          regs.push(await registry.register(nodeInfo(name)));
+        }
+        assertEquals(
+          (await registry.nodes()).map((n) => n.name),
+          [...ODD_NAMES].sort(),
+        );
+      } finally {
+        for (const r of regs) await r.close();
       }
-      assertEquals(
-        (await registry.nodes()).map((n) => n.name),
-        [...ODD_NAMES].sort(),
+      for (const name of BAD_NAMES) {
+        const e = await assertRejects(
+          () => registry.register(nodeInfo(name)),
+          NameError,
+        );
+        assertEquals(e.field, "info.name", name);
+      }
+      assertEquals(await registry.nodes(), []);
+    },
+  );
+
+  await t.step(
+    "register() and update() refuse what breaks the rule of names and sizes, naming the field, and keep serving",
+    async () => {
+      const method = {
+        name: "m",
+        kind: "unary" as const,
+        idempotent: false,
+        params: [],
+        requiredParams: 0,
+        args: { type: "array" },
+        result: {},
+      };
+      const svc = (name: string, more: object = {}) => ({
+        name,
+        endpoint: "tcp://127.0.0.1:1",
+        ...more,
+      });
+      const cases: [Partial<NodeInfo>, string][] = [
+        // `S…S.m` would be 256 bytes: over the method frame.
+        [{ services: [svc("S".repeat(129))] }, "info.services[0].name"],
+        [
+          { services: [svc("S", { methods: [{ ...method, name: "a.b" }] })] },
+          "info.services[0].methods[0].name",
+        ],
+        [
+          {
+            publishes: [{
+              ...topic("a b"),
+              endpoint: "tcp://127.0.0.1:1",
+              latched: false,
+            }],
+          },
+          "info.publishes[0].topic",
+        ],
+        [{ subscribes: [topic("x".repeat(256))] }, "info.subscribes[0].topic"],
+        [{ params: ["a/b"] }, "info.params[0]"],
+        [
+          { services: Array.from({ length: 1025 }, (_, i) => svc(`S${i}`)) },
+          "info.services",
+        ],
+        [
+          {
+            services: [svc("S", {
+              methods: [{ ...method, args: { doc: "d".repeat(70000) } }],
+            })],
+          },
+          "info.services[0].methods[0].args",
+        ],
+        [
+          {
+            services: Array.from(
+              { length: 300 },
+              (_, i) => svc(`S${i}`, { doc: "d".repeat(4000) }),
+            ),
+          },
+          "info",
+        ],
+      ];
+      for (const [more, field] of cases) {
+        const e = await assertRejects(
+          () => registry.register(nodeInfo("limits", more)),
+          NameError,
+        );
+        assertEquals(e.field, field);
+      }
+      assertEquals(await registry.nodes(), []);
+      await using reg = await registry.register(nodeInfo("limits"));
+      const e = await assertRejects(
+        () =>
+          reg.update({
+            ...reg.info,
+            publishes: [],
+            subscribes: [topic("/abs")],
+          }),
+        NameError,
       );
-    } finally {
-      for (const r of regs) await r.close();
-    }
-    assertEquals(await registry.nodes(), []);
-  });
+      assertEquals(e.field, "info.subscribes[0].topic");
+      assertEquals((await registry.nodes()).map((n) => n.name), ["limits"]);
+    },
+  );
+
+  await t.step(
+    "unknown NodeInfo fields are neither stored nor sent to watchers, at any level",
+    async () => {
+      await using watch = new Recorder<RegistryEvent>((signal) =>
+        registry.watch({ signal })
+      );
+      await waitFor(() => watch.items.length >= 1, "the snapshot");
+      const clean = nodeInfo("future", {
+        services: [{ name: "svc.S", endpoint: "tcp://127.0.0.1:1" }],
+        subscribes: [topic("news")],
+      });
+      const extra = {
+        ...clean,
+        fromTheFuture: { big: "x".repeat(1000) },
+        services: [{ ...clean.services[0], color: "blue" }],
+        subscribes: [{ ...clean.subscribes[0], qos: 2 }],
+      } as unknown as NodeInfo;
+      await using reg = await registry.register(extra);
+      assertEquals(await registry.nodes(), [clean]);
+      await reg.update(
+        { ...extra, ready: false, again: 1 } as unknown as NodeInfo,
+      );
+      await waitFor(
+        () => watch.items.some((e) => e.type === "updated"),
+        "the update",
+      );
+      const sent = watch.items.flatMap((e) =>
+        e.type === "added" || e.type === "updated" ? [e.node] : []
+      );
+      assertEquals(sent, [clean, { ...clean, ready: false }]);
+    },
+  );
 
   await t.step(
     "a big NodeInfo (300 services) registers and reads back",
@@ -477,7 +617,9 @@ async function paramSteps(
     await params.set("big.value", big);
     assertEquals(await params.get("big.value"), big);
     await params.delete("big.value");
-    const keys = ODD_NAMES.map((n) => `odd.${n}`.slice(0, 1024));
+    const keys = [...ODD_NAMES, ...BAD_NAMES, "x".repeat(1024)].map((n) =>
+      `odd.${n}`.slice(0, 1024)
+    );
     for (const key of keys) await params.set(key, key);
     const listed = await params.list("odd");
     assertEquals(Object.keys(listed), [...keys].sort());

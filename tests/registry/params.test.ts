@@ -3,7 +3,12 @@
  */
 
 import { assert, assertEquals, assertRejects, waitFor } from "../_assert.ts";
-import { connectRegistry, type ParamEvent, RpcError } from "../../mod.ts";
+import {
+  connectRegistry,
+  NameError,
+  type ParamEvent,
+  RpcError,
+} from "../../mod.ts";
 import { ClientProcess, Recorder, RegistryProcess } from "./_helpers.ts";
 
 Deno.test("ParamStore across processes", async (t) => {
@@ -113,15 +118,23 @@ Deno.test("ParamStore across processes", async (t) => {
         TypeError,
         'Cannot set param "robot.x": the value is undefined (use delete())',
       );
-      await assertRejects(
-        () => params.get(""),
-        TypeError,
-        'Cannot get param: key must be a non-empty string of at most 1024 characters other than "__proto__", got string ""',
+      const empty = await assertRejects(() => params.get(""), NameError);
+      assert(empty instanceof TypeError);
+      assertEquals(empty.field, "key");
+      assertEquals(
+        empty.message,
+        'Cannot get param: a param key is 1 to 1024 bytes of UTF-8 other than "__proto__", got key ""',
       );
       await assertRejects(
         () => params.set("__proto__", 1),
-        TypeError,
-        "Cannot set param: key must be",
+        NameError,
+        "Cannot set param: a param key is",
+      );
+      // 1024 characters, but 2048 bytes: over the limit.
+      await assertRejects(
+        () => params.set("é".repeat(1024), 1),
+        NameError,
+        "Cannot set param: a param key is 1 to 1024 bytes",
       );
     },
   );

@@ -483,3 +483,63 @@ Deno.test("embedded registry: an impostor's update, heartbeat and unregister wit
     assertEquals(await calc.add(i, 1), i + 1, `call ${i}`);
   }
 });
+
+Deno.test("embedded registry: a raw client's register/update/paramSet that breaks the rule of names is INVALID_ARGUMENT naming the field; unknown fields are dropped; the registry keeps serving", async () => {
+  await using registry = await startRegistry({
+    endpoint: "tcp://127.0.0.1:*",
+    ttl: TTL,
+    logger: { warn() {}, error() {} },
+  });
+  await using raw = new RpcClient({ endpoints: [registry.endpoint] });
+  await using watcher = await connectRegistry({ endpoint: registry.endpoint });
+  const M = RegistryService.methods;
+  const register = (info: unknown) =>
+    raw.call(RegistryService, M.register, [info]);
+  const svc = { endpoint: "tcp://127.0.0.1:1" };
+  const cases: [Partial<NodeInfo>, string][] = [
+    [{ name: "a b" }, "info.name"],
+    // "S…S.m" would be a 257-byte method frame: the service is never callable.
+    [
+      { services: [{ ...svc, name: "S".repeat(200) }] },
+      "info.services[0].name",
+    ],
+    [{ uses: ["x/y"] }, "info.uses[0]"],
+  ];
+  for (const [more, field] of cases) {
+    const e = await assertRejects(
+      () => register(nodeInfo("raw", more)),
+      RpcError,
+    );
+    assertEquals(e.code, "INVALID_ARGUMENT");
+    assertEquals(e.details, { field });
+    assert(e.message.startsWith(`Invalid ${field} `), e.message);
+  }
+  const clean = nodeInfo("raw", { services: [{ ...svc, name: "Calc" }] });
+  const reply = await register({
+    ...clean,
+    extra: "kept nowhere",
+    services: [{ ...clean.services[0], extra: 1 }],
+  }) as { token: string };
+  assertEquals(await watcher.nodes(), [clean]);
+  const e = await assertRejects(
+    () =>
+      raw.call(RegistryService, M.update, [
+        {
+          ...clean,
+          publishes: [],
+          subscribes: [{ topic: "/abs", typeName: "T" }],
+        },
+        reply.token,
+      ]),
+    RpcError,
+  );
+  assertEquals(e.code, "INVALID_ARGUMENT");
+  assertEquals(e.details, { field: "info.subscribes[0].topic" });
+  const key = await assertRejects(
+    () => raw.call(RegistryService, M.paramSet, ["é".repeat(600), 1]),
+    RpcError,
+  );
+  assertEquals(key.code, "INVALID_ARGUMENT");
+  assertEquals(key.details, { field: "key" });
+  assertEquals(await watcher.nodes(), [clean]);
+});

@@ -17,7 +17,7 @@ import {
   createSubscription,
   ValidationError,
 } from "../../mod.ts";
-import { codecByName } from "../../src/wire/mod.ts";
+import { codecByName, NameError } from "../../src/wire/mod.ts";
 import { XPublisher } from "../../src/zmq/mod.ts";
 import { next, rawMessage } from "./_helpers.ts";
 import {
@@ -351,6 +351,21 @@ Deno.test("createSubscription() and createPublisher() reject bad arguments", asy
     TypeError,
   );
   assertStringIncludes(e.message, 'Cannot use topic "a\\u0000b"');
+  for (const name of ["x".repeat(256), "a b", "/abs", "é", ""]) {
+    for (
+      const make of [
+        () => createPublisher({ ...TemperatureTopic, name }),
+        () => createSubscription({ ...TemperatureTopic, name }),
+      ]
+    ) {
+      const bad = assertThrows(make, NameError);
+      assertEquals(bad.kind, "topic");
+      assertStringIncludes(
+        bad.message,
+        "a topic name is 1 to 255 characters of A-Z a-z 0-9 _ . / -",
+      );
+    }
+  }
   await assertRejects(async () => {
     await using _pub = createPublisher(TemperatureTopic, {
       endpoint: "nope://x",

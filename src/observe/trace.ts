@@ -180,6 +180,90 @@ export function currentTraceparent(): string | undefined {
   return carrier[TRACEPARENT];
 }
 
+/**
+ * The `traceparent` a traced topic message carries: that of a PRODUCER
+ * span `publish <topic>` (tracing on), child of `parent` or of the active
+ * context, ended at once; with tracing off, `parent` or the `traceparent`
+ * being passed on.
+ *
+ * @param topic the topic name
+ * @param parent a `traceparent` given by the caller, if any
+ * @param node the publishing node's name (span attribute `zmp.node`)
+ * @returns the value to send, or `undefined` (tracing off, outside any
+ *   trace): the message goes without one
+ */
+export function producerTraceparent(
+  topic: string,
+  parent?: string,
+  node?: string,
+): string | undefined {
+  if (!tracingEnabled()) return parent ?? passed.getStore();
+  const from = parent === undefined
+    ? context.active()
+    : propagation.extract(context.active(), { [TRACEPARENT]: parent }, getter);
+  const span = tracer().startSpan(`publish ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: messaging(topic, "publish", "send", node),
+  }, from);
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(from, span), carrier);
+  span.end();
+  return carrier[TRACEPARENT];
+}
+
+/**
+ * Runs the handler of a received topic message inside its trace: a
+ * CONSUMER span `process <topic>` child of the message's `traceparent`
+ * (tracing on), or with the `traceparent` kept for the calls it makes
+ * (tracing off). A message without one runs as it is, with no span.
+ *
+ * @param topic the topic name
+ * @param traceparent the message's, if it carried one
+ * @param run the handler
+ * @param node the subscribing node's name (span attribute `zmp.node`)
+ * @returns what `run` returns
+ */
+export function consumerTrace<T>(
+  topic: string,
+  traceparent: string | undefined,
+  run: () => T | Promise<T>,
+  node?: string,
+): Promise<T> {
+  if (traceparent === undefined) return Promise.resolve().then(run);
+  if (!tracingEnabled()) {
+    return passed.run(traceparent, async () => await run());
+  }
+  const parent = propagation.extract(
+    context.active(),
+    { [TRACEPARENT]: traceparent },
+    getter,
+  );
+  return tracer().startActiveSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: messaging(topic, "process", "process", node),
+    },
+    parent,
+    (span) => ended(span, (async () => await run())()),
+  );
+}
+
+function messaging(
+  topic: string,
+  operation: string,
+  type: string,
+  node: string | undefined,
+): Record<string, string> {
+  return {
+    "messaging.system": "zmp",
+    "messaging.destination.name": topic,
+    "messaging.operation.name": operation,
+    "messaging.operation.type": type,
+    ...(node === undefined ? {} : { "zmp.node": node }),
+  };
+}
+
 function split(name: string): [string, string] {
   const i = name.lastIndexOf("/");
   return [name.slice(0, i), name.slice(i + 1)];

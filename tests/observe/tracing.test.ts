@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals } from "../_assert.ts";
-import { fixture, Zmp } from "./_helpers.ts";
+import { fixture, ROOT_PATH, Zmp } from "./_helpers.ts";
 
 interface Span {
   traceId: string;
@@ -27,7 +27,7 @@ function attribute(span: Span, key: string): string | undefined {
   return span.attributes.find((a) => a.key === key)?.value.stringValue;
 }
 
-/** Runs a launch with OpenTelemetry on; returns the spans it sent. */
+/** Runs a launch file with OpenTelemetry on; returns the spans it sent. */
 async function launchTraced(
   launchFile: string,
   service: string,
@@ -48,7 +48,7 @@ async function launchTraced(
   );
   try {
     const { port } = receiver.addr as Deno.NetAddr;
-    await using launch = new Zmp(["launch", fixture(launchFile)], {
+    await using launch = new Zmp(["launch", launchFile], {
       env: {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -67,7 +67,7 @@ async function launchTraced(
 
 Deno.test("a call of the proxy example is one trace: client → proxy → worker, linked parent to child", async () => {
   const spans = await launchTraced(
-    "proxy.launch.ts",
+    fixture("proxy.launch.ts"),
     "zmp-proxy-example",
     (text) => assert(text.includes("done: 12 calls, 12 answered once"), text),
   );
@@ -108,7 +108,7 @@ Deno.test("a call of the proxy example is one trace: client → proxy → worker
 
 Deno.test("a traced topic message is one trace: publish → process → the handler's call → worker, linked parent to child", async () => {
   const spans = await launchTraced(
-    "traced_topic.launch.ts",
+    `${ROOT_PATH}examples/observe/traced_topic.launch.ts`,
     "zmp-traced-topic",
     (text) => assert(text.includes("handled 5 readings"), text),
   );

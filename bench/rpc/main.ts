@@ -81,7 +81,9 @@ const USAGE = `usage: deno task bench:rpc [options]
   --max-calls N        most calls per throughput trial (default 500000)
   --trials N           throughput trials per case, median kept (default 3)
   --rounds N           fresh process pairs per stack, round-robin over the
-                       stacks; calls and trials are split (default 1)
+                       stacks; calls and trials are split (default 1); the
+                       metrics on/off ratio is then the median of same-round
+                       ratios, msgpack and observed swapping order each round
   --pin-latency MODE   CPU placement of the latency pair, with taskset:
                        same (default: both processes on CPU 0), split
                        (server on CPU 0, client on CPU 1) or none
@@ -265,15 +267,20 @@ function brief(out: ClientResult, phase: Phase): string {
 async function runAll(
   stacks: Stack[],
   plan: Plan,
-): Promise<Map<StackName, StackResult>> {
+): Promise<{
+  results: Map<StackName, StackResult>;
+  rounds: Map<StackName, Record<string, number>[]>;
+}> {
   const raw = new Map<StackName, RawFigures>();
+  // Each round's median throughput per stack, for same-round ratios.
+  const perRound = new Map<StackName, Record<string, number>[]>();
   const errors = new Map<StackName, string[]>();
   const foreign = new Map<StackName, number[]>();
   const phases: Phase[] = [];
   if (plan.client.calls > 0) phases.push("latency");
   if (plan.client.concurrency.length > 0) phases.push("throughput");
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const stack of stacks) {
+    for (const stack of abOrder(stacks, round)) {
       for (const phase of phases) {
         if (errors.has(stack.name)) continue;
         if (plan.quietWaitMs > 0) {
@@ -295,6 +302,15 @@ async function runAll(
           for (const v of out.rtt_us) acc.rtt_us.push(v);
           for (const [k, trials] of Object.entries(out.throughput)) {
             (acc.throughput[k] ??= []).push(...trials);
+          }
+          if (phase === "throughput") {
+            const figures = summariseStack({
+              rtt_us: [],
+              throughput: out.throughput,
+            }).throughput;
+            const rounds = perRound.get(stack.name) ?? [];
+            perRound.set(stack.name, rounds);
+            rounds[round - 1] = figures ?? {};
           }
           log(
             `round ${round}/${plan.rounds} ${stack.label}, ${phase}: ${
@@ -329,7 +345,23 @@ async function runAll(
     if (errs !== undefined) result.errors = errs;
     out.set(stack.name, result);
   }
-  return out;
+  return { results: out, rounds: perRound };
+}
+
+/**
+ * The stacks of a round: in their order, except that `msgpack` and
+ * `observed` (the A/B pair of the metrics budget) swap places every other
+ * round, so that a drift of the machine during a round weighs on both
+ * alike.
+ */
+function abOrder(stacks: Stack[], round: number): Stack[] {
+  if (round % 2 === 1) return stacks;
+  const a = stacks.findIndex((s) => s.name === "msgpack");
+  const b = stacks.findIndex((s) => s.name === "observed");
+  if (a < 0 || b < 0) return stacks;
+  const swapped = [...stacks];
+  [swapped[a], swapped[b]] = [swapped[b], swapped[a]];
+  return swapped;
 }
 
 /** Falls back to no pinning where `taskset` is missing. */
@@ -382,8 +414,11 @@ async function main(): Promise<number> {
       runnable.push(s);
     }
   }
+  let rounds = new Map<StackName, Record<string, number>[]>();
   try {
-    for (const [k, v] of await runAll(runnable, plan)) results.set(k, v);
+    const ran = await runAll(runnable, plan);
+    for (const [k, v] of ran.results) results.set(k, v);
+    rounds = ran.rounds;
   } finally {
     killAll();
   }
@@ -419,6 +454,7 @@ async function main(): Promise<number> {
   const observeCost = observeOverhead(
     results.get("msgpack"),
     results.get("observed"),
+    { plain: rounds.get("msgpack"), observed: rounds.get("observed") },
   );
   // The same ratios as observing's, without its budget: CURVE has none.
   const { budget: _budget, within_budget: _within, ...curveCost } =
@@ -506,11 +542,17 @@ const OBSERVE_BUDGET = 0.03;
 /**
  * What observing costs: the observed stack's figures over plain msgpack's,
  * same run, and whether the throughput at the most calls in flight is
- * within the budget.
+ * within the budget. With rounds, each throughput ratio is the median of
+ * the ratios of the same round (interleaved A/B, the order alternating):
+ * a round's drift cancels out instead of landing on one stack.
  */
 function observeOverhead(
   plain: StackResult | undefined,
   observed: StackResult | undefined,
+  rounds: {
+    plain?: Record<string, number>[];
+    observed?: Record<string, number>[];
+  } = {},
 ): Record<string, number | boolean | null> {
   const out: Record<string, number | boolean | null> = {};
   const r = (a?: number, b?: number) =>
@@ -520,10 +562,20 @@ function observeOverhead(
   out.latency_ratio = r(observed?.rtt_median_us, plain?.rtt_median_us);
   const keys = Object.keys(plain?.throughput ?? {});
   for (const k of keys) {
-    out[`throughput${k}_ratio`] = r(
-      observed?.throughput?.[k],
-      plain?.throughput?.[k],
-    );
+    const paired = (rounds.plain ?? []).flatMap((p, i) => {
+      const o = rounds.observed?.[i]?.[k];
+      return o !== undefined && p?.[k] > 0 ? [o / p[k]] : [];
+    });
+    out[`throughput${k}_ratio`] = paired.length >= 2
+      ? Math.round(median(paired) * 1000) / 1000
+      : r(observed?.throughput?.[k], plain?.throughput?.[k]);
+    if (paired.length >= 2) {
+      out[`throughput${k}_rounds`] = paired.length;
+      out[`throughput${k}_ratio_min`] = Math.round(Math.min(...paired) * 1000) /
+        1000;
+      out[`throughput${k}_ratio_max`] = Math.round(Math.max(...paired) * 1000) /
+        1000;
+    }
   }
   const top = keys.at(-1);
   const headline = top === undefined ? null : out[`throughput${top}_ratio`];
@@ -532,6 +584,12 @@ function observeOverhead(
     ? headline >= 1 - OBSERVE_BUDGET
     : null;
   return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** CURVE against plain msgpack, same run (no budget: a cost to know). */
@@ -547,7 +605,15 @@ function observeText(o: Record<string, number | boolean | null>): string {
   if (o.latency_ratio === null) return "";
   const parts = Object.entries(o)
     .filter(([k]) => k.endsWith("_ratio"))
-    .map(([k, v]) => `${k.replace("_ratio", "")} ${v ?? "-"}x`);
+    .map(([k, v]) => {
+      const name = k.replace("_ratio", "");
+      const range = o[`${k}_min`] === undefined
+        ? ""
+        : ` (median of ${o[`${name}_rounds`]} rounds, ${o[`${k}_min`]}–${
+          o[`${k}_max`]
+        })`;
+      return `${name} ${v ?? "-"}x${range}`;
+    });
   return `\nnode metrics on / off (same run): ${parts.join(", ")}; ` +
     `budget ${(OBSERVE_BUDGET * 100).toFixed(0)}% of throughput: ${
       o.within_budget === null ? "unknown" : o.within_budget ? "met" : "MISSED"

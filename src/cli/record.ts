@@ -230,10 +230,14 @@ class Recorder {
     const subscription = await this.#node.subscribe(descriptor);
     this.#topics.set(view.topic, subscription);
     if (this.#closed) await subscription.close();
-    for await (const message of subscription) {
+    for await (const { message, traceparent } of subscription.messages()) {
       this.#messages++;
-      this.#writer.topicMessage(topic, nowNs(), stringifyJson(message))
-        .catch((e) => this.#node.log.error(`cannot write: ${e.message}`));
+      this.#writer.topicMessage(
+        topic,
+        nowNs(),
+        stringifyJson(message),
+        traceparent,
+      ).catch((e) => this.#node.log.error(`cannot write: ${e.message}`));
     }
   }
 

@@ -9,7 +9,10 @@
 import type { SocketPublisher } from "../topics/publisher.ts";
 import type { SocketSubscription } from "../topics/subscription.ts";
 import type {
+  PublishOptions,
   TopicCounters,
+  TopicHandler,
+  TopicMessage,
   TopicPublisher,
   TopicSubscription,
 } from "../topics/types.ts";
@@ -48,8 +51,8 @@ export class NodePublisher<T> implements TopicPublisher<T> {
     return this.#inner.waitForSubscribers(count, options);
   }
 
-  publish(message: T): void {
-    this.#inner.publish(message);
+  publish(message: T, options?: PublishOptions): void {
+    this.#inner.publish(message, options);
   }
 
   close(): Promise<void> {
@@ -93,6 +96,14 @@ export class NodeSubscription<T> implements TopicSubscription<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.#inner[Symbol.asyncIterator]();
+  }
+
+  messages(): AsyncIterable<TopicMessage<T>> {
+    return this.#inner.messages();
+  }
+
+  handle(handler: TopicHandler<T>): Promise<void> {
+    return this.#inner.handle(handler);
   }
 
   close(): Promise<void> {

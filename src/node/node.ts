@@ -588,6 +588,8 @@ class NodeImpl implements Node {
     if (guard !== undefined) await this.#view.start();
     const inner = createPublisher(topic, {
       latched: options.latched,
+      trace: options.trace,
+      node: this.name,
       logger: this.log,
       endpoint: `tcp://${this.#bindHost}:*`,
       ...(guard === undefined ? {} : {
@@ -659,6 +661,7 @@ class NodeImpl implements Node {
     }
     const inner = createSubscription(topic, {
       queue: options.queue,
+      node: this.name,
       logger: this.log,
       endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
       ...(guard === undefined ? {} : {

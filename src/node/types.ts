@@ -25,8 +25,11 @@ import type {
 
 export type {
   PublisherOptions,
+  PublishOptions,
   SubscribeOptions,
   TopicCounters,
+  TopicHandler,
+  TopicMessage,
   TopicPublisher,
   TopicSubscription,
 } from "../topics/types.ts";

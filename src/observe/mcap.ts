@@ -17,6 +17,11 @@
  *   `metadata`; channel metadata `zmp.kind: call`, `zmp.service`,
  *   `zmp.method`. Log time: when the call started; publish time: when it
  *   ended.
+ * - the `traceparent`s of a topic's traced messages (publisher option
+ *   `trace`) are a channel `traces/<topic>`, JSON `{ sequence,
+ *   traceparent }` where `sequence` is the traced message's in the topic's
+ *   channel; channel metadata `zmp.kind: trace`, `zmp.topic`. Untraced
+ *   messages add nothing.
  * - each recorded service's registry entry (its methods and schemas) is a
  *   metadata record `zmp.service` (`{ entry: <JSON> }`): what
  *   `zmp play --serve` serves.
@@ -60,6 +65,20 @@ export interface RecordedTopic {
   /** Whether its publisher latched it. */
   latched: boolean;
 }
+
+/** The channel of a topic's `traceparent`s. */
+export function traceChannel(topic: string): string {
+  return `traces/${topic}`;
+}
+
+const TRACE_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    sequence: { type: "integer", minimum: 0 },
+    traceparent: { type: "string" },
+  },
+  required: ["sequence", "traceparent"],
+};
 
 /** A recorded call: one message of a `calls/…` channel. */
 export interface RecordedCall {
@@ -208,14 +227,16 @@ export class RecordingWriter implements AsyncDisposable {
    * @param topic the topic
    * @param logTime when it was received, ns since the epoch
    * @param json the message as JSON text
+   * @param traceparent the `traceparent` it carried, if any
    * @returns once written
    */
   topicMessage(
     topic: RecordedTopic,
     logTime: bigint,
     json: string,
+    traceparent?: string,
   ): Promise<void> {
-    return this.#run(() =>
+    const written = this.#run(() =>
       this.#message(
         topic.topic,
         () =>
@@ -236,6 +257,27 @@ export class RecordingWriter implements AsyncDisposable {
         json,
       )
     );
+    if (traceparent === undefined) return written;
+    const channel = traceChannel(topic.topic);
+    const traced = this.#run(() =>
+      this.#message(
+        channel,
+        () =>
+          this.#channel(
+            channel,
+            { name: "zmp.TopicTrace", data: TRACE_SCHEMA },
+            { "zmp.kind": "trace", "zmp.topic": topic.topic },
+          ),
+        logTime,
+        logTime,
+        JSON.stringify({
+          // The message just written: its channel's count less one.
+          sequence: (this.counts.get(topic.topic) ?? 1) - 1,
+          traceparent,
+        }),
+      )
+    );
+    return Promise.all([written, traced]).then(() => {});
   }
 
   /**
@@ -435,6 +477,7 @@ export async function openRecording(path: string): Promise<Recording> {
     const calls: Recording["calls"] = [];
     for (const channel of reader.channelsById.values()) {
       const kind = channel.metadata.get("zmp.kind");
+      if (kind === "trace") continue; // read with messages([traceChannel(…)])
       if (kind === "call") {
         calls.push({
           service: channel.metadata.get("zmp.service") ?? "",

@@ -69,6 +69,20 @@ export function tracingEnabled(): boolean {
 }
 
 const passed = new AsyncLocalStorage<string>();
+/**
+ * Whether anything was ever passed on: until then, the storage is not
+ * read (a call in a process that no trace reaches pays nothing for it).
+ */
+let passing = false;
+
+function passOn<T>(traceparent: string, run: () => T): T {
+  passing = true;
+  return passed.run(traceparent, run);
+}
+
+function passedOn(): string | undefined {
+  return passing ? passed.getStore() : undefined;
+}
 
 const tracer = () => trace.getTracer("zmp");
 
@@ -82,26 +96,27 @@ const getter = {
  * caller's `traceparent` (tracing on), or with the `traceparent` kept for
  * the calls it makes (tracing off).
  *
- * @param name the span name, `Service/method`
+ * @param call the service and method names (the span is
+ *   `Service/method`)
  * @param metadata the call's metadata
  * @param run the handler (and the interceptors after this one)
  * @param node the serving node's name (span attribute `zmp.node`)
  * @returns what `run` returns
  */
 export function serverTrace<T>(
-  name: string,
+  call: TracedCall,
   metadata: Record<string, string>,
   run: () => Promise<T>,
   node?: string,
 ): Promise<T> {
   if (!tracingEnabled()) {
     const parent = metadata[TRACEPARENT];
-    return parent === undefined ? run() : passed.run(parent, run);
+    return parent === undefined ? run() : passOn(parent, run);
   }
   const parent = propagation.extract(context.active(), metadata, getter);
-  const [service, method] = split(name);
+  const { service, method } = call;
   return tracer().startActiveSpan(
-    name,
+    `${service}/${method}`,
     {
       kind: SpanKind.SERVER,
       attributes: {
@@ -122,32 +137,27 @@ export function serverTrace<T>(
  * the `traceparent` of the call being served, if any. A `traceparent`
  * already in the metadata (the HTTP gateway's, say) is the parent.
  *
- * @param name the span name, `Service/method`
+ * @param call the service and method names (the span is
+ *   `Service/method`)
  * @param metadata the call's metadata (`undefined`: none yet)
  * @param run makes the call with the metadata to send
  * @param node the calling node's name (span attribute `zmp.node`)
  * @returns what `run` returns
  */
 export function clientTrace<T>(
-  name: string,
+  call: TracedCall,
   metadata: Record<string, string> | undefined,
   run: (metadata: Record<string, string> | undefined) => Promise<T>,
   node?: string,
 ): Promise<T> {
-  if (!tracingEnabled()) {
-    if (metadata?.[TRACEPARENT] !== undefined) return run(metadata);
-    const parent = passed.getStore();
-    return parent === undefined
-      ? run(metadata)
-      : run({ ...metadata, [TRACEPARENT]: parent });
-  }
+  if (!tracingEnabled()) return run(passedMetadata(metadata));
   const given = metadata?.[TRACEPARENT];
   const parent: OtelContext = given === undefined
     ? context.active()
     : propagation.extract(context.active(), metadata!, getter);
-  const [service, method] = split(name);
+  const { service, method } = call;
   return tracer().startActiveSpan(
-    name,
+    `${service}/${method}`,
     {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -167,6 +177,23 @@ export function clientTrace<T>(
 }
 
 /**
+ * With tracing off, the metadata of a call a node makes: as given, or with
+ * the `traceparent` of the call or message being handled added (unless it
+ * has one).
+ *
+ * @param metadata the call's metadata (`undefined`: none)
+ * @returns `metadata` itself when there is nothing to add
+ */
+export function passedMetadata(
+  metadata: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  const parent = passedOn();
+  return parent === undefined || metadata?.[TRACEPARENT] !== undefined
+    ? metadata
+    : { ...metadata, [TRACEPARENT]: parent };
+}
+
+/**
  * The `traceparent` to send along with something a node does outside a
  * call (a topic message, say): the active span's, or the one being passed
  * on.
@@ -174,15 +201,102 @@ export function clientTrace<T>(
  * @returns the value, or `undefined` outside any trace
  */
 export function currentTraceparent(): string | undefined {
-  if (!tracingEnabled()) return passed.getStore();
+  if (!tracingEnabled()) return passedOn();
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   return carrier[TRACEPARENT];
 }
 
-function split(name: string): [string, string] {
-  const i = name.lastIndexOf("/");
-  return [name.slice(0, i), name.slice(i + 1)];
+/**
+ * The `traceparent` a traced topic message carries: that of a PRODUCER
+ * span `publish <topic>` (tracing on), child of `parent` or of the active
+ * context, ended at once; with tracing off, `parent` or the `traceparent`
+ * being passed on.
+ *
+ * @param topic the topic name
+ * @param parent a `traceparent` given by the caller, if any
+ * @param node the publishing node's name (span attribute `zmp.node`)
+ * @returns the value to send, or `undefined` (tracing off, outside any
+ *   trace): the message goes without one
+ */
+export function producerTraceparent(
+  topic: string,
+  parent?: string,
+  node?: string,
+): string | undefined {
+  if (!tracingEnabled()) return parent ?? passedOn();
+  const from = parent === undefined
+    ? context.active()
+    : propagation.extract(context.active(), { [TRACEPARENT]: parent }, getter);
+  const span = tracer().startSpan(`publish ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: messaging(topic, "publish", "send", node),
+  }, from);
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(from, span), carrier);
+  span.end();
+  return carrier[TRACEPARENT];
+}
+
+/**
+ * Runs the handler of a received topic message inside its trace: a
+ * CONSUMER span `process <topic>` child of the message's `traceparent`
+ * (tracing on), or with the `traceparent` kept for the calls it makes
+ * (tracing off). A message without one runs as it is, with no span.
+ *
+ * @param topic the topic name
+ * @param traceparent the message's, if it carried one
+ * @param run the handler
+ * @param node the subscribing node's name (span attribute `zmp.node`)
+ * @returns what `run` returns
+ */
+export function consumerTrace<T>(
+  topic: string,
+  traceparent: string | undefined,
+  run: () => T | Promise<T>,
+  node?: string,
+): Promise<T> {
+  if (traceparent === undefined) return Promise.resolve().then(run);
+  if (!tracingEnabled()) {
+    return passOn(traceparent, async () => await run());
+  }
+  const parent = propagation.extract(
+    context.active(),
+    { [TRACEPARENT]: traceparent },
+    getter,
+  );
+  return tracer().startActiveSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: messaging(topic, "process", "process", node),
+    },
+    parent,
+    (span) => ended(span, (async () => await run())()),
+  );
+}
+
+function messaging(
+  topic: string,
+  operation: string,
+  type: string,
+  node: string | undefined,
+): Record<string, string> {
+  return {
+    "messaging.system": "zmp",
+    "messaging.destination.name": topic,
+    "messaging.operation.name": operation,
+    "messaging.operation.type": type,
+    ...(node === undefined ? {} : { "zmp.node": node }),
+  };
+}
+
+/** What a call span is named after. */
+export interface TracedCall {
+  /** The service name. */
+  readonly service: string;
+  /** The method name. */
+  readonly method: string;
 }
 
 async function ended<T>(span: Span, running: Promise<T>): Promise<T> {

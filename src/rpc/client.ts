@@ -36,7 +36,11 @@ import {
   readU32,
 } from "../wire/protocol.ts";
 import type { CallOptions, RpcClientLike } from "./context.ts";
-import { chainClient, type ClientInterceptor } from "./interceptors.ts";
+import {
+  chainClient,
+  type ClientCall,
+  type ClientInterceptor,
+} from "./interceptors.ts";
 import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { Endpoint } from "./_endpoint.ts";
@@ -219,6 +223,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   readonly #timeout: number | undefined;
   readonly #retry: RetryPolicy | undefined;
   readonly #interceptors: readonly ClientInterceptor[];
+  #unaryChain: ((call: ClientCall) => Promise<unknown>) | undefined;
   readonly #window: number;
   readonly #connectTimeout: number;
   readonly #validateResults: boolean;
@@ -467,11 +472,13 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
     if (this.#interceptors.length === 0) {
       return this.#unary(service, method, args, options);
     }
-    return chainClient(
+    // The chain is made once: a call allocates its `ClientCall` only.
+    const chain = this.#unaryChain ??= chainClient(
       this.#interceptors,
       "unary",
       (c) => this.#unary(c.service, c.method, c.args, c.options),
-    )({ service, method, args, options: { ...options } });
+    );
+    return chain({ service, method, args, options: { ...options } });
   }
 
   /**

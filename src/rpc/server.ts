@@ -743,7 +743,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
             args,
             context: call,
           },
-          async () => await this.#invoke(call, args),
+          // Not an async function: its own promise and await would add
+          // turns of the microtask queue to every intercepted call.
+          () => {
+            try {
+              return Promise.resolve(this.#invoke(call, args));
+            } catch (e) {
+              return Promise.reject(e);
+            }
+          },
         );
     } catch (e) {
       this.#unaryDone(call, e, undefined, true);

@@ -4,9 +4,13 @@
  * 1. the topic name in UTF-8 followed by one `00` byte (the terminator makes
  *    ZeroMQ's prefix filter match the exact name only);
  * 2. a 16-byte header: `u8 version (01)`, `u8 kind (0A, MESSAGE)`,
- *    `u8 codec`, `u8 flags (bit 0: REPLAY)`, `u32 publisher id`,
- *    `u64 sequence` (from 1, +1 per message), all big-endian;
- * 3. the message, encoded with the codec of header byte 2.
+ *    `u8 codec`, `u8 flags (bit 0: REPLAY, bit 1: TRACE)`,
+ *    `u32 publisher id`, `u64 sequence` (from 1, +1 per message), all
+ *    big-endian;
+ * 3. the message, encoded with the codec of header byte 2;
+ * 4. with the TRACE flag only: the W3C `traceparent` of the message, 55
+ *    bytes of ASCII. Frames after the third are extensions, one per flag
+ *    that has one, in bit order; a receiver ignores those it does not know.
  *
  * @module
  */
@@ -23,6 +27,13 @@ export const TOPIC_KIND = 0x0a;
 export const TOPIC_HEADER_SIZE = 16;
 /** Flag bit: a latched message sent again for a subscriber that joined. */
 export const FLAG_REPLAY = 0x01;
+/**
+ * Flag bit: a fourth frame follows the payload, the W3C `traceparent` of
+ * the message (the publisher's PRODUCER span).
+ */
+export const FLAG_TRACE = 0x02;
+/** Size of a `traceparent` frame: `00-<32 hex>-<16 hex>-<2 hex>`. */
+export const TRACEPARENT_SIZE = 55;
 /** Longest topic name, in bytes (`MAX_TOPIC_NAME` of `wire/names.ts`). */
 export const MAX_TOPIC_BYTES = MAX_TOPIC_NAME;
 
@@ -103,6 +114,37 @@ export function decodeTopicHeader(bytes: Uint8Array): TopicHeader {
     publisher: readU32(bytes, 4),
     seq: readU32(bytes, 8) * 0x100000000 + readU32(bytes, 12),
   };
+}
+
+/**
+ * The frame of a `traceparent` (flag {@linkcode FLAG_TRACE}).
+ *
+ * @param traceparent a W3C `traceparent`, already checked
+ * @returns its 55 ASCII bytes
+ */
+export function encodeTraceFrame(traceparent: string): Uint8Array {
+  return encoder.encode(traceparent);
+}
+
+const TRACE_FRAME = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Reads the frame of a `traceparent`.
+ *
+ * @param bytes frame 3 of a message with flag {@linkcode FLAG_TRACE}
+ * @returns the `traceparent`
+ * @throws {SyntaxError} unless it is 55 bytes of `traceparent` syntax
+ */
+export function decodeTraceFrame(bytes: Uint8Array): string {
+  const text = bytes.byteLength === TRACEPARENT_SIZE
+    ? String.fromCharCode(...bytes)
+    : "";
+  if (!TRACE_FRAME.test(text)) {
+    throw new SyntaxError(
+      `Cannot decode traceparent frame: expected ${TRACEPARENT_SIZE} bytes "vv-<32 hex>-<16 hex>-ff", got ${bytes.byteLength} bytes`,
+    );
+  }
+  return text;
 }
 
 /**

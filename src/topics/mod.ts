@@ -15,9 +15,12 @@
 export {
   consoleTopicLogger,
   type PublisherOptions,
+  type PublishOptions,
   type SubscribeOptions,
   type TopicCounters,
+  type TopicHandler,
   type TopicLogger,
+  type TopicMessage,
   type TopicPublisher,
   type TopicSubscription,
 } from "./types.ts";

@@ -31,13 +31,17 @@ import {
 } from "../wire/descriptors.ts";
 import {
   encodeTopicHeader,
+  encodeTraceFrame,
   FLAG_REPLAY,
+  FLAG_TRACE,
   sameBytes,
   topicFrame,
 } from "./_frames.ts";
+import { parseTraceparent, producerTraceparent } from "../observe/trace.ts";
 import {
   consoleTopicLogger,
   type PublisherOptions,
+  type PublishOptions,
   type TopicCounters,
   type TopicLogger,
   type TopicPublisher,
@@ -65,6 +69,12 @@ export interface CreatePublisherOptions extends PublisherOptions {
    * @default {none: plain TCP}
    */
   curve?: CurveServerSecurity;
+  /**
+   * The node's name, put on the PRODUCER spans of `trace` (attribute
+   * `zmp.node`).
+   * @default {none}
+   */
+  node?: string;
 }
 
 /** A publisher bound to its own socket: a {@linkcode TopicPublisher}. */
@@ -73,6 +83,8 @@ export interface SocketPublisher<T> extends TopicPublisher<T> {
   readonly latched: boolean;
   /** Random id that subscribers see in every message header. */
   readonly publisherId: number;
+  /** Whether each message carries its `traceparent`. */
+  readonly traced: boolean;
 }
 
 /**
@@ -104,7 +116,9 @@ class Publisher<T> implements SocketPublisher<T> {
   readonly topic: string;
   readonly endpoint: string;
   readonly latched: boolean;
+  readonly traced: boolean;
   readonly publisherId: number;
+  readonly #node: string | undefined;
   readonly #descriptor: TopicDescriptor<T>;
   readonly #socket: XPublisher;
   readonly #name: Uint8Array;
@@ -136,6 +150,8 @@ class Publisher<T> implements SocketPublisher<T> {
     this.#unsubscribeMessage[0] = 0;
     this.#codec = codecByName(descriptor.codec);
     this.latched = options.latched ?? false;
+    this.traced = options.trace ?? false;
+    this.#node = options.node;
     this.#logger = options.logger ?? consoleTopicLogger;
     this.publisherId = crypto.getRandomValues(new Uint32Array(1))[0];
     this.#socket = new XPublisher({
@@ -211,10 +227,18 @@ class Publisher<T> implements SocketPublisher<T> {
     return promise;
   }
 
-  publish(message: T): void {
+  publish(message: T, options?: PublishOptions): void {
     if (this.#closing !== undefined) {
       throw new TypeError(
         `Cannot publish on ${this.topic}: the publisher is closed`,
+      );
+    }
+    const given = options?.traceparent;
+    if (given !== undefined && parseTraceparent(given) === undefined) {
+      throw new TypeError(
+        `Cannot publish on ${this.topic}: traceparent ${
+          JSON.stringify(given)
+        } is not a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>")`,
       );
     }
     const issues: ValidationIssue[] = [];
@@ -233,13 +257,19 @@ class Publisher<T> implements SocketPublisher<T> {
         { cause: e },
       );
     }
+    // Untraced, the message is the three frames it always was.
+    const traceparent = this.traced
+      ? producerTraceparent(this.topic, given, this.#node)
+      : given;
     const header = encodeTopicHeader({
       codec: this.#codec.id,
-      flags: 0,
+      flags: traceparent === undefined ? 0 : FLAG_TRACE,
       publisher: this.publisherId,
       seq: ++this.#seq,
     });
-    const frames = [this.#name, header, payload];
+    const frames = traceparent === undefined
+      ? [this.#name, header, payload]
+      : [this.#name, header, payload, encodeTraceFrame(traceparent)];
     if (this.latched) this.#last = frames;
     this.#counters.published++;
     this.#send(frames);
@@ -269,10 +299,10 @@ class Publisher<T> implements SocketPublisher<T> {
         this.#subscribers++;
         for (const check of [...this.#waiters]) check();
         if (this.latched && this.#last !== undefined) {
-          const [name, header, payload] = this.#last;
+          const [name, header, ...rest] = this.#last;
           const replay = header.slice();
           replay[3] |= FLAG_REPLAY;
-          this.#send([name, replay, payload]);
+          this.#send([name, replay, ...rest]);
         }
       }
     } catch (e) {

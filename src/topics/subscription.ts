@@ -17,12 +17,21 @@ import { codecById } from "../wire/codec.ts";
 import type { TopicDescriptor } from "../wire/descriptors.ts";
 import { IssueList, validationMessage } from "../wire/errors.ts";
 import { LogLimiter } from "../_util/log.ts";
-import { decodeTopicHeader, sameBytes, topicFrame } from "./_frames.ts";
+import {
+  decodeTopicHeader,
+  decodeTraceFrame,
+  FLAG_TRACE,
+  sameBytes,
+  topicFrame,
+} from "./_frames.ts";
+import { consumerTrace } from "../observe/trace.ts";
 import {
   consoleTopicLogger,
   type SubscribeOptions,
   type TopicCounters,
+  type TopicHandler,
   type TopicLogger,
+  type TopicMessage,
   type TopicSubscription,
 } from "./types.ts";
 
@@ -49,6 +58,20 @@ export interface CreateSubscriptionOptions extends SubscribeOptions {
   logger?: TopicLogger;
   /** The ZeroMQ context. @default {Context.default} */
   context?: Context;
+  /**
+   * The node's name, put on the CONSUMER spans of `handle()` (attribute
+   * `zmp.node`).
+   * @default {none}
+   */
+  node?: string;
+}
+
+/**
+ * A queued message that came with a `traceparent`; untraced messages are
+ * queued as they are, with nothing added.
+ */
+class Traced<T> {
+  constructor(readonly message: T, readonly traceparent: string) {}
 }
 
 /** A subscription whose publishers are set by its owner. */
@@ -100,7 +123,8 @@ class Subscription<T> implements SocketSubscription<T> {
   readonly #name: Uint8Array;
   readonly #logger: TopicLogger;
   readonly #capacity: number;
-  readonly #queue: T[] = [];
+  readonly #queue: (T | Traced<T>)[] = [];
+  readonly #node: string | undefined;
   #head = 0;
   readonly #counters: TopicCounters = {
     published: 0,
@@ -133,6 +157,7 @@ class Subscription<T> implements SocketSubscription<T> {
     this.#capacity = capacity;
     this.#logger = options.logger ?? consoleTopicLogger;
     this.#curve = options.curve;
+    this.#node = options.node;
     const logger = this.#logger;
     this.#log = new LogLimiter({
       warn: (m) => logger.warn(m),
@@ -242,9 +267,24 @@ class Subscription<T> implements SocketSubscription<T> {
     }
     this.#lastSeq.set(header.publisher, header.seq);
     const from = `publisher ${header.publisher}`;
-    if (frames.length !== 3) {
-      this.#invalid(from, `a message of ${frames.length} frames instead of 3`);
+    // Frames after the third are extensions, one per flag that has one:
+    // those this version does not know are ignored.
+    const traced = (header.flags & FLAG_TRACE) !== 0;
+    if (frames.length < (traced ? 4 : 3)) {
+      this.#invalid(
+        from,
+        `a message of ${frames.length} frames instead of ${traced ? 4 : 3}`,
+      );
       return;
+    }
+    let traceparent: string | undefined;
+    if (traced) {
+      try {
+        traceparent = decodeTraceFrame(frames[3]);
+      } catch (e) {
+        this.#invalid(from, (e as Error).message);
+        return;
+      }
     }
     const codec = codecById(header.codec);
     if (codec === undefined) {
@@ -267,7 +307,11 @@ class Subscription<T> implements SocketSubscription<T> {
       );
       return;
     }
-    this.#push(message as T);
+    this.#push(
+      traceparent === undefined
+        ? message as T
+        : new Traced(message as T, traceparent),
+    );
   }
 
   /** Counts an invalid message; one line per publisher per interval. */
@@ -280,7 +324,7 @@ class Subscription<T> implements SocketSubscription<T> {
     );
   }
 
-  #push(message: T): void {
+  #push(message: T | Traced<T>): void {
     if (this.#queue.length - this.#head >= this.#capacity) {
       this.#queue[this.#head++] = undefined as T;
       this.#counters.dropped++;
@@ -297,8 +341,8 @@ class Subscription<T> implements SocketSubscription<T> {
     }
   }
 
-  /** The next queued message, or `undefined` when the queue is empty. */
-  #shift(): { message: T } | undefined {
+  /** The next queued entry, or `undefined` when the queue is empty. */
+  #shift(): { message: T | Traced<T> } | undefined {
     if (this.#head >= this.#queue.length) return undefined;
     const message = this.#queue[this.#head];
     this.#queue[this.#head++] = undefined as T;
@@ -322,13 +366,41 @@ class Subscription<T> implements SocketSubscription<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.#iterator((entry) =>
+      entry instanceof Traced ? entry.message : entry
+    );
+  }
+
+  messages(): AsyncIterable<TopicMessage<T>> {
+    return {
+      [Symbol.asyncIterator]: () =>
+        this.#iterator((entry) =>
+          entry instanceof Traced
+            ? { message: entry.message, traceparent: entry.traceparent }
+            : { message: entry }
+        ),
+    };
+  }
+
+  async handle(handler: TopicHandler<T>): Promise<void> {
+    for await (const received of this.messages()) {
+      await consumerTrace(
+        this.topic,
+        received.traceparent,
+        () => handler(received.message, received),
+        this.#node,
+      );
+    }
+  }
+
+  #iterator<R>(take: (entry: T | Traced<T>) => R): AsyncIterator<R> {
     // A plain iterator rather than an async generator: a queued message is
     // handed over in an already-settled promise, without a generator's
     // extra turns per item.
-    const next = async (): Promise<IteratorResult<T>> => {
+    const next = async (): Promise<IteratorResult<R>> => {
       while (!this.#closed) {
         const got = this.#shift();
-        if (got !== undefined) return { value: got.message, done: false };
+        if (got !== undefined) return { value: take(got.message), done: false };
         await this.#queued();
       }
       return { value: undefined, done: true };
@@ -340,7 +412,7 @@ class Subscription<T> implements SocketSubscription<T> {
         }
         const got = this.#shift();
         return got !== undefined
-          ? Promise.resolve({ value: got.message, done: false })
+          ? Promise.resolve({ value: take(got.message), done: false })
           : next();
       },
       return: () => Promise.resolve({ value: undefined, done: true }),

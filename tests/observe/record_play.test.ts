@@ -13,10 +13,14 @@ import {
 } from "../../mod.ts";
 import { parseJson } from "../../src/wire/mod.ts";
 import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
-import { openRecording } from "../../src/observe/mcap.ts";
+import { openRecording, traceChannel } from "../../src/observe/mcap.ts";
 import { fixture, ROOT_PATH, Zmp } from "./_helpers.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A distinct W3C traceparent per reading. */
+const traceparent = (seq: number) =>
+  `00-${String(seq + 1).padStart(32, "0")}-${"b7ad6b7169203331"}-01`;
 const quiet = { warn() {}, error() {} };
 
 /** Waits until `node`'s publisher of `topic` has `count` subscribers. */
@@ -93,7 +97,11 @@ Deno.test("zmp record the sensors pipeline, zmp play its raw readings into a fre
       for (let seq = 0; seq < COUNT; seq++) {
         x = (x * 1103515245 + 12345) % 2147483648;
         const value = Math.round((25 + 6 * (x / 1073741824 - 1)) * 10) / 10;
-        raw.publish({ sensor: "greenhouse", seq, value, at: new Date() });
+        // One reading in ten carries a traceparent: the recording keeps it.
+        raw.publish(
+          { sensor: "greenhouse", seq, value, at: new Date() },
+          seq % 10 === 0 ? { traceparent: traceparent(seq) } : {},
+        );
         await new Promise((r) => setTimeout(r, 5));
       }
       await using collector = new MetricsCollector();
@@ -119,6 +127,15 @@ Deno.test("zmp record the sensors pipeline, zmp play its raw readings into a fre
     const recordedFiltered = await messages(first, "sensors/filtered");
     assertEquals(recordedRaw.length, COUNT);
     assertEquals(recordedFiltered.length, COUNT);
+    const traces = await messages(first, traceChannel("sensors/raw")) as {
+      sequence: number;
+      traceparent: string;
+    }[];
+    assertEquals(traces.length, COUNT / 10);
+    for (const { sequence, traceparent: value } of traces) {
+      const { seq } = recordedRaw[sequence] as { seq: number };
+      assertEquals(value, traceparent(seq));
+    }
 
     // 2. A fresh filter; play the raw readings into it, record its output.
     {

@@ -10,6 +10,7 @@ import {
   RpcServer,
   type ServerInterceptor,
 } from "../../mod.ts";
+import { runServerChain, type ServerCall } from "../../src/rpc/interceptors.ts";
 import { Calculator } from "./fixtures/services.ts";
 import { calculatorImpl, observations } from "./fixtures/calculator_impl.ts";
 
@@ -88,4 +89,38 @@ Deno.test("interceptors wrap unary and stream calls on both sides, in order", as
     "Missing token",
   );
   assertEquals(e.code, "UNAUTHENTICATED");
+});
+
+Deno.test("runServerChain() calls the hooks of its kind outermost first, skipping interceptors without one", async () => {
+  const seen: string[] = [];
+  const hook = (name: string): ServerInterceptor => ({
+    unary(_call, next) {
+      seen.push(name);
+      return next();
+    },
+  });
+  const streamOnly: ServerInterceptor = { stream: (_call, next) => next() };
+  const call = {
+    service: Calculator,
+    method: M.add,
+    args: [1, 2],
+    context: {} as ServerCall["context"],
+  };
+  for (
+    const [chain, want] of [
+      [[], []],
+      [[streamOnly], []],
+      [[hook("a")], ["a"]],
+      [[streamOnly, hook("a"), streamOnly, hook("b")], ["a", "b"]],
+      [[hook("a"), hook("b"), streamOnly], ["a", "b"]],
+    ] as [ServerInterceptor[], string[]][]
+  ) {
+    seen.length = 0;
+    const result = await runServerChain(chain, "unary", call, () => {
+      seen.push("handler");
+      return Promise.resolve(3);
+    });
+    assertEquals(result, 3);
+    assertEquals(seen, [...want, "handler"]);
+  }
 });

@@ -13,9 +13,11 @@ import { findPython } from "../_python.ts";
 const DOC = new URL("../../docs/PROTOCOL.md", import.meta.url);
 
 const PYTHON = await findPython();
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 Deno.test({
-  name: "docs/PROTOCOL.md Python subscriber reads a zmp topic",
+  name:
+    "docs/PROTOCOL.md Python subscriber reads a zmp topic, a traced message's traceparent included",
   ignore: PYTHON === undefined,
   async fn() {
     const doc = await Deno.readTextFile(DOC);
@@ -46,15 +48,20 @@ Deno.test({
           // published now reaches the Python side.
           if (lines.length === 1) {
             pub.publish({ celsius: 2, sensor: "live" });
-            pub.publish({ celsius: 3, sensor: "live" });
+            pub.publish({ celsius: 3, sensor: "live" }, {
+              traceparent: TRACEPARENT,
+            });
           }
         }
       }
       await reader.cancel();
       assertEquals(lines.map((l) => JSON.parse(l)), [
-        { celsius: 1, sensor: "latched" },
-        { celsius: 2, sensor: "live" },
-        { celsius: 3, sensor: "live" },
+        { message: { celsius: 1, sensor: "latched" } },
+        { message: { celsius: 2, sensor: "live" } },
+        {
+          message: { celsius: 3, sensor: "live" },
+          traceparent: TRACEPARENT,
+        },
       ]);
       assertEquals((await child.status).code, 0);
     } finally {

@@ -35,6 +35,8 @@ import { serviceFromEntry } from "../bridge/_descriptors.ts";
 import { checkNodeName } from "../node/node.ts";
 import {
   CliError,
+  type CliKeys,
+  cliKeys,
   interruptSignal,
   millis,
   openRegistry,
@@ -153,6 +155,7 @@ export function main(args: string[]): Promise<number> {
         throw new CliError(`${positionals[0]} has no recorded topic to play`);
       }
       return await play(recording, topics, registry, {
+        keys: await cliKeys(values),
         rate,
         loop: values.loop === true,
         timeout: millis("timeout", values.timeout, 5000),
@@ -181,6 +184,7 @@ async function play(
   topics: RecordedTopic[],
   registry: Registry,
   options: {
+    keys: CliKeys | undefined;
     rate: number;
     loop: boolean;
     timeout: number;
@@ -190,6 +194,7 @@ async function play(
   await using node = await toolNode("play", {
     registry,
     signal: options.signal,
+    keys: options.keys,
   });
   const publishers = new Map<string, TopicPublisher<unknown>>();
   for (const t of topics) {

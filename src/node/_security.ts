@@ -66,7 +66,10 @@ export class NodeGuard {
     if (this.#byKey === undefined || !this.#view.ready) {
       this.#byKey = new Map();
       for (const n of this.#view.nodes) {
-        if (n.publicKey !== undefined) this.#byKey.set(n.publicKey, n);
+        // Tool nodes share the tools' key: a tool is no node's identity.
+        if (n.publicKey !== undefined && !this.#tools.has(n.publicKey)) {
+          this.#byKey.set(n.publicKey, n);
+        }
       }
     }
     return this.#byKey.get(publicKey);
@@ -190,8 +193,9 @@ export class NodeGuard {
   }
 
   /**
-   * The public key a server (a service's or a publisher's) must prove at
-   * an endpoint: the key of the live node that lists it.
+   * The public key a server (a service's, a publisher's or a node's
+   * `zmp.Observe`) must prove at an endpoint: the key of the live node
+   * that lists it.
    *
    * @param endpoint a service or publisher endpoint from the registry
    * @returns its key, or `undefined` when no live node lists it with one
@@ -201,6 +205,9 @@ export class NodeGuard {
       this.#byEndpoint = new Map();
       for (const n of this.#view.nodes) {
         if (n.publicKey === undefined) continue;
+        if (n.observe !== undefined) {
+          this.#byEndpoint.set(n.observe, n.publicKey);
+        }
         for (const s of n.services) {
           this.#byEndpoint.set(s.endpoint, n.publicKey);
         }

@@ -224,6 +224,7 @@ export async function createNode(
     endpoint = server.bind(`tcp://${bindHost}:*`);
     observer.serve(server);
   } catch (e) {
+    guard?.close();
     await server.close();
     await observer.close();
     await view.close();
@@ -258,6 +259,7 @@ export async function createNode(
       token: options.registryToken,
     });
   } catch (e) {
+    guard?.close();
     await server.close();
     await observer.close();
     await view.close();
@@ -784,6 +786,7 @@ class NodeImpl implements Node {
       ),
     );
     this.#parts.clear();
+    this.#guard?.close();
     await step("stop watching the registry", () => this.#view.close());
     if (this.#ownsRegistry) {
       await step("close the registry connection", () => this.#registry.close());

@@ -359,6 +359,10 @@ class NodeImpl implements Node {
     }
   }
 
+  get registry(): Registry {
+    return this.#registry;
+  }
+
   get info(): NodeInfo {
     return structuredClone(this.#info);
   }

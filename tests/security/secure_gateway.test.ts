@@ -19,6 +19,13 @@ import { curveKeypair } from "../../src/zmq/curve.ts";
 import { runZmp } from "../launch/_harness.ts";
 import { EchoParams, EchoService } from "../node/fixtures/api.ts";
 import { outsideFolder } from "../project/_project.ts";
+import { defineLaunch, type LaunchLogger, startLaunch } from "../../mod.ts";
+import { gatewayNode } from "../../src/bridge/gateway/mod.ts";
+
+const SERVER = new URL(
+  "../../examples/calculator/server_node.ts",
+  import.meta.url,
+).href;
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -123,4 +130,57 @@ Deno.test("zmp gateway in secure mode needs a node name of its own, with its key
     noKey.stderr,
     /^zmp gateway: no gateway key in .*: name "gateway" in the launch's security\.allow/,
   );
+});
+
+Deno.test("gatewayNode() in a secure launch serves through its node's key and policy", async () => {
+  await using tmp = await outsideFolder();
+  const lines: string[] = [];
+  const logger: LaunchLogger = {
+    log: (level, message) => lines.push(`${level} ${message}`),
+    line: (node, stream, text) => lines.push(`${node} ${stream} ${text}`),
+  };
+  const running = await startLaunch(
+    defineLaunch({
+      registry: { endpoint: "tcp://127.0.0.1:*" },
+      security: {
+        curve: true,
+        policy: { gateway: { calls: ["Calculator.add"], params: [] } },
+      },
+      nodes: [
+        { name: "calc", module: SERVER, mode: "inprocess" },
+        gatewayNode({ port: 0 }),
+      ],
+    }),
+    { logger, keys: tmp.path },
+  );
+  try {
+    let url = "";
+    await waitFor(
+      () => {
+        const line = lines.find((l) => l.includes("gateway: serving "));
+        url = line?.slice(line.indexOf("http")) ?? "";
+        return url !== "";
+      },
+      `the gateway to serve:\n${lines.join("\n")}`,
+      { timeout: 60_000 },
+    );
+    const post = async (method: string, body: unknown) => {
+      const r = await fetch(`${url}rpc/Calculator/${method}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    await waitFor(
+      async () => (await post("add", [2, 3])).status === 200,
+      "Calculator through the gateway",
+      { timeout: 15_000, interval: 100 },
+    );
+    assertEquals(await post("add", [2, 3]), { status: 200, text: "5" });
+    assertEquals((await post("sum", [[1, 2]])).status, 403);
+    assertEquals((await running.stop()).code, 0, lines.join("\n"));
+  } finally {
+    await running.kill();
+  }
 });

@@ -54,7 +54,7 @@ export interface GatewayOptions {
   hostname?: string;
   /**
    * The registry: a connection (left open on close) or its endpoint.
-   * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
+   * @default {`node`'s connection when `node` is given, else the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
    */
   registry?: Registry | string;
   /**
@@ -211,7 +211,11 @@ export async function createGateway(
   try {
     let registry: Registry;
     if (typeof options.registry === "object") registry = options.registry;
-    else {
+    else if (options.node !== undefined && options.registry === undefined) {
+      // A launched gateway: the node's own connection (its key, in secure
+      // mode), left open, as the node is.
+      registry = options.node.registry;
+    } else {
       registry = await connectRegistry({
         endpoint: options.registry,
         signal: options.signal,

@@ -1,6 +1,7 @@
 /**
  * The `zmp` tools that join a secure system as tool nodes (`zmp echo`,
- * `zmp pub`, `zmp record`) or ask its nodes directly (`zmp top`), with the
+ * `zmp pub`, `zmp record`) or ask its nodes directly (`zmp top`,
+ * `zmp doctor`), with the
  * key directory's `@cli` key: they subscribe, publish and ask over CURVE,
  * with the keys the registry lists; without the keys they get nothing.
  */
@@ -27,7 +28,7 @@ import {
   Running,
 } from "../project/_project.ts";
 
-Deno.test("zmp echo, pub, top and record work in a secure launch with the @cli key, and not without it", async () => {
+Deno.test("zmp echo, pub, top, doctor and record work in a secure launch with the @cli key, and not without it", async () => {
   await using tmp = await outsideFolder();
   const deno = Deno.execPath();
   const init = await run(deno, ["run", "-A", CLI, "init", "app"], {
@@ -99,6 +100,16 @@ Deno.test("zmp echo, pub, top and record work in a secure launch with the @cli k
     names.includes("greeter") && names.includes("listener"),
     top.stdout,
   );
+
+  // zmp doctor: the registry and every node answer over CURVE.
+  const doctor = await zmp(["doctor", "--json"]);
+  const report = JSON.parse(doctor.stdout) as {
+    registry: { reachable: boolean };
+    health?: { answering: number; silent: unknown[] };
+  };
+  assert(report.registry.reachable, doctor.stdout);
+  assertEquals(report.health?.silent, [], doctor.stdout);
+  assert((report.health?.answering ?? 0) >= 3, doctor.stdout);
 
   assertEquals(await record.stop("SIGTERM"), 0, record.text);
   assertMatch(record.text, /recorded [1-9]\d* messages on 1 topics/);

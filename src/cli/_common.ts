@@ -283,6 +283,30 @@ export interface CliKeys {
   secretKey: string;
   /** The registry's public key (`@registry`). */
   registryKey: string;
+  /** The tools' public key (`@cli`), when the directory has it. */
+  toolKey?: string;
+}
+
+/**
+ * What a node that a tool starts (`zmp gateway`, `zmp bridge`) runs with in
+ * secure mode: its own key pair, the registry's key, and the tools' key
+ * among those it lets call and subscribe (as the launcher's nodes do).
+ *
+ * @param keys the keys read by {@linkcode cliKeys} for the node's name
+ * @returns the node's security
+ */
+export function toolNodeSecurity(keys: CliKeys): {
+  publicKey: string;
+  secretKey: string;
+  registryKey: string;
+  tools: string[];
+} {
+  return {
+    publicKey: keys.publicKey,
+    secretKey: keys.secretKey,
+    registryKey: keys.registryKey,
+    tools: keys.toolKey === undefined ? [] : [keys.toolKey],
+  };
 }
 
 /**
@@ -323,10 +347,14 @@ export async function cliKeys(
         } key in ${dir}: a secure launch makes both there (or zmp keys gen)`,
       );
     }
+    const tool = own === CLI_KEY_NAME
+      ? cli
+      : await readKeyPair(dir, CLI_KEY_NAME);
     return {
       publicKey: cli.publicKey,
       secretKey: cli.secretKey,
       registryKey: registry.publicKey,
+      ...(tool === undefined ? {} : { toolKey: tool.publicKey }),
     };
   } catch (e) {
     if (e instanceof CliError) throw e;

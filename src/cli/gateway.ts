@@ -18,6 +18,7 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTIONS,
   runCommand,
+  toolNodeSecurity,
   UsageError,
 } from "./_common.ts";
 
@@ -121,13 +122,7 @@ export function main(args: string[]): Promise<number> {
           callTimeout,
           name: values.name,
           signal: interrupt.signal,
-          ...(keys === undefined ? {} : {
-            security: {
-              publicKey: keys.publicKey,
-              secretKey: keys.secretKey,
-              registryKey: keys.registryKey,
-            },
-          }),
+          ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
           logger: {
             debug() {},
             info() {},

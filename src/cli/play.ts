@@ -44,6 +44,7 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTIONS,
   runCommand,
+  toolNodeSecurity,
   UsageError,
 } from "./_common.ts";
 import { toolNode } from "./_tool_node.ts";
@@ -128,11 +129,18 @@ export function main(args: string[]): Promise<number> {
     }
     const interrupt = interruptSignal();
     try {
-      await using registry = await openRegistry(values);
+      // Secure mode: --serve runs a node of the launch's security.allow,
+      // with its own key; playing topics is a tool's (@cli) work.
+      await using registry = await openRegistry(
+        values,
+        values.serve ? { keyName: name } : {},
+      );
       if (values.serve) {
+        const keys = await cliKeys(values, name);
         return await serve(recording, registry, {
           name,
           signal: interrupt.signal,
+          security: keys === undefined ? undefined : toolNodeSecurity(keys),
         });
       }
       const wanted = values.topics?.split(",").map((s) => s.trim()).filter(
@@ -324,7 +332,11 @@ function sortKeys(value: unknown): unknown {
 async function serve(
   recording: Recording,
   registry: Registry,
-  options: { name: string; signal: AbortSignal },
+  options: {
+    name: string;
+    signal: AbortSignal;
+    security?: ReturnType<typeof toolNodeSecurity>;
+  },
 ): Promise<number> {
   if (recording.services.length === 0) {
     throw new CliError("the recording has no recorded service to serve");
@@ -340,6 +352,7 @@ async function serve(
   await using node = await createNode(options.name, {
     registry,
     signal: options.signal,
+    security: options.security,
   });
   let total = 0;
   for (const entry of recording.services) {

@@ -4,6 +4,7 @@
  * `zmp doctor`), with the
  * key directory's `@cli` key: they subscribe, publish and ask over CURVE,
  * with the keys the registry lists; without the keys they get nothing.
+ * `zmp play --serve`, a node of `security.allow`, joins with its own key.
  */
 
 import {
@@ -20,6 +21,7 @@ import { connectRegistry } from "../../src/registry/client.ts";
 import { RpcError } from "../../src/wire/errors.ts";
 import { curveKeypair } from "../../src/zmq/curve.ts";
 import { StatusTopic } from "../node/fixtures/api.ts";
+import { readKeyPair } from "../../src/launch/keys.ts";
 import {
   CLI,
   freePort,
@@ -28,7 +30,7 @@ import {
   Running,
 } from "../project/_project.ts";
 
-Deno.test("zmp echo, pub, top, doctor and record work in a secure launch with the @cli key, and not without it", async () => {
+Deno.test("zmp echo, pub, top, doctor, record and play --serve work in a secure launch with the @cli key, and not without it", async () => {
   await using tmp = await outsideFolder();
   const deno = Deno.execPath();
   const init = await run(deno, ["run", "-A", CLI, "init", "app"], {
@@ -38,6 +40,18 @@ Deno.test("zmp echo, pub, top, doctor and record work in a secure launch with th
   const app = `${tmp.path}/app`;
   const codegen = await run(deno, ["task", "codegen"], { cwd: app });
   assertEquals(codegen.code, 0, codegen.stderr);
+
+  // A node the launch does not start may join: `zmp play --serve` below.
+  const launchFile = `${app}/launch.ts`;
+  const spec = await Deno.readTextFile(launchFile);
+  assertStringIncludes(spec, "export default defineLaunch({\n");
+  await Deno.writeTextFile(
+    launchFile,
+    spec.replace(
+      "export default defineLaunch({\n",
+      'export default defineLaunch({\n  security: { curve: true, allow: ["replay"] },\n',
+    ),
+  );
 
   const registry = `tcp://127.0.0.1:${freePort()}`;
   const env = { ZMP_REGISTRY: registry, ZMP_KEYS: `${app}/.zmp/keys` };
@@ -114,6 +128,32 @@ Deno.test("zmp echo, pub, top, doctor and record work in a secure launch with th
   assertEquals(await record.stop("SIGTERM"), 0, record.text);
   assertMatch(record.text, /recorded [1-9]\d* messages on 1 topics/);
   console.log(record.lines.at(-1));
+
+  // zmp play --serve: a node of security.allow, with its own key.
+  await using replay = new Running(
+    deno,
+    [
+      "run",
+      "-A",
+      CLI,
+      "play",
+      `${tmp.path}/run.mcap`,
+      "--serve",
+      "--name",
+      "replay",
+    ],
+    { cwd: app, env },
+  );
+  await replay.line(/zmp play: replay serves Greeter/);
+  const listed = await zmp(["list", "nodes", "--json"]);
+  const replayKey = (await readKeyPair(`${app}/.zmp/keys`, "replay"))!
+    .publicKey;
+  assert(
+    (JSON.parse(listed.stdout) as { name: string; publicKey?: string }[])
+      .some((n) => n.name === "replay" && n.publicKey === replayKey),
+    listed.stdout,
+  );
+  assertEquals(await replay.stop("SIGTERM"), 0, replay.text);
 
   // Without the keys: one line, exit 1, nothing printed.
   for (

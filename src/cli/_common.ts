@@ -227,15 +227,18 @@ export async function waiting<T>(
  * Connects to the registry named by `--registry` (or `ZMP_REGISTRY`, or the
  * default), with a spinner.
  *
- * @param values the parsed `--registry` and `--timeout`
+ * @param values the parsed `--registry`, `--timeout` and `--keys`
+ * @param options in secure mode, whose key pair to connect with
+ *   (`keyName`, default `@cli`)
  * @returns the connected registry; close it when done
  * @throws {CliError} naming the endpoint and how to start a registry
  * @throws {UsageError} for a malformed `--registry` or `--timeout`
  */
 export async function openRegistry(
   values: { registry?: string; timeout?: string; keys?: string },
+  options: { keyName?: string } = {},
 ): Promise<Registry> {
-  const keys = await cliKeys(values);
+  const keys = await cliKeys(values, options.keyName);
   const timeout = millis("timeout", values.timeout, 3000);
   if (values.registry !== undefined && !/^[a-z]+:\/\/./.test(values.registry)) {
     throw new UsageError(
@@ -275,24 +278,51 @@ export async function openRegistry(
 
 /** The keys of the `zmp` tools in secure mode. */
 export interface CliKeys {
-  /** The `@cli` public key. */
+  /** The public key (`@cli`'s, or the named node's). */
   publicKey: string;
-  /** The `@cli` secret key. */
+  /** The secret key. */
   secretKey: string;
   /** The registry's public key (`@registry`). */
   registryKey: string;
+  /** The tools' public key (`@cli`), when the directory has it. */
+  toolKey?: string;
+}
+
+/**
+ * What a node that a tool starts (`zmp gateway`, `zmp bridge`) runs with in
+ * secure mode: its own key pair, the registry's key, and the tools' key
+ * among those it lets call and subscribe (as the launcher's nodes do).
+ *
+ * @param keys the keys read by {@linkcode cliKeys} for the node's name
+ * @returns the node's security
+ */
+export function toolNodeSecurity(keys: CliKeys): {
+  publicKey: string;
+  secretKey: string;
+  registryKey: string;
+  tools: string[];
+} {
+  return {
+    publicKey: keys.publicKey,
+    secretKey: keys.secretKey,
+    registryKey: keys.registryKey,
+    tools: keys.toolKey === undefined ? [] : [keys.toolKey],
+  };
 }
 
 /**
  * The tools' keys when `--keys DIR` or `ZMP_KEYS` names a key directory:
- * its `@cli` key pair and the `@registry` public key.
+ * its `@cli` key pair (or the key pair of `name`, for a tool that is a node
+ * of its own, like `zmp gateway`) and the `@registry` public key.
  *
  * @param values the parsed `--keys`
+ * @param name whose key pair @default {"@cli"}
  * @returns the keys, or `undefined` for plain TCP
  * @throws {CliError} when the directory lacks either key or cannot be read
  */
 export async function cliKeys(
   values: { keys?: string },
+  name?: string,
 ): Promise<CliKeys | undefined> {
   if (values.keys === "") throw new UsageError("--keys is empty");
   const dir = values.keys ?? readEnv("ZMP_KEYS");
@@ -301,8 +331,16 @@ export async function cliKeys(
     "../launch/keys.ts"
   );
   try {
-    const cli = await readKeyPair(dir, CLI_KEY_NAME);
+    const own = name ?? CLI_KEY_NAME;
+    const cli = await readKeyPair(dir, own);
     const registry = await readKeyPair(dir, REGISTRY_KEY_NAME);
+    if (cli === undefined && own !== CLI_KEY_NAME) {
+      throw new CliError(
+        `no ${own} key in ${dir}: name ${
+          JSON.stringify(own)
+        } in the launch's security.allow (the launch makes its key), or make it with zmp keys gen ${own}`,
+      );
+    }
     if (cli === undefined || registry === undefined) {
       throw new CliError(
         `no ${
@@ -310,10 +348,14 @@ export async function cliKeys(
         } key in ${dir}: a secure launch makes both there (or zmp keys gen)`,
       );
     }
+    const tool = own === CLI_KEY_NAME
+      ? cli
+      : await readKeyPair(dir, CLI_KEY_NAME);
     return {
       publicKey: cli.publicKey,
       secretKey: cli.secretKey,
       registryKey: registry.publicKey,
+      ...(tool === undefined ? {} : { toolKey: tool.publicKey }),
     };
   } catch (e) {
     if (e instanceof CliError) throw e;

@@ -14,12 +14,14 @@ import { rosbridgeArgs } from "../bridge/rosbridge/node.ts";
 import { loadServiceDescriptors } from "../bridge/rosbridge/apis.ts";
 import {
   CliError,
+  cliKeys,
   interruptSignal,
   openRegistry,
   parse,
   REGISTRY_HELP,
   REGISTRY_OPTIONS,
   runCommand,
+  toolNodeSecurity,
   UsageError,
 } from "./_common.ts";
 
@@ -110,6 +112,7 @@ export function main(args: string[]): Promise<number> {
 interface Values {
   registry?: string;
   timeout?: string;
+  keys?: string;
   master?: string;
   hostname?: string;
   name?: string;
@@ -134,11 +137,16 @@ async function runRos1(file: string, values: Values): Promise<number> {
   const definition = module.rosBridge;
   const interrupt = interruptSignal();
   try {
-    await using registry = await openRegistry(values);
-    await using node = await createNode(
-      values.name ?? definition.name ?? "ros1_bridge",
-      { registry, signal: interrupt.signal },
-    );
+    // Secure mode: the bridge is a node of the launch's security.allow,
+    // with its own key (never the operator's @cli key).
+    const name = values.name ?? definition.name ?? "ros1_bridge";
+    const keys = await cliKeys(values, name);
+    await using registry = await openRegistry(values, { keyName: name });
+    await using node = await createNode(name, {
+      registry,
+      signal: interrupt.signal,
+      ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
+    });
     let bridge;
     try {
       bridge = await startRos1Bridge(definition, {
@@ -181,10 +189,13 @@ async function runRosbridge(values: Values): Promise<number> {
   });
   const interrupt = interruptSignal();
   try {
-    await using registry = await openRegistry(values);
-    await using node = await createNode(values.name ?? "rosbridge", {
+    const name = values.name ?? "rosbridge";
+    const keys = await cliKeys(values, name);
+    await using registry = await openRegistry(values, { keyName: name });
+    await using node = await createNode(name, {
       registry,
       signal: interrupt.signal,
+      ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
     });
     let server;
     try {

@@ -17,6 +17,7 @@ import {
 } from "../observe/health.ts";
 import {
   CliError,
+  cliKeys,
   millis,
   parse,
   REGISTRY_HELP,
@@ -98,6 +99,12 @@ export function main(args: string[]): Promise<number> {
     const endpoint = values.registry ?? defaultRegistryEndpoint();
     const registry: Report["registry"] = { endpoint, reachable: false };
     let health: SystemHealth | undefined;
+    const keys = await cliKeys(values);
+    const curve = keys === undefined ? undefined : {
+      publicKey: keys.publicKey,
+      secretKey: keys.secretKey,
+      registryKey: keys.registryKey,
+    };
     try {
       const client = await waiting(
         `asking the registry at ${endpoint}`,
@@ -105,13 +112,16 @@ export function main(args: string[]): Promise<number> {
           endpoint,
           timeout,
           logger: { warn() {}, error() {} },
+          ...(curve === undefined
+            ? {}
+            : { curve: { ...curve, serverKey: curve.registryKey } }),
         }),
       );
       registry.reachable = true;
       try {
         health = await waiting(
           "asking every node how it is",
-          collectHealth(client, { timeout }),
+          collectHealth(client, { timeout, curve }),
         );
       } finally {
         await client.close();

@@ -9,6 +9,7 @@
 import type { Registry } from "../registry/types.ts";
 import {
   CliError,
+  cliKeys,
   count,
   interruptSignal,
   openRegistry,
@@ -40,6 +41,8 @@ Options:
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry (default: 3000)
+  --keys <dir>           secure mode: use the @cli and @registry keys of this
+                         key directory (default: $ZMP_KEYS, else plain TCP)
   -h, --help             show this help
 
 Exit codes: 0 after --count messages or Ctrl-C, 1 when nobody publishes or
@@ -84,6 +87,7 @@ export function main(args: string[]): Promise<number> {
       await using node = await toolNode("echo", {
         registry,
         signal: interrupt.signal,
+        keys: await cliKeys(values),
       });
       const subscription = await node.subscribe(
         topicDescriptor(view),

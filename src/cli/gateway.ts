@@ -6,8 +6,10 @@
  */
 
 import { createGateway } from "../bridge/gateway/mod.ts";
+import { readEnv } from "../_util/env.ts";
 import {
   CliError,
+  cliKeys,
   count,
   interruptSignal,
   millis,
@@ -16,6 +18,7 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTIONS,
   runCommand,
+  toolNodeSecurity,
   UsageError,
 } from "./_common.ts";
 
@@ -43,7 +46,8 @@ Options:
   --allow-host <name>    answer to this Host name too (repeatable)
   --max-body <bytes>     largest request body (default: 1048576)
   --call-timeout <ms>    deadline of calls without X-Zmp-Timeout (default: 30000)
-  --name <node>          the gateway's node name (default: _zmp_gateway_<pid>)
+  --name <node>          the gateway's node name (default: _zmp_gateway_<pid>;
+                         required in secure mode, which uses its key)
 ${REGISTRY_HELP}
   -h, --help             show this help
 
@@ -52,6 +56,8 @@ taken, 2 bad usage.
 
 Examples:
   zmp gateway --port 8080
+  zmp gateway --keys .zmp/keys --name gateway   (secure mode: "gateway" is in
+                         the launch's security.allow, with a policy)
   curl -s --json '[2, 3]' http://127.0.0.1:8080/rpc/Calculator/add
   curl -sN http://127.0.0.1:8080/topics/sensors/filtered`;
 
@@ -88,9 +94,22 @@ export function main(args: string[]): Promise<number> {
     }
     const maxBodyBytes = count("max-body", values["max-body"]);
     const callTimeout = millis("call-timeout", values["call-timeout"], 30000);
+    // Secure mode: the gateway is a node of its own, with its own key and
+    // the policy the launch gives it; never the operator's @cli key, which
+    // anyone reaching the HTTP port would then hold.
+    const secure = values.keys !== undefined ||
+      readEnv("ZMP_KEYS") !== undefined;
+    if (secure && values.name === undefined) {
+      throw new UsageError(
+        "in secure mode (--keys or ZMP_KEYS) the gateway needs a node name of its own: --name <node>, named in the launch's security.allow",
+      );
+    }
+    const keys = secure ? await cliKeys(values, values.name) : undefined;
     const interrupt = interruptSignal();
     try {
-      await using registry = await openRegistry(values);
+      await using registry = await openRegistry(values, {
+        keyName: values.name,
+      });
       let gateway;
       try {
         gateway = await createGateway({
@@ -103,6 +122,7 @@ export function main(args: string[]): Promise<number> {
           callTimeout,
           name: values.name,
           signal: interrupt.signal,
+          ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
           logger: {
             debug() {},
             info() {},

@@ -35,6 +35,8 @@ import { serviceFromEntry } from "../bridge/_descriptors.ts";
 import { checkNodeName } from "../node/node.ts";
 import {
   CliError,
+  type CliKeys,
+  cliKeys,
   interruptSignal,
   millis,
   openRegistry,
@@ -42,6 +44,7 @@ import {
   REGISTRY_HELP,
   REGISTRY_OPTIONS,
   runCommand,
+  toolNodeSecurity,
   UsageError,
 } from "./_common.ts";
 import { toolNode } from "./_tool_node.ts";
@@ -126,11 +129,18 @@ export function main(args: string[]): Promise<number> {
     }
     const interrupt = interruptSignal();
     try {
-      await using registry = await openRegistry(values);
+      // Secure mode: --serve runs a node of the launch's security.allow,
+      // with its own key; playing topics is a tool's (@cli) work.
+      await using registry = await openRegistry(
+        values,
+        values.serve ? { keyName: name } : {},
+      );
       if (values.serve) {
+        const keys = await cliKeys(values, name);
         return await serve(recording, registry, {
           name,
           signal: interrupt.signal,
+          security: keys === undefined ? undefined : toolNodeSecurity(keys),
         });
       }
       const wanted = values.topics?.split(",").map((s) => s.trim()).filter(
@@ -153,6 +163,7 @@ export function main(args: string[]): Promise<number> {
         throw new CliError(`${positionals[0]} has no recorded topic to play`);
       }
       return await play(recording, topics, registry, {
+        keys: await cliKeys(values),
         rate,
         loop: values.loop === true,
         timeout: millis("timeout", values.timeout, 5000),
@@ -181,6 +192,7 @@ async function play(
   topics: RecordedTopic[],
   registry: Registry,
   options: {
+    keys: CliKeys | undefined;
     rate: number;
     loop: boolean;
     timeout: number;
@@ -190,6 +202,7 @@ async function play(
   await using node = await toolNode("play", {
     registry,
     signal: options.signal,
+    keys: options.keys,
   });
   const publishers = new Map<string, TopicPublisher<unknown>>();
   for (const t of topics) {
@@ -319,7 +332,11 @@ function sortKeys(value: unknown): unknown {
 async function serve(
   recording: Recording,
   registry: Registry,
-  options: { name: string; signal: AbortSignal },
+  options: {
+    name: string;
+    signal: AbortSignal;
+    security?: ReturnType<typeof toolNodeSecurity>;
+  },
 ): Promise<number> {
   if (recording.services.length === 0) {
     throw new CliError("the recording has no recorded service to serve");
@@ -335,6 +352,7 @@ async function serve(
   await using node = await createNode(options.name, {
     registry,
     signal: options.signal,
+    security: options.security,
   });
   let total = 0;
   for (const entry of recording.services) {

@@ -10,12 +10,14 @@ import { setTimeout as wait } from "node:timers/promises";
 import { ValidationError } from "../wire/descriptors.ts";
 import {
   CliError,
+  cliKeys,
   count,
   interruptSignal,
   millis,
   openRegistry,
   parse,
   progress,
+  REGISTRY_OPTIONS,
   runCommand,
   UsageError,
   waiting,
@@ -44,6 +46,8 @@ Options:
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
   --timeout <ms>         how long to wait for the registry and the subscribers (default: 3000)
+  --keys <dir>           secure mode: use the @cli and @registry keys of this
+                         key directory (default: $ZMP_KEYS, else plain TCP)
   -h, --help             show this help
 
 Exit codes: 0 when published, 1 when nobody publishes or subscribes to the
@@ -63,8 +67,7 @@ Examples:
 export function main(args: string[]): Promise<number> {
   return runCommand({ name: "pub", usage: USAGE }, args, async () => {
     const { values, positionals } = parse(args, {
-      registry: { type: "string" },
-      timeout: { type: "string" },
+      ...REGISTRY_OPTIONS,
       rate: { type: "string" },
       count: { type: "string" },
       latched: { type: "boolean" },
@@ -107,6 +110,7 @@ export function main(args: string[]): Promise<number> {
       await using node = await toolNode("pub", {
         registry,
         signal: interrupt.signal,
+        keys: await cliKeys(values),
       });
       const publisher = await node.publisher(
         topicDescriptor(view),

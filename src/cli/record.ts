@@ -28,6 +28,8 @@ import {
 import { stringifyJson } from "../wire/json_schema.ts";
 import {
   CliError,
+  type CliKeys,
+  cliKeys,
   interruptSignal,
   openRegistry,
   parse,
@@ -130,8 +132,13 @@ export function main(args: string[]): Promise<number> {
     }
     try {
       await using registry = await openRegistry(values);
-      await using node = await toolNode("record", { registry, signal: stop });
-      const recorder = new Recorder(node, writer, selection);
+      const keys = await cliKeys(values);
+      await using node = await toolNode("record", {
+        registry,
+        signal: stop,
+        keys,
+      });
+      const recorder = new Recorder(node, writer, selection, keys);
       try {
         await recorder.follow(registry, stop);
       } finally {
@@ -162,7 +169,15 @@ class Recorder {
   #calls = 0;
   #lost = 0;
 
-  constructor(node: Node, writer: RecordingWriter, selection: Selection) {
+  readonly #keys: CliKeys | undefined;
+
+  constructor(
+    node: Node,
+    writer: RecordingWriter,
+    selection: Selection,
+    keys?: CliKeys,
+  ) {
+    this.#keys = keys;
     this.#node = node;
     this.#writer = writer;
     this.#selection = selection;
@@ -242,10 +257,19 @@ class Recorder {
   }
 
   #tap(key: string, info: NodeInfo, services: ServiceEntry[]): void {
+    const keys = this.#keys;
     const rpc = new RpcClient({
       endpoints: [info.observe!],
       retry: false,
       logger: { warn() {}, error() {} },
+      // Secure mode: the node's zmp.Observe proves the node's listed key.
+      ...(keys === undefined ? {} : {
+        curve: {
+          publicKey: keys.publicKey,
+          secretKey: keys.secretKey,
+          serverKey: () => info.publicKey,
+        },
+      }),
     });
     for (const s of services) {
       this.#writer.service(s).catch(() => {});

@@ -15,6 +15,7 @@ import {
   type TopSort,
 } from "../observe/top_view.ts";
 import {
+  cliKeys,
   interruptSignal,
   millis,
   openRegistry,
@@ -88,9 +89,17 @@ export function main(args: string[]): Promise<number> {
     }
     const all = values.all === true;
     await using registry = await openRegistry(values);
+    const keys = await cliKeys(values);
     await using collector = new MetricsCollector({
       registry: registry.endpoint,
       timeout: millis("timeout", values.timeout, 3000),
+      ...(keys === undefined ? {} : {
+        curve: {
+          publicKey: keys.publicKey,
+          secretKey: keys.secretKey,
+          registryKey: keys.registryKey,
+        },
+      }),
     });
     const round = async () => collector.collect(await registry.nodes());
     if (values.json) {

@@ -218,6 +218,7 @@ function startWorker(node: ResolvedNode, ctx: RunContext): NodeRun {
     name: node.name,
     registry: ctx.registry,
     registryToken: ctx.registryToken,
+    security: ctx.security,
     args: node.args,
   });
   return {

@@ -40,8 +40,8 @@ export interface LaunchKeys {
  * @param options `keys` (`--keys`), else `ZMP_KEYS`, else the spec's, else
  *   `.zmp/keys` beside the launch file
  * @returns the keys
- * @throws {LaunchError} for a registry that is not embedded, a worker
- *   node, or a key directory that cannot be used
+ * @throws {LaunchError} for a registry that is not embedded, or a key
+ *   directory that cannot be used
  */
 export async function secureKeys(
   launch: ResolvedLaunch,
@@ -52,13 +52,6 @@ export async function secureKeys(
     throw new LaunchError(
       "Cannot launch in secure mode: it needs the embedded registry (not an external or etcd one)",
       where,
-    );
-  }
-  const worker = launch.nodes.find((n) => n.mode === "worker");
-  if (worker !== undefined) {
-    throw new LaunchError(
-      `Cannot launch in secure mode: node "${worker.name}" runs as a worker, and secure mode runs subprocess and in-process nodes only`,
-      { ...where, node: worker.name },
     );
   }
   const base = launch.file?.startsWith("file:")

@@ -12,7 +12,19 @@ import type { CallerIdentity } from "../rpc/context.ts";
 import type { NodeInfo } from "../registry/types.ts";
 import type { RegistryView } from "../registry/view.ts";
 import { covers } from "../registry/security.ts";
+import { LogLimiter } from "../_util/log.ts";
 import type { NodeLogger } from "./types.ts";
+
+/**
+ * The least time between two listings asked of the registry to judge keys
+ * this node's view does not know: a peer that tries key after key costs
+ * the registry (and this node) at most a few listings a second, whatever
+ * the rate of its handshakes.
+ */
+const REFRESH_INTERVAL = 250;
+
+/** How refusals of unknown keys are named in the log: one peer for all. */
+const UNKNOWN_KEYS = "keys the registry does not list";
 
 /** The keys a node runs with in secure mode. */
 export interface NodeSecurity extends CurveKeyPair {
@@ -38,6 +50,12 @@ export class NodeGuard {
   readonly #fetch: () => Promise<NodeInfo[]>;
   #refreshing: Promise<NodeInfo[]> | undefined;
   readonly #confirmed = new Map<string, number>();
+  readonly #limiter: LogLimiter;
+  #lastFetch = -Infinity;
+  #delay:
+    | { timer: ReturnType<typeof setTimeout>; resolve: () => void }
+    | undefined;
+  #closed = false;
 
   /**
    * @param security the node's keys
@@ -56,6 +74,10 @@ export class NodeGuard {
     this.#view = view;
     this.#log = log;
     this.#tools = new Set(security.tools ?? []);
+    this.#limiter = new LogLimiter({
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    });
     view.listen(() => {
       this.#byKey = undefined;
       this.#byEndpoint = undefined;
@@ -66,7 +88,10 @@ export class NodeGuard {
     if (this.#byKey === undefined || !this.#view.ready) {
       this.#byKey = new Map();
       for (const n of this.#view.nodes) {
-        if (n.publicKey !== undefined) this.#byKey.set(n.publicKey, n);
+        // Tool nodes share the tools' key: a tool is no node's identity.
+        if (n.publicKey !== undefined && !this.#tools.has(n.publicKey)) {
+          this.#byKey.set(n.publicKey, n);
+        }
       }
     }
     return this.#byKey.get(publicKey);
@@ -139,11 +164,43 @@ export class NodeGuard {
     });
   };
 
-  /** The registry's live nodes; concurrent asks share one request. */
+  /**
+   * The registry's live nodes, as listed after this ask: concurrent asks
+   * share one request, and requests start at least `REFRESH_INTERVAL` ms
+   * apart (asks meanwhile wait for the next one). After `close()`, none.
+   */
   #refresh(): Promise<NodeInfo[]> {
-    return this.#refreshing ??= this.#fetch().finally(() => {
+    return this.#refreshing ??= (async () => {
+      const wait = this.#lastFetch + REFRESH_INTERVAL - performance.now();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#delay = undefined;
+            resolve();
+          }, wait);
+          this.#delay = { timer, resolve };
+        });
+      }
+      if (this.#closed) return [];
+      this.#lastFetch = performance.now();
+      return await this.#fetch();
+    })().finally(() => {
       this.#refreshing = undefined;
     });
+  }
+
+  /**
+   * Stops asking the registry (a waiting ask judges on an empty listing,
+   * so it refuses) and writes the log summaries due. Idempotent.
+   */
+  close(): void {
+    this.#closed = true;
+    if (this.#delay !== undefined) {
+      clearTimeout(this.#delay.timer);
+      this.#delay.resolve();
+      this.#delay = undefined;
+    }
+    this.#limiter.close();
   }
 
   #refusal(who: string, name: string): string {
@@ -176,22 +233,24 @@ export class NodeGuard {
         const node = nodes.find((n) => n.publicKey === publicKey);
         if (allowed(node)) return true;
         this.#refused(recent);
-        const who = node?.name ?? publicKey;
-        const key = `${who}\0subscribe ${topic}`;
-        if (!this.#logged.has(key) && this.#logged.size < 10000) {
-          this.#logged.add(key);
-          this.#log.warn(
-            `refused a subscriber of ${topic}: ${who} is not listed as one`,
-          );
-        }
+        // A node by name; keys nobody lists (anyone can make one) share
+        // one line per interval, with a count of the others.
+        this.#limiter.warn(
+          `refused subscribers of ${topic}`,
+          node?.name ?? UNKNOWN_KEYS,
+          `refused a subscriber of ${topic}: ${
+            node?.name ?? publicKey
+          } is not listed as one`,
+        );
         return false;
       });
     };
   }
 
   /**
-   * The public key a server (a service's or a publisher's) must prove at
-   * an endpoint: the key of the live node that lists it.
+   * The public key a server (a service's, a publisher's or a node's
+   * `zmp.Observe`) must prove at an endpoint: the key of the live node
+   * that lists it.
    *
    * @param endpoint a service or publisher endpoint from the registry
    * @returns its key, or `undefined` when no live node lists it with one
@@ -201,6 +260,9 @@ export class NodeGuard {
       this.#byEndpoint = new Map();
       for (const n of this.#view.nodes) {
         if (n.publicKey === undefined) continue;
+        if (n.observe !== undefined) {
+          this.#byEndpoint.set(n.observe, n.publicKey);
+        }
         for (const s of n.services) {
           this.#byEndpoint.set(s.endpoint, n.publicKey);
         }

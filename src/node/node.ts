@@ -217,6 +217,7 @@ export async function createNode(
     endpoint = server.bind(`tcp://${bindHost}:*`);
     observer.serve(server);
   } catch (e) {
+    guard?.close();
     await server.close();
     await observer.close();
     await view.close();
@@ -251,6 +252,7 @@ export async function createNode(
       token: options.registryToken,
     });
   } catch (e) {
+    guard?.close();
     await server.close();
     await observer.close();
     await view.close();
@@ -348,6 +350,10 @@ class NodeImpl implements Node {
         this.#unlink = () => external.removeEventListener("abort", stop);
       }
     }
+  }
+
+  get registry(): Registry {
+    return this.#registry;
   }
 
   get info(): NodeInfo {
@@ -783,6 +789,7 @@ class NodeImpl implements Node {
       ),
     );
     this.#parts.clear();
+    this.#guard?.close();
     await step("stop watching the registry", () => this.#view.close());
     if (this.#ownsRegistry) {
       await step("close the registry connection", () => this.#registry.close());

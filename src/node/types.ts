@@ -12,7 +12,7 @@ import type {
   ServiceDescriptor,
   TopicDescriptor,
 } from "../wire/descriptors.ts";
-import type { NodeInfo, RunMode } from "../registry/types.ts";
+import type { NodeInfo, Registry, RunMode } from "../registry/types.ts";
 import type { ParamsGroup } from "../params/types.ts";
 
 export type { ParamsGroup };
@@ -98,6 +98,12 @@ export interface Node extends AsyncDisposable {
   readonly info: NodeInfo;
   /** Structured logger. */
   readonly log: NodeLogger;
+  /**
+   * The registry connection the node uses (in secure mode, made with the
+   * node's key, so what goes through it is the node's to do). Closed with
+   * the node when the node opened it.
+   */
+  readonly registry: Registry;
   /** Aborted when the node is asked to stop (signal, launcher, `close()`). */
   readonly signal: AbortSignal;
   /** Resolves once the node is registered. */

@@ -8,6 +8,7 @@
 import type { WorkerCommand, WorkerReport } from "./worker_main.ts";
 import { resolveModuleUrl } from "./run.ts";
 import type { LogLevel } from "./logger.ts";
+import type { NodeSecurity } from "./_security.ts";
 
 /** Options of {@linkcode spawnWorkerNode}. */
 export interface SpawnWorkerNodeOptions {
@@ -31,6 +32,12 @@ export interface SpawnWorkerNodeOptions {
    * @default {none: the registry makes one}
    */
   registryToken?: string;
+  /**
+   * Secure mode: the node's keys, posted to the Worker (same process:
+   * never in argv or the environment).
+   * @default {none: plain TCP}
+   */
+  security?: NodeSecurity;
 }
 
 /** Options of {@linkcode WorkerNode.stop}. */
@@ -128,6 +135,7 @@ export function spawnWorkerNode(
     name: options.name,
     registry: options.registry,
     registryToken: options.registryToken,
+    security: options.security,
     args: options.args ?? [],
     logLevel: options.logLevel,
   };

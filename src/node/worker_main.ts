@@ -5,7 +5,7 @@
  *
  * | direction | message | meaning |
  * |---|---|---|
- * | launcher → worker | `{ type: "start", moduleUrl, name, registry?, registryToken?, args?, logLevel? }` | run the module (once) |
+ * | launcher → worker | `{ type: "start", moduleUrl, name, registry?, registryToken?, security?, args?, logLevel? }` | run the module (once); `security` is the node's keys in secure mode (`NodeSecurity`) |
  * | launcher → worker | `{ type: "stop" }` | stop gracefully: drain, unregister |
  * | worker → launcher | `{ type: "ready" }` | the node is registered |
  * | worker → launcher | `{ type: "exit", code }` | the node is closed; terminate the worker |
@@ -20,6 +20,7 @@
 import { Context } from "../zmq/context.ts";
 import { runNode } from "./run.ts";
 import { createNodeLogger, type LogLevel } from "./logger.ts";
+import type { NodeSecurity } from "./_security.ts";
 
 /** What the launcher posts to a node Worker. */
 export type WorkerCommand =
@@ -29,6 +30,7 @@ export type WorkerCommand =
     name: string;
     registry?: string;
     registryToken?: string;
+    security?: NodeSecurity;
     args?: string[];
     logLevel?: LogLevel;
   }
@@ -67,6 +69,7 @@ async function start(
     args: command.args ?? [],
     registry: command.registry,
     registryToken: command.registryToken,
+    security: command.security,
     signal: stop.signal,
     logger: createNodeLogger(command.name, { level: command.logLevel }),
     onReady: () => post({ type: "ready" }),

@@ -9,6 +9,7 @@
 
 import { RpcClient } from "../rpc/client.ts";
 import type { NodeInfo } from "../registry/types.ts";
+import type { CurveKeyPair } from "../zmq/curve.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 import { ObserveService } from "./service.ts";
 
@@ -30,6 +31,12 @@ export interface MetricsCollectorOptions {
   registry?: string;
   /** How long each process may take to answer, in ms. @default {1000} */
   timeout?: number;
+  /**
+   * Secure mode: ask over CURVE with this key pair (the tools' `@cli`);
+   * each node must prove the public key the registry lists for it, and
+   * the registry `registryKey`. @default {none: plain TCP}
+   */
+  curve?: CurveKeyPair & { registryKey: string };
 }
 
 /** Asks the processes of a system for their metrics; see the module doc. */
@@ -37,6 +44,9 @@ export class MetricsCollector implements AsyncDisposable {
   readonly #clients = new Map<string, RpcClient>();
   readonly #registry: string | undefined;
   readonly #timeout: number;
+  readonly #curve: MetricsCollectorOptions["curve"];
+  /** Secure mode: the key each endpoint must prove. */
+  readonly #serverKeys = new Map<string, string>();
 
   /**
    * A collector with no connection yet: each process is connected to when
@@ -50,6 +60,10 @@ export class MetricsCollector implements AsyncDisposable {
       ? options.registry
       : undefined;
     this.#timeout = options.timeout ?? 1000;
+    this.#curve = options.curve;
+    if (this.#registry !== undefined && options.curve !== undefined) {
+      this.#serverKeys.set(this.#registry, options.curve.registryKey);
+    }
   }
 
   #client(endpoint: string): RpcClient {
@@ -59,6 +73,13 @@ export class MetricsCollector implements AsyncDisposable {
         endpoints: [endpoint],
         retry: false,
         logger: { warn() {}, error() {} },
+        ...(this.#curve === undefined ? {} : {
+          curve: {
+            publicKey: this.#curve.publicKey,
+            secretKey: this.#curve.secretKey,
+            serverKey: (e: string) => this.#serverKeys.get(e),
+          },
+        }),
       });
       this.#clients.set(endpoint, client);
     }
@@ -90,6 +111,9 @@ export class MetricsCollector implements AsyncDisposable {
         return undefined;
       }
       live.add(node.observe);
+      if (node.publicKey !== undefined) {
+        this.#serverKeys.set(node.observe, node.publicKey);
+      }
       try {
         return await this.#ask(node.observe);
       } catch (e) {
@@ -114,6 +138,7 @@ export class MetricsCollector implements AsyncDisposable {
     for (const [endpoint, client] of this.#clients) {
       if (!live.has(endpoint)) {
         this.#clients.delete(endpoint);
+        this.#serverKeys.delete(endpoint);
         await client.close();
       }
     }

@@ -8,7 +8,11 @@
  */
 
 import type { Registry } from "../registry/types.ts";
-import { MetricsCollector, type SystemMetrics } from "./collect.ts";
+import {
+  MetricsCollector,
+  type MetricsCollectorOptions,
+  type SystemMetrics,
+} from "./collect.ts";
 
 /** An event-loop delay above this (ms) is reported. */
 export const SLOW_LOOP_MS = 200;
@@ -87,16 +91,18 @@ export function systemHealth(system: SystemMetrics): SystemHealth {
  * Asks every process of the system behind `registry` once and judges it.
  *
  * @param registry a connected registry
- * @param options how long each process may take, in ms
+ * @param options how long each process may take, in ms; in secure mode,
+ *   the keys to ask with (see {@linkcode MetricsCollectorOptions})
  * @returns the summary
  */
 export async function collectHealth(
   registry: Registry,
-  options: { timeout?: number } = {},
+  options: { timeout?: number; curve?: MetricsCollectorOptions["curve"] } = {},
 ): Promise<SystemHealth> {
   await using collector = new MetricsCollector({
     registry: registry.endpoint,
     timeout: options.timeout,
+    curve: options.curve,
   });
   return systemHealth(await collector.collect(await registry.nodes()));
 }

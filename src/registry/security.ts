@@ -43,8 +43,10 @@ export interface RegistrySecurity extends CurveKeyPair {
   nodes: Record<string, string>;
   /**
    * Other keys that may connect, by name (e.g. `@cli` for the `zmp`
-   * tools): they may read everything and set any param, but register no
-   * node.
+   * tools): the operator's. They may read everything, set any param, and
+   * register tool nodes (names that start with `_zmp_`, like
+   * `_zmp_echo_<pid>`), which may then provide, publish and subscribe to
+   * anything: the policy does not narrow the operator.
    */
   clients?: Record<string, string>;
   /** What each node may do. @default {{}: what each node's code declares} */
@@ -60,6 +62,9 @@ function denied(message: string): RpcError {
 export function covers(grants: readonly string[], wanted: string): boolean {
   return grants.some((g) => g === wanted || wanted.startsWith(`${g}.`));
 }
+
+/** The names a tool key may register: `zmp echo`'s `_zmp_echo_<pid>`, … */
+export const TOOL_NODE_PREFIX = "_zmp_";
 
 /** The registry's checks in secure mode. */
 export class RegistryGate {
@@ -88,6 +93,16 @@ export class RegistryGate {
   readonly authenticate = ({ publicKey }: { publicKey: string }): boolean =>
     this.#names.has(publicKey) || this.#tools.has(publicKey);
 
+  /**
+   * Whether `caller` is a tool key registering, or acting on, a tool
+   * node's name (one no node of the system owns).
+   */
+  #toolNode(name: string, caller: CallerIdentity | undefined): boolean {
+    return caller !== undefined && this.#tools.has(caller.publicKey) &&
+      name.startsWith(TOOL_NODE_PREFIX) &&
+      !Object.hasOwn(this.#security.nodes, name);
+  }
+
   /** The node name of a key, for `ctx.caller.node`. */
   readonly identify = (publicKey: string): string | undefined =>
     this.#names.get(publicKey);
@@ -113,6 +128,10 @@ export class RegistryGate {
    */
   admit(info: NodeInfo, caller: CallerIdentity | undefined): NodeInfo {
     const op = `register ${JSON.stringify(info.name)}`;
+    if (this.#toolNode(info.name, caller)) {
+      // The operator's tools: not narrowed by the policy.
+      return { ...info, publicKey: caller!.publicKey };
+    }
     if (caller === undefined || caller.node !== info.name) {
       throw this.#refuse(
         caller,
@@ -163,7 +182,7 @@ export class RegistryGate {
     operation: string,
     caller: CallerIdentity | undefined,
   ): void {
-    if (caller?.node !== name) {
+    if (caller?.node !== name && !this.#toolNode(name, caller)) {
       throw this.#refuse(
         caller,
         `${operation} ${

@@ -96,7 +96,8 @@ export class FixtureServerProcess extends LoggingChild {
  *
  * @param mode the probe, see the fixture
  * @param endpoint whom to attack
- * @param more `--count`, `--connections`
+ * @param more `--count`, `--connections`, `--rate`, `--size`, and in
+ *   secure mode `--server-key` and `--key`
  * @returns the running attacker; dispose it to kill and reap it
  */
 export async function startAttacker(
@@ -107,6 +108,8 @@ export async function startAttacker(
     connections?: number;
     rate?: number;
     size?: number;
+    serverKey?: string;
+    key?: string;
   } = {},
 ): Promise<Child> {
   const p = new Child([
@@ -123,6 +126,9 @@ export async function startAttacker(
       : ["--connections", String(more.connections)]),
     ...(more.rate === undefined ? [] : ["--rate", String(more.rate)]),
     ...(more.size === undefined ? [] : ["--size", String(more.size)]),
+    // Z85 keys may start with "-": one argument each, "--name=value".
+    ...(more.serverKey === undefined ? [] : [`--server-key=${more.serverKey}`]),
+    ...(more.key === undefined ? [] : [`--key=${more.key}`]),
   ]);
   try {
     await p.waitLine((l) => l === "ready", `the ${mode} attack`, 60_000);

@@ -49,7 +49,7 @@ Deno.test("validateLaunch: security fields are checked, policy names launched or
   assertEquals(validateLaunch({ nodes }).security, undefined);
 });
 
-Deno.test("secureKeys: one key per node and allowed name, refused for workers and other registries", async () => {
+Deno.test("secureKeys: one key per node and allowed name, workers included, refused for other registries", async () => {
   await using tmp = await outsideFolder();
   const launch = validateLaunch({
     nodes,
@@ -60,17 +60,14 @@ Deno.test("secureKeys: one key per node and allowed name, refused for workers an
   assertEquals(Object.keys(keys.registry.clients ?? {}), ["@cli"]);
   assertEquals(keys.nodes.get("ui")?.registryKey, keys.registry.publicKey);
   assertEquals(keys.launcher.serverKey, keys.registry.publicKey);
-  await assertRejects(
-    () =>
-      secureKeys(
-        validateLaunch({
-          nodes: [{ name: "w", module: MODULE, mode: "worker" }],
-        }),
-        { keys: tmp.path },
-      ),
-    LaunchError,
-    'node "w" runs as a worker',
+  // A worker node gets keys like the others (posted to its Worker).
+  const worker = await secureKeys(
+    validateLaunch({
+      nodes: [{ name: "w", module: MODULE, mode: "worker" }],
+    }),
+    { keys: tmp.path },
   );
+  assertEquals(worker.nodes.get("w")?.registryKey, keys.registry.publicKey);
   await assertRejects(
     () =>
       secureKeys(

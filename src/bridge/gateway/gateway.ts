@@ -19,6 +19,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { createNode } from "../../node/node.ts";
+import type { NodeSecurity } from "../../node/_security.ts";
 import { RegistryView } from "../../registry/view.ts";
 import type { Node, NodeLogger } from "../../node/types.ts";
 import { connectRegistry } from "../../registry/client.ts";
@@ -53,7 +54,7 @@ export interface GatewayOptions {
   hostname?: string;
   /**
    * The registry: a connection (left open on close) or its endpoint.
-   * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
+   * @default {`node`'s connection when `node` is given, else the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
    */
   registry?: Registry | string;
   /**
@@ -98,6 +99,16 @@ export interface GatewayOptions {
   streamQueue?: number;
   /** Keep-alive comment period of event streams, in ms. @default {15000} */
   keepAlive?: number;
+  /**
+   * Secure mode: the keys of the node the gateway creates (and of its own
+   * registry connection, when `registry` is an endpoint). The gateway is a
+   * node of the system: name it (`name`) in the launch's `security.allow`,
+   * and give it a policy, since whoever reaches its HTTP port acts with
+   * its rights (docs/security.md). A `registry` connection passed in must
+   * be made with the same key.
+   * @default {none: plain TCP}
+   */
+  security?: NodeSecurity;
   /** Closes the gateway when it aborts. */
   signal?: AbortSignal;
   /**
@@ -200,11 +211,22 @@ export async function createGateway(
   try {
     let registry: Registry;
     if (typeof options.registry === "object") registry = options.registry;
-    else {
+    else if (options.node !== undefined && options.registry === undefined) {
+      // A launched gateway: the node's own connection (its key, in secure
+      // mode), left open, as the node is.
+      registry = options.node.registry;
+    } else {
       registry = await connectRegistry({
         endpoint: options.registry,
         signal: options.signal,
         logger: options.logger ?? silent,
+        ...(options.security === undefined ? {} : {
+          curve: {
+            publicKey: options.security.publicKey,
+            secretKey: options.security.secretKey,
+            serverKey: options.security.registryKey,
+          },
+        }),
       });
       cleanup.push(() => registry.close());
     }
@@ -215,6 +237,7 @@ export async function createGateway(
         registry,
         signal: options.signal,
         logger: options.logger,
+        security: options.security,
       });
       cleanup.push(() => node.close());
     }

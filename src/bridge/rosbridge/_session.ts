@@ -539,6 +539,13 @@ export class Session {
         }: a service name is /<Service>/<method>`,
       );
     }
+    if (this.#ctx.node.info.publicKey !== undefined) {
+      // A session's services run as a node of their own, and secure mode
+      // admits only the keys of its launch: none is made per session.
+      throw new OpError(
+        `cannot advertise ${service} in secure mode: a client's services would need a node key of their own`,
+      );
+    }
     const key = `/${service.replace(/^\/+/, "")}`;
     const owner = this.#ctx.advertised.get(key);
     if (owner !== undefined && owner !== this) {

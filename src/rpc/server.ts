@@ -176,6 +176,13 @@ const PROBE_INTERVAL = 1000;
 /** Messages handled between two turns given to the event loop. */
 const RECEIVE_BURST = 32;
 
+/**
+ * Time spent handling messages, in ms, after which the event loop gets a
+ * turn even within a burst: a few large requests (4 MB takes ~0.1 s to
+ * decode) would otherwise hold up every other connection's reads.
+ */
+const RECEIVE_SLICE = 5;
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
 
@@ -368,14 +375,18 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   async #receiveLoop(): Promise<void> {
     const router = this.#router;
     let burst = 0;
+    /** ms spent handling messages since the last turn. */
+    let busy = 0;
     while (!router.closed) {
       // A peer that floods keeps messages queued, and taking them never
-      // leaves the microtask queue: now and then give the event loop a turn,
-      // so that other connections are read and timers fire. setImmediate,
-      // not setTimeout: a timer set from a timer's continuation is nested,
-      // and nested timers wait 4 ms (8k messages/s at most).
-      if (++burst === RECEIVE_BURST) {
+      // leaves the microtask queue: now and then (every RECEIVE_BURST
+      // messages, or RECEIVE_SLICE ms of handling) give the event loop a turn, so that
+      // other connections are read and timers fire. setImmediate, not
+      // setTimeout: a timer set from a timer's continuation is nested, and
+      // nested timers wait 4 ms (8k messages/s at most).
+      if (++burst === RECEIVE_BURST || busy > RECEIVE_SLICE) {
         burst = 0;
+        busy = 0;
         await new Promise((r) => setImmediate(r));
         if (router.closed) return;
       }
@@ -391,6 +402,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         );
         continue;
       }
+      const started = performance.now();
       try {
         this.#onMessage(frames);
       } catch (e) {
@@ -401,6 +413,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
           (e as Error)?.stack,
         );
       }
+      busy += performance.now() - started;
     }
   }
 

@@ -80,6 +80,8 @@ export class RegistryState {
   /** The lease time-to-live, in ms. */
   readonly ttl: number;
   readonly #leases = new Map<string, Lease>();
+  /** `nodes()` until the nodes change. */
+  #nodes: readonly NodeInfo[] | undefined;
   readonly #params: Map<string, ParamEntry>;
   #revision: number;
   readonly #onParamsChanged: () => void;
@@ -217,13 +219,17 @@ export class RegistryState {
   }
 
   /**
-   * Every live node, sorted by name.
+   * Every live node, sorted by name: one frozen array until the nodes
+   * change, so that the RPC server encodes (and checks) the reply once for
+   * all the `nodes()` calls in between, however many a client floods.
    *
    * @returns the nodes
    */
-  nodes(): NodeInfo[] {
-    return [...this.#leases.values()].map((l) => l.info).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  nodes(): readonly NodeInfo[] {
+    return this.#nodes ??= Object.freeze(
+      [...this.#leases.values()].map((l) => l.info).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+      ),
     );
   }
 
@@ -235,7 +241,7 @@ export class RegistryState {
    */
   watchNodes(signal: AbortSignal): Feed<RegistryEvent> {
     const feed = new Feed<RegistryEvent>({
-      snapshot: () => ({ type: "snapshot", nodes: this.nodes() }),
+      snapshot: () => ({ type: "snapshot", nodes: [...this.nodes()] }),
       maxQueue: this.#maxQueue,
       signal,
       onClose: (f) => {
@@ -389,6 +395,7 @@ export class RegistryState {
   // Events are frozen: the RPC server encodes a frozen item once for all
   // the watchers it goes to.
   #emitNode(event: RegistryEvent): void {
+    this.#nodes = undefined;
     Object.freeze(event);
     for (const f of this.#nodeFeeds) f.push(event);
   }

@@ -178,10 +178,13 @@ const RECEIVE_BURST = 32;
 
 /**
  * Time spent handling messages, in ms, after which the event loop gets a
- * turn even within a burst: a few large requests (4 MB takes ~0.1 s to
- * decode) would otherwise hold up every other connection's reads.
+ * turn even within a burst. A good client's request is read only in such a
+ * turn, then taken by fair queueing after at most one more message of a
+ * flooding peer: it waits about this long, not a whole burst (32 registry
+ * `nodes()` calls, ~8 ms), nor a few large requests (a 4 MB one takes
+ * ~0.1 s to decode). Costs one turn per ms of handling at most.
  */
-const RECEIVE_SLICE = 5;
+const RECEIVE_SLICE = 1;
 
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
@@ -380,10 +383,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     while (!router.closed) {
       // A peer that floods keeps messages queued, and taking them never
       // leaves the microtask queue: now and then (every RECEIVE_BURST
-      // messages, or RECEIVE_SLICE ms of handling) give the event loop a turn, so that
-      // other connections are read and timers fire. setImmediate, not
-      // setTimeout: a timer set from a timer's continuation is nested, and
-      // nested timers wait 4 ms (8k messages/s at most).
+      // messages, or RECEIVE_SLICE ms of handling) give the event loop a
+      // turn, so that other connections are read and timers fire.
+      // setImmediate, not setTimeout: a timer set from a timer's
+      // continuation is nested, and nested timers wait 4 ms (8k messages/s
+      // at most).
       if (++burst === RECEIVE_BURST || busy > RECEIVE_SLICE) {
         burst = 0;
         busy = 0;

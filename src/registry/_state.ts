@@ -82,6 +82,8 @@ export class RegistryState {
   readonly #leases = new Map<string, Lease>();
   /** `nodes()` until the nodes change. */
   #nodes: readonly NodeInfo[] | undefined;
+  /** The snapshot event of the nodes until they change. */
+  #snapshot: RegistryEvent | undefined;
   readonly #params: Map<string, ParamEntry>;
   #revision: number;
   readonly #onParamsChanged: () => void;
@@ -241,7 +243,13 @@ export class RegistryState {
    */
   watchNodes(signal: AbortSignal): Feed<RegistryEvent> {
     const feed = new Feed<RegistryEvent>({
-      snapshot: () => ({ type: "snapshot", nodes: [...this.nodes()] }),
+      // One frozen snapshot until the nodes change: the RPC server encodes
+      // it once for all the watchers that start meanwhile.
+      snapshot: () =>
+        this.#snapshot ??= Object.freeze({
+          type: "snapshot",
+          nodes: this.nodes() as NodeInfo[],
+        }),
       maxQueue: this.#maxQueue,
       signal,
       onClose: (f) => {
@@ -396,6 +404,7 @@ export class RegistryState {
   // the watchers it goes to.
   #emitNode(event: RegistryEvent): void {
     this.#nodes = undefined;
+    this.#snapshot = undefined;
     Object.freeze(event);
     for (const f of this.#nodeFeeds) f.push(event);
   }

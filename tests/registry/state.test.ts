@@ -5,6 +5,7 @@
 
 import { assert, assertEquals, waitFor } from "../_assert.ts";
 import { RegistryState } from "../../src/registry/_state.ts";
+import type { NodeInfo } from "../../mod.ts";
 import { nodeInfo } from "./_helpers.ts";
 
 Deno.test("RegistryState.nodes() is one frozen array until the nodes change, so that its reply is encoded once", async () => {
@@ -34,6 +35,29 @@ Deno.test("RegistryState.nodes() is one frozen array until the nodes change, so 
     // b's lease (100 ms) runs out: it expires, and nodes() says so.
     await waitFor(() => state.nodes().length === 0, "b to expire");
   } finally {
+    state.close();
+  }
+});
+
+Deno.test("RegistryState: watchers that start between two changes share one frozen snapshot", async () => {
+  const state = new RegistryState({ ttl: 10_000, keepalive: 60_000 });
+  const ac = new AbortController();
+  try {
+    state.register(nodeInfo("a"));
+    const first = (await state.watchNodes(ac.signal).next()).value;
+    const second = (await state.watchNodes(ac.signal).next()).value;
+    assert(first === second);
+    assert(Object.isFrozen(first));
+    state.register(nodeInfo("b"));
+    const third = (await state.watchNodes(ac.signal).next()).value;
+    assert(third !== first);
+    assert(third?.type === "snapshot");
+    assertEquals((third as { nodes: NodeInfo[] }).nodes.map((n) => n.name), [
+      "a",
+      "b",
+    ]);
+  } finally {
+    ac.abort();
     state.close();
   }
 });

@@ -180,9 +180,10 @@ const RECEIVE_BURST = 32;
  * Time since the last turn, in ms, after which the event loop gets a turn
  * even within a burst. A good client's request is read only in such a
  * turn, then taken by fair queueing after at most one more message of a
- * flooding peer: it waits about this long, not a whole burst (32 registry
- * `nodes()` calls, ~8 ms), nor a few large requests (a 4 MB one takes
- * ~0.1 s to decode). Costs one turn per ms at most.
+ * flooding peer: it waits about this long (1-2 ms: the clock is
+ * `Date.now()`), not a whole burst of 32 requests (~8 ms of registry
+ * `nodes()` calls before their reply was cached), nor a few large requests
+ * (a 4 MB one takes ~0.1 s to decode). Costs one turn per ms at most.
  */
 const RECEIVE_SLICE = 1;
 

@@ -80,6 +80,10 @@ export class RegistryState {
   /** The lease time-to-live, in ms. */
   readonly ttl: number;
   readonly #leases = new Map<string, Lease>();
+  /** `nodes()` until the nodes change. */
+  #nodes: readonly NodeInfo[] | undefined;
+  /** The snapshot event of the nodes until they change. */
+  #snapshot: RegistryEvent | undefined;
   readonly #params: Map<string, ParamEntry>;
   #revision: number;
   readonly #onParamsChanged: () => void;
@@ -217,13 +221,17 @@ export class RegistryState {
   }
 
   /**
-   * Every live node, sorted by name.
+   * Every live node, sorted by name: one frozen array until the nodes
+   * change, so that the RPC server encodes (and checks) the reply once for
+   * all the `nodes()` calls in between, however many a client floods.
    *
    * @returns the nodes
    */
-  nodes(): NodeInfo[] {
-    return [...this.#leases.values()].map((l) => l.info).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  nodes(): readonly NodeInfo[] {
+    return this.#nodes ??= Object.freeze(
+      [...this.#leases.values()].map((l) => l.info).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+      ),
     );
   }
 
@@ -235,7 +243,13 @@ export class RegistryState {
    */
   watchNodes(signal: AbortSignal): Feed<RegistryEvent> {
     const feed = new Feed<RegistryEvent>({
-      snapshot: () => ({ type: "snapshot", nodes: this.nodes() }),
+      // One frozen snapshot until the nodes change: the RPC server encodes
+      // it once for all the watchers that start meanwhile.
+      snapshot: () =>
+        this.#snapshot ??= Object.freeze({
+          type: "snapshot",
+          nodes: this.nodes() as NodeInfo[],
+        }),
       maxQueue: this.#maxQueue,
       signal,
       onClose: (f) => {
@@ -389,6 +403,8 @@ export class RegistryState {
   // Events are frozen: the RPC server encodes a frozen item once for all
   // the watchers it goes to.
   #emitNode(event: RegistryEvent): void {
+    this.#nodes = undefined;
+    this.#snapshot = undefined;
     Object.freeze(event);
     for (const f of this.#nodeFeeds) f.push(event);
   }

@@ -177,6 +177,17 @@ const PROBE_INTERVAL = 1000;
 /** Messages handled between two turns given to the event loop. */
 const RECEIVE_BURST = 32;
 
+/**
+ * Time since the last turn, in ms, after which the event loop gets a turn
+ * even within a burst. A good client's request is read only in such a
+ * turn, then taken by fair queueing after at most one more message of a
+ * flooding peer: it waits about this long (1-2 ms: the clock is
+ * `Date.now()`), not a whole burst of 32 requests (~8 ms of registry
+ * `nodes()` calls before their reply was cached), nor a few large requests
+ * (a 4 MB one takes ~0.1 s to decode). Costs one turn per ms at most.
+ */
+const RECEIVE_SLICE = 1;
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
 
@@ -381,15 +392,27 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   async #receiveLoop(): Promise<void> {
     const router = this.#router;
     let burst = 0;
+    /** When the current slice began (the last turn given), `Date.now()`. */
+    let slice = Date.now();
     while (!router.closed) {
       // A peer that floods keeps messages queued, and taking them never
-      // leaves the microtask queue: now and then give the event loop a turn,
-      // so that other connections are read and timers fire. setImmediate,
-      // not setTimeout: a timer set from a timer's continuation is nested,
-      // and nested timers wait 4 ms (8k messages/s at most).
-      if (++burst === RECEIVE_BURST) {
+      // leaves the microtask queue: now and then (every RECEIVE_BURST
+      // messages, or RECEIVE_SLICE ms after the last turn) give the event
+      // loop a turn, so that other connections are read and timers fire.
+      // setImmediate, not setTimeout: a timer set from a timer's
+      // continuation is nested, and nested timers wait 4 ms (8k messages/s
+      // at most). The clock is Date.now(): performance.now() is an op,
+      // ~1 µs a message in a flood; a wall clock that jumps costs one turn
+      // too many or too few. The slice counts waits for a message too, so
+      // a loop that was idle gives a turn it did not need, a few µs when
+      // there is time to spare.
+      const elapsed = Date.now() - slice;
+      if (
+        ++burst === RECEIVE_BURST || elapsed > RECEIVE_SLICE || elapsed < 0
+      ) {
         burst = 0;
         await new Promise((r) => setImmediate(r));
+        slice = Date.now();
         if (router.closed) return;
       }
       let frames: Uint8Array[];

@@ -252,6 +252,76 @@ Deno.test("compileSchema().validate() takes two million bad elements into an Iss
   assertEquals(more.omitted, MAX_COUNTED_ISSUES);
 });
 
+Deno.test("a check that stopped counting reads no further element: arrays, tuples' rest, objects, Maps and Sets", () => {
+  const past = MAX_ISSUES + MAX_COUNTED_ISSUES + 100;
+  /** `n` bad items and, at `past`, one whose reading is recorded. */
+  const trap = () => {
+    const read: string[] = [];
+    const items: unknown[] = new Array(past + 10).fill("x");
+    Object.defineProperty(items, past, {
+      get: () => {
+        read.push("item");
+        return "x";
+      },
+    });
+    return { read, items };
+  };
+  const numbers = { type: "array", items: { type: "number" } } as const;
+
+  const a = trap();
+  const issues = new IssueList();
+  compileSchema(numbers).validate(a.items, "args[0]", issues);
+  assert(issues.partial);
+  assertEquals(a.read, []);
+
+  const t = trap();
+  compileSchema({
+    type: "array",
+    prefixItems: [{ type: "string" }],
+    items: { type: "number" },
+  }).validate(t.items, "args", new IssueList());
+  assertEquals(t.read, []);
+
+  const read: string[] = [];
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i < past; i++) object[`k${i}`] = "x";
+  Object.defineProperty(object, "late", {
+    enumerable: true,
+    get: () => {
+      read.push("property");
+      return "x";
+    },
+  });
+  compileSchema({ type: "object", additionalProperties: { type: "number" } })
+    .validate(object, "args[0]", new IssueList());
+  assertEquals(read, []);
+
+  // A Map's and a Set's entries are copied out first (cheap); what counts
+  // is that no further entry is walked: its value would be an issue.
+  const map = new Map<string, unknown>();
+  for (let i = 0; i < past; i++) map.set(`k${i}`, "x");
+  const mapIssues = new IssueList();
+  compileSchema({
+    type: "array",
+    "x-type": "Map",
+    items: {
+      type: "array",
+      prefixItems: [{ type: "string" }, { type: "number" }],
+    },
+  }).validate(map, "m", mapIssues);
+  assertEquals(mapIssues.omitted, MAX_COUNTED_ISSUES);
+  const set = new Set<unknown>();
+  for (let i = 0; i < past; i++) set.add(`s${i}`);
+  const setIssues = new IssueList();
+  compileSchema({
+    type: "array",
+    "x-type": "Set",
+    uniqueItems: true,
+    items: { type: "number" },
+  }).validate(set, "s", setIssues);
+  assertEquals(setIssues.omitted, MAX_COUNTED_ISSUES);
+});
+
 Deno.test("a check that stopped counting says so: the message gives a lower bound", () => {
   const numbers = compileSchema({ type: "array", items: { type: "number" } });
   const issues = new IssueList();

@@ -1,15 +1,23 @@
 /**
- * Where trace context stops: TCPROS has no field for it, so with
+ * The bridges' own spans, with OpenTelemetry on in a bridge run as
+ * `zmp bridge`, its spans sent to a receiver in this test.
+ *
+ * rosbridge carries trace context: a client's `traceparent` is the parent
+ * of the bridge's PRODUCER span (a `publish` op) or CLIENT span (a
+ * `call_service` op), and zmp gets the bridge span's `traceparent`.
+ *
+ * ROS 1 is where trace context stops: TCPROS has no field for it, so with
  * OpenTelemetry on, the ROS 1 bridge starts a trace for each ROS message it
  * publishes in zmp (a PRODUCER span with no parent, whose `traceparent` the
  * zmp subscribers get) and ends the trace of each traced zmp message it
- * sends to ROS (a CONSUMER span, child of the publisher's). The bridge runs
- * as `zmp bridge ros1` with its spans sent to a receiver in this test; the
- * ROS side is a real rosmaster and rospy peers.
+ * sends to ROS (a CONSUMER span, child of the publisher's). The ROS side is
+ * a real rosmaster and rospy peers.
  */
 
 import { assert, assertEquals, waitFor } from "../_assert.ts";
-import { createNode } from "../../mod.ts";
+import { type CallContext, createNode } from "../../mod.ts";
+import { CalculatorService } from "../../examples/calculator/calculator.api.gen.ts";
+import { RawReadingTopic } from "../../examples/sensors/sensors.api.gen.ts";
 import {
   RosChatterTopic,
   RosCommandsTopic,
@@ -28,6 +36,7 @@ interface Span {
   attributes: { key: string; value: { stringValue?: string } }[];
 }
 
+const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -36,10 +45,10 @@ function attribute(span: Span, key: string): string | undefined {
   return span.attributes.find((a) => a.key === key)?.value.stringValue;
 }
 
-Deno.test("ROS 1 bridge: a ROS message starts a trace in zmp; a traced zmp message's trace ends at the bridge", async () => {
-  await requireRos();
+/** A local OTLP/JSON receiver, and the environment that sends it spans. */
+function otlpReceiver(service: string) {
   const spans: Span[] = [];
-  await using receiver = Deno.serve(
+  const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async (request) => {
       const body = await request.json().catch(() => ({}));
@@ -51,6 +60,129 @@ Deno.test("ROS 1 bridge: a ROS message starts a trace in zmp; a traced zmp messa
       return Response.json({});
     },
   );
+  const env = {
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${
+      (server.addr as Deno.NetAddr).port
+    }`,
+    OTEL_SERVICE_NAME: service,
+  };
+  return {
+    spans,
+    env,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+Deno.test("rosbridge: a client's traceparent is the parent of the bridge's PRODUCER and CLIENT spans", async () => {
+  await using receiver = otlpReceiver("zmp-rosbridge");
+  await using registry = await RegistryProcess.start();
+  const fromClient = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const callFrom = "00-11111111111111111111111111111111-2222222222222222-01";
+  const heard: (string | undefined)[] = [];
+  const metadata: Record<string, string>[] = [];
+  {
+    await using node = await createNode("lab", {
+      registry: registry.endpoint,
+      logger: quiet,
+    });
+    await node.provide(CalculatorService, {
+      add: (a: number, b: number, ctx: CallContext) => {
+        metadata.push(ctx.metadata);
+        return a + b;
+      },
+      divide: (a: number, b: number) => a / b,
+      sum: (values: number[]) => values.reduce((x, y) => x + y, 0),
+      async *countdown() {},
+      evaluate: () => 0,
+    } as never);
+    const raw = await node.subscribe(RawReadingTopic);
+    const reading = (async () => {
+      for await (const { traceparent } of raw.messages()) {
+        heard.push(traceparent);
+      }
+    })();
+    await using bridge = new Zmp([
+      "bridge",
+      "rosbridge",
+      "--port",
+      "0",
+      "--registry",
+      registry.endpoint,
+    ], { env: receiver.env });
+    const [, url] = await bridge.line(/rosbridge listening on (ws:\S+);/);
+    const ws = new WebSocket(url);
+    const got: Record<string, unknown>[] = [];
+    ws.onmessage = (e) => got.push(JSON.parse(e.data));
+    const closed = new Promise((resolve) => ws.onclose = resolve);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    try {
+      await waitFor(
+        () => {
+          ws.send(JSON.stringify({
+            op: "publish",
+            topic: "/sensors/raw",
+            msg: {
+              sensor: "web",
+              seq: 0,
+              value: 1,
+              at: "2026-01-01T00:00:00Z",
+            },
+            traceparent: fromClient,
+          }));
+          return heard.length > 0;
+        },
+        "a message through the bridge",
+        { timeout: 15000, interval: 100 },
+      );
+      ws.send(JSON.stringify({
+        op: "call_service",
+        id: "traced",
+        service: "/Calculator/add",
+        args: { a: 2, b: 3 },
+        traceparent: callFrom,
+      }));
+      await waitFor(() => got.some((m) => m.id === "traced"), "the answer");
+    } finally {
+      ws.close();
+      await closed;
+      await raw.close();
+      await reading;
+    }
+    assertEquals(await bridge.stop(), 0, bridge.text);
+  }
+  const bridgeSpans = receiver.spans.filter((s) =>
+    attribute(s, "zmp.node") === "rosbridge"
+  );
+  const names = JSON.stringify(bridgeSpans.map((s) => [s.name, s.kind]));
+  const client = parseTraceparent(fromClient)!;
+  for (const traceparent of heard) {
+    const parts = parseTraceparent(traceparent ?? "");
+    assert(parts !== undefined, `a traceparent: ${JSON.stringify(heard)}`);
+    const span = bridgeSpans.find((s) => s.spanId === parts.spanId);
+    assert(span !== undefined, `the span of ${traceparent}: ${names}`);
+    assertEquals([span.name, span.kind], ["publish sensors/raw", PRODUCER]);
+    assertEquals(span.traceId, client.traceId);
+    assertEquals(span.parentSpanId, client.spanId);
+  }
+  const call = parseTraceparent(callFrom)!;
+  const served = parseTraceparent(metadata.at(-1)?.traceparent ?? "");
+  assert(served !== undefined, JSON.stringify(metadata));
+  const span = bridgeSpans.find((s) => s.spanId === served.spanId);
+  assert(span !== undefined, `the CLIENT span of the call: ${names}`);
+  assertEquals([span.name, span.kind], ["Calculator/add", CLIENT]);
+  assertEquals(span.traceId, call.traceId);
+  assertEquals(span.parentSpanId, call.spanId);
+});
+
+Deno.test("ROS 1 bridge: a ROS message starts a trace in zmp; a traced zmp message's trace ends at the bridge", async () => {
+  await requireRos();
+  await using receiver = otlpReceiver("zmp-ros1-bridge");
+  const spans = receiver.spans;
   await using master = await RosMaster.start();
   await using registry = await RegistryProcess.start();
   const sent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -65,15 +197,7 @@ Deno.test("ROS 1 bridge: a ROS message starts a trace in zmp; a traced zmp messa
       "--registry",
       registry.endpoint,
     ], {
-      env: {
-        OTEL_DENO: "true",
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${
-          (receiver.addr as Deno.NetAddr).port
-        }`,
-        OTEL_SERVICE_NAME: "zmp-ros1-bridge",
-        ROS_MASTER_URI: master.uri,
-      },
+      env: { ...receiver.env, ROS_MASTER_URI: master.uri },
     });
     await bridge.line(/ROS bridge started/);
     await using node = await createNode("traced", {

@@ -26,6 +26,7 @@ import { toolNode } from "./_tool_node.ts";
 import { convert, readJsonArgument, topicDescriptor } from "./_input.ts";
 import { findTopic, unknownTopic } from "./_system.ts";
 import { checkName } from "../wire/names.ts";
+import { parseTraceparent } from "../observe/trace.ts";
 
 /** The help text of `zmp pub`. */
 export const USAGE = `Usage: zmp pub <topic> <json> [options]
@@ -42,6 +43,8 @@ Options:
   --count <n>            stop after n messages (default: 1 without --rate)
   --latched              keep the last message for subscribers that join later
                          (until zmp pub exits)
+  --traceparent <value>  send this W3C traceparent with each message
+                         (00-<32 hex>-<16 hex>-<2 hex>), as a bridge does
   --registry <endpoint>  the registry: tcp://host:port (embedded), or
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
@@ -71,6 +74,7 @@ export function main(args: string[]): Promise<number> {
       rate: { type: "string" },
       count: { type: "string" },
       latched: { type: "boolean" },
+      traceparent: { type: "string" },
     });
     if (positionals.length !== 2) {
       throw new UsageError(
@@ -85,6 +89,16 @@ export function main(args: string[]): Promise<number> {
     const limit = count("count", values.count) ??
       (rate === undefined ? 1 : Infinity);
     const timeout = millis("timeout", values.timeout, 3000);
+    const traceparent = values.traceparent;
+    if (
+      traceparent !== undefined && parseTraceparent(traceparent) === undefined
+    ) {
+      throw new UsageError(
+        `--traceparent must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>), got ${
+          JSON.stringify(traceparent)
+        }`,
+      );
+    }
 
     const interrupt = interruptSignal();
     try {
@@ -114,7 +128,7 @@ export function main(args: string[]): Promise<number> {
       });
       const publisher = await node.publisher(
         topicDescriptor(view),
-        { latched: values.latched === true },
+        { latched: values.latched === true, trace: traceparent !== undefined },
       );
       const expected = view.subscribers.length;
       const waited = await waiting(
@@ -131,7 +145,11 @@ export function main(args: string[]): Promise<number> {
         );
       }
       const sent = await publishLoop(
-        () => publisher.publish(message),
+        () =>
+          publisher.publish(
+            message,
+            traceparent === undefined ? undefined : { traceparent },
+          ),
         { limit, rate, signal: node.signal },
       );
       console.log(

@@ -136,6 +136,10 @@ export interface SseEvent {
   event: string;
   data: string;
   id?: string;
+  /** Its `traceparent` field, if it had one (a traced topic message). */
+  traceparent?: string;
+  /** The event's text as sent, without the blank line that ends it. */
+  raw: string;
 }
 
 /**
@@ -163,12 +167,15 @@ export async function readEvents(
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const event: SseEvent = { event: "message", data: "" };
+        const event: SseEvent = { event: "message", data: "", raw: block };
         const data: string[] = [];
         for (const line of block.split("\n")) {
           if (line.startsWith("event: ")) event.event = line.slice(7);
           else if (line.startsWith("data: ")) data.push(line.slice(6));
           else if (line.startsWith("id: ")) event.id = line.slice(4);
+          else if (line.startsWith("traceparent: ")) {
+            event.traceparent = line.slice(13);
+          }
         }
         if (data.length === 0) continue;
         event.data = data.join("\n");

@@ -20,18 +20,37 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
  * One event in the `text/event-stream` format.
  *
  * @param data the data (one JSON text; line breaks are split into lines)
- * @param options the event's name (absent: a `message` event) and id
+ * @param options the event's name (absent: a `message` event), id, and
+ *   W3C `traceparent` (a field of its own, which `EventSource` ignores, as
+ *   it ignores every field it does not know)
  * @returns the event text, ending with a blank line
  */
 export function sseEvent(
   data: string,
-  options: { event?: string; id?: string | number } = {},
+  options: SseEventOptions = {},
 ): string {
   let text = "";
   if (options.event !== undefined) text += `event: ${options.event}\n`;
   if (options.id !== undefined) text += `id: ${options.id}\n`;
+  if (options.traceparent !== undefined) {
+    text += `traceparent: ${options.traceparent}\n`;
+  }
   for (const line of data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
   return `${text}\n`;
+}
+
+/** The fields of an event besides its data. */
+export interface SseEventOptions {
+  /** The event's name. @default {none: a `message` event} */
+  event?: string;
+  /** Its id. @default {none} */
+  id?: string | number;
+  /**
+   * The W3C `traceparent` that came with it (a traced topic message), sent
+   * as a `traceparent:` field. It must be one line.
+   * @default {none: no such field}
+   */
+  traceparent?: string;
 }
 
 /** Options of {@linkcode PushStream}. */
@@ -101,13 +120,10 @@ export class PushStream {
    * Sends an event, or drops it when the client is too far behind.
    *
    * @param data the data
-   * @param options the event's name and id
+   * @param options the event's name, id and traceparent
    * @returns whether it was queued
    */
-  send(
-    data: string,
-    options: { event?: string; id?: string | number } = {},
-  ): boolean {
+  send(data: string, options: SseEventOptions = {}): boolean {
     return this.#write(sseEvent(data, options));
   }
 

@@ -12,8 +12,11 @@ import type { TopicDescriptor, Validator } from "../../wire/descriptors.ts";
 import { validatorFromSchema } from "../../wire/json_schema.ts";
 import type { TopicView } from "./system.ts";
 
-/** Called with each message of a topic. */
-export type TopicListener = (message: unknown) => void;
+/**
+ * Called with each message of a topic, and the W3C `traceparent` it
+ * carried (a message of a publisher with `trace` on).
+ */
+export type TopicListener = (message: unknown, traceparent?: string) => void;
 
 /** What the hub knows of one topic's traffic. */
 export interface TopicTraffic {
@@ -121,14 +124,14 @@ export class TopicHub {
     closing.signal.addEventListener("abort", stop, { once: true });
     try {
       if (closing.signal.aborted) return;
-      for await (const message of subscription) {
+      for await (const { message, traceparent } of subscription.messages()) {
         const traffic = entry.traffic;
         traffic.count++;
         traffic.last = message;
         traffic.lastAt = Date.now();
         for (const listener of [...entry.listeners]) {
           try {
-            listener(message);
+            listener(message, traceparent);
           } catch (e) {
             this.#log.warn(`a listener of ${view.name} failed`, {
               error: (e as Error).message,

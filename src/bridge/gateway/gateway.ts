@@ -468,8 +468,8 @@ class GatewayImpl implements Gateway {
     if (stream.closed) return stream.response;
     this.#streams.add(stream);
     let n = 0;
-    unlisten = this.#hub.listen(topic, (message) => {
-      stream.send(stringifyJson(message), { id: n++ });
+    unlisten = this.#hub.listen(topic, (message, traceparent) => {
+      stream.send(stringifyJson(message), { id: n++, traceparent });
     });
     return stream.response;
   }

@@ -226,7 +226,7 @@ function topicOperation(topic: TopicView, components: Components): Schema {
     tags: ["topics"],
     summary: `The messages of ${topic.name} (${topic.typeName})`,
     description:
-      `Server-Sent Events: one \`message\` event per message, its data the message as JSON. Published by ${
+      `Server-Sent Events: one \`message\` event per message, its data the message as JSON; a message that carries W3C trace context has it in a \`traceparent\` field of its event. Published by ${
         topic.publishers.join(", ") || "nobody yet"
       }.`,
     responses: {

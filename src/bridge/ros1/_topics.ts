@@ -4,6 +4,11 @@
  * (`to-ros`), or both, where neither side hears what the bridge itself
  * published.
  *
+ * TCPROS carries no trace context, so a trace cannot cross: with
+ * OpenTelemetry on, each ROS message the bridge publishes in zmp starts a
+ * trace (a PRODUCER span), and a traced zmp message's trace ends at the
+ * bridge (a CONSUMER span, around its sending to ROS).
+ *
  * @module
  */
 
@@ -80,7 +85,7 @@ export async function startTopic(
     });
 
   if (toZmpSide) {
-    publisher = await node.publisher(mapping.zmp, { latched });
+    publisher = await node.publisher(mapping.zmp, { latched, trace: true });
     rosSub = subscribeRos();
   }
   let pump: Promise<void> = Promise.resolve();
@@ -91,23 +96,22 @@ export async function startTopic(
       exclude: publisher === undefined ? [] : [publisher.endpoint],
     });
     closeZmpSub = () => sub.close();
-    pump = (async () => {
-      for await (const value of sub) {
-        let message: Record<string, unknown>;
-        try {
-          message = toRos(type, value);
-        } catch (e) {
-          invalid(e);
-          continue;
-        }
-        try {
-          await ros.publish(mapping.ros, message);
-          ctx.counters.toRos++;
-        } catch (e) {
-          invalid(e);
-        }
+    // handle(): a traced message is sent to ROS in its CONSUMER span.
+    pump = sub.handle(async (value) => {
+      let message: Record<string, unknown>;
+      try {
+        message = toRos(type, value);
+      } catch (e) {
+        invalid(e);
+        return;
       }
-    })();
+      try {
+        await ros.publish(mapping.ros, message);
+        ctx.counters.toRos++;
+      } catch (e) {
+        invalid(e);
+      }
+    });
   }
 
   return {

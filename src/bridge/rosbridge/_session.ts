@@ -18,6 +18,7 @@ import type { Registry } from "../../registry/types.ts";
 import type { ServiceDescriptor } from "../../wire/descriptors.ts";
 import { ValidationError } from "../../wire/descriptors.ts";
 import { RpcError } from "../../wire/errors.ts";
+import { currentTraceparent, parseTraceparent } from "../../observe/trace.ts";
 import { fromJson, stringifyJson } from "../../wire/json_schema.ts";
 import {
   liveServices,
@@ -304,12 +305,17 @@ export class Session {
     signal.addEventListener("abort", () => subscription.close(), {
       once: true,
     });
-    for await (const msg of subscription) {
+    for await (const { message: msg, traceparent } of subscription.messages()) {
       if (this.#socket.bufferedAmount > MAX_BUFFERED) {
         this.dropped++;
         continue;
       }
-      this.#send({ op: "publish", topic, msg });
+      // A traced message keeps its trace context: a field roslib ignores.
+      this.#send(
+        traceparent === undefined
+          ? { op: "publish", topic, msg }
+          : { op: "publish", topic, msg, traceparent },
+      );
     }
   }
 
@@ -355,8 +361,12 @@ export class Session {
             `cannot advertise ${topic} as ${type}: its type is ${wanted}`,
           );
         }
+        // Traced: a message with a client's `traceparent` carries it on
+        // (as the parent of a PRODUCER span when OpenTelemetry is on);
+        // one without goes as before, or starts a trace when it is on.
         const publisher = await this.#ctx.node.publisher(topicFromLive(live), {
           latched,
+          trace: true,
         });
         return { publisher, live };
       })();
@@ -379,6 +389,7 @@ export class Session {
   async #publish(m: Message): Promise<void> {
     const topic = field(m, "topic", "string");
     if (!("msg" in m)) throw new OpError('the message has no "msg" field');
+    const traceparent = traceparentOf(m);
     const { publisher, live } = await this.#publisher(topic, undefined, false);
     const schema = live.schema;
     let value = m.msg;
@@ -394,13 +405,17 @@ export class Session {
       }
       value = converted.value;
     }
-    publisher.publish(value);
+    publisher.publish(
+      value,
+      traceparent === undefined ? undefined : { traceparent },
+    );
   }
 
   #callService(m: Message): void {
     const service = field(m, "service", "string");
     const id = optional(m, "id", "string");
     const timeoutSeconds = optional(m, "timeout", "number");
+    const traceparent = traceparentOf(m);
     const args = m.args ?? {};
     if (typeof args !== "object" || args === null) {
       throw new OpError(
@@ -413,7 +428,7 @@ export class Session {
       service,
       id,
       args as Message | unknown[],
-      timeoutSeconds,
+      { timeoutSeconds, traceparent },
     ).finally(() => this.#calls.delete(call));
     this.#calls.add(call);
   }
@@ -422,8 +437,9 @@ export class Session {
     service: string,
     id: string | undefined,
     args: Message | unknown[],
-    timeoutSeconds: number | undefined,
+    options: { timeoutSeconds?: number; traceparent?: string },
   ): Promise<void> {
+    const { timeoutSeconds, traceparent } = options;
     const answer = (result: boolean, values: unknown) =>
       this.#send({
         op: "service_response",
@@ -444,7 +460,9 @@ export class Session {
       const timeout = timeoutSeconds !== undefined && timeoutSeconds > 0
         ? timeoutSeconds * 1000
         : this.#ctx.callTimeout;
-      answer(true, { result: await this.#callZmp(service, args, timeout) });
+      answer(true, {
+        result: await this.#callZmp(service, args, { timeout, traceparent }),
+      });
     } catch (e) {
       // roslib waits for a service_response: a failure is one, with the
       // error as text in `values` (a status alone leaves it hanging).
@@ -461,8 +479,9 @@ export class Session {
   async #callZmp(
     service: string,
     args: Message | unknown[],
-    timeout: number,
+    options: { timeout: number; traceparent?: string },
   ): Promise<unknown> {
+    const { timeout, traceparent } = options;
     let services = liveServices(await this.#ctx.live.get());
     const known = (s: typeof services) => {
       const t = zmpMethod(service, s.keys());
@@ -525,6 +544,7 @@ export class Session {
     }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     return await client[method.name](...(converted.value as unknown[]), {
       timeout,
+      ...(traceparent === undefined ? {} : { metadata: { traceparent } }),
     });
   }
 
@@ -663,7 +683,14 @@ export class Session {
           reject(e);
         },
       });
-      this.#send({ op: "call_service", id, service, args });
+      // The trace of the call being served goes along, as a field roslib
+      // ignores: a client that reads it can continue the trace.
+      const traceparent = currentTraceparent();
+      this.#send(
+        traceparent === undefined
+          ? { op: "call_service", id, service, args }
+          : { op: "call_service", id, service, args, traceparent },
+      );
     }).then((response) => {
       if (response.result !== true) {
         throw new RpcError(
@@ -775,6 +802,25 @@ function optional(m: Message, name: string, type: string): unknown {
     );
   }
   return v;
+}
+
+/**
+ * The op's `traceparent` field, an extension of rosbridge v2 that zmp reads
+ * on `publish` and `call_service` (other servers ignore it, as roslib
+ * ignores it on what it receives).
+ *
+ * @throws {OpError} for a value that is not a W3C traceparent
+ */
+function traceparentOf(m: Message): string | undefined {
+  const value = optional(m, "traceparent", "string");
+  if (value !== undefined && parseTraceparent(value) === undefined) {
+    throw new OpError(
+      `op "${m.op}": field "traceparent" must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>), got ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return value;
 }
 
 /** `typeof`, as a value to compare with a field's expected type. */

@@ -301,6 +301,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         }
         : {}),
     });
+    // A peer whose replies fill its pipe is not read until it reads them
+    // (zmtp engine): it blocks in its own sends, at no cost to the others.
+    // The libzmq engine cannot, and keeps reading it: its requests beyond
+    // its budget are dropped, cheaply (see #onRequest).
+    this.#router.pauseFullPeers(true);
   }
 
   /** The endpoints bound so far (with real ports). */

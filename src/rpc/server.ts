@@ -13,8 +13,11 @@
  * streams, a unary call holds its slot until its reply is queued (so a
  * client that never reads runs out of its own budget, not the server's),
  * and the answers to a peer with too many replies waiting (rejections,
- * PONGs) are dropped. Methods registered with `priority` (the registry's
- * heartbeats) are never refused for lack of room.
+ * PONGs) are dropped. On the zmtp engine a peer whose replies fill its
+ * connection is not read until it reads them (`Router.pauseFullPeers`):
+ * it blocks in its own sends instead of being read and dropped at full
+ * speed. Methods registered with `priority` (the registry's heartbeats)
+ * are never refused for lack of room.
  *
  * @module
  */

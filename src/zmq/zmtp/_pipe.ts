@@ -134,11 +134,6 @@ export class Pipe {
     return false;
   }
 
-  /** Whether the transport was told to stop reading (the pipe is full). */
-  get held(): boolean {
-    return this.#held;
-  }
-
   /** Reads the peer again if this pipe held it (and holds no more). */
   release(): void {
     if (!this.#held) return;

@@ -13,8 +13,11 @@
  * streams, a unary call holds its slot until its reply is queued (so a
  * client that never reads runs out of its own budget, not the server's),
  * and the answers to a peer with too many replies waiting (rejections,
- * PONGs) are dropped. Methods registered with `priority` (the registry's
- * heartbeats) are never refused for lack of room.
+ * PONGs) are dropped. On the zmtp engine a peer whose replies fill its
+ * connection is not read until it reads them (`Router.pauseFullPeers`):
+ * it blocks in its own sends instead of being read and dropped at full
+ * speed. Methods registered with `priority` (the registry's heartbeats)
+ * are never refused for lack of room.
  *
  * @module
  */
@@ -301,6 +304,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         }
         : {}),
     });
+    // A peer whose replies fill its pipe is not read until it reads them
+    // (zmtp engine): it blocks in its own sends, at no cost to the others.
+    // The libzmq engine cannot, and keeps reading it: its requests beyond
+    // its budget are dropped, cheaply (see #onRequest).
+    this.#router.pauseFullPeers(true);
   }
 
   /** The endpoints bound so far (with real ports). */

@@ -226,6 +226,14 @@ export class SocketCore implements Pollable, EngineSocket {
   }
 
   /**
+   * libzmq reads every peer while its socket has room (`ZMQ_RCVHWM` per
+   * pipe), whatever that peer's outbound pipe holds: no per-peer pause.
+   */
+  pauseFullPeers(_on: boolean): boolean {
+    return false;
+  }
+
+  /**
    * A CURVE server joins its context's ZAP handler before its first bind or
    * connect: libzmq reads the ZAP domain when it makes a connection.
    */

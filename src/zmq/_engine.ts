@@ -100,6 +100,13 @@ export interface EngineSocket {
    * routing id (ROUTER), or `undefined`.
    */
   peerPublicKey(routingId: Uint8Array): string | undefined;
+  /**
+   * ROUTER: stop reading a peer while its outbound pipe is full (at the
+   * send high-water mark) and read it again once that drained, so that a
+   * peer that does not read is not read either. Returns whether the engine
+   * can: `false` from the libzmq engine, which has no per-peer read pause.
+   */
+  pauseFullPeers(on: boolean): boolean;
   /** Closes at once; pending waits reject with `ENOTSOCK`. */
   close(): void;
   /** Resolves once the engine has let go of every resource of the socket. */

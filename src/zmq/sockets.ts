@@ -84,6 +84,38 @@ export class Router extends DuplexSocket {
   peerPublicKey(routingId: Uint8Array): string | undefined {
     return this.core.peerPublicKey(routingId);
   }
+
+  /**
+   * Waits for a full peer alone: stops reading a peer while its outbound
+   * pipe is full (`sendHighWaterMark` messages wait for it) and reads it
+   * again once that pipe has drained to half, so that a peer that sends
+   * but does not read ends up blocked in its own sends (TCP flow control)
+   * instead of costing this socket a read and a drop per message. Other
+   * peers are read as before. Only on the zmtp engine, over tcp and ipc;
+   * the libzmq engine has no per-peer read pause and returns `false`: it
+   * reads every peer while the socket has room, and what a full peer is
+   * sent waits (`routerMandatory`) or is dropped.
+   *
+   * While reading a peer is paused, its PINGs are not read either, so its
+   * silence does not count against it (`heartbeatTimeout`,
+   * `heartbeatTimeToLive`); a paused peer that dies is noticed when the
+   * write waiting for it fails (its kernel resets the connection) or, for
+   * a host that vanished, by TCP's own retransmission timeout.
+   *
+   * @param on `true` to pause full peers, `false` to read every peer again
+   * @returns whether the engine pauses full peers (`false`: libzmq engine)
+   *
+   * @example
+   * ```ts
+   * import { Context, Router } from "zmp/zmq";
+   * await using context = new Context({ engine: "zmtp" });
+   * await using router = new Router({ context, routerMandatory: true });
+   * console.log(router.pauseFullPeers(true)); // true
+   * ```
+   */
+  pauseFullPeers(on = true): boolean {
+    return this.core.pauseFullPeers(on);
+  }
 }
 
 /** `ZMQ_REQ`: strict send-then-receive request side. */

@@ -274,6 +274,19 @@ export interface Comparison {
   p99Ratio: number;
   /** loud p50 / quiet p50. */
   p50Ratio: number;
+  /**
+   * Round trips once the attack settled (the attacker is blocked), when
+   * the attack says when that is: the steady state, after the onset that
+   * `loud` measures.
+   */
+  settled?: Latencies;
+}
+
+/** A running attack: how to stop it, and (optional) when it has settled. */
+export interface Attack {
+  stop: () => Promise<void>;
+  /** Resolves once the attack reached its steady state. */
+  settled?: () => Promise<void>;
 }
 
 /**
@@ -290,16 +303,22 @@ export interface Comparison {
 export async function compareUnderAttack(
   call: () => Promise<unknown>,
   n: number,
-  attack: () => Promise<() => Promise<void>>,
+  attack: () => Promise<(() => Promise<void>) | Attack>,
 ): Promise<Comparison> {
   await roundTrips(call, Math.min(n, 100)); // warm up
   const before = await roundTrips(call, n);
-  const stop = await attack();
+  const started = await attack();
+  const a = typeof started === "function" ? { stop: started } : started;
   let loud: Latencies;
+  let settled: Latencies | undefined;
   try {
     loud = await roundTrips(call, n);
+    if (a.settled !== undefined) {
+      await a.settled();
+      settled = await roundTrips(call, n);
+    }
   } finally {
-    await stop();
+    await a.stop();
   }
   const after = await roundTrips(call, n);
   const quiet = before.p99 >= after.p99 ? before : after;
@@ -308,6 +327,7 @@ export async function compareUnderAttack(
     loud,
     p99Ratio: loud.p99 / quiet.p99,
     p50Ratio: loud.p50 / quiet.p50,
+    settled,
   };
 }
 
@@ -322,14 +342,18 @@ export async function compareUnderAttack(
  * @returns the line printed
  */
 export function assertGoodClientsUnharmed(c: Comparison, what: string): string {
-  const text = `${what}: quiet ${c.quiet}; under attack ${c.loud}; p99 ×${
+  let text = `${what}: quiet ${c.quiet}; under attack ${c.loud}; p99 ×${
     c.p99Ratio.toFixed(2)
   }, p50 ×${c.p50Ratio.toFixed(2)}`;
-  if (c.loud.failures.length > 0 || c.quiet.failures.length > 0) {
-    throw new AssertionError(
-      `${text}; first failure: ${(c.loud.failures[0] ??
-        c.quiet.failures[0]) as Error}`,
-    );
+  const s = c.settled;
+  if (s !== undefined) {
+    text += `; once settled ${s}; p99 ×${
+      (s.p99 / c.quiet.p99).toFixed(2)
+    }, p50 ×${(s.p50 / c.quiet.p50).toFixed(2)}`;
+  }
+  const failure = c.loud.failures[0] ?? s?.failures[0] ?? c.quiet.failures[0];
+  if (failure !== undefined) {
+    throw new AssertionError(`${text}; first failure: ${failure as Error}`);
   }
   console.log(text);
   return text;

@@ -175,6 +175,11 @@ export class FixtureProcess implements AsyncDisposable {
     }
   }
 
+  /** Sends the process a signal (e.g. `SIGUSR1`, which a fixture may use). */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
   /** Waits for the process to exit (at most `timeout` ms) and returns why. */
   async exited(timeout = 10_000): Promise<Deno.CommandStatus> {
     let timer: ReturnType<typeof setTimeout> | undefined;

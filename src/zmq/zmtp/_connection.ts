@@ -5,7 +5,10 @@
  * Reading: one `read()` into a reused buffer, then every complete frame in
  * it is parsed and every complete message handed to the pipe, with no
  * promise per frame. When the pipe's inbox is full, reading stops until the
- * socket takes messages out (the high-water mark reaches TCP).
+ * socket takes messages out (the high-water mark reaches TCP). It also
+ * stops while the pipe holds it (`hold`: the pipe's outbound side is full
+ * and the socket pauses full peers); the peer's silence then is ours, and
+ * heartbeat timeouts do not count it.
  *
  * Writing: messages are encoded into a buffer at once; one `write()` at a
  * time carries everything encoded meanwhile, so a burst of sends goes out in
@@ -130,6 +133,8 @@ export class Connection implements PipeSink {
   /** A first write went out this turn; the rest waits for its end. */
   #turn = false;
   #paused = false;
+  /** Reading stopped by the pipe: its outbound side is full. */
+  #held = false;
   #resume: (() => void) | undefined;
   #flushed: (() => void) | undefined;
   #lastReceived = performance.now();
@@ -310,7 +315,7 @@ export class Connection implements PipeSink {
     const reader = this.#reader;
     try {
       for (;;) {
-        if (this.#paused) {
+        if (this.#paused || this.#held) {
           await new Promise<void>((r) => this.#resume = r);
           this.#resume = undefined;
           if (this.#ended) return;
@@ -350,7 +355,16 @@ export class Connection implements PipeSink {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#resume?.();
+    if (!this.#held) this.#resume?.();
+  }
+
+  hold(on: boolean): void {
+    if (on === this.#held || this.#ended) return;
+    this.#held = on;
+    if (on) return;
+    // Silence while held was ours: the peer's clock starts again now.
+    this.#lastReceived = performance.now();
+    if (!this.#paused) this.#resume?.();
   }
 
   /** Parses everything buffered; throws on a protocol error. */
@@ -373,7 +387,7 @@ export class Connection implements PipeSink {
     }
     const decode = this.settings.mechanism.decodeFrame;
     for (;;) {
-      if (this.#paused) return;
+      if (this.#paused || this.#held) return;
       let body = reader.frame();
       if (body === null) return;
       let flags = reader.flags;
@@ -534,7 +548,8 @@ export class Connection implements PipeSink {
         if (this.#pingSentAt !== 0) return; // a timeout check is pending
         this.#pingSentAt = sentAt;
         this.#timer(() => {
-          const silent = this.#lastReceived < this.#pingSentAt;
+          const silent = this.#lastReceived < this.#pingSentAt &&
+            !this.#held;
           this.#pingSentAt = 0;
           if (silent) this.#end({ kind: "error", error: "heartbeat timeout" });
         }, timeout);
@@ -548,7 +563,7 @@ export class Connection implements PipeSink {
     const check = () => {
       this.#ttlTimer = undefined;
       if (this.#ended) return;
-      const quiet = performance.now() - this.#lastReceived;
+      const quiet = this.#held ? 0 : performance.now() - this.#lastReceived;
       if (quiet >= ttl) {
         this.#end({ kind: "error", error: "heartbeat TTL expired" });
       } else {

@@ -3,7 +3,9 @@
  * peer, bounded by the receive high-water mark) and a way out: a sink (the
  * ZMTP connection, or the peer pipe for inproc) once one is ready, an
  * outbox before that. Every pipe is full or not on its own: a full peer
- * never holds up the others.
+ * never holds up the others. A pipe told to (`holdWhenFull`, a ROUTER's
+ * `pauseFullPeers`) also stops its transport reading while it is full,
+ * until it has drained to half: a peer that does not read is not read.
  *
  * @module
  */
@@ -52,6 +54,11 @@ export interface PipeSink {
   readonly backlog: number;
   /** The inbox has room again: read on. */
   resume(): void;
+  /**
+   * Stops reading the peer (`true`) until told otherwise, whatever the
+   * inbox holds: the outbound side is full.
+   */
+  hold(on: boolean): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -92,8 +99,11 @@ export class Pipe {
   terminated = false;
   /** Prefixes this peer subscribed to (XPUB and PUB sockets). */
   readonly topics: Map<string, Uint8Array> = new Map();
+  /** Whether the transport stops reading while this pipe is full. */
+  holdWhenFull = false;
   #blocked = false;
   #paused = false;
+  #held = false;
 
   /**
    * @param owner the socket
@@ -117,7 +127,18 @@ export class Pipe {
     const queued = this.outbox.length + (this.sink?.backlog ?? 0);
     if (queued < this.sendLimit) return true;
     this.#blocked = true;
+    if (this.holdWhenFull && !this.#held) {
+      this.#held = true;
+      this.sink?.hold(true);
+    }
     return false;
+  }
+
+  /** Reads the peer again if this pipe held it (and holds no more). */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.sink?.hold(false);
   }
 
   /**
@@ -166,6 +187,7 @@ export class Pipe {
       sink.deliver(out);
       out = this.outbox.shift();
     }
+    if (this.#held) sink.hold(true);
     this.drained();
   }
 
@@ -177,6 +199,10 @@ export class Pipe {
 
   /** Transport side: the backlog shrank; wakes the owner if it waited. */
   drained(): void {
+    if (
+      this.#held &&
+      this.outbox.length + (this.sink?.backlog ?? 0) <= this.sendLimit / 2
+    ) this.release();
     if (this.#blocked && !this.terminated && this.canWrite()) {
       this.#blocked = false;
       this.owner.pipeWritable(this);
@@ -205,5 +231,9 @@ export class InprocSink implements PipeSink {
 
   resume(): void {
     // The sender checks the peer's inbox itself: nothing to resume.
+  }
+
+  hold(_on: boolean): void {
+    // The peer writes into our inbox itself: there is no reading to stop.
   }
 }

@@ -5,7 +5,8 @@
  * marks, round-robin, fair queueing, routing ids, prefix subscriptions.
  *
  * Sends park per pipe where the type routes to one peer (ROUTER), so that
- * a full peer never delays sends to the others.
+ * a full peer never delays sends to the others; a ROUTER told to
+ * (`pauseFullPeers`) also stops reading a peer while its pipe is full.
  *
  * @module
  */
@@ -157,6 +158,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
 
   // ROUTER
   #byId = new Map<string, Pipe>();
+  #pauseFull = false;
   #pipeWaiters = new Map<Pipe, Queue<SendWaiter>>();
   #nextId = (Math.random() * 0xffffffff) >>> 0;
   // SUB, XSUB
@@ -231,6 +233,17 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     const pipe = this.#byId.get(topicKey(routingId));
     const key = pipe === undefined ? undefined : this.#peerKeys.get(pipe);
     return key === undefined ? undefined : curveKeyText(key);
+  }
+
+  pauseFullPeers(on: boolean): boolean {
+    this.#check("pauseFullPeers");
+    if (this.type !== ROUTER) return false;
+    this.#pauseFull = on;
+    for (const pipe of this.#pipes) {
+      pipe.holdWhenFull = on;
+      if (!on) pipe.release();
+    }
+    return true;
   }
 
   /** The public key of our CURVE secret key, derived once per key. */
@@ -561,10 +574,12 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
 
   #newPipe(endpoint: string): Pipe {
     const o = this.#options;
-    return new Pipe(this, endpoint, {
+    const pipe = new Pipe(this, endpoint, {
       send: o.sendHighWaterMark,
       receive: o.receiveHighWaterMark,
     });
+    pipe.holdWhenFull = this.#pauseFull;
+    return pipe;
   }
 
   /** Makes the pipe routable. */

@@ -157,6 +157,7 @@ export {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
   defaultRegistryEndpoint,
+  type EtcdTlsOptions,
   type MethodEntry,
   type NodeInfo,
   type NodePolicy,

@@ -75,6 +75,7 @@ export {
   type ConnectRegistryOptions,
   defaultRegistryEndpoint,
 } from "./client.ts";
+export type { EtcdTlsOptions } from "./_etcd_tls.ts";
 export {
   ParamConflictError,
   RegistryUnavailableError,

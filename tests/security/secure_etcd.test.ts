@@ -26,6 +26,7 @@ import { curveKeypair } from "../../src/zmq/curve.ts";
 import { EtcdCluster } from "../_etcd.ts";
 import { makeEtcdCerts } from "../_etcd_certs.ts";
 import { EchoService } from "../node/fixtures/api.ts";
+import { CLI, Running } from "../project/_project.ts";
 
 const quiet = { warn() {}, error() {} };
 
@@ -195,3 +196,61 @@ Deno.test("secure mode over etcd: CURVE between nodes, keys pinned by the allow-
     raw.close();
   }
 });
+
+Deno.test("zmp launch --registry etcds://…: a secure launch over a TLS etcd calls over CURVE, certificates from ZMP_ETCD_*", async () => {
+  await using certs = await makeEtcdCerts(["zmp"]);
+  await using etcd = await EtcdCluster.start({
+    tls: {
+      ca: certs.path("ca.crt"),
+      cert: certs.path("etcd.crt"),
+      key: certs.path("etcd.key"),
+    },
+  });
+  await using keys = await tempDir();
+  const launchFile = new URL("./fixtures/etcd_launch.ts", import.meta.url);
+  await using launch = new Running(Deno.execPath(), [
+    "run",
+    "-A",
+    CLI,
+    "launch",
+    launchFile.pathname,
+    "--registry",
+    etcd.url,
+    "--keys",
+    keys.path,
+  ], {
+    cwd: keys.path,
+    env: {
+      ZMP_ETCD_CA: certs.path("ca.crt"),
+      ZMP_ETCD_CERT: certs.path("zmp.crt"),
+      ZMP_ETCD_KEY: certs.path("zmp.key"),
+    },
+  });
+  await launch.line(/secure mode: CURVE on every socket, 2 node keys in /);
+  await launch.line(/caller +│ answered: over CURVE #\d+/);
+  // The echo node lists the key of its name.
+  await using registry = await connectRegistry({
+    endpoint: etcd.url,
+    logger: quiet,
+    etcdTls: {
+      ca: certs.read("ca.crt"),
+      cert: certs.read("zmp.crt"),
+      key: certs.read("zmp.key"),
+    },
+  });
+  const listed = await registry.nodes();
+  const echoKey = JSON.parse(
+    await Deno.readTextFile(`${keys.path}/echo.key`),
+  ).publicKey;
+  assertEquals(listed.find((n) => n.name === "echo")?.publicKey, echoKey);
+});
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "zmp-keys-" });
+  await Deno.chmod(path, 0o700);
+  return {
+    path,
+    [Symbol.asyncDispose]: () =>
+      Deno.remove(path, { recursive: true }).catch(() => {}),
+  };
+}

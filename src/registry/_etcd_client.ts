@@ -443,8 +443,8 @@ export class EtcdConnection {
    * @param options the whole call's timeout and signal
    * @returns what `op` answered
    * @throws {RpcError} `UNAVAILABLE` when no member answered in time,
-   *   `INVALID_ARGUMENT`/`RESOURCE_EXHAUSTED`/`FAILED_PRECONDITION` for what
-   *   etcd refused
+   *   `PERMISSION_DENIED` (etcd RBAC)/`INVALID_ARGUMENT`/`RESOURCE_EXHAUSTED`/
+   *   `FAILED_PRECONDITION` for what etcd refused
    * @throws the signal's reason when aborted
    */
   async call<T>(
@@ -515,7 +515,9 @@ export class EtcdConnection {
 /** What etcd refused, as an `RpcError`. */
 function refused(what: string, e: unknown): RpcError {
   const message = oneLine(asError(e).message);
-  const code = /too large|exceeds/i.test(message)
+  const code = /permission denied/i.test(message)
+    ? "PERMISSION_DENIED"
+    : /too large|exceeds/i.test(message)
     ? "RESOURCE_EXHAUSTED"
     : /invalid|bad/i.test(message)
     ? "INVALID_ARGUMENT"

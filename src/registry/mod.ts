@@ -77,6 +77,11 @@ export {
 } from "./client.ts";
 export type { EtcdTlsOptions } from "./_etcd_tls.ts";
 export {
+  type EtcdAuthOptions,
+  type EtcdGrant,
+  setupEtcdAuth,
+} from "./etcd_auth.ts";
+export {
   ParamConflictError,
   RegistryUnavailableError,
   type RegistryUnavailableErrorOptions,

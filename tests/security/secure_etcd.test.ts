@@ -27,6 +27,7 @@ import { EtcdCluster } from "../_etcd.ts";
 import { makeEtcdCerts } from "../_etcd_certs.ts";
 import { EchoService } from "../node/fixtures/api.ts";
 import { CLI, Running } from "../project/_project.ts";
+import { setupEtcdAuth } from "../../src/registry/etcd_auth.ts";
 
 const quiet = { warn() {}, error() {} };
 
@@ -254,3 +255,111 @@ async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
       Deno.remove(path, { recursive: true }).catch(() => {}),
   };
 }
+
+Deno.test("setupEtcdAuth(): with etcd RBAC, a node's certificate writes its own registration and params it is granted, and cannot overwrite another node's", async () => {
+  await using certs = await makeEtcdCerts(["root", "calc", "client"]);
+  await using etcd = await EtcdCluster.start({
+    tls: {
+      ca: certs.path("ca.crt"),
+      cert: certs.path("etcd.crt"),
+      key: certs.path("etcd.key"),
+    },
+  });
+  const ca = certs.read("ca.crt");
+  const tls = (user: string) => ({
+    ca,
+    cert: certs.read(`${user}.crt`),
+    key: certs.read(`${user}.key`),
+  });
+  await setupEtcdAuth({
+    endpoint: etcd.url,
+    etcdTls: tls("root"),
+    nodes: { calc: { params: [] }, client: { params: ["echo"] } },
+  });
+  const [calc, client] = await Promise.all([curveKeypair(), curveKeypair()]);
+  const peers = { calc: calc.publicKey, client: client.publicKey };
+  const security = (pair: typeof calc) => ({ ...pair, peers, policy: {} });
+  await using calcRegistry = await connectRegistry({
+    endpoint: etcd.url,
+    logger: quiet,
+    etcdTls: tls("calc"),
+  });
+  await using calcNode = await createNode("calc", {
+    registry: calcRegistry,
+    security: security(calc),
+    logger: logger("calc", []),
+  });
+  await calcNode.provide(EchoService, {
+    echo: (v: unknown) => v,
+    whoami: () => ({ node: "calc", mode: "", pid: 0 }),
+    slow: () => ({ node: "calc", mode: "", pid: 0 }),
+    slowOnce: () => ({ node: "calc", mode: "", pid: 0 }),
+    async *count() {},
+    burst: () => 0,
+  });
+  await using clientRegistry = await connectRegistry({
+    endpoint: etcd.url,
+    logger: quiet,
+    etcdTls: tls("client"),
+  });
+  await using clientNode = await createNode("client", {
+    registry: clientRegistry,
+    security: security(client),
+    logger: logger("client", []),
+  });
+  const echo = await clientNode.client(EchoService);
+  assertEquals(await echo.echo("under RBAC"), "under RBAC");
+
+  // The client's certificate may set params in "echo", not elsewhere.
+  await clientRegistry.params.set("echo.greeting", "hi");
+  const param = await assertRejects(
+    () => calcRegistry.params.set("echo.greeting", "mine"),
+    RpcError,
+  );
+  assertEquals(param.code, "PERMISSION_DENIED");
+  assertStringIncludes(param.message, "permission denied");
+
+  // It may not take calc's name through zmp's registry client (which a
+  // node in secure mode would not even try) …
+  const taken = await assertRejects(
+    () =>
+      clientRegistry.register({
+        ...calcNode.info,
+        instanceId: crypto.randomUUID(),
+        publicKey: client.publicKey,
+      }),
+    RpcError,
+  );
+  assertEquals(taken.code, "PERMISSION_DENIED");
+  assertStringIncludes(taken.message, "permission denied");
+  // … nor by writing or deleting calc's key in etcd directly.
+  const raw = new Etcd3({
+    hosts: etcd.endpoints.map((e) =>
+      `https://${e.replace("127.0.0.1", "localhost")}`
+    ),
+    credentials: {
+      rootCertificate: Buffer.from(ca),
+      certChain: Buffer.from(certs.read("client.crt")),
+      privateKey: Buffer.from(certs.read("client.key")),
+    },
+  });
+  try {
+    for (
+      const attempt of [
+        () => raw.put("zmp/nodes/calc").value("{}").exec(),
+        () => raw.delete().key("zmp/nodes/calc").exec(),
+        () => raw.put("zmp/tokens/calc").value("x").exec(),
+      ]
+    ) {
+      const e = await assertRejects(attempt);
+      assertStringIncludes(e.message, "permission denied");
+    }
+  } finally {
+    raw.close();
+  }
+  assertEquals(
+    (await clientRegistry.nodes()).find((n) => n.name === "calc")?.publicKey,
+    calc.publicKey,
+  );
+  assertEquals(await echo.echo("still calc"), "still calc");
+});

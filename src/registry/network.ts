@@ -41,9 +41,14 @@ const GRPC_ENV = [
  * over TLS, the `ZMP_ETCD_*` variables and the files they name.
  *
  * @param registry the registry endpoint
+ * @param env the node's own environment, over this process's (its
+ *   `ZMP_ETCD_*` files)
  * @returns the extra permissions
  */
-export function registryPermissions(registry: string): RegistryPermissions {
+export function registryPermissions(
+  registry: string,
+  env: Record<string, string> = {},
+): RegistryPermissions {
   if (!isEtcdEndpoint(registry)) return {};
   const parsed = parseRegistryEndpoint(registry, "run a node");
   const tls = parsed.backend === "etcd" && parsed.tls;
@@ -53,8 +58,9 @@ export function registryPermissions(registry: string): RegistryPermissions {
   };
   // TLS: the files that ZMP_ETCD_CA, _CERT and _KEY name, as set here.
   const files = tls
-    ? (["ca", "cert", "key"] as const).map((k) => readEnv(ETCD_TLS_ENV[k]))
-      .filter((f) => f !== undefined)
+    ? (["ca", "cert", "key"] as const).map((k) =>
+      env[ETCD_TLS_ENV[k]] ?? readEnv(ETCD_TLS_ENV[k])
+    ).filter((f) => f !== undefined)
     : [];
   try {
     const lib = new URL(import.meta.resolve("etcd3"));

@@ -198,14 +198,27 @@ Deno.test("secure mode over etcd: CURVE between nodes, keys pinned by the allow-
   }
 });
 
-Deno.test("zmp launch --registry etcds://…: a secure launch over a TLS etcd calls over CURVE, certificates from ZMP_ETCD_*", async () => {
-  await using certs = await makeEtcdCerts(["zmp"]);
+Deno.test("zmp launch --registry etcds://…: a secure launch over a TLS etcd with RBAC calls over CURVE, each node with its own etcd certificate", async () => {
+  await using certs = await makeEtcdCerts(["root", "zmp", "echo", "caller"]);
   await using etcd = await EtcdCluster.start({
     tls: {
       ca: certs.path("ca.crt"),
       cert: certs.path("etcd.crt"),
       key: certs.path("etcd.key"),
     },
+  });
+  const tls = (user: string) => ({
+    ca: certs.read("ca.crt"),
+    cert: certs.read(`${user}.crt`),
+    key: certs.read(`${user}.key`),
+  });
+  // The launcher's certificate (zmp) may only read: each node must use
+  // its own to register.
+  await setupEtcdAuth({
+    endpoint: etcd.url,
+    etcdTls: tls("root"),
+    nodes: { echo: {}, caller: { params: [] } },
+    users: { zmp: [{ permission: "Read", key: "zmp/", end: "zmp0" }] },
   });
   await using keys = await tempDir();
   const launchFile = new URL("./fixtures/etcd_launch.ts", import.meta.url);
@@ -225,6 +238,7 @@ Deno.test("zmp launch --registry etcds://…: a secure launch over a TLS etcd ca
       ZMP_ETCD_CA: certs.path("ca.crt"),
       ZMP_ETCD_CERT: certs.path("zmp.crt"),
       ZMP_ETCD_KEY: certs.path("zmp.key"),
+      ZMP_ETCD_CERTS: certs.dir,
     },
   });
   await launch.line(/secure mode: CURVE on every socket, 2 node keys in /);
@@ -233,17 +247,19 @@ Deno.test("zmp launch --registry etcds://…: a secure launch over a TLS etcd ca
   await using registry = await connectRegistry({
     endpoint: etcd.url,
     logger: quiet,
-    etcdTls: {
-      ca: certs.read("ca.crt"),
-      cert: certs.read("zmp.crt"),
-      key: certs.read("zmp.key"),
-    },
+    etcdTls: tls("zmp"),
   });
   const listed = await registry.nodes();
   const echoKey = JSON.parse(
     await Deno.readTextFile(`${keys.path}/echo.key`),
   ).publicKey;
   assertEquals(listed.find((n) => n.name === "echo")?.publicKey, echoKey);
+  // The launcher's read-only certificate may not register anything.
+  const refused = await assertRejects(
+    () => registry.register({ ...listed[0], instanceId: crypto.randomUUID() }),
+    RpcError,
+  );
+  assertEquals(refused.code, "PERMISSION_DENIED");
 });
 
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {

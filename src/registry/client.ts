@@ -134,7 +134,7 @@ export async function connectRegistry(
   const parsed = parseRegistryEndpoint(endpoint, "connect to the registry");
   if (parsed.backend === "etcd" && options.curve !== undefined) {
     throw new TypeError(
-      "Cannot connect to the registry: secure mode (curve) needs the embedded registry, not etcd",
+      "Cannot connect to the registry: curve is for the embedded registry; etcd is secured by TLS (etcds://, etcdTls) and each node checks the keys it reads",
     );
   }
   if (parsed.backend === "etcd") {

@@ -53,14 +53,20 @@ Deno.test("secure mode over etcd: CURVE between nodes, keys pinned by the allow-
     cert: certs.read(`${user}.crt`),
     key: certs.read(`${user}.key`),
   });
-  const [calc, client, rogue, tool] = await Promise.all(
-    Array.from({ length: 4 }, () => curveKeypair()),
+  const [calc, client, rogue, tool, nosy] = await Promise.all(
+    Array.from({ length: 5 }, () => curveKeypair()),
   );
-  const peers = { calc: calc.publicKey, client: client.publicKey };
+  const peers = {
+    calc: calc.publicKey,
+    client: client.publicKey,
+    nosy: nosy.publicKey,
+  };
+  // Every node judges by the same policy: nosy may call nothing.
+  const policy = { nosy: { calls: [] } };
   const security = (pair: typeof calc) => ({
     ...pair,
     peers,
-    policy: {},
+    policy,
     tools: [tool.publicKey],
   });
   await using calcRegistry = await connectRegistry({
@@ -106,6 +112,18 @@ Deno.test("secure mode over etcd: CURVE between nodes, keys pinned by the allow-
     "over CURVE, found in etcd",
   );
   assertEquals(seen.at(-1), { publicKey: client.publicKey, node: "client" });
+
+  // A node the policy grants no calls declares one anyway: calc, reading
+  // its registration, narrows it by the policy and refuses the call.
+  await using nosyNode = await createNode("nosy", {
+    registry: clientRegistry,
+    security: security(nosy),
+    logger: logger("nosy", []),
+  });
+  const nosyEcho = await nosyNode.client(EchoService);
+  const denied = await assertRejects(() => nosyEcho.echo("may I?"), RpcError);
+  assertEquals(denied.code, "PERMISSION_DENIED");
+  assertStringIncludes(denied.message, "nosy may not call test.Echo.echo");
 
   // The policy binds the node itself: it checks its own registration.
   await using limited = await createNode("client2", {

@@ -11,22 +11,25 @@ import { Buffer } from "node:buffer";
 import { readEnv } from "../_util/env.ts";
 import type { EtcdEndpoint } from "./_endpoint.ts";
 
-/** TLS to etcd (`etcds://`): PEM text of each part. */
+/**
+ * TLS to etcd (`etcds://`): PEM text of each part. When given, it is the
+ * whole of it: the `ZMP_ETCD_*` variables are not read.
+ */
 export interface EtcdTlsOptions {
   /**
    * The certificate(s) of the CA that signed etcd's server certificates.
-   * @default {the file named by `ZMP_ETCD_CA`, else the system's roots}
+   * @default {the system's roots (without options: the file named by `ZMP_ETCD_CA`)}
    */
   ca?: string;
   /**
    * This client's certificate (chain), for etcd's client-cert auth: with
    * etcd RBAC, its common name is the etcd user.
-   * @default {the file named by `ZMP_ETCD_CERT`, else none}
+   * @default {none (without options: the file named by `ZMP_ETCD_CERT`)}
    */
   cert?: string;
   /**
    * The private key of `cert`.
-   * @default {the file named by `ZMP_ETCD_KEY`, else none}
+   * @default {none (without options: the file named by `ZMP_ETCD_KEY`)}
    */
   key?: string;
   /**

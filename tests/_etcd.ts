@@ -42,6 +42,11 @@ export interface EtcdClusterOptions {
   timing?: { heartbeat: number; election: number };
   /** How long each member may take to be ready, in ms. @default {20000} */
   readyTimeout?: number;
+  /**
+   * Serve clients over TLS with these PEM files, and ask every client for
+   * a certificate signed by `ca` (`--client-cert-auth`). Peers stay plain.
+   */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 interface Member {
@@ -63,6 +68,7 @@ export class EtcdCluster implements AsyncDisposable {
   readonly #token: string;
   readonly #timing: { heartbeat: number; election: number };
   readonly #readyTimeout: number;
+  readonly #tls: EtcdClusterOptions["tls"];
   #closed = false;
 
   private constructor(
@@ -70,7 +76,9 @@ export class EtcdCluster implements AsyncDisposable {
     root: string,
     timing: { heartbeat: number; election: number },
     readyTimeout: number,
+    tls?: EtcdClusterOptions["tls"],
   ) {
+    this.#tls = tls;
     this.#members = members;
     this.#root = root;
     this.#token = `zmp-test-${crypto.randomUUID().slice(0, 8)}`;
@@ -108,6 +116,7 @@ export class EtcdCluster implements AsyncDisposable {
       root,
       options.timing ?? { heartbeat: 50, election: 500 },
       options.readyTimeout ?? 20000,
+      options.tls,
     );
     try {
       for (const m of members) cluster.#spawn(m, "new");
@@ -124,9 +133,18 @@ export class EtcdCluster implements AsyncDisposable {
     return this.#members.map((m) => `${m.ip}:${m.clientPort}`);
   }
 
-  /** The registry endpoint of the cluster: `etcd://ip:port,ip:port`. */
+  /**
+   * The registry endpoint of the cluster: `etcd://ip:port,ip:port`, or
+   * `etcds://localhost:port` with TLS (the test certificates name
+   * `localhost`).
+   */
   get url(): string {
-    return `etcd://${this.endpoints.join(",")}`;
+    return this.#tls === undefined
+      ? `etcd://${this.endpoints.join(",")}`
+      : `etcds://${
+        this.endpoints.map((e) => e.replace(/^127\.0\.0\.1:/, "localhost:"))
+          .join(",")
+      }`;
   }
 
   /** How many members. */
@@ -182,15 +200,26 @@ export class EtcdCluster implements AsyncDisposable {
     const initial = this.#members.map((o) =>
       `${o.name}=http://${o.ip}:${o.peerPort}`
     ).join(",");
+    const scheme = this.#tls === undefined ? "http" : "https";
+    const tls = this.#tls === undefined ? [] : [
+      "--cert-file",
+      this.#tls.cert,
+      "--key-file",
+      this.#tls.key,
+      "--trusted-ca-file",
+      this.#tls.ca,
+      "--client-cert-auth",
+    ];
     const args = [
+      ...tls,
       "--name",
       m.name,
       "--data-dir",
       m.dataDir,
       "--listen-client-urls",
-      `http://${m.ip}:${m.clientPort}`,
+      `${scheme}://${m.ip}:${m.clientPort}`,
       "--advertise-client-urls",
-      `http://${m.ip}:${m.clientPort}`,
+      `${scheme}://${m.ip}:${m.clientPort}`,
       "--listen-peer-urls",
       `http://${m.ip}:${m.peerPort}`,
       "--initial-advertise-peer-urls",

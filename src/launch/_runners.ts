@@ -10,6 +10,8 @@ import { type LaunchLogger, readLines } from "./logger.ts";
 import { mergePermissions, permissionFlags, zmpNeeds } from "./_permissions.ts";
 import type { ProjectConfig } from "./_project.ts";
 import { registryPermissions } from "../registry/network.ts";
+import { readEnv } from "../_util/env.ts";
+import { join } from "node:path";
 import { runNode, spawnWorkerNode } from "../node/mod.ts";
 import type { EngineName } from "../zmq/mod.ts";
 import type { NodeSecurity } from "../node/_security.ts";
@@ -104,7 +106,11 @@ export function nodeEngine(node: ResolvedNode): EngineName {
  */
 export function subprocessArgs(
   node: ResolvedNode,
-  options: { project?: ProjectConfig; registry?: string } = {},
+  options: {
+    project?: ProjectConfig;
+    registry?: string;
+    env?: Record<string, string>;
+  } = {},
 ): string[] {
   const needs = zmpNeeds(node.moduleUrl, {
     env: Object.keys(node.env),
@@ -113,7 +119,10 @@ export function subprocessArgs(
   });
   const backend = options.registry === undefined
     ? {}
-    : registryPermissions(options.registry);
+    : registryPermissions(options.registry, {
+      ...options.env,
+      ...node.env,
+    });
   return [
     "run",
     ...(options.project ? ["--config", options.project.file] : []),
@@ -124,13 +133,46 @@ export function subprocessArgs(
   ];
 }
 
+/**
+ * A node's own etcd client certificate: with `ZMP_ETCD_CERTS=<dir>` and
+ * an `etcds://` registry, `<dir>/<name>.crt` and `<dir>/<name>.key` (a `/`
+ * in the name written `%2F`), when both exist, as the node's
+ * `ZMP_ETCD_CERT` and `ZMP_ETCD_KEY`: its common name is the node's etcd
+ * user under RBAC (`setupEtcdAuth`).
+ *
+ * @param name the node's name
+ * @param registry the registry endpoint
+ * @returns the variables to set, or none
+ */
+export function etcdCertEnv(
+  name: string,
+  registry: string | undefined,
+): Record<string, string> {
+  const dir = readEnv("ZMP_ETCD_CERTS");
+  if (dir === undefined || !registry?.startsWith("etcds://")) return {};
+  const base = join(dir, name.replaceAll("/", "%2F"));
+  const exists = (path: string) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  };
+  return exists(`${base}.crt`) && exists(`${base}.key`)
+    ? { ZMP_ETCD_CERT: `${base}.crt`, ZMP_ETCD_KEY: `${base}.key` }
+    : {};
+}
+
 function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
+  const certs = etcdCertEnv(node.name, ctx.registry);
   const child = new Deno.Command(Deno.execPath(), {
     args: subprocessArgs(node, {
       project: ctx.project,
       registry: ctx.registry,
+      env: certs,
     }),
     env: {
+      ...certs,
       ...(ctx.advertise === undefined
         ? {}
         : { ZMP_ADVERTISE_HOST: ctx.advertise }),

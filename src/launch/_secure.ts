@@ -12,6 +12,7 @@ import type { CurveClientSecurity } from "../zmq/curve.ts";
 import type { RegistrySecurity } from "../registry/security.ts";
 import type { NodeSecurity } from "../node/_security.ts";
 import { readEnv } from "../_util/env.ts";
+import { isEtcdEndpoint } from "../registry/_endpoint.ts";
 import { LaunchError } from "./errors.ts";
 import {
   CLI_KEY_NAME,
@@ -27,8 +28,13 @@ export interface LaunchKeys {
   dir: string;
   /** What the embedded registry runs with. */
   registry: RegistrySecurity;
-  /** The launcher's own registry connection (with the `@cli` key). */
-  launcher: CurveClientSecurity;
+  /**
+   * The launcher's own registry connection (with the `@cli` key); none
+   * with etcd, which TLS protects instead.
+   */
+  launcher?: CurveClientSecurity;
+  /** Whether the registry is etcd (over TLS): nodes check each other. */
+  etcd: boolean;
   /** What each node gets, by name. */
   nodes: Map<string, NodeSecurity>;
 }
@@ -36,22 +42,36 @@ export interface LaunchKeys {
 /**
  * Reads (or makes) every key a secure launch needs.
  *
+ * With etcd, which checks no CURVE key, every node gets the allow-list of
+ * the whole launch file (`peers`, all hosts' nodes) and the policy, and
+ * judges the registrations it reads itself; etcd must be `etcds://`, its
+ * client certificates keeping out whoever has none.
+ *
  * @param launch the checked launch
  * @param options `keys` (`--keys`), else `ZMP_KEYS`, else the spec's, else
- *   `.zmp/keys` beside the launch file
+ *   `.zmp/keys` beside the launch file; `everyone`: the nodes of every
+ *   host (default: the launch's)
  * @returns the keys
- * @throws {LaunchError} for a registry that is not embedded, or a key
- *   directory that cannot be used
+ * @throws {LaunchError} for an external registry, a plain `etcd://` one,
+ *   or a key directory that cannot be used
  */
 export async function secureKeys(
   launch: ResolvedLaunch,
-  options: { keys?: string },
+  options: { keys?: string; everyone?: readonly { name: string }[] },
 ): Promise<LaunchKeys> {
   const where = { file: launch.file, field: "security" };
-  if (launch.registry.kind !== "embedded") {
+  const etcd = launch.registry.kind !== "embedded" &&
+    isEtcdEndpoint(launch.registry.endpoint);
+  if (launch.registry.kind !== "embedded" && !etcd) {
     throw new LaunchError(
-      "Cannot launch in secure mode: it needs the embedded registry (not an external or etcd one)",
+      "Cannot launch in secure mode: it needs the embedded registry or etcd over TLS (etcds://), not an external registry",
       where,
+    );
+  }
+  if (etcd && !launch.registry.endpoint.startsWith("etcds://")) {
+    throw new LaunchError(
+      `Cannot launch in secure mode on ${launch.registry.endpoint}: etcd needs TLS with client certificates (etcds://, ZMP_ETCD_CA, ZMP_ETCD_CERT, ZMP_ETCD_KEY); over plain etcd:// whoever reaches etcd reads and changes the registry`,
+      { ...where, field: "registry" },
     );
   }
   const base = launch.file?.startsWith("file:")
@@ -64,33 +84,41 @@ export async function secureKeys(
     const cli = await ensureKeyPair(dir, CLI_KEY_NAME);
     const nodes = new Map<string, NodeSecurity>();
     const allowed: Record<string, string> = {};
-    for (const node of launch.nodes) {
-      const pair = await ensureKeyPair(dir, node.name);
-      allowed[node.name] = pair.publicKey;
-      nodes.set(node.name, {
-        publicKey: pair.publicKey,
-        secretKey: pair.secretKey,
-        registryKey: registry.publicKey,
-        tools: [cli.publicKey],
-      });
+    for (const node of options.everyone ?? launch.nodes) {
+      allowed[node.name] = (await ensureKeyPair(dir, node.name)).publicKey;
     }
     for (const name of launch.security?.allow ?? []) {
       allowed[name] = (await ensureKeyPair(dir, name)).publicKey;
     }
+    const policy = launch.security?.policy ?? {};
+    for (const node of launch.nodes) {
+      const pair = await ensureKeyPair(dir, node.name);
+      nodes.set(node.name, {
+        publicKey: pair.publicKey,
+        secretKey: pair.secretKey,
+        ...(etcd
+          ? { peers: allowed, policy }
+          : { registryKey: registry.publicKey }),
+        tools: [cli.publicKey],
+      });
+    }
     return {
       dir,
+      etcd,
       registry: {
         publicKey: registry.publicKey,
         secretKey: registry.secretKey,
         nodes: allowed,
         clients: { [CLI_KEY_NAME]: cli.publicKey },
-        policy: launch.security?.policy ?? {},
+        policy,
       },
-      launcher: {
-        publicKey: cli.publicKey,
-        secretKey: cli.secretKey,
-        serverKey: registry.publicKey,
-      },
+      ...(etcd ? {} : {
+        launcher: {
+          publicKey: cli.publicKey,
+          secretKey: cli.secretKey,
+          serverKey: registry.publicKey,
+        },
+      }),
       nodes,
     };
   } catch (e) {

@@ -373,7 +373,9 @@ function registry(
   if (value !== undefined && "etcd" in value) {
     onlyKeys(value, "EtcdRegistrySpec", where, "registry.");
     const prefix = value.prefix === undefined ? "" : `/${value.prefix}`;
-    const written = `etcd://${
+    // https:// hosts mean TLS to etcd (etcds://).
+    const tls = value.etcd.some((h) => h.startsWith("https://"));
+    const written = `${tls ? "etcds" : "etcd"}://${
       value.etcd.map((h) => h.replace(/^https?:\/\//, "")).join(",")
     }${prefix}`;
     try {

@@ -221,7 +221,8 @@ export async function startLaunch(
   options: LaunchOptions = {},
 ): Promise<RunningLaunch> {
   const file = options.file === undefined ? undefined : toUrl(options.file);
-  const resolved = placed(validateLaunch(spec, file), options);
+  const validated = validateLaunch(spec, file);
+  const resolved = placed(validated, options);
   checkModules(resolved);
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });
@@ -235,7 +236,10 @@ export async function startLaunch(
     error: (m) => logger.log("error", `registry: ${m}`),
   };
   const keys = options.secure || resolved.security !== undefined
-    ? await secureKeys(resolved, options)
+    ? await secureKeys(resolved, {
+      keys: options.keys,
+      everyone: validated.nodes,
+    })
     : undefined;
   let server: { endpoint: string; close(): Promise<void> } | undefined;
   let endpoint: string;
@@ -280,6 +284,14 @@ export async function startLaunch(
   } else {
     endpoint = resolved.registry.endpoint;
     logger.log("info", `using the registry at ${endpoint}`);
+    if (keys !== undefined) {
+      logger.log(
+        "info",
+        `secure mode: CURVE on every socket, ${
+          Object.keys(keys.registry.nodes).length
+        } node keys in ${keys.dir}; etcd's TLS client certificates keep out the rest`,
+      );
+    }
   }
 
   let client: Registry;
@@ -287,7 +299,7 @@ export async function startLaunch(
     client = await connectRegistry({
       endpoint,
       logger: rpcLogger,
-      ...(keys === undefined ? {} : { curve: keys.launcher }),
+      ...(keys?.launcher === undefined ? {} : { curve: keys.launcher }),
     });
   } catch (e) {
     await server?.close();

@@ -42,8 +42,11 @@ export interface NodeProcessOptions {
   securityFromStdin?: boolean;
 }
 
-/** The longest line read for a token or the keys, in bytes. */
-const MAX_LINE = 4096;
+/**
+ * The longest line read for a token or the keys, in bytes: with etcd, the
+ * keys carry the system's allow-list and policy.
+ */
+const MAX_LINE = 1024 * 1024;
 
 /**
  * Reads standard input line by line, keeping what follows a line for the
@@ -98,13 +101,19 @@ export function parseSecurityLine(line: string | undefined): NodeSecurity {
     );
   }
   const z85 = (v: unknown) => typeof v === "string" && v.length === 40;
+  const peers = keys?.peers;
   if (
     keys === null || typeof keys !== "object" || !z85(keys.publicKey) ||
-    !z85(keys.secretKey) || !z85(keys.registryKey) ||
-    !(keys.tools ?? []).every(z85)
+    !z85(keys.secretKey) ||
+    !(z85(keys.registryKey) ||
+      (keys.registryKey === undefined && peers !== undefined)) ||
+    !(keys.tools ?? []).every(z85) ||
+    (peers !== undefined &&
+      (typeof peers !== "object" || peers === null ||
+        !Object.values(peers).every(z85)))
   ) {
     throw new TypeError(
-      "Cannot start in secure mode: the keys on standard input are not publicKey, secretKey, registryKey (and tools) in Z85",
+      "Cannot start in secure mode: the keys on standard input are not publicKey, secretKey, registryKey or peers (and tools) in Z85",
     );
   }
   return keys;

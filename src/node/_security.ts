@@ -11,7 +11,11 @@ import type { CurveKeyPair } from "../zmq/curve.ts";
 import type { CallerIdentity } from "../rpc/context.ts";
 import type { NodeInfo } from "../registry/types.ts";
 import type { RegistryView } from "../registry/view.ts";
-import { covers } from "../registry/security.ts";
+import {
+  covers,
+  RegistryGate,
+  type SecurityPolicy,
+} from "../registry/security.ts";
 import { LogLimiter } from "../_util/log.ts";
 import type { NodeLogger } from "./types.ts";
 
@@ -28,8 +32,21 @@ const UNKNOWN_KEYS = "keys the registry does not list";
 
 /** The keys a node runs with in secure mode. */
 export interface NodeSecurity extends CurveKeyPair {
-  /** The registry's public key: the node talks to no other registry. */
-  registryKey: string;
+  /**
+   * The embedded registry's public key: the node talks to no other
+   * registry. Absent with etcd (then `peers` is given).
+   */
+  registryKey?: string;
+  /**
+   * With etcd, which checks no keys itself: the system's allow-list, the
+   * public key of each node by name. The node then trusts a listed node
+   * only when it lists the key of its name, and judges it by `policy`,
+   * as the embedded registry does for everyone.
+   * @default {none: the registry (embedded) checks}
+   */
+  peers?: Record<string, string>;
+  /** With `peers`: what each node may do. @default {{}} */
+  policy?: SecurityPolicy;
   /**
    * Keys of tools (e.g. the `zmp` CLI's) that may call any method and
    * subscribe to any topic of this node.
@@ -56,6 +73,7 @@ export class NodeGuard {
     | { timer: ReturnType<typeof setTimeout>; resolve: () => void }
     | undefined;
   #closed = false;
+  readonly #gate: RegistryGate | undefined;
 
   /**
    * @param security the node's keys
@@ -74,6 +92,13 @@ export class NodeGuard {
     this.#view = view;
     this.#log = log;
     this.#tools = new Set(security.tools ?? []);
+    this.#gate = security.peers === undefined ? undefined : new RegistryGate({
+      nodes: security.peers,
+      clients: Object.fromEntries(
+        (security.tools ?? []).map((key, i) => [`@tool${i}`, key]),
+      ),
+      policy: security.policy ?? {},
+    }, (line) => log.warn(`ignored a listed node: ${line}`));
     this.#limiter = new LogLimiter({
       warn: (m) => log.warn(m),
       error: (m) => log.error(m),
@@ -87,7 +112,7 @@ export class NodeGuard {
   #node(publicKey: string): NodeInfo | undefined {
     if (this.#byKey === undefined || !this.#view.ready) {
       this.#byKey = new Map();
-      for (const n of this.#view.nodes) {
+      for (const n of this.#trusted(this.#view.nodes)) {
         // Tool nodes share the tools' key: a tool is no node's identity.
         if (n.publicKey !== undefined && !this.#tools.has(n.publicKey)) {
           this.#byKey.set(n.publicKey, n);
@@ -115,6 +140,46 @@ export class NodeGuard {
     });
   };
 
+  /**
+   * The listed nodes to believe. The embedded registry checked each
+   * already; with etcd (`peers`), a node is believed only when the key it
+   * lists is the key of its name (or a tool's, for a tool node), and what
+   * it says it calls is narrowed by the policy, as the registry would.
+   */
+  #trusted(nodes: readonly NodeInfo[]): NodeInfo[] {
+    const gate = this.#gate;
+    if (gate === undefined) return [...nodes];
+    const out: NodeInfo[] = [];
+    for (const n of nodes) {
+      if (n.publicKey === undefined) continue;
+      try {
+        out.push(
+          gate.admit(n, {
+            publicKey: n.publicKey,
+            node: gate.identify(n.publicKey),
+          }),
+        );
+      } catch {
+        // refused: logged once by the gate
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks this node's own registration against the policy, as the
+   * embedded registry does: with etcd, before it is written.
+   *
+   * @param info what the node is about to register
+   * @throws {RpcError} `PERMISSION_DENIED` naming what was refused
+   */
+  checkOwn(info: NodeInfo): void {
+    this.#gate?.admit(info, {
+      publicKey: this.security.publicKey,
+      node: this.#gate.identify(this.security.publicKey),
+    });
+  }
+
   #recentlyRefused(key: string): boolean {
     const at = this.#confirmed.get(key);
     return at !== undefined && performance.now() - at < 1000;
@@ -125,9 +190,9 @@ export class NodeGuard {
     this.#confirmed.set(key, performance.now());
   }
 
-  /** The node name of a key. */
+  /** The node name of a key (with etcd, the allow-list's). */
   readonly identify = (publicKey: string): string | undefined =>
-    this.#node(publicKey)?.name;
+    this.#node(publicKey)?.name ?? this.#gate?.identify(publicKey);
 
   /**
    * Whether a caller may call `service.method`: a tool may; a node may
@@ -183,7 +248,7 @@ export class NodeGuard {
       }
       if (this.#closed) return [];
       this.#lastFetch = performance.now();
-      return await this.#fetch();
+      return this.#trusted(await this.#fetch());
     })().finally(() => {
       this.#refreshing = undefined;
     });
@@ -258,7 +323,7 @@ export class NodeGuard {
   readonly serverKey = (endpoint: string): string | undefined => {
     if (this.#byEndpoint === undefined || !this.#view.ready) {
       this.#byEndpoint = new Map();
-      for (const n of this.#view.nodes) {
+      for (const n of this.#trusted(this.#view.nodes)) {
         if (n.publicKey === undefined) continue;
         if (n.observe !== undefined) {
           this.#byEndpoint.set(n.observe, n.publicKey);

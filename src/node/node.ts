@@ -180,7 +180,7 @@ export async function createNode(
       timeout,
       logger: log,
       signal: options.signal,
-      ...(options.security === undefined ? {} : {
+      ...(options.security?.registryKey === undefined ? {} : {
         curve: {
           publicKey: options.security.publicKey,
           secretKey: options.security.secretKey,
@@ -246,6 +246,7 @@ export async function createNode(
   const counted = observer.countRegistry(registry);
   let registration: Registration;
   try {
+    guard?.checkOwn(info);
     registration = await counted.register(info, {
       timeout,
       signal: options.signal,
@@ -372,11 +373,13 @@ class NodeImpl implements Node {
 
   /** Sends the current info to the registry, one update at a time. */
   #publishInfo(): Promise<void> {
-    const next = this.#updating.then(() =>
-      this.#closing === undefined
-        ? this.#registration.update(structuredClone(this.#info))
-        : undefined
-    );
+    const next = this.#updating.then(() => {
+      if (this.#closing !== undefined) return undefined;
+      const info = structuredClone(this.#info);
+      // With etcd, which checks nothing, the node checks its own policy.
+      this.#guard?.checkOwn(info);
+      return this.#registration.update(info);
+    });
     this.#updating = next.catch(() => {});
     return next;
   }

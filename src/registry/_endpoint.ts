@@ -1,7 +1,8 @@
 /**
  * Registry endpoints: the backend is chosen by the endpoint, everywhere one
- * is taken. `etcd://host:port,host:port[/prefix]` is etcd; anything else
- * (`tcp://host:port`, `ipc://…`) is an embedded registry.
+ * is taken. `etcd://host:port,host:port[/prefix]` is etcd; `etcds://…` is
+ * etcd over TLS (with a client certificate when etcd asks for one); anything
+ * else (`tcp://host:port`, `ipc://…`) is an embedded registry.
  *
  * @module
  */
@@ -24,6 +25,8 @@ export interface EtcdEndpoint {
   backend: "etcd";
   /** The endpoint as written, normalised: `etcd://a:2379,b:2379/zmp`. */
   endpoint: string;
+  /** Whether it speaks TLS (`etcds://`). */
+  tls: boolean;
   /** The members' client addresses, `host:port`. */
   hosts: string[];
   /** The key prefix, without slashes around it: keys are `<prefix>/…`. */
@@ -40,10 +43,10 @@ const PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
  * Whether an endpoint names etcd.
  *
  * @param endpoint a registry endpoint
- * @returns `true` for `etcd://…`
+ * @returns `true` for `etcd://…` and `etcds://…`
  */
 export function isEtcdEndpoint(endpoint: string): boolean {
-  return endpoint.startsWith("etcd://");
+  return endpoint.startsWith("etcd://") || endpoint.startsWith("etcds://");
 }
 
 /**
@@ -79,9 +82,11 @@ export function parseRegistryEndpoint(
     new TypeError(
       `Cannot ${what}: ${
         JSON.stringify(endpoint)
-      } is not a valid etcd endpoint (${why}; expected etcd://host:port,host:port[/prefix])`,
+      } is not a valid etcd endpoint (${why}; expected etcd://host:port,host:port[/prefix], or etcds:// for TLS)`,
     );
-  const rest = endpoint.slice("etcd://".length);
+  const tls = endpoint.startsWith("etcds://");
+  const scheme = tls ? "etcds://" : "etcd://";
+  const rest = endpoint.slice(scheme.length);
   const slash = rest.indexOf("/");
   const hostList = slash < 0 ? rest : rest.slice(0, slash);
   const prefix = slash < 0
@@ -101,11 +106,12 @@ export function parseRegistryEndpoint(
   }
   return {
     backend: "etcd",
-    endpoint: `etcd://${hosts.join(",")}${
+    endpoint: `${scheme}${hosts.join(",")}${
       prefix === ETCD_DEFAULT_PREFIX ? "" : `/${prefix}`
     }`,
     hosts,
     prefix,
+    tls,
   };
 }
 

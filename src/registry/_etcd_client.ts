@@ -33,6 +33,7 @@ import {
 } from "etcd3";
 import { RpcError } from "../wire/errors.ts";
 import type { EtcdEndpoint } from "./_endpoint.ts";
+import type { ResolvedEtcdTls } from "./_etcd_tls.ts";
 import { sleep } from "../_util/sleep.ts";
 
 /** Options of an {@linkcode EtcdConnection}. */
@@ -48,6 +49,8 @@ export interface EtcdConnectionOptions {
    * @default {1000}
    */
   hostCooldown?: number;
+  /** TLS, for an `etcds://` endpoint. */
+  tls?: ResolvedEtcdTls;
 }
 
 /** The wait options of a call. */
@@ -136,11 +139,13 @@ export class EtcdConnection {
   readonly #prefix: string;
   readonly #client: Client;
   readonly #attemptTimeout: number;
+  /** Whether it speaks TLS. */
+  readonly tls: boolean;
   #closed = false;
 
   /**
-   * @param endpoint the parsed `etcd://` endpoint
-   * @param options attempt deadline and host cooldown
+   * @param endpoint the parsed `etcd://` or `etcds://` endpoint
+   * @param options attempt deadline, host cooldown, TLS
    */
   constructor(endpoint: EtcdEndpoint, options: EtcdConnectionOptions = {}) {
     this.endpoint = endpoint.endpoint;
@@ -148,9 +153,19 @@ export class EtcdConnection {
     this.#prefix = `${endpoint.prefix}/`;
     this.#attemptTimeout = options.attemptTimeout ?? 1000;
     const cooldown = options.hostCooldown ?? 1000;
+    const tls = options.tls;
+    this.tls = endpoint.tls;
     this.#client = new Client({
-      hosts: endpoint.hosts.map((h) => `http://${h}`),
-      grpcOptions: GRPC_OPTIONS,
+      hosts: endpoint.hosts.map((h) =>
+        `${endpoint.tls ? "https" : "http"}://${h}`
+      ),
+      ...(tls?.credentials === undefined
+        ? {}
+        : { credentials: tls.credentials }),
+      grpcOptions: tls?.serverName === undefined ? GRPC_OPTIONS : {
+        ...GRPC_OPTIONS,
+        "grpc.ssl_target_name_override": tls.serverName,
+      },
       faultHandling: {
         // zmp retries itself (see call()); a failed host sits out a while.
         global: noop,
@@ -428,8 +443,8 @@ export class EtcdConnection {
    * @param options the whole call's timeout and signal
    * @returns what `op` answered
    * @throws {RpcError} `UNAVAILABLE` when no member answered in time,
-   *   `INVALID_ARGUMENT`/`RESOURCE_EXHAUSTED`/`FAILED_PRECONDITION` for what
-   *   etcd refused
+   *   `PERMISSION_DENIED` (etcd RBAC)/`INVALID_ARGUMENT`/`RESOURCE_EXHAUSTED`/
+   *   `FAILED_PRECONDITION` for what etcd refused
    * @throws the signal's reason when aborted
    */
   async call<T>(
@@ -500,7 +515,9 @@ export class EtcdConnection {
 /** What etcd refused, as an `RpcError`. */
 function refused(what: string, e: unknown): RpcError {
   const message = oneLine(asError(e).message);
-  const code = /too large|exceeds/i.test(message)
+  const code = /permission denied/i.test(message)
+    ? "PERMISSION_DENIED"
+    : /too large|exceeds/i.test(message)
     ? "RESOURCE_EXHAUSTED"
     : /invalid|bad/i.test(message)
     ? "INVALID_ARGUMENT"

@@ -36,6 +36,7 @@ import { admitNodeInfo } from "./_node_info.ts";
 import { checkToken, type RegisterReply, RegistryService } from "./_service.ts";
 import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
 import { resilientStream } from "./_resilient.ts";
+import type { EtcdTlsOptions } from "./_etcd_tls.ts";
 
 const M = RegistryService.methods;
 
@@ -44,7 +45,8 @@ export interface ConnectRegistryOptions {
   /**
    * The registry's endpoint: `tcp://host:port` for an embedded registry,
    * `etcd://host:port,host:port` for etcd (keys under `zmp/`, or under the
-   * path given after the hosts: `etcd://host:2379/myapp`).
+   * path given after the hosts: `etcd://host:2379/myapp`), `etcds://…`
+   * for etcd over TLS (see `etcdTls`).
    * @default {the `ZMP_REGISTRY` environment variable, else "tcp://127.0.0.1:7350"}
    */
   endpoint?: string;
@@ -73,6 +75,12 @@ export interface ConnectRegistryOptions {
    * @default {none: plain TCP}
    */
   curve?: CurveClientSecurity;
+  /**
+   * TLS to etcd, for an `etcds://` endpoint: the CA, and this client's
+   * certificate and key (PEM text).
+   * @default {the files named by `ZMP_ETCD_CA`, `ZMP_ETCD_CERT`, `ZMP_ETCD_KEY`}
+   */
+  etcdTls?: EtcdTlsOptions;
 }
 
 /**
@@ -126,7 +134,7 @@ export async function connectRegistry(
   const parsed = parseRegistryEndpoint(endpoint, "connect to the registry");
   if (parsed.backend === "etcd" && options.curve !== undefined) {
     throw new TypeError(
-      "Cannot connect to the registry: secure mode (curve) needs the embedded registry, not etcd",
+      "Cannot connect to the registry: curve is for the embedded registry; etcd is secured by TLS (etcds://, etcdTls) and each node checks the keys it reads",
     );
   }
   if (parsed.backend === "etcd") {

@@ -52,9 +52,10 @@ export class RegistryUnavailableError extends Error {
     const what = options.reason === undefined
       ? `Cannot reach the zmp registry at ${endpoint} (waited ${timeout} ms)`
       : `Cannot use ${endpoint} as the zmp registry (${options.reason})`;
-    const how = endpoint.startsWith("etcd://")
-      ? "start etcd there, or set ZMP_REGISTRY"
-      : 'start one with "deno task zmp registry" or "zmp launch <file>", or set ZMP_REGISTRY';
+    const how =
+      endpoint.startsWith("etcd://") || endpoint.startsWith("etcds://")
+        ? "start etcd there, or set ZMP_REGISTRY"
+        : 'start one with "deno task zmp registry" or "zmp launch <file>", or set ZMP_REGISTRY';
     super(
       `${what}: ${how}`,
       options.cause === undefined ? {} : { cause: options.cause },

@@ -28,6 +28,7 @@ import { consoleLogger, type Logger } from "../rpc/logger.ts";
 import { assertValid } from "../wire/descriptors.ts";
 import { RpcError } from "../wire/errors.ts";
 import { EtcdConnection } from "./_etcd_client.ts";
+import { resolveEtcdTls } from "./_etcd_tls.ts";
 import { type EtcdWatchItem, watchRange } from "./_etcd_watch.ts";
 import { EtcdParamStore } from "./_etcd_params.ts";
 import {
@@ -76,7 +77,8 @@ export async function connectEtcdRegistry(
       }`,
     );
   }
-  const conn = new EtcdConnection(endpoint);
+  const tls = await resolveEtcdTls(endpoint, options.etcdTls);
+  const conn = new EtcdConnection(endpoint, { tls });
   try {
     await conn.range(NODES_DIR, {
       timeout: options.timeout,
@@ -86,9 +88,18 @@ export async function connectEtcdRegistry(
     conn.close();
     if (options.signal?.aborted) throw e;
     const unreachable = e instanceof RpcError && e.code === "UNAVAILABLE";
+    const reason = !unreachable
+      ? (e as Error)?.message ?? String(e)
+      : endpoint.tls && tlsFailure(e)
+      ? `no TLS session with etcd: ${
+        tls?.clientCert
+          ? "does etcd trust this client certificate (ZMP_ETCD_CERT), and ZMP_ETCD_CA the server's?"
+          : "it may want a client certificate (ZMP_ETCD_CERT, ZMP_ETCD_KEY), or ZMP_ETCD_CA may not be the CA of its certificate"
+      }`
+      : undefined;
     throw new RegistryUnavailableError(endpoint.endpoint, options.timeout, {
       cause: e,
-      reason: unreachable ? undefined : (e as Error)?.message ?? String(e),
+      reason,
     });
   }
   return new EtcdRegistry(conn, {
@@ -275,6 +286,17 @@ function* translate(
       yield { type: "updated", node: info };
     }
   }
+}
+
+/**
+ * Whether a failure to reach etcd over TLS was more than no etcd at all:
+ * something answered at the address but no TLS session came of it (etcd
+ * ended the handshake, or the certificates did not check out).
+ */
+function tlsFailure(e: unknown): boolean {
+  return !/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(
+    (e as Error)?.message ?? "",
+  );
 }
 
 function sortByName(nodes: NodeInfo[]): NodeInfo[] {

@@ -75,6 +75,12 @@ export {
   type ConnectRegistryOptions,
   defaultRegistryEndpoint,
 } from "./client.ts";
+export type { EtcdTlsOptions } from "./_etcd_tls.ts";
+export {
+  type EtcdAuthOptions,
+  type EtcdGrant,
+  setupEtcdAuth,
+} from "./etcd_auth.ts";
 export {
   ParamConflictError,
   RegistryUnavailableError,

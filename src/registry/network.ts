@@ -12,6 +12,7 @@ import {
   registryHosts,
 } from "./_endpoint.ts";
 import { readEnv } from "../_util/env.ts";
+import { ETCD_TLS_ENV } from "./_etcd_tls.ts";
 
 /** The Deno permissions a backend needs, on top of zmp's own. */
 export interface RegistryPermissions {
@@ -36,18 +37,31 @@ const GRPC_ENV = [
 /**
  * The permissions a node needs for its registry: none for the embedded
  * registry (ZeroMQ goes through FFI); for etcd, the network to its members,
- * the environment variables of gRPC, and reading etcd3's protocol files.
+ * the environment variables of gRPC, and reading etcd3's protocol files;
+ * over TLS, the `ZMP_ETCD_*` variables and the files they name.
  *
  * @param registry the registry endpoint
+ * @param env the node's own environment, over this process's (its
+ *   `ZMP_ETCD_*` files)
  * @returns the extra permissions
  */
-export function registryPermissions(registry: string): RegistryPermissions {
+export function registryPermissions(
+  registry: string,
+  env: Record<string, string> = {},
+): RegistryPermissions {
   if (!isEtcdEndpoint(registry)) return {};
   const parsed = parseRegistryEndpoint(registry, "run a node");
+  const tls = parsed.backend === "etcd" && parsed.tls;
   const needs: RegistryPermissions = {
     net: parsed.backend === "etcd" ? parsed.hosts : [],
-    env: GRPC_ENV,
+    env: tls ? [...GRPC_ENV, ...Object.values(ETCD_TLS_ENV)] : GRPC_ENV,
   };
+  // TLS: the files that ZMP_ETCD_CA, _CERT and _KEY name, as set here.
+  const files = tls
+    ? (["ca", "cert", "key"] as const).map((k) =>
+      env[ETCD_TLS_ENV[k]] ?? readEnv(ETCD_TLS_ENV[k])
+    ).filter((f) => f !== undefined)
+    : [];
   try {
     const lib = new URL(import.meta.resolve("etcd3"));
     if (lib.protocol === "file:") {
@@ -56,6 +70,7 @@ export function registryPermissions(registry: string): RegistryPermissions {
   } catch {
     // not resolvable here: the node will say what it lacks
   }
+  if (files.length > 0) needs.read = [...needs.read ?? [], ...files];
   return needs;
 }
 

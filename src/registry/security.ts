@@ -53,6 +53,9 @@ export interface RegistrySecurity extends CurveKeyPair {
   policy?: SecurityPolicy;
 }
 
+/** What a {@linkcode RegistryGate} judges by: no keys of its own. */
+export type RegistryRules = Omit<RegistrySecurity, "publicKey" | "secretKey">;
+
 /** A refusal: `PERMISSION_DENIED` naming what was refused. */
 function denied(message: string): RpcError {
   return new RpcError("PERMISSION_DENIED", message);
@@ -68,7 +71,7 @@ export const TOOL_NODE_PREFIX = "_zmp_";
 
 /** The registry's checks in secure mode. */
 export class RegistryGate {
-  readonly #security: RegistrySecurity;
+  readonly #security: RegistryRules;
   readonly #names = new Map<string, string>();
   readonly #tools = new Set<string>();
   readonly #logged = new Set<string>();
@@ -78,7 +81,7 @@ export class RegistryGate {
    * @param security keys, allow-list and policy
    * @param log where refusals are reported (once per caller and operation)
    */
-  constructor(security: RegistrySecurity, log: (line: string) => void) {
+  constructor(security: RegistryRules, log: (line: string) => void) {
     this.#security = security;
     this.#log = log;
     for (const [name, key] of Object.entries(security.nodes)) {

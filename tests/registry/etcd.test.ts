@@ -30,6 +30,14 @@ Deno.test("parseRegistryEndpoint() reads etcd://host:port,host:port/prefix and n
     endpoint: "etcd://10.0.0.1:2379,b.lan:22379/lab",
     hosts: ["10.0.0.1:2379", "b.lan:22379"],
     prefix: "lab",
+    tls: false,
+  });
+  assertEquals(parseRegistryEndpoint("etcds://b.lan", "x"), {
+    backend: "etcd",
+    endpoint: "etcds://b.lan:2379",
+    hosts: ["b.lan:2379"],
+    prefix: "zmp",
+    tls: true,
   });
   assertEquals(parseRegistryEndpoint("tcp://127.0.0.1:7350", "x"), {
     backend: "embedded",
@@ -38,7 +46,7 @@ Deno.test("parseRegistryEndpoint() reads etcd://host:port,host:port/prefix and n
   assertThrows(
     () => parseRegistryEndpoint("etcd://", "connect to the registry"),
     TypeError,
-    'Cannot connect to the registry: "etcd://" is not a valid etcd endpoint (no host; expected etcd://host:port,host:port[/prefix])',
+    'Cannot connect to the registry: "etcd://" is not a valid etcd endpoint (no host; expected etcd://host:port,host:port[/prefix], or etcds:// for TLS)',
   );
   assertThrows(
     () => parseRegistryEndpoint("etcd://a:99999", "x"),

@@ -59,7 +59,7 @@ Deno.test("secureKeys: one key per node and allowed name, workers included, refu
   assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
   assertEquals(Object.keys(keys.registry.clients ?? {}), ["@cli"]);
   assertEquals(keys.nodes.get("ui")?.registryKey, keys.registry.publicKey);
-  assertEquals(keys.launcher.serverKey, keys.registry.publicKey);
+  assertEquals(keys.launcher?.serverKey, keys.registry.publicKey);
   // A worker node gets keys like the others (posted to its Worker).
   const worker = await secureKeys(
     validateLaunch({
@@ -75,6 +75,40 @@ Deno.test("secureKeys: one key per node and allowed name, workers included, refu
         { keys: tmp.path },
       ),
     LaunchError,
-    "needs the embedded registry",
+    "Cannot launch in secure mode on etcd://127.0.0.1:2379: etcd needs TLS with client certificates (etcds://",
   );
+  await assertRejects(
+    () =>
+      secureKeys(
+        validateLaunch({
+          nodes,
+          registry: { external: "tcp://10.0.0.1:7350" },
+        }),
+        { keys: tmp.path },
+      ),
+    LaunchError,
+    "it needs the embedded registry or etcd over TLS (etcds://), not an external registry",
+  );
+  // etcd over TLS: no registry key; each node gets the allow-list of the
+  // whole launch (every host's nodes) and the policy, and checks itself.
+  const overEtcd = await secureKeys(
+    validateLaunch({
+      nodes,
+      registry: { etcd: ["https://localhost:2379"] },
+      security: { curve: true, allow: ["py"], policy: { ui: { params: [] } } },
+    }),
+    { keys: tmp.path, everyone: [...nodes, { name: "far" }] },
+  );
+  assertEquals(overEtcd.etcd, true);
+  assertEquals(overEtcd.launcher, undefined);
+  const ui = overEtcd.nodes.get("ui");
+  assertEquals(ui?.registryKey, undefined);
+  assertEquals(Object.keys(ui?.peers ?? {}).sort(), [
+    "calc",
+    "far",
+    "py",
+    "ui",
+  ]);
+  assertEquals(ui?.peers?.calc, keys.registry.nodes.calc);
+  assertEquals(ui?.policy, { ui: { params: [] } });
 });

@@ -220,7 +220,7 @@ export async function createGateway(
         endpoint: options.registry,
         signal: options.signal,
         logger: options.logger ?? silent,
-        ...(options.security === undefined ? {} : {
+        ...(options.security?.registryKey === undefined ? {} : {
           curve: {
             publicKey: options.security.publicKey,
             secretKey: options.security.secretKey,

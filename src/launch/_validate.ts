@@ -490,17 +490,29 @@ function checkCycles(nodes: ResolvedNode[], file: string | undefined): void {
   for (const n of nodes) visit(n, []);
 }
 
+/** Options of {@linkcode validateLaunch}. */
+export interface ValidateOptions {
+  /**
+   * Secure mode whatever `security.curve` says (`zmp launch --secure`):
+   * the file's `security.allow`, `policy` and `keys` then apply too.
+   * @default {false}
+   */
+  secure?: boolean;
+}
+
 /**
  * Checks a launch spec and fills in the defaults.
  *
  * @param value the spec (the launch file's default export)
  * @param file the launch file's URL: relative modules and paths start there
+ * @param options `secure` for `--secure`
  * @returns the normalised launch
  * @throws {LaunchError} naming the node and field of the first problem
  */
 export function validateLaunch(
   value: unknown,
   file?: string,
+  options: ValidateOptions = {},
 ): ResolvedLaunch {
   const where: Where = { file };
   if (!isPlainObject(value)) {
@@ -545,9 +557,9 @@ export function validateLaunch(
   };
   if (file !== undefined) out.file = file;
   if (spec.security !== undefined) checkSecurityNames(spec.security, where);
-  if (spec.security?.curve) {
-    const policy = spec.security.policy ?? {};
-    const allow = spec.security.allow ?? [];
+  if (spec.security?.curve || options.secure) {
+    const policy = spec.security?.policy ?? {};
+    const allow = spec.security?.allow ?? [];
     for (const name of allow) {
       if (seen.has(name)) {
         fail(where, "security.allow", `names node "${name}" of this launch`);
@@ -562,7 +574,7 @@ export function validateLaunch(
         );
       }
     }
-    const keys = spec.security.keys;
+    const keys = spec.security?.keys;
     out.security = {
       policy,
       allow,

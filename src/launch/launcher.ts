@@ -221,7 +221,10 @@ export async function startLaunch(
   options: LaunchOptions = {},
 ): Promise<RunningLaunch> {
   const file = options.file === undefined ? undefined : toUrl(options.file);
-  const resolved = placed(validateLaunch(spec, file), options);
+  const resolved = placed(
+    validateLaunch(spec, file, { secure: options.secure }),
+    options,
+  );
   checkModules(resolved);
   const logger = options.logger ??
     consoleLaunchLogger({ names: resolved.nodes.map((n) => n.name) });

@@ -128,6 +128,49 @@ Deno.test("validateLaunch: security.allow and security.policy follow the one nam
   assertEquals(ok.security?.allow, ["cam/left.1", "_py"]);
 });
 
+Deno.test("validateLaunch: --secure (secure: true) applies the file's allow, policy and keys even when curve is false", async () => {
+  const security = {
+    curve: false,
+    allow: ["py"],
+    keys: "/tmp/k",
+    policy: { ui: { calls: ["Calc.add"] } },
+  };
+  assertEquals(validateLaunch({ nodes, security }).security, undefined);
+  const secure = validateLaunch({ nodes, security }, undefined, {
+    secure: true,
+  });
+  assertEquals(secure.security, {
+    allow: ["py"],
+    keys: "/tmp/k",
+    policy: { ui: { calls: ["Calc.add"] } },
+  });
+  // The allowed node gets its key, as with curve: true.
+  await using tmp = await outsideFolder();
+  const keys = await secureKeys(secure, { keys: tmp.path });
+  assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
+  assertEquals(keys.registry.policy, { ui: { calls: ["Calc.add"] } });
+  // And it is checked as with curve: true.
+  const e = assertThrows(
+    () =>
+      validateLaunch(
+        { nodes, security: { curve: false, policy: { nobody: {} } } },
+        undefined,
+        { secure: true },
+      ),
+    LaunchError,
+  );
+  assertEquals(
+    e.message.includes("security.policy.nobody names no node"),
+    true,
+    e.message,
+  );
+  // Without a security field, --secure is secure mode with no policy.
+  assertEquals(
+    validateLaunch({ nodes }, undefined, { secure: true }).security,
+    { allow: [], policy: {} },
+  );
+});
+
 Deno.test("secureKeys: one key per node and allowed name, workers included, refused for other registries", async () => {
   await using tmp = await outsideFolder();
   const launch = validateLaunch({

@@ -12,6 +12,7 @@ import { RosBridgeError, startRos1Bridge } from "../bridge/ros1/bridge.ts";
 import { startRosbridgeServer } from "../bridge/rosbridge/server.ts";
 import { rosbridgeArgs } from "../bridge/rosbridge/node.ts";
 import { loadServiceDescriptors } from "../bridge/rosbridge/apis.ts";
+import { checkName } from "../wire/names.ts";
 import {
   CliError,
   cliKeys,
@@ -140,6 +141,12 @@ async function runRos1(file: string, values: Values): Promise<number> {
     // Secure mode: the bridge is a node of the launch's security.allow,
     // with its own key (never the operator's @cli key).
     const name = values.name ?? definition.name ?? "ros1_bridge";
+    // The rule of wire/names.ts, before any key file or network.
+    checkName("node", name, {
+      field: values.name === undefined
+        ? "node name of the bridge file"
+        : "--name",
+    });
     const keys = await cliKeys(values, name);
     await using registry = await openRegistry(values, { keyName: name });
     await using node = await createNode(name, {
@@ -190,6 +197,7 @@ async function runRosbridge(values: Values): Promise<number> {
   const interrupt = interruptSignal();
   try {
     const name = values.name ?? "rosbridge";
+    checkName("node", name, { field: "--name" });
     const keys = await cliKeys(values, name);
     await using registry = await openRegistry(values, { keyName: name });
     await using node = await createNode(name, {

@@ -7,6 +7,7 @@
 
 import { createGateway } from "../bridge/gateway/mod.ts";
 import { readEnv } from "../_util/env.ts";
+import { checkName } from "../wire/names.ts";
 import {
   CliError,
   cliKeys,
@@ -103,6 +104,10 @@ export function main(args: string[]): Promise<number> {
       throw new UsageError(
         "in secure mode (--keys or ZMP_KEYS) the gateway needs a node name of its own: --name <node>, named in the launch's security.allow",
       );
+    }
+    // The rule of wire/names.ts, before any key file or network.
+    if (values.name !== undefined) {
+      checkName("node", values.name, { field: "--name" });
     }
     const keys = secure ? await cliKeys(values, values.name) : undefined;
     const interrupt = interruptSignal();

@@ -26,6 +26,7 @@ import {
   RecordingWriter,
 } from "../observe/mcap.ts";
 import { stringifyJson } from "../wire/json_schema.ts";
+import { checkName } from "../wire/names.ts";
 import {
   CliError,
   type CliKeys,
@@ -94,12 +95,22 @@ export function main(args: string[]): Promise<number> {
         `expected one output file, got ${positionals.length} arguments`,
       );
     }
-    const names = (text: string | undefined) =>
-      text === undefined
-        ? undefined
-        : new Set(text.split(",").map((s) => s.trim()).filter(Boolean));
-    const topics = names(values.topics);
-    const services = names(values.services);
+    // Each name by the rule of wire/names.ts, before any network: a name
+    // no node can have would record nothing, silently.
+    const names = (
+      text: string | undefined,
+      kind: "topic" | "service",
+      flag: string,
+    ) => {
+      if (text === undefined) return undefined;
+      const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+      for (const name of list) {
+        checkName(kind, name, { field: `${kind} name of ${flag}` });
+      }
+      return new Set(list);
+    };
+    const topics = names(values.topics, "topic", "--topics");
+    const services = names(values.services, "service", "--services");
     const selection: Selection = {
       topics: topics ?? (services === undefined ? "all" : "none"),
       services: services ?? (topics === undefined ? "all" : "none"),

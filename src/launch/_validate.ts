@@ -255,7 +255,7 @@ function permissions(
 
 /** Refuses a name that breaks the rule of `wire/names.ts`. */
 function checkNameOf(
-  kind: "node" | "service" | "topic",
+  kind: "node" | "service" | "topic" | "paramNamespace",
   name: unknown,
   where: Where,
   field: string,
@@ -266,6 +266,65 @@ function checkNameOf(
       field,
       `is not valid: ${NAME_RULES[kind].text}, got ${describe(name)}`,
     );
+  }
+}
+
+/**
+ * Refuses a `calls` entry that is neither `Service` nor `Service.method`
+ * (the rule of `NodeInfo.uses`, PROTOCOL.md §16).
+ */
+function checkCallName(name: string, where: Where, field: string): void {
+  if (isValidName("service", name as unknown)) return;
+  const dot = name.lastIndexOf(".");
+  if (
+    dot > 0 && isValidName("service", name.slice(0, dot)) &&
+    isValidName("method", name.slice(dot + 1))
+  ) return;
+  fail(
+    where,
+    field,
+    `is not valid: a call is a service name or Service.method (${NAME_RULES.service.text}; ${NAME_RULES.method.text}), got ${
+      describe(name)
+    }`,
+  );
+}
+
+/** The kind of name each policy field lists. */
+const POLICY_NAMES = {
+  provides: "service",
+  publishes: "topic",
+  subscribes: "topic",
+  params: "paramNamespace",
+} as const;
+
+/**
+ * Checks every name of `security` by the rule of `wire/names.ts`: the
+ * allowed nodes, the policy's node names and what each entry grants.
+ */
+function checkSecurityNames(
+  security: NonNullable<LaunchSpec["security"]>,
+  where: Where,
+): void {
+  (security.allow ?? []).forEach((name, i) => {
+    checkNameOf("node", name, where, `security.allow[${i}]`);
+  });
+  for (const [name, policy] of Object.entries(security.policy ?? {})) {
+    const at = `security.policy.${name}`;
+    checkNameOf(
+      "node",
+      name,
+      where,
+      `security.policy[${JSON.stringify(name)}]`,
+    );
+    for (const [field, kind] of Object.entries(POLICY_NAMES)) {
+      const list = policy[field as keyof typeof POLICY_NAMES] ?? [];
+      list.forEach((entry, i) => {
+        checkNameOf(kind, entry, where, `${at}.${field}[${i}]`);
+      });
+    }
+    (policy.calls ?? []).forEach((entry, i) => {
+      checkCallName(entry, where, `${at}.calls[${i}]`);
+    });
   }
 }
 
@@ -433,17 +492,29 @@ function checkCycles(nodes: ResolvedNode[], file: string | undefined): void {
   for (const n of nodes) visit(n, []);
 }
 
+/** Options of {@linkcode validateLaunch}. */
+export interface ValidateOptions {
+  /**
+   * Secure mode whatever `security.curve` says (`zmp launch --secure`):
+   * the file's `security.allow`, `policy` and `keys` then apply too.
+   * @default {false}
+   */
+  secure?: boolean;
+}
+
 /**
  * Checks a launch spec and fills in the defaults.
  *
  * @param value the spec (the launch file's default export)
  * @param file the launch file's URL: relative modules and paths start there
+ * @param options `secure` for `--secure`
  * @returns the normalised launch
  * @throws {LaunchError} naming the node and field of the first problem
  */
 export function validateLaunch(
   value: unknown,
   file?: string,
+  options: ValidateOptions = {},
 ): ResolvedLaunch {
   const where: Where = { file };
   if (!isPlainObject(value)) {
@@ -487,9 +558,10 @@ export function validateLaunch(
     nodes,
   };
   if (file !== undefined) out.file = file;
-  if (spec.security?.curve) {
-    const policy = spec.security.policy ?? {};
-    const allow = spec.security.allow ?? [];
+  if (spec.security !== undefined) checkSecurityNames(spec.security, where);
+  if (spec.security?.curve || options.secure) {
+    const policy = spec.security?.policy ?? {};
+    const allow = spec.security?.allow ?? [];
     for (const name of allow) {
       if (seen.has(name)) {
         fail(where, "security.allow", `names node "${name}" of this launch`);
@@ -504,7 +576,7 @@ export function validateLaunch(
         );
       }
     }
-    const keys = spec.security.keys;
+    const keys = spec.security?.keys;
     out.security = {
       policy,
       allow,

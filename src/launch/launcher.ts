@@ -221,7 +221,7 @@ export async function startLaunch(
   options: LaunchOptions = {},
 ): Promise<RunningLaunch> {
   const file = options.file === undefined ? undefined : toUrl(options.file);
-  const validated = validateLaunch(spec, file);
+  const validated = validateLaunch(spec, file, { secure: options.secure });
   const resolved = placed(validated, options);
   checkModules(resolved);
   const logger = options.logger ??

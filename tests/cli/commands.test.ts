@@ -436,6 +436,55 @@ Deno.test("zmp commands refuse bad usage in one line with exit 2", async () => {
     2,
     'zmp param: Invalid param key "__proto__": a param key is 1 to 1024 bytes of UTF-8 other than "__proto__" (see zmp param --help)',
   );
+  // A node name given with --name, checked before any key or network.
+  for (
+    const args of [
+      ["bridge", "rosbridge", "--port", "0", "--name", "a@b"],
+      ["gateway", "--port", "0", "--name", "a@b", "--keys", "/nonexistent"],
+    ]
+  ) {
+    fails(
+      await runZmp(args),
+      2,
+      `zmp ${
+        args[0]
+      }: Invalid --name "a@b": a node name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _ (see zmp ${
+        args[0]
+      } --help)`,
+    );
+  }
+  // zmp record's selections, each name checked, before the file is made.
+  const out = await Deno.makeTempDir();
+  try {
+    const file = `${out}/r.mcap`;
+    fails(
+      await runZmp(["record", file, "--topics", "sensors/raw,a b"]),
+      2,
+      'zmp record: Invalid topic name of --topics "a b": a topic name is 1 to 255 characters of A-Z a-z 0-9 _ . / -, the first a letter, a digit or _ (see zmp record --help)',
+    );
+    fails(
+      await runZmp([
+        "record",
+        file,
+        "--services",
+        `Calculator,${"S".repeat(129)}`,
+      ]),
+      2,
+      /^zmp record: Invalid service name of --services "S+…" \(129 bytes\): a service name is 1 to 128 characters .* \(see zmp record --help\)\n$/,
+    );
+    fails(
+      await runZmp(["record", file, "--services", "Calc.add()"]),
+      2,
+      /^zmp record: Invalid service name of --services "Calc\.add\(\)": /,
+    );
+    assertEquals(
+      await Deno.stat(file).then(() => true, () => false),
+      false,
+      "no file is made",
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
   for (const command of ["list", "call", "echo", "pub", "param"]) {
     const r = await runZmp([command, "--help"]);
     assertEquals(r.code, 0, r.stderr);

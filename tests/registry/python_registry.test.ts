@@ -188,6 +188,44 @@ Deno.test({
           assertEquals(info.paramGroups, undefined);
         });
 
+        await t.step(
+          "when it cannot register, it exits with one line, no traceback",
+          async () => {
+            const run = async (registryEndpoint: string) => {
+              const out = await new Deno.Command(PYTHON!, {
+                args: [file, registryEndpoint, NAME],
+                stdin: "null",
+                stdout: "piped",
+                stderr: "piped",
+              }).output();
+              const text = (b: Uint8Array) => new TextDecoder().decode(b);
+              return {
+                code: out.code,
+                stdout: text(out.stdout),
+                stderr: text(out.stderr),
+              };
+            };
+            // The name is taken (ALREADY_EXISTS, status 6).
+            const taken = await run(endpoint);
+            assertEquals(taken.code, 1, taken.stderr);
+            assertEquals(taken.stdout, "");
+            assertMatch(
+              taken.stderr,
+              new RegExp(
+                `^${NAME}: cannot register at ${endpoint}: \\[6\\] [^\n]*${NAME}[^\n]*\n$`,
+              ),
+            );
+            // No registry answers.
+            const down = await run("tcp://127.0.0.1:1");
+            assertEquals(down, {
+              code: 1,
+              stdout: "",
+              stderr:
+                `${NAME}: cannot register at tcp://127.0.0.1:1: zmp.Registry.register: no answer\n`,
+            });
+          },
+        );
+
         const node = await createNode("py-caller", {
           registry: client,
           logger: quietNode,

@@ -49,6 +49,128 @@ Deno.test("validateLaunch: security fields are checked, policy names launched or
   assertEquals(validateLaunch({ nodes }).security, undefined);
 });
 
+Deno.test("validateLaunch: security.allow and security.policy follow the one names rule of wire/names.ts", () => {
+  const NODE = "a node name is 1 to 255 characters";
+  const bad: [unknown, string][] = [
+    [{ allow: ["py node"] }, `security.allow[0] is not valid: ${NODE}`],
+    // @cli is a key name, never a node's: it would hand out the operator's key.
+    [{ allow: ["py", "@cli"] }, `security.allow[1] is not valid: ${NODE}`],
+    [{ allow: ["x".repeat(256)] }, "security.allow[0]"],
+    [
+      { allow: ["a b"], policy: { "a b": {} } },
+      "security.allow[0] is not valid",
+    ],
+    [{ policy: { "../ui": {} } }, `security.policy["../ui"] is not valid`],
+    [
+      { policy: { ui: { provides: ["Calc", "Calc add"] } } },
+      "security.policy.ui.provides[1] is not valid: a service name is 1 to 128",
+    ],
+    [
+      { policy: { ui: { provides: ["S".repeat(129)] } } },
+      "security.policy.ui.provides[0] is not valid: a service name",
+    ],
+    [
+      { policy: { ui: { calls: ["Calc.add", "Calc.add()"] } } },
+      "security.policy.ui.calls[1] is not valid: a call is a service name or Service.method",
+    ],
+    [
+      { policy: { ui: { calls: [".add"] } } },
+      "security.policy.ui.calls[0] is not valid",
+    ],
+    [
+      { policy: { ui: { publishes: ["/abs"] } } },
+      "security.policy.ui.publishes[0] is not valid: a topic name",
+    ],
+    [
+      { policy: { ui: { subscribes: ["ok", ""] } } },
+      "security.policy.ui.subscribes[1]",
+    ],
+    [
+      { policy: { ui: { params: ["ctl/x"] } } },
+      "security.policy.ui.params[0] is not valid: a params namespace",
+    ],
+  ];
+  for (const [security, message] of bad) {
+    for (const curve of [true, false]) {
+      const e = assertThrows(
+        () =>
+          validateLaunch({
+            nodes,
+            security: { curve, ...(security as object) },
+          }),
+        LaunchError,
+      );
+      assertEquals(e.message.startsWith("Cannot launch: "), true, e.message);
+      assertEquals(e.message.includes(message), true, e.message);
+      assertEquals(e.message.includes("\n"), false, e.message);
+      assertEquals(e.field?.startsWith("security."), true, e.field);
+    }
+  }
+  // What the rule allows passes: service names with dots, Service.method,
+  // topics with slashes, node names with slashes and a leading _.
+  const ok = validateLaunch({
+    nodes,
+    security: {
+      curve: true,
+      allow: ["cam/left.1", "_py"],
+      policy: {
+        ui: {
+          provides: ["zmp.Calc-2"],
+          calls: ["zmp.Calc-2", "Calc.$add", "Calc"],
+          publishes: ["sensors/raw.1"],
+          subscribes: ["_x"],
+          params: ["control.pid"],
+        },
+        "cam/left.1": {},
+      },
+    },
+  });
+  assertEquals(ok.security?.allow, ["cam/left.1", "_py"]);
+});
+
+Deno.test("validateLaunch: --secure (secure: true) applies the file's allow, policy and keys even when curve is false", async () => {
+  const security = {
+    curve: false,
+    allow: ["py"],
+    keys: "/tmp/k",
+    policy: { ui: { calls: ["Calc.add"] } },
+  };
+  assertEquals(validateLaunch({ nodes, security }).security, undefined);
+  const secure = validateLaunch({ nodes, security }, undefined, {
+    secure: true,
+  });
+  assertEquals(secure.security, {
+    allow: ["py"],
+    keys: "/tmp/k",
+    policy: { ui: { calls: ["Calc.add"] } },
+  });
+  // The allowed node gets its key, as with curve: true.
+  await using tmp = await outsideFolder();
+  const keys = await secureKeys(secure, { keys: tmp.path });
+  assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
+  assertEquals(keys.registry.policy, { ui: { calls: ["Calc.add"] } });
+  // And it is checked as with curve: true.
+  const e = assertThrows(
+    () =>
+      validateLaunch(
+        { nodes, security: { curve: false, policy: { nobody: {} } } },
+        undefined,
+        { secure: true },
+      ),
+    LaunchError,
+  );
+  assertEquals(
+    e.message.includes("security.policy.nobody names no node"),
+    true,
+    e.message,
+  );
+  // Without a security field, --secure is secure mode with no policy.
+  assertEquals(
+    validateLaunch({ nodes }, undefined, { secure: true }).security,
+    { allow: [], policy: {} },
+  );
+});
+
 Deno.test("secureKeys: one key per node and allowed name, workers included, refused for other registries", async () => {
   await using tmp = await outsideFolder();
   const launch = validateLaunch({

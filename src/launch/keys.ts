@@ -4,7 +4,11 @@
  *
  * A key directory holds `<name>.key` files (mode 0600, the directory 0700),
  * each one JSON object `{"name", "publicKey", "secretKey"}` with the keys in
- * Z85 (40 characters). Node names are file names with `/` written `%2F`.
+ * Z85 (40 characters), and `<name>.pub` files holding a public key only
+ * (`{"name", "publicKey"}`, any mode but writable by its owner alone): the
+ * keys of nodes that run on other hosts, brought here by
+ * {@linkcode importPublicKeys} (`zmp keys import`). Node names are file
+ * names with `/` written `%2F`.
  * Two names are zmp's own: `@registry` (the embedded registry's key) and
  * `@cli` (the key the `zmp` tools use). The directory is `.zmp/keys/` in the
  * project unless `--keys DIR` or `ZMP_KEYS` names another.
@@ -13,7 +17,12 @@
  */
 
 import { join } from "node:path";
-import { type CurveKeyPair, curveKeypair, curvePublic } from "../zmq/curve.ts";
+import {
+  curveKeyBytes,
+  type CurveKeyPair,
+  curveKeypair,
+  curvePublic,
+} from "../zmq/curve.ts";
 import { readEnv } from "../_util/env.ts";
 import { checkName, isValidName } from "../wire/names.ts";
 
@@ -56,8 +65,22 @@ function checkKeyName(name: string): void {
   checkName("keyName", name, { action: `use key ${JSON.stringify(name)}` });
 }
 
-function keyFile(dir: string, name: string): string {
-  return join(dir, `${name.replaceAll("/", "%2F")}.key`);
+function keyFile(dir: string, name: string, ext = ".key"): string {
+  return join(dir, `${name.replaceAll("/", "%2F")}${ext}`);
+}
+
+/** A public key as a key directory stores it, without its secret key. */
+export interface PublicKeyEntry {
+  /** The node name (or `@registry`, `@cli`). */
+  name: string;
+  /** The public key, in Z85. */
+  publicKey: string;
+}
+
+/** A key of a key directory, and whether its secret key is there too. */
+export interface KeyEntry extends PublicKeyEntry {
+  /** `true` for a key pair (`<name>.key`), `false` for `<name>.pub`. */
+  secret: boolean;
 }
 
 /**
@@ -120,8 +143,8 @@ export async function readKeyPair(
 
 /**
  * Makes a new key pair for a name and writes it (mode 0600; the directory
- * is made with mode 0700). An existing key is replaced only with
- * `replace`.
+ * is made with mode 0700). An existing key, or a public key alone, is
+ * replaced only with `replace` (which then removes `<name>.pub`).
  *
  * @param dir the key directory
  * @param name the node name
@@ -138,6 +161,13 @@ export async function generateKeyPair(
 ): Promise<NamedKeyPair> {
   checkKeyName(name);
   const file = keyFile(dir, name);
+  const pub = keyFile(dir, name, ".pub");
+  const exists = (what: string, cause?: unknown) =>
+    new KeyStoreError(
+      `Cannot make a key for ${name}: ${what} exists (rotate it with --replace)`,
+      { cause },
+    );
+  if (!options.replace && await isFile(pub)) throw exists(pub);
   const pair = { name, ...await curveKeypair() };
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -154,14 +184,12 @@ export async function generateKeyPair(
       }
     } else {
       await Deno.rename(tmp, file);
+      await Deno.remove(pub).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
     }
   } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) {
-      throw new KeyStoreError(
-        `Cannot make a key for ${name}: ${file} exists (rotate it with --replace)`,
-        { cause: e },
-      );
-    }
+    if (e instanceof Deno.errors.AlreadyExists) throw exists(file, e);
     throw new KeyStoreError(
       `Cannot write key file ${file}: ${(e as Error).message}`,
       { cause: e },
@@ -185,6 +213,9 @@ export async function ensureKeyPair(
 ): Promise<NamedKeyPair> {
   const found = await readKeyPair(dir, name);
   if (found !== undefined) return found;
+  if (await readPublicOnly(dir, name) !== undefined) {
+    throw new KeyStoreError(publicOnlyMessage(dir, name));
+  }
   try {
     return await generateKeyPair(dir, name);
   } catch (e) {
@@ -196,21 +227,20 @@ export async function ensureKeyPair(
 }
 
 /**
- * The key pairs in a key directory, by name.
+ * The keys in a key directory, by name: key pairs and public keys alone.
  *
  * @param dir the key directory
- * @returns their names and public keys, sorted by name (none when the
- *   directory does not exist)
+ * @returns their names, public keys and whether the secret key is here,
+ *   sorted by name (none when the directory does not exist)
  * @throws {KeyStoreError} for an invalid key file
  */
-export async function listKeys(
-  dir: string,
-): Promise<{ name: string; publicKey: string }[]> {
-  const names: string[] = [];
+export async function listKeys(dir: string): Promise<KeyEntry[]> {
+  const names = new Set<string>();
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".key")) {
-        names.push(entry.name.slice(0, -4).replaceAll("%2F", "/"));
+      const ext = entry.name.slice(-4);
+      if (entry.isFile && (ext === ".key" || ext === ".pub")) {
+        names.add(entry.name.slice(0, -4).replaceAll("%2F", "/"));
       }
     }
   } catch (e) {
@@ -221,10 +251,336 @@ export async function listKeys(
     );
   }
   const out = [];
-  for (const name of names.sort()) {
+  for (const name of [...names].sort()) {
     if (!isValidName("keyName", name)) continue;
-    const pair = await readKeyPair(dir, name);
-    if (pair !== undefined) out.push({ name, publicKey: pair.publicKey });
+    const entry = await readPublicKey(dir, name);
+    if (entry !== undefined) out.push(entry);
   }
   return out;
+}
+
+/**
+ * The public key of a name: from its key pair, else from its `<name>.pub`.
+ *
+ * @param dir the key directory
+ * @param name the node name
+ * @returns the key and whether its secret key is here, or `undefined`
+ *   when the directory has neither file
+ * @throws {TypeError} for a bad name
+ * @throws {KeyStoreError} for an invalid file, a `.pub` that others may
+ *   write, or a `.key` and a `.pub` that disagree
+ */
+export async function readPublicKey(
+  dir: string,
+  name: string,
+): Promise<KeyEntry | undefined> {
+  const pair = await readKeyPair(dir, name);
+  const pub = await readPublicOnly(dir, name);
+  if (pair !== undefined && pub !== undefined && pair.publicKey !== pub) {
+    throw new KeyStoreError(
+      `Cannot use the key of ${name}: ${keyFile(dir, name)} and ${
+        keyFile(dir, name, ".pub")
+      } hold different public keys; remove the wrong one`,
+    );
+  }
+  if (pair !== undefined) {
+    return { name, publicKey: pair.publicKey, secret: true };
+  }
+  return pub === undefined
+    ? undefined
+    : { name, publicKey: pub, secret: false };
+}
+
+/** `<name>.pub`'s public key, or `undefined` without that file. */
+async function readPublicOnly(
+  dir: string,
+  name: string,
+): Promise<string | undefined> {
+  checkKeyName(name);
+  const file = keyFile(dir, name, ".pub");
+  let text: string;
+  try {
+    const info = await Deno.stat(file);
+    if (info.mode !== null && (info.mode & 0o022) !== 0) {
+      throw new KeyStoreError(
+        `Cannot use public key file ${file}: other users may change it (mode ${
+          (info.mode & 0o777).toString(8)
+        }); make it 0644`,
+      );
+    }
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    if (e instanceof KeyStoreError) throw e;
+    throw new KeyStoreError(
+      `Cannot read public key file ${file}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  let entry: PublicKeyEntry;
+  try {
+    entry = checkPublicEntry(JSON.parse(text));
+  } catch (e) {
+    throw new KeyStoreError(
+      `Cannot use public key file ${file}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  if (entry.name !== name) {
+    throw new KeyStoreError(
+      `Cannot use public key file ${file}: it holds the key of ${
+        JSON.stringify(entry.name)
+      }`,
+    );
+  }
+  return entry.publicKey;
+}
+
+function publicOnlyMessage(dir: string, name: string): string {
+  return `Cannot use the key pair of ${name}: ${dir} holds only its public key (${
+    keyFile(dir, name, ".pub")
+  }); its secret key is on the host it was made on`;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw new KeyStoreError(`Cannot read ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Checks one public entry (`{"name", "publicKey"}`, nothing else).
+ *
+ * @param value a parsed JSON value
+ * @returns the entry
+ * @throws {Error} naming what is wrong
+ */
+function checkPublicEntry(value: unknown): PublicKeyEntry {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error('expected a JSON object {"name", "publicKey"}');
+  }
+  const { name, publicKey, ...rest } = value as Record<string, unknown>;
+  if ("secretKey" in rest) {
+    throw new Error(
+      "it holds a secret key: import public keys only (zmp keys export)",
+    );
+  }
+  const extra = Object.keys(rest);
+  if (extra.length > 0) {
+    throw new Error(`unknown field ${JSON.stringify(extra[0])}`);
+  }
+  if (typeof name !== "string" || !isValidName("keyName", name)) {
+    throw new Error(`expected a key name, got ${JSON.stringify(name)}`);
+  }
+  if (typeof publicKey !== "string") {
+    throw new Error(`expected the public key of ${name} in Z85`);
+  }
+  curveKeyBytes(publicKey, `the public key of ${name}`);
+  return { name, publicKey };
+}
+
+/**
+ * Parses public entries as {@linkcode exportPublicKeys} writes them: one
+ * JSON object `{"name", "publicKey"}` per line (a `<name>.pub` file is
+ * one such line).
+ *
+ * @param text the entries
+ * @param source where they come from, for errors
+ * @returns the entries, in order
+ * @throws {KeyStoreError} naming the source and line of a bad entry, or
+ *   when there is none
+ */
+export function parsePublicKeys(
+  text: string,
+  source: string,
+): PublicKeyEntry[] {
+  const out: PublicKeyEntry[] = [];
+  const lines = text.split("\n");
+  const many = lines.filter((l) => l.trim() !== "").length > 1;
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(checkPublicEntry(JSON.parse(line)));
+    } catch (e) {
+      throw new KeyStoreError(
+        `Cannot import ${source}${many ? ` line ${i + 1}` : ""}: ${
+          (e as Error).message
+        }`,
+        { cause: e },
+      );
+    }
+  }
+  if (out.length === 0) {
+    throw new KeyStoreError(`Cannot import ${source}: it holds no public key`);
+  }
+  return out;
+}
+
+/**
+ * The public entries to hand to other hosts, for names whose key is in a
+ * key directory (key pair or public key).
+ *
+ * @param dir the key directory
+ * @param names the names
+ * @returns their entries, in the order given
+ * @throws {TypeError} for a bad name
+ * @throws {KeyStoreError} for a name with no key here, or a bad key file
+ */
+export async function exportPublicKeys(
+  dir: string,
+  names: readonly string[],
+): Promise<PublicKeyEntry[]> {
+  const out = [];
+  for (const name of names) {
+    const entry = await readPublicKey(dir, name);
+    if (entry === undefined) {
+      throw new KeyStoreError(
+        `Cannot export the key of ${name}: there is no key for ${
+          JSON.stringify(name)
+        } in ${dir}`,
+      );
+    }
+    out.push({ name, publicKey: entry.publicKey });
+  }
+  return out;
+}
+
+/** What {@linkcode importPublicKeys} did with one entry. */
+export interface ImportedKey extends PublicKeyEntry {
+  /**
+   * `added`: a new `<name>.pub`; `unchanged`: the directory had that key;
+   * `replaced`: it had another (with `replace`), and its secret key, if it
+   * held one, is removed.
+   */
+  result: "added" | "unchanged" | "replaced";
+}
+
+/**
+ * Adds public keys to a key directory as `<name>.pub` files (mode 0644).
+ * Nothing is written unless every entry can be: a name whose key here is
+ * another one is refused without `replace`.
+ *
+ * @param dir the key directory (made with mode 0700 if missing)
+ * @param entries the public entries (from {@linkcode parsePublicKeys})
+ * @param options `replace: true` to replace a different key, removing its
+ *   secret key from this directory
+ * @returns what was done, per entry
+ * @throws {KeyStoreError} for a name given twice with different keys, a
+ *   different key here (without `replace`), or a file that cannot be read
+ *   or written
+ */
+export async function importPublicKeys(
+  dir: string,
+  entries: readonly PublicKeyEntry[],
+  options: { replace?: boolean } = {},
+): Promise<ImportedKey[]> {
+  const wanted = new Map<string, string>();
+  for (const { name, publicKey } of entries) {
+    checkKeyName(name);
+    curveKeyBytes(publicKey, `the public key of ${name}`);
+    const seen = wanted.get(name);
+    if (seen !== undefined && seen !== publicKey) {
+      throw new KeyStoreError(
+        `Cannot import the key of ${name}: two different keys are given for it`,
+      );
+    }
+    wanted.set(name, publicKey);
+  }
+  const plan: ImportedKey[] = [];
+  for (const [name, publicKey] of wanted) {
+    const here = await readPublicKey(dir, name);
+    if (here === undefined) {
+      plan.push({ name, publicKey, result: "added" });
+    } else if (here.publicKey === publicKey) {
+      plan.push({ name, publicKey, result: "unchanged" });
+    } else if (!options.replace) {
+      throw new KeyStoreError(
+        `Cannot import the key of ${name}: ${dir} holds another key for it (${here.publicKey}${
+          here.secret ? ", with its secret key" : ""
+        }); replace it with --replace`,
+      );
+    } else {
+      plan.push({ name, publicKey, result: "replaced" });
+    }
+  }
+  for (const { name, publicKey, result } of plan) {
+    if (result === "unchanged") continue;
+    const file = keyFile(dir, name, ".pub");
+    try {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+      await Deno.writeTextFile(
+        tmp,
+        JSON.stringify({ name, publicKey }) + "\n",
+        { mode: 0o644, createNew: true },
+      );
+      await Deno.chmod(tmp, 0o644); // whatever the umask
+      await Deno.rename(tmp, file);
+      if (result === "replaced") {
+        await Deno.remove(keyFile(dir, name)).catch((e) => {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        });
+      }
+    } catch (e) {
+      throw new KeyStoreError(
+        `Cannot write public key file ${file}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
+  return plan;
+}
+
+/**
+ * Reads public entries from a file of them (`zmp keys export`'s output, or
+ * one `<name>.pub`), or from every `*.pub` file of a directory.
+ *
+ * @param path the file or directory
+ * @returns the entries
+ * @throws {KeyStoreError} when it cannot be read, holds a bad entry, or
+ *   holds none; for a directory, a `<name>.pub` holding another name
+ */
+export async function readPublicKeysFrom(
+  path: string,
+): Promise<PublicKeyEntry[]> {
+  try {
+    if (!(await Deno.stat(path)).isDirectory) {
+      return parsePublicKeys(await Deno.readTextFile(path), path);
+    }
+    const files: string[] = [];
+    for await (const entry of Deno.readDir(path)) {
+      if (entry.isFile && entry.name.endsWith(".pub")) files.push(entry.name);
+    }
+    const out: PublicKeyEntry[] = [];
+    for (const file of files.sort()) {
+      const full = join(path, file);
+      const entries = parsePublicKeys(await Deno.readTextFile(full), full);
+      const name = file.slice(0, -4).replaceAll("%2F", "/");
+      if (entries.length !== 1 || entries[0].name !== name) {
+        throw new KeyStoreError(
+          `Cannot import ${full}: expected the one key of ${
+            JSON.stringify(name)
+          }`,
+        );
+      }
+      out.push(entries[0]);
+    }
+    if (out.length === 0) {
+      throw new KeyStoreError(
+        `Cannot import ${path}: the directory has no .pub file`,
+      );
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof KeyStoreError) throw e;
+    throw new KeyStoreError(
+      `Cannot import ${path}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
 }

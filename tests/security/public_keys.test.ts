@@ -24,6 +24,7 @@ import {
   readPublicKey,
   readPublicKeysFrom,
 } from "../../src/launch/keys.ts";
+import { cliKeys } from "../../src/cli/_common.ts";
 import { CLI, outsideFolder, run } from "../project/_project.ts";
 
 function zmp(cwd: string, args: string[], env: Record<string, string> = {}) {
@@ -388,4 +389,22 @@ Deno.test("zmp keys export|import|list: public keys from one host's directory to
   assert(!await exists(`${tmp.path}/e/calc.key`));
   const help = await zmp(tmp.path, ["keys", "--help"]);
   assertStringIncludes(help.stdout, "import <FILE|DIR|->");
+});
+
+Deno.test("the tools take the registry's public key from a @registry.pub as well (a machine that runs only tools needs no registry secret)", async () => {
+  await using tmp = await outsideFolder();
+  const launch = `${tmp.path}/launch`;
+  const tools = `${tmp.path}/tools`;
+  const registry = await ensureKeyPair(launch, "@registry");
+  const cli = await ensureKeyPair(tools, "@cli");
+  await importPublicKeys(
+    tools,
+    await exportPublicKeys(launch, ["@registry"]),
+  );
+  assertEquals(await cliKeys({ keys: tools }), {
+    publicKey: cli.publicKey,
+    secretKey: cli.secretKey,
+    registryKey: registry.publicKey,
+    toolKey: cli.publicKey,
+  });
 });

@@ -45,6 +45,12 @@ export interface LaunchKeys {
   etcd: boolean;
   /** What each node gets, by name. */
   nodes: Map<string, NodeSecurity>;
+  /**
+   * With a host: the other hosts' nodes (and allowed names) whose secret
+   * keys this key directory holds anyway, as a directory copied to every
+   * host does. It works, but a compromise of this host leaks them.
+   */
+  foreignSecrets: string[];
 }
 
 /**
@@ -114,8 +120,10 @@ export async function secureKeys(
     return await ensureKeyPair(dir, name);
   };
   /** Another host's key: its public key must be here already. */
+  const foreignSecrets: string[] = [];
   const theirs = async (name: string, runs: string) => {
     const entry = await readPublicKey(dir, name);
+    if (entry?.secret) foreignSecrets.push(name);
     if (entry !== undefined) return entry.publicKey;
     throw new LaunchError(
       `Cannot launch on host "${host}" in secure mode: no key for ${name} in ${dir} (${name} ${runs}); there, run zmp keys export ${name} > ${
@@ -186,6 +194,7 @@ export async function secureKeys(
         },
       }),
       nodes,
+      foreignSecrets,
     };
   } catch (e) {
     if (e instanceof KeyStoreError || e instanceof TypeError) {

@@ -292,6 +292,14 @@ export async function startLaunch(
           Object.keys(keys.allowed).length
         } node keys in ${keys.dir} (the secret keys of ${keys.nodes.size} here); etcd's TLS client certificates keep out the rest`,
       );
+      if (keys.foreignSecrets.length > 0) {
+        logger.log(
+          "warn",
+          `secure mode: ${keys.dir} holds the secret keys of ${
+            keys.foreignSecrets.join(", ")
+          }, which run elsewhere: whoever takes this host has their identities too; keep only their public keys here (docs/security.md, "Each host holds its own nodes' keys")`,
+        );
+      }
     }
   }
 

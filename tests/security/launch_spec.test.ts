@@ -296,6 +296,7 @@ Deno.test("secureKeys with a host: key pairs for that host's nodes and @cli only
     host: "h3",
   });
   assertEquals([...k2.nodes.keys()], ["calc"]);
+  assertEquals(k2.foreignSecrets, []);
   assertEquals(k2.registry, undefined);
   assertEquals(k2.nodes.get("calc")?.peers, k3.nodes.get("ui")?.peers);
   assertEquals(Object.keys(k2.allowed).sort(), ["calc", "py", "ui"]);
@@ -314,6 +315,23 @@ Deno.test("secureKeys with a host: key pairs for that host's nodes and @cli only
       }),
     LaunchError,
     `Cannot launch in secure mode: ui runs on host "h2", but ${h2} holds only its public key (ui.pub); bring its key pair from the host that made it, or make a new one with zmp keys gen ui --replace`,
+  );
+  // A directory copied to every host works, and says whose secret key it
+  // holds that it should not.
+  const shared = await secureKeys(on("h2"), {
+    keys: `${tmp.path}/py`,
+    everyone: all.nodes,
+    host: "h2",
+  }).catch((e) => e);
+  assertEquals(shared instanceof LaunchError, true); // ui: no key at all
+  await generateKeyPair(`${tmp.path}/py`, "ui");
+  assertEquals(
+    (await secureKeys(on("h2"), {
+      keys: `${tmp.path}/py`,
+      everyone: all.nodes,
+      host: "h2",
+    })).foreignSecrets,
+    ["ui", "py"],
   );
   // One host (no --host): every key pair made on first use, as before.
   const single = await secureKeys(

@@ -46,8 +46,8 @@ export interface LaunchKeys {
   /** What each node gets, by name. */
   nodes: Map<string, NodeSecurity>;
   /**
-   * With a host: the other hosts' nodes (and allowed names) whose secret
-   * keys this key directory holds anyway, as a directory copied to every
+   * With a host: the other hosts' nodes whose secret keys this key
+   * directory holds anyway, as a directory copied to every
    * host does. It works, but a compromise of this host leaks them.
    */
   foreignSecrets: string[];
@@ -121,9 +121,10 @@ export async function secureKeys(
   };
   /** Another host's key: its public key must be here already. */
   const foreignSecrets: string[] = [];
-  const theirs = async (name: string, runs: string) => {
+  const theirs = async (name: string, runs: string, node = true) => {
     const entry = await readPublicKey(dir, name);
-    if (entry?.secret) foreignSecrets.push(name);
+    // An allowed name may run here (started by hand, with this directory).
+    if (entry?.secret && node) foreignSecrets.push(name);
     if (entry !== undefined) return entry.publicKey;
     throw new LaunchError(
       `Cannot launch on host "${host}" in secure mode: no key for ${name} in ${dir} (${name} ${runs}); there, run zmp keys export ${name} > ${
@@ -161,6 +162,7 @@ export async function secureKeys(
         : await theirs(
           name,
           "is named in security.allow; make its key where it runs, with zmp keys gen",
+          false,
         );
     }
     const policy = launch.security?.policy ?? {};

@@ -331,7 +331,7 @@ Deno.test("secureKeys with a host: key pairs for that host's nodes and @cli only
       everyone: all.nodes,
       host: "h2",
     })).foreignSecrets,
-    ["ui", "py"],
+    ["ui"], // py, an allowed name, may well run here
   );
   // One host (no --host): every key pair made on first use, as before.
   const single = await secureKeys(

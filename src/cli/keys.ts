@@ -7,17 +7,19 @@
  */
 
 import {
-  exportPublicKeys,
   generateKeyPair,
-  importPublicKeys,
   keyDirectory,
   KeyStoreError,
   listKeys,
-  parsePublicKeys,
   type PublicKeyEntry,
   readPublicKey,
-  readPublicKeysFrom,
 } from "../launch/keys.ts";
+import {
+  exportPublicKeys,
+  importPublicKeys,
+  parsePublicKeys,
+  readPublicKeysFrom,
+} from "../launch/key_exchange.ts";
 import { CliError, parse, runCommand, UsageError } from "./_common.ts";
 
 /** The help text of `zmp keys`. */

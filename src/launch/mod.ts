@@ -17,22 +17,24 @@ export { defineLaunch } from "./define.ts";
 export {
   CLI_KEY_NAME,
   ensureKeyPair,
-  exportPublicKeys,
   generateKeyPair,
-  type ImportedKey,
-  importPublicKeys,
   keyDirectory,
   type KeyEntry,
   KeyStoreError,
   listKeys,
   type NamedKeyPair,
-  parsePublicKeys,
   type PublicKeyEntry,
   readKeyPair,
   readPublicKey,
-  readPublicKeysFrom,
   REGISTRY_KEY_NAME,
 } from "./keys.ts";
+export {
+  exportPublicKeys,
+  type ImportedKey,
+  importPublicKeys,
+  parsePublicKeys,
+  readPublicKeysFrom,
+} from "./key_exchange.ts";
 export { LaunchError, type LaunchErrorOptions } from "./errors.ts";
 export {
   launch,

@@ -7,12 +7,11 @@ import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { validateLaunch } from "../../src/launch/_validate.ts";
 import { secureKeys } from "../../src/launch/_secure.ts";
 import { LaunchError } from "../../src/launch/errors.ts";
+import { generateKeyPair, listKeys } from "../../src/launch/keys.ts";
 import {
   exportPublicKeys,
-  generateKeyPair,
   importPublicKeys,
-  listKeys,
-} from "../../src/launch/keys.ts";
+} from "../../src/launch/key_exchange.ts";
 import { outsideFolder } from "../project/_project.ts";
 
 const MODULE = new URL("../launch/fixtures/ticker.ts", import.meta.url).href;

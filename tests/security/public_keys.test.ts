@@ -14,16 +14,18 @@ import {
 } from "../_assert.ts";
 import {
   ensureKeyPair,
-  exportPublicKeys,
   generateKeyPair,
-  importPublicKeys,
   KeyStoreError,
   listKeys,
-  parsePublicKeys,
   readKeyPair,
   readPublicKey,
-  readPublicKeysFrom,
 } from "../../src/launch/keys.ts";
+import {
+  exportPublicKeys,
+  importPublicKeys,
+  parsePublicKeys,
+  readPublicKeysFrom,
+} from "../../src/launch/key_exchange.ts";
 import { cliKeys } from "../../src/cli/_common.ts";
 import { CLI, outsideFolder, run } from "../project/_project.ts";
 

@@ -327,13 +327,13 @@ export async function cliKeys(
   if (values.keys === "") throw new UsageError("--keys is empty");
   const dir = values.keys ?? readEnv("ZMP_KEYS");
   if (dir === undefined) return undefined;
-  const { readKeyPair, CLI_KEY_NAME, REGISTRY_KEY_NAME } = await import(
-    "../launch/keys.ts"
-  );
+  const { readKeyPair, readPublicKey, CLI_KEY_NAME, REGISTRY_KEY_NAME } =
+    await import("../launch/keys.ts");
   try {
     const own = name ?? CLI_KEY_NAME;
     const cli = await readKeyPair(dir, own);
-    const registry = await readKeyPair(dir, REGISTRY_KEY_NAME);
+    // The registry's public key is enough (a @registry.pub will do).
+    const registry = await readPublicKey(dir, REGISTRY_KEY_NAME);
     if (cli === undefined && own !== CLI_KEY_NAME) {
       throw new CliError(
         `no ${own} key in ${dir}: name ${
@@ -350,7 +350,7 @@ export async function cliKeys(
     }
     const tool = own === CLI_KEY_NAME
       ? cli
-      : await readKeyPair(dir, CLI_KEY_NAME);
+      : await readPublicKey(dir, CLI_KEY_NAME);
     return {
       publicKey: cli.publicKey,
       secretKey: cli.secretKey,

@@ -113,7 +113,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "keys",
-    summary: "make, list and show the CURVE keys of secure mode",
+    summary:
+      "make, list, show, export and import the CURVE keys of secure mode",
     load: () => import("./keys.ts"),
   },
 ];

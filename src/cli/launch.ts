@@ -50,7 +50,9 @@ Options:
                          node, allow-list and policy), like security: { curve:
                          true } in the launch file; see docs/security.md
   --keys <dir>           the key directory of secure mode (default: $ZMP_KEYS,
-                         else the launch file's, else .zmp/keys beside it)
+                         else the launch file's, else .zmp/keys beside it);
+                         with --host, it holds this host's nodes' key pairs
+                         and the others' public keys (zmp keys import)
   --metrics-port <n>     serve every process's metrics in the Prometheus text
                          format at http://127.0.0.1:<n>/metrics (0: a free port)
   -h, --help             show this help

@@ -18,6 +18,9 @@ import {
   CLI_KEY_NAME,
   ensureKeyPair,
   KeyStoreError,
+  type NamedKeyPair,
+  readKeyPair,
+  readPublicKey,
   REGISTRY_KEY_NAME,
 } from "./keys.ts";
 import type { ResolvedLaunch } from "./_validate.ts";
@@ -26,8 +29,13 @@ import type { ResolvedLaunch } from "./_validate.ts";
 export interface LaunchKeys {
   /** The key directory used. */
   dir: string;
-  /** What the embedded registry runs with. */
-  registry: RegistrySecurity;
+  /**
+   * What the embedded registry runs with; none with etcd, which checks no
+   * CURVE key (each node checks the others with `allowed`).
+   */
+  registry?: RegistrySecurity;
+  /** The public key of every node and allowed name, by name. */
+  allowed: Record<string, string>;
   /**
    * The launcher's own registry connection (with the `@cli` key); none
    * with etcd, which TLS protects instead.
@@ -37,6 +45,12 @@ export interface LaunchKeys {
   etcd: boolean;
   /** What each node gets, by name. */
   nodes: Map<string, NodeSecurity>;
+  /**
+   * With a host: the other hosts' nodes whose secret keys this key
+   * directory holds anyway, as a directory copied to every
+   * host does. It works, but a compromise of this host leaks them.
+   */
+  foreignSecrets: string[];
 }
 
 /**
@@ -47,17 +61,29 @@ export interface LaunchKeys {
  * judges the registrations it reads itself; etcd must be `etcds://`, its
  * client certificates keeping out whoever has none.
  *
- * @param launch the checked launch
+ * On one host (no `host`), every key pair is made on first use. With
+ * `host` (`zmp launch --host H`), only the key pairs of the nodes placed
+ * there (and `@cli`) are made; the others' public keys must be in the
+ * directory already (`zmp keys export` there, `zmp keys import` here), so
+ * that a host holds no secret key of another host's nodes.
+ *
+ * @param launch the checked launch (the nodes to run here)
  * @param options `keys` (`--keys`), else `ZMP_KEYS`, else the spec's, else
  *   `.zmp/keys` beside the launch file; `everyone`: the nodes of every
- *   host (default: the launch's)
+ *   host (default: the launch's); `host`: the host this launch runs on
  * @returns the keys
  * @throws {LaunchError} for an external registry, a plain `etcd://` one,
- *   or a key directory that cannot be used
+ *   a key directory that cannot be used, a node placed here whose secret
+ *   key is elsewhere, or (with `host`) a missing public key, naming the
+ *   node and how to bring its key here
  */
 export async function secureKeys(
   launch: ResolvedLaunch,
-  options: { keys?: string; everyone?: readonly { name: string }[] },
+  options: {
+    keys?: string;
+    everyone?: readonly { name: string; host?: string }[];
+    host?: string;
+  },
 ): Promise<LaunchKeys> {
   const where = { file: launch.file, field: "security" };
   const etcd = launch.registry.kind !== "embedded" &&
@@ -79,24 +105,73 @@ export async function secureKeys(
     : Deno.cwd();
   const dir = options.keys ?? readEnv("ZMP_KEYS") ?? launch.security?.keys ??
     join(base, ".zmp/keys");
+  const host = options.host;
+  const here = host === undefined ? "here" : `on host "${host}"`;
+  /** A key pair this launch uses: made on first use, never a stranger's. */
+  const own = async (name: string) => {
+    const pair = await readKeyPair(dir, name);
+    if (pair !== undefined) return pair;
+    if (await readPublicKey(dir, name) !== undefined) {
+      throw new LaunchError(
+        `Cannot launch in secure mode: ${name} runs ${here}, but ${dir} holds only its public key (${name}.pub); bring its key pair from the host that made it, or make a new one with zmp keys gen ${name} --replace --keys ${dir} and import its public key on the other hosts (zmp keys export, zmp keys import)`,
+        where,
+      );
+    }
+    return await ensureKeyPair(dir, name);
+  };
+  /** Another host's key: its public key must be here already. */
+  const foreignSecrets: string[] = [];
+  const theirs = async (name: string, runs: string, node = true) => {
+    const entry = await readPublicKey(dir, name);
+    // An allowed name may run here (started by hand, with this directory).
+    if (entry?.secret && node) foreignSecrets.push(name);
+    if (entry !== undefined) return entry.publicKey;
+    throw new LaunchError(
+      `Cannot launch on host "${host}" in secure mode: no key for ${name} in ${dir} (${name} ${runs}); there, run zmp keys export ${name} > ${
+        name.replaceAll("/", "%2F")
+      }.pub, and here zmp keys import ${
+        name.replaceAll("/", "%2F")
+      }.pub --keys ${dir}`,
+      where,
+    );
+  };
   try {
-    const registry = await ensureKeyPair(dir, REGISTRY_KEY_NAME);
-    const cli = await ensureKeyPair(dir, CLI_KEY_NAME);
-    const nodes = new Map<string, NodeSecurity>();
+    // This host's own key pairs first: a launch that then misses another
+    // host's public key has made the keys that host needs from this one.
+    const cli = await own(CLI_KEY_NAME);
+    const registry = etcd ? undefined : await own(REGISTRY_KEY_NAME);
+    const pairs = new Map<string, NamedKeyPair>();
+    for (const node of launch.nodes) pairs.set(node.name, await own(node.name));
     const allowed: Record<string, string> = {};
     for (const node of options.everyone ?? launch.nodes) {
-      allowed[node.name] = (await ensureKeyPair(dir, node.name)).publicKey;
+      allowed[node.name] = pairs.get(node.name)?.publicKey ??
+        (host === undefined
+          ? (await readPublicKey(dir, node.name))?.publicKey ??
+            (await ensureKeyPair(dir, node.name)).publicKey
+          : await theirs(
+            node.name,
+            node.host === undefined
+              ? "is placed on no host"
+              : `runs on host "${node.host}"`,
+          ));
     }
     for (const name of launch.security?.allow ?? []) {
-      allowed[name] = (await ensureKeyPair(dir, name)).publicKey;
+      allowed[name] = host === undefined
+        ? (await readPublicKey(dir, name))?.publicKey ??
+          (await ensureKeyPair(dir, name)).publicKey
+        : await theirs(
+          name,
+          "is named in security.allow; make its key where it runs, with zmp keys gen",
+          false,
+        );
     }
     const policy = launch.security?.policy ?? {};
-    for (const node of launch.nodes) {
-      const pair = await ensureKeyPair(dir, node.name);
-      nodes.set(node.name, {
+    const nodes = new Map<string, NodeSecurity>();
+    for (const [name, pair] of pairs) {
+      nodes.set(name, {
         publicKey: pair.publicKey,
         secretKey: pair.secretKey,
-        ...(etcd
+        ...(registry === undefined
           ? { peers: allowed, policy }
           : { registryKey: registry.publicKey }),
         tools: [cli.publicKey],
@@ -105,14 +180,15 @@ export async function secureKeys(
     return {
       dir,
       etcd,
-      registry: {
-        publicKey: registry.publicKey,
-        secretKey: registry.secretKey,
-        nodes: allowed,
-        clients: { [CLI_KEY_NAME]: cli.publicKey },
-        policy,
-      },
-      ...(etcd ? {} : {
+      allowed,
+      ...(registry === undefined ? {} : {
+        registry: {
+          publicKey: registry.publicKey,
+          secretKey: registry.secretKey,
+          nodes: allowed,
+          clients: { [CLI_KEY_NAME]: cli.publicKey },
+          policy,
+        },
         launcher: {
           publicKey: cli.publicKey,
           secretKey: cli.secretKey,
@@ -120,6 +196,7 @@ export async function secureKeys(
         },
       }),
       nodes,
+      foreignSecrets,
     };
   } catch (e) {
     if (e instanceof KeyStoreError || e instanceof TypeError) {

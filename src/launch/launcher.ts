@@ -239,6 +239,7 @@ export async function startLaunch(
     ? await secureKeys(resolved, {
       keys: options.keys,
       everyone: validated.nodes,
+      host: options.host,
     })
     : undefined;
   let server: { endpoint: string; close(): Promise<void> } | undefined;
@@ -247,7 +248,7 @@ export async function startLaunch(
     const r = resolved.registry;
     try {
       server = await startRegistry({
-        ...(keys === undefined ? {} : { security: keys.registry }),
+        ...(keys?.registry === undefined ? {} : { security: keys.registry }),
         endpoint: r.endpoint,
         ttl: r.ttl,
         paramsFile: options.paramsFile === false
@@ -268,7 +269,7 @@ export async function startLaunch(
       logger.log(
         "info",
         `secure mode: CURVE on every socket, ${
-          Object.keys(keys.registry.nodes).length
+          Object.keys(keys.allowed).length
         } node keys in ${keys.dir}`,
       );
     }
@@ -288,9 +289,17 @@ export async function startLaunch(
       logger.log(
         "info",
         `secure mode: CURVE on every socket, ${
-          Object.keys(keys.registry.nodes).length
-        } node keys in ${keys.dir}; etcd's TLS client certificates keep out the rest`,
+          Object.keys(keys.allowed).length
+        } node keys in ${keys.dir} (the secret keys of ${keys.nodes.size} here); etcd's TLS client certificates keep out the rest`,
       );
+      if (keys.foreignSecrets.length > 0) {
+        logger.log(
+          "warn",
+          `secure mode: ${keys.dir} holds the secret keys of ${
+            keys.foreignSecrets.join(", ")
+          }, which run elsewhere: whoever takes this host has their identities too; keep only their public keys here (docs/security.md, "Each host holds its own nodes' keys")`,
+        );
+      }
     }
   }
 

@@ -19,12 +19,22 @@ export {
   ensureKeyPair,
   generateKeyPair,
   keyDirectory,
+  type KeyEntry,
   KeyStoreError,
   listKeys,
   type NamedKeyPair,
+  type PublicKeyEntry,
   readKeyPair,
+  readPublicKey,
   REGISTRY_KEY_NAME,
 } from "./keys.ts";
+export {
+  exportPublicKeys,
+  type ImportedKey,
+  importPublicKeys,
+  parsePublicKeys,
+  readPublicKeysFrom,
+} from "./key_exchange.ts";
 export { LaunchError, type LaunchErrorOptions } from "./errors.ts";
 export {
   launch,

@@ -37,7 +37,7 @@ Deno.test("ensureKeyPair: made once on first use, 0600 in a 0700 directory, read
   assertEquals((await Deno.stat(dir)).mode! & 0o777, 0o700);
   assertEquals((await Deno.stat(`${dir}/ns%2Fcalc.key`)).mode! & 0o777, 0o600);
   assertEquals(await listKeys(dir), [
-    { name: "ns/calc", publicKey: made.publicKey },
+    { name: "ns/calc", publicKey: made.publicKey, secret: true },
   ]);
   await assertRejects(
     () => generateKeyPair(dir, "ns/calc"),
@@ -90,7 +90,7 @@ Deno.test("zmp keys gen|list|show: one line per key, the directory from --keys o
   const cli = await zmp(tmp.path, ["keys", "gen", "@cli", "--keys", "k"]);
   assertEquals(cli.code, 0, cli.stderr);
   const list = await zmp(tmp.path, ["keys", "list"], { ZMP_KEYS: "k" });
-  assertEquals(list.stdout, `@cli\t${cli.stdout}`);
+  assertEquals(list.stdout, `@cli\t${cli.stdout.trim()}\tsecret\n`);
   const show = await zmp(tmp.path, ["keys", "show", "calc"]);
   assertEquals(show.stdout, gen.stdout);
   assert(!show.stdout.includes("secret"));

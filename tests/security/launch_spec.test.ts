@@ -7,6 +7,11 @@ import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { validateLaunch } from "../../src/launch/_validate.ts";
 import { secureKeys } from "../../src/launch/_secure.ts";
 import { LaunchError } from "../../src/launch/errors.ts";
+import { generateKeyPair, listKeys } from "../../src/launch/keys.ts";
+import {
+  exportPublicKeys,
+  importPublicKeys,
+} from "../../src/launch/key_exchange.ts";
 import { outsideFolder } from "../project/_project.ts";
 
 const MODULE = new URL("../launch/fixtures/ticker.ts", import.meta.url).href;
@@ -147,8 +152,8 @@ Deno.test("validateLaunch: --secure (secure: true) applies the file's allow, pol
   // The allowed node gets its key, as with curve: true.
   await using tmp = await outsideFolder();
   const keys = await secureKeys(secure, { keys: tmp.path });
-  assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
-  assertEquals(keys.registry.policy, { ui: { calls: ["Calc.add"] } });
+  assertEquals(Object.keys(keys.registry!.nodes).sort(), ["calc", "py", "ui"]);
+  assertEquals(keys.registry!.policy, { ui: { calls: ["Calc.add"] } });
   // And it is checked as with curve: true.
   const e = assertThrows(
     () =>
@@ -178,10 +183,10 @@ Deno.test("secureKeys: one key per node and allowed name, workers included, refu
     security: { curve: true, allow: ["py"] },
   });
   const keys = await secureKeys(launch, { keys: tmp.path });
-  assertEquals(Object.keys(keys.registry.nodes).sort(), ["calc", "py", "ui"]);
-  assertEquals(Object.keys(keys.registry.clients ?? {}), ["@cli"]);
-  assertEquals(keys.nodes.get("ui")?.registryKey, keys.registry.publicKey);
-  assertEquals(keys.launcher?.serverKey, keys.registry.publicKey);
+  assertEquals(Object.keys(keys.registry!.nodes).sort(), ["calc", "py", "ui"]);
+  assertEquals(Object.keys(keys.registry!.clients ?? {}), ["@cli"]);
+  assertEquals(keys.nodes.get("ui")?.registryKey, keys.registry!.publicKey);
+  assertEquals(keys.launcher?.serverKey, keys.registry!.publicKey);
   // A worker node gets keys like the others (posted to its Worker).
   const worker = await secureKeys(
     validateLaunch({
@@ -189,7 +194,7 @@ Deno.test("secureKeys: one key per node and allowed name, workers included, refu
     }),
     { keys: tmp.path },
   );
-  assertEquals(worker.nodes.get("w")?.registryKey, keys.registry.publicKey);
+  assertEquals(worker.nodes.get("w")?.registryKey, keys.registry!.publicKey);
   await assertRejects(
     () =>
       secureKeys(
@@ -231,6 +236,110 @@ Deno.test("secureKeys: one key per node and allowed name, workers included, refu
     "py",
     "ui",
   ]);
-  assertEquals(ui?.peers?.calc, keys.registry.nodes.calc);
+  assertEquals(ui?.peers?.calc, keys.registry!.nodes.calc);
   assertEquals(ui?.policy, { ui: { params: [] } });
+});
+
+Deno.test("secureKeys with a host: key pairs for that host's nodes and @cli only, the others' public keys needed, a missing one named with how to bring it", async () => {
+  await using tmp = await outsideFolder();
+  const h2 = `${tmp.path}/h2`;
+  const h3 = `${tmp.path}/h3`;
+  const spread = [
+    { name: "calc", module: MODULE, host: "h2" },
+    { name: "ui", module: MODULE, host: "h3" },
+  ];
+  const all = validateLaunch({
+    nodes: spread,
+    registry: { etcd: ["https://localhost:2379"] },
+    security: { curve: true, allow: ["py"] },
+  });
+  const on = (host: string) => ({
+    ...all,
+    nodes: all.nodes.filter((n) => n.host === host),
+  });
+  // h2 makes its own keys, then misses ui's public key.
+  await assertRejects(
+    () => secureKeys(on("h2"), { keys: h2, everyone: all.nodes, host: "h2" }),
+    LaunchError,
+    `Cannot launch on host "h2" in secure mode: no key for ui in ${h2} (ui runs on host "h3"); there, run zmp keys export ui > ui.pub, and here zmp keys import ui.pub --keys ${h2}`,
+  );
+  assertEquals(
+    (await listKeys(h2)).map((k) => [k.name, k.secret]),
+    [["@cli", true], ["calc", true]],
+  );
+  await secureKeys(on("h3"), { keys: h3, everyone: all.nodes, host: "h3" })
+    .catch(() => {});
+  await importPublicKeys(h2, await exportPublicKeys(h3, ["ui"]));
+  await importPublicKeys(h3, await exportPublicKeys(h2, ["calc"]));
+  // An allowed name is made where it runs, never by a host's launch.
+  await assertRejects(
+    () => secureKeys(on("h2"), { keys: h2, everyone: all.nodes, host: "h2" }),
+    LaunchError,
+    `no key for py in ${h2} (py is named in security.allow; make its key where it runs, with zmp keys gen)`,
+  );
+  await generateKeyPair(`${tmp.path}/py`, "py");
+  for (const dir of [h2, h3]) {
+    await importPublicKeys(
+      dir,
+      await exportPublicKeys(`${tmp.path}/py`, ["py"]),
+    );
+  }
+  const k2 = await secureKeys(on("h2"), {
+    keys: h2,
+    everyone: all.nodes,
+    host: "h2",
+  });
+  const k3 = await secureKeys(on("h3"), {
+    keys: h3,
+    everyone: all.nodes,
+    host: "h3",
+  });
+  assertEquals([...k2.nodes.keys()], ["calc"]);
+  assertEquals(k2.foreignSecrets, []);
+  assertEquals(k2.registry, undefined);
+  assertEquals(k2.nodes.get("calc")?.peers, k3.nodes.get("ui")?.peers);
+  assertEquals(Object.keys(k2.allowed).sort(), ["calc", "py", "ui"]);
+  // No secret key of another host's node, nor any @registry key.
+  assertEquals(
+    (await listKeys(h2)).map((k) => [k.name, k.secret]),
+    [["@cli", true], ["calc", true], ["py", false], ["ui", false]],
+  );
+  // A node placed here whose key pair is elsewhere: named, not remade.
+  await assertRejects(
+    () =>
+      secureKeys({ ...all, nodes: all.nodes }, {
+        keys: h2,
+        everyone: all.nodes,
+        host: "h2",
+      }),
+    LaunchError,
+    `Cannot launch in secure mode: ui runs on host "h2", but ${h2} holds only its public key (ui.pub); bring its key pair from the host that made it, or make a new one with zmp keys gen ui --replace`,
+  );
+  // A directory copied to every host works, and says whose secret key it
+  // holds that it should not.
+  const shared = await secureKeys(on("h2"), {
+    keys: `${tmp.path}/py`,
+    everyone: all.nodes,
+    host: "h2",
+  }).catch((e) => e);
+  assertEquals(shared instanceof LaunchError, true); // ui: no key at all
+  await generateKeyPair(`${tmp.path}/py`, "ui");
+  assertEquals(
+    (await secureKeys(on("h2"), {
+      keys: `${tmp.path}/py`,
+      everyone: all.nodes,
+      host: "h2",
+    })).foreignSecrets,
+    ["ui"], // py, an allowed name, may well run here
+  );
+  // One host (no --host): every key pair made on first use, as before.
+  const single = await secureKeys(
+    validateLaunch({ nodes, security: { curve: true } }),
+    { keys: `${tmp.path}/one` },
+  );
+  assertEquals(
+    (await listKeys(`${tmp.path}/one`)).map((k) => [k.name, k.secret]),
+    [["@cli", true], ["@registry", true], ["calc", true], ["ui", true]],
+  );
+  assertEquals(single.registry?.nodes, single.allowed);
 });

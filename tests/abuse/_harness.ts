@@ -15,6 +15,8 @@ const CALCULATOR = new URL("examples/calculator/server.ts", ROOT).pathname;
 const FIXTURE = new URL("tests/rpc/fixtures/server.ts", ROOT).pathname;
 const SYSTEM = new URL("./fixtures/secure_system.ts", import.meta.url)
   .pathname;
+const SECURE_NODE = new URL("./fixtures/secure_node.ts", import.meta.url)
+  .pathname;
 
 export { Child };
 
@@ -105,6 +107,8 @@ export interface SecureSystemInfo {
   tool: { publicKey: string; secretKey: string };
   /** The misbehaving client's key pair (`@attacker`, also admitted). */
   attacker: { publicKey: string; secretKey: string };
+  /** The key pair of node `healthy` (see {@linkcode startSecureNode}). */
+  healthy: { publicKey: string; secretKey: string };
 }
 
 /**
@@ -132,6 +136,34 @@ export class SecureSystem extends LoggingChild {
       await p.kill();
       throw e;
     }
+  }
+}
+
+/**
+ * Starts node `healthy` of a secure system in a process of its own
+ * (`fixtures/secure_node.ts`) and waits until it registered.
+ *
+ * @param info the secure system's
+ * @returns the running node; dispose it to kill and reap it
+ */
+export async function startSecureNode(info: SecureSystemInfo): Promise<Child> {
+  const p = new Child([
+    "run",
+    "-A",
+    SECURE_NODE,
+    "--name",
+    "healthy",
+    "--registry",
+    info.registry,
+    `--registry-key=${info.registryKey}`,
+    `--key=${JSON.stringify(info.healthy)}`,
+  ]);
+  try {
+    await p.waitLine((l) => l === "ready", "the healthy node to register");
+    return p;
+  } catch (e) {
+    await p.kill();
+    throw e;
   }
 }
 

@@ -3,7 +3,8 @@
  * probes of issue #14 (`_probes.ts`, as `rpc.test.ts` and
  * `registry.test.ts` run them in plain mode) against a secure system
  * (`fixtures/secure_system.ts`: a CURVE registry with a 1 s lease ttl and a
- * node `calc` that serves `Calculator` and heartbeats). The attacker holds
+ * node `calc` that serves `Calculator`; for the registry probes, a node
+ * `healthy` in a process of its own heartbeats too). The attacker holds
  * a key the system admits (`@attacker`): an authenticated client that
  * misbehaves, the threat that CURVE does not keep out. The good client
  * (`@cli`, another admitted key) asserts what the plain probes assert: no
@@ -13,7 +14,7 @@
 
 import { RpcClient } from "../../src/rpc/client.ts";
 import { connectRegistry } from "../../mod.ts";
-import { SecureSystem } from "./_harness.ts";
+import { SecureSystem, startSecureNode } from "./_harness.ts";
 import {
   REGISTRY_PROBES,
   registryProbe,
@@ -58,11 +59,12 @@ for (const p of REGISTRY_PROBES) {
   Deno.test(`secure probe: ${p.name}, from an admitted key`, async () => {
     await using system = await SecureSystem.start(["--ttl", String(TTL)]);
     const { info } = system;
+    await using _healthy = await startSecureNode(info);
     const o = await registryProbe(
       {
         process: system,
         endpoint: info.registry,
-        healthy: "calc",
+        nodes: ["calc", "healthy"],
         connect: () =>
           connectRegistry({
             endpoint: info.registry,

@@ -91,6 +91,7 @@ export async function serviceProbe(
           count: more.count,
           ...target.attacker,
         });
+        if (target.attacker !== undefined) await admitted(attacker);
         const settled = more.settled;
         return {
           stop: () => attacker.kill().then(() => {}),
@@ -122,6 +123,23 @@ export async function serviceProbe(
   };
   printCost(target.label, mode, o);
   return o;
+}
+
+/**
+ * Waits until the attacker's CURVE handshake succeeded: in secure mode the
+ * attack reaches the server, and a probe does not pass for want of it.
+ */
+async function admitted(attacker: Child): Promise<void> {
+  try {
+    await attacker.waitLine(
+      (l) => l === "admitted",
+      "the attacker's CURVE handshake",
+      10_000,
+    );
+  } catch (e) {
+    await attacker.kill();
+    throw e;
+  }
 }
 
 function label(target: { label?: string }): string {
@@ -315,6 +333,7 @@ export async function registryProbe(
           ...more,
           ...target.attacker,
         });
+        if (target.attacker !== undefined) await admitted(attacker);
         return async () => {
           // The attack lasts long enough to cost leases, were it able to.
           const left = started + 3 * target.ttl - performance.now();

@@ -13,6 +13,10 @@ const ROOT = new URL("../../", import.meta.url);
 const ATTACKER = new URL("./fixtures/attacker.ts", import.meta.url).pathname;
 const CALCULATOR = new URL("examples/calculator/server.ts", ROOT).pathname;
 const FIXTURE = new URL("tests/rpc/fixtures/server.ts", ROOT).pathname;
+const SYSTEM = new URL("./fixtures/secure_system.ts", import.meta.url)
+  .pathname;
+const SECURE_NODE = new URL("./fixtures/secure_node.ts", import.meta.url)
+  .pathname;
 
 export { Child };
 
@@ -87,6 +91,79 @@ export class FixtureServerProcess extends LoggingChild {
       await p.kill();
       throw e;
     }
+  }
+}
+
+/** What the secure system prints: its endpoints and keys. */
+export interface SecureSystemInfo {
+  pid: number;
+  registry: string;
+  registryKey: string;
+  /** `calc`'s services' endpoint (`test.Echo`, `Calculator`). */
+  calc: string;
+  calcKey: string;
+  publisher: string;
+  /** The good client's key pair (`@cli`). */
+  tool: { publicKey: string; secretKey: string };
+  /** The misbehaving client's key pair (`@attacker`, also admitted). */
+  attacker: { publicKey: string; secretKey: string };
+  /** The key pair of node `healthy` (see {@linkcode startSecureNode}). */
+  healthy: { publicKey: string; secretKey: string };
+}
+
+/**
+ * The secure system's process (`fixtures/secure_system.ts`): a CURVE
+ * registry and a node `calc`, logging warnings to stderr.
+ */
+export class SecureSystem extends LoggingChild {
+  info!: SecureSystemInfo;
+
+  /**
+   * Starts it and waits until it printed its keys.
+   *
+   * @param flags e.g. `["--ttl", "1000"]`
+   */
+  static async start(flags: string[] = []): Promise<SecureSystem> {
+    const p = new SecureSystem(["run", "-A", SYSTEM, ...flags]);
+    try {
+      const line = await p.waitLine(
+        (l) => l.startsWith("{"),
+        "the secure system to start",
+      );
+      p.info = JSON.parse(line);
+      return p;
+    } catch (e) {
+      await p.kill();
+      throw e;
+    }
+  }
+}
+
+/**
+ * Starts node `healthy` of a secure system in a process of its own
+ * (`fixtures/secure_node.ts`) and waits until it registered.
+ *
+ * @param info the secure system's
+ * @returns the running node; dispose it to kill and reap it
+ */
+export async function startSecureNode(info: SecureSystemInfo): Promise<Child> {
+  const p = new Child([
+    "run",
+    "-A",
+    SECURE_NODE,
+    "--name",
+    "healthy",
+    "--registry",
+    info.registry,
+    `--registry-key=${info.registryKey}`,
+    `--key=${JSON.stringify(info.healthy)}`,
+  ]);
+  try {
+    await p.waitLine((l) => l === "ready", "the healthy node to register");
+    return p;
+  } catch (e) {
+    await p.kill();
+    throw e;
   }
 }
 

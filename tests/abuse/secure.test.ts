@@ -17,47 +17,14 @@ import { EchoService } from "../node/fixtures/api.ts";
 import {
   assertGoodClientsUnharmed,
   compareUnderAttack,
-  LoggingChild,
   processCost,
   RssSampler,
+  SecureSystem,
   startAttacker,
 } from "./_harness.ts";
 
-const SYSTEM = new URL("./fixtures/secure_system.ts", import.meta.url)
-  .pathname;
-
 /** Round trips per phase. */
 const N = 200;
-
-interface SystemInfo {
-  pid: number;
-  registry: string;
-  registryKey: string;
-  calc: string;
-  calcKey: string;
-  publisher: string;
-  tool: { publicKey: string; secretKey: string };
-}
-
-/** The secure system's process (`fixtures/secure_system.ts`). */
-class SecureSystem extends LoggingChild {
-  info!: SystemInfo;
-
-  static async start(): Promise<SecureSystem> {
-    const p = new SecureSystem(["run", "-A", SYSTEM]);
-    try {
-      const line = await p.waitLine(
-        (l) => l.startsWith("{"),
-        "the secure system to start",
-      );
-      p.info = JSON.parse(line);
-      return p;
-    } catch (e) {
-      await p.kill();
-      throw e;
-    }
-  }
-}
 
 function engine(): string {
   return Deno.env.get("ZMP_ENGINE") ?? "default";

@@ -102,6 +102,53 @@ Deno.test("RpcServer maxStreamsPerPeer: zero-credit streams of one client leave 
   }
 });
 
+Deno.test("RpcServer stops reading a client refused 64 times in a row for a while, then answers the rest in order", async () => {
+  const { server, endpoint, logs } = serve({ maxStreamsPerPeer: 1 });
+  const raw = new Dealer();
+  const other = new RpcClient({ endpoints: [endpoint] });
+  try {
+    raw.connect(endpoint);
+    const args = codecByName("msgpack").encode([5, "z"]);
+    // One stream with no credit is held; the next 100 are refused, and
+    // the client that keeps calling after 64 refusals is flooding.
+    const n = 101;
+    for (let id = 1; id <= n; id++) {
+      await raw.send([
+        encodeRequestHeader({ requestId: id, codec: 1, stream: true }),
+        encodeMethodName("Calculator", "count"),
+        args,
+      ]);
+    }
+    const refused: number[] = [];
+    while (refused.length < n - 1) {
+      const reply = await raw.receive({ timeout: 5000 });
+      const header = decodeHeader(reply[0]);
+      assertEquals(header.status, STATUS.RESOURCE_EXHAUSTED);
+      assertEquals(
+        decodeErrorBody(reply[1]).message,
+        "Too many streams from this client: 1 open (maxStreamsPerPeer 1)",
+      );
+      refused.push(header.requestId);
+    }
+    // Paused, not dropped: every call is answered, in order.
+    assertEquals(refused, Array.from({ length: n - 1 }, (_, i) => i + 2));
+    const paused = logs.filter((l) => l.startsWith("paused reading peer"));
+    assertEquals(paused.length, 1, logs.join("\n"));
+    assert(
+      paused[0].endsWith(
+        "for 250 ms: 64 calls in a row refused (Too many streams from this client: 1 open (maxStreamsPerPeer 1))",
+      ),
+      paused[0],
+    );
+    // The others are served meanwhile.
+    assertEquals(await other.call(Calculator, M.add, [1, 2]), 3);
+  } finally {
+    raw.close();
+    await other.close();
+    await server.close({ drainTimeout: 0 });
+  }
+});
+
 Deno.test("RpcServer maxStreams keeps room for unary calls when streams fill the server", async () => {
   const { server, endpoint } = serve({ maxConcurrency: 8 });
   const clients = [0, 1, 2, 3, 4].map(() =>

@@ -38,6 +38,8 @@ export interface PeerBudget {
   sends: number;
   /** Calls refused for lack of room since its last admitted call or pause. */
   refused: number;
+  /** Times it was paused for flooding since its last admitted call. */
+  pauses: number;
 }
 
 /** The state of one call on the server. */

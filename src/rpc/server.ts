@@ -17,9 +17,9 @@
  * connection is not read until it reads them (`Router.pauseFullPeers`):
  * it blocks in its own sends instead of being read and dropped at full
  * speed. A peer that keeps calling while refused for lack of room (64
- * refusals in a row) is flooding: it is not read for 250 ms
- * (`Router.pausePeer`, zmtp engine), rather than answered at the rate it
- * sends. Methods registered with `priority` (the registry's heartbeats)
+ * refusals in a row) is flooding: it is not read for 250 ms, then twice
+ * as long each time it floods again, up to 2 s (`Router.pausePeer`, zmtp
+ * engine), rather than answered at the rate it sends. Methods registered with `priority` (the registry's heartbeats)
  * are never refused for lack of room.
  *
  * @module
@@ -204,9 +204,14 @@ const FLOOD_REFUSALS = 64;
 /**
  * How long a flooding peer is not read, in ms (zmtp engine): what it sent
  * waits, in order, and is answered once read; it blocks in its own sends
- * meanwhile instead of costing the server an answer per call.
+ * meanwhile instead of costing the server an answer per call. A peer that
+ * floods again after its pause, with no call admitted in between, is
+ * paused twice as long each time, up to {@linkcode FLOOD_PAUSE_MAX} ms.
  */
 const FLOOD_PAUSE = 250;
+
+/** The longest pause of a flooding peer, in ms. */
+const FLOOD_PAUSE_MAX = 2000;
 
 /** Refusal messages kept encoded (see `#refuse`). */
 const MAX_REFUSALS = 32;
@@ -695,10 +700,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     } catch (e) {
       return this.#reject(routingId, e);
     }
-    const budget = peer ?? { calls: 0, streams: 0, sends: 0, refused: 0 };
+    const budget = peer ??
+      { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
     if (peer === undefined) this.#peers.set(pk, budget);
     budget.calls++;
     budget.refused = 0;
+    budget.pauses = 0;
     if (stream) {
       budget.streams++;
       this.#streams++;
@@ -1070,7 +1077,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
    * peer's own business), made cheaply since a flood is made of them — no
    * error object, the body encoded once per message. A peer refused
    * `FLOOD_REFUSALS` times in a row is flooding: it is not read for
-   * `FLOOD_PAUSE` ms (zmtp engine), and that is logged.
+   * `FLOOD_PAUSE` ms, doubled each time it floods again (zmtp engine), and
+   * that is logged.
    */
   #refuse(
     routingId: Uint8Array,
@@ -1092,14 +1100,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     ], EXTRA);
     if (peer === undefined || ++peer.refused < FLOOD_REFUSALS) return;
     peer.refused = 0;
-    if (this.#router.pausePeer(routingId, FLOOD_PAUSE)) {
+    const ms = Math.min(FLOOD_PAUSE * 2 ** peer.pauses, FLOOD_PAUSE_MAX);
+    if (this.#router.pausePeer(routingId, ms)) {
+      peer.pauses++;
       this.#log.warn(
         "flooding peers",
         `peer ${toHex(routingId)}`,
         () =>
           `paused reading peer ${
             toHex(routingId)
-          } for ${FLOOD_PAUSE} ms: ${FLOOD_REFUSALS} calls in a row refused (${message})`,
+          } for ${ms} ms: ${FLOOD_REFUSALS} calls in a row refused (${message})`,
       );
     }
   }
@@ -1133,7 +1143,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return Promise.resolve(false);
     }
     if (budget === undefined) {
-      budget = { calls: 0, streams: 0, sends: 0, refused: 0 };
+      budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
       this.#peers.set(pk, budget);
     }
     const b = budget;

@@ -322,6 +322,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       context: options.context,
       ...(options.curve === undefined ? {} : curveSocketOptions(options.curve)),
       routerMandatory: true,
+      // Requests queued per connection before it is not read (libzmq's
+      // default is 1,000): the receive loop takes them at once, so this
+      // costs no throughput, but a paused flooder (#refuse) has 128 parsed
+      // and held, not 1,000 — 16 flooding connections cost ~16k frames less
+      // of parsing and garbage at once.
+      receiveHighWaterMark: 128,
       maxMessageSize: this.#maxMessageSize * 2 + 65536,
       ...(heartbeat > 0
         ? {

@@ -1084,7 +1084,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
    * error object, the body encoded once per message. A peer refused
    * `FLOOD_REFUSALS` times in a row is flooding: it is not read for
    * `FLOOD_PAUSE` ms, doubled each time it floods again (zmtp engine), and
-   * that is logged.
+   * that is logged (one line per interval for all peers, then a count).
    */
   #refuse(
     routingId: Uint8Array,
@@ -1109,9 +1109,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const ms = Math.min(FLOOD_PAUSE * 2 ** peer.pauses, FLOOD_PAUSE_MAX);
     if (this.#router.pausePeer(routingId, ms)) {
       peer.pauses++;
+      // One line per interval for all flooders, not one each: a flood of
+      // 16 connections cost 16 lines (~20 ms of console writes) at once.
       this.#log.warn(
-        "flooding peers",
-        `peer ${toHex(routingId)}`,
+        "flooding pauses",
+        "peers",
         () =>
           `paused reading peer ${
             toHex(routingId)

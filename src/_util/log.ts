@@ -115,7 +115,15 @@ export function escapeJson(json: string): string {
  * @returns with thousands separators
  */
 export function count(n: number): string {
-  return n.toLocaleString("en-US");
+  // Not toLocaleString: its first call loads ICU data, ~25 ms in which a
+  // server whose first summary line it writes serves nobody.
+  const digits = String(Math.trunc(Math.abs(n)));
+  let out = "";
+  for (let i = digits.length; i > 0; i -= 3) {
+    const group = digits.slice(Math.max(0, i - 3), i);
+    out = out === "" ? group : `${group},${out}`;
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 /**
@@ -252,9 +260,10 @@ export class LogLimiter {
    *   (`malformed requests`)
    * @param peer who caused it, as the summary names it (`peer 0a1b`,
    *   `tcp://127.0.0.1:5555`, `publisher 7`)
-   * @param message the line, when it is the first of its interval
+   * @param message the line, when it is the first of its interval; a
+   *   function makes it only then (for problems that come in floods)
    */
-  warn(kind: string, peer: string, message: string): void {
+  warn(kind: string, peer: string, message: string | (() => string)): void {
     this.#log("warn", kind, peer, message, undefined);
   }
 
@@ -263,11 +272,17 @@ export class LogLimiter {
    *
    * @param kind the kind of problem, plural
    * @param peer who or what it is about
-   * @param message the line, when it is the first of its interval
+   * @param message the line, when it is the first of its interval; a
+   *   function makes it only then
    * @param detail more lines from this side (a stack: its first line, the
    *   message again, is left out), each escaped, at most 12
    */
-  error(kind: string, peer: string, message: string, detail?: string): void {
+  error(
+    kind: string,
+    peer: string,
+    message: string | (() => string),
+    detail?: string,
+  ): void {
     this.#log("error", kind, peer, message, detail);
   }
 
@@ -275,11 +290,13 @@ export class LogLimiter {
     level: "warn" | "error",
     kind: string,
     peer: string,
-    message: string,
+    message: string | (() => string),
     detail: string | undefined,
   ): void {
     if (this.#closed) {
-      this.#logger[level](lines(message, detail));
+      this.#logger[level](
+        lines(typeof message === "string" ? message : message(), detail),
+      );
       return;
     }
     const now = performance.now();
@@ -301,7 +318,9 @@ export class LogLimiter {
       until: now + this.#interval,
       more: 0,
     });
-    this.#logger[level](lines(message, detail));
+    this.#logger[level](
+      lines(typeof message === "string" ? message : message(), detail),
+    );
     this.#arm(now + this.#interval);
   }
 

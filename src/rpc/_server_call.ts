@@ -36,6 +36,10 @@ export interface PeerBudget {
   streams: number;
   /** Sends handed to the socket and not yet queued. */
   sends: number;
+  /** Calls refused for lack of room since its last admitted call or pause. */
+  refused: number;
+  /** Times it was paused for flooding since its last admitted call. */
+  pauses: number;
 }
 
 /** The state of one call on the server. */

@@ -16,7 +16,10 @@
  * PONGs) are dropped. On the zmtp engine a peer whose replies fill its
  * connection is not read until it reads them (`Router.pauseFullPeers`):
  * it blocks in its own sends instead of being read and dropped at full
- * speed. Methods registered with `priority` (the registry's heartbeats)
+ * speed. A peer that keeps calling while refused for lack of room (64
+ * refusals in a row) is flooding: it is not read for 250 ms, then twice
+ * as long each time it floods again, up to 2 s (`Router.pausePeer`, zmtp
+ * engine), rather than answered at the rate it sends. Methods registered with `priority` (the registry's heartbeats)
  * are never refused for lack of room.
  *
  * @module
@@ -191,6 +194,28 @@ const RECEIVE_BURST = 32;
  */
 const RECEIVE_SLICE = 1;
 
+/**
+ * Calls of one peer refused in a row for lack of room (no call of its own
+ * admitted in between) after which it counts as flooding: it is not read
+ * for {@linkcode FLOOD_PAUSE} ms.
+ */
+const FLOOD_REFUSALS = 64;
+
+/**
+ * How long a flooding peer is not read, in ms (zmtp engine): what it sent
+ * waits, in order, and is answered once read; it blocks in its own sends
+ * meanwhile instead of costing the server an answer per call. A peer that
+ * floods again after its pause, with no call admitted in between, is
+ * paused twice as long each time, up to {@linkcode FLOOD_PAUSE_MAX} ms.
+ */
+const FLOOD_PAUSE = 250;
+
+/** The longest pause of a flooding peer, in ms. */
+const FLOOD_PAUSE_MAX = 2000;
+
+/** Refusal messages kept encoded (see `#refuse`). */
+const MAX_REFUSALS = 32;
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
 
@@ -232,6 +257,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     method: MethodDescriptor;
     payload: Uint8Array | RpcError;
   }>();
+  /** The encoded body of each refusal message (`#refuse`). */
+  readonly #refusals = new Map<string, Uint8Array[]>();
   readonly #maxMessageSize: number;
   readonly #exposeStack: boolean;
   readonly #validateResults: boolean;
@@ -295,6 +322,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       context: options.context,
       ...(options.curve === undefined ? {} : curveSocketOptions(options.curve)),
       routerMandatory: true,
+      // Requests queued per connection before it is not read (libzmq's
+      // default is 1,000): the receive loop takes them at once, so this
+      // costs no throughput, but a paused flooder (#refuse) has 128 parsed
+      // and held, not 1,000 — 16 flooding connections cost ~16k frames less
+      // of parsing and garbage at once.
+      receiveHighWaterMark: 128,
       maxMessageSize: this.#maxMessageSize * 2 + 65536,
       ...(heartbeat > 0
         ? {
@@ -641,11 +674,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
           "too many replies are waiting for it to read",
         );
       }
-      return this.#reject(
-        routingId,
-        new ProtocolError(busy, { code: "RESOURCE_EXHAUSTED", requestId: id }),
-        false,
-      );
+      return this.#refuse(routingId, id, busy, peer);
     }
     let metadata: Record<string, string>;
     let args: unknown;
@@ -677,9 +706,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     } catch (e) {
       return this.#reject(routingId, e);
     }
-    const budget = peer ?? { calls: 0, streams: 0, sends: 0 };
+    const budget = peer ??
+      { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
     if (peer === undefined) this.#peers.set(pk, budget);
     budget.calls++;
+    budget.refused = 0;
+    budget.pauses = 0;
     if (stream) {
       budget.streams++;
       this.#streams++;
@@ -1027,26 +1059,67 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   /**
    * Rejects a bad message: an ERROR when possible, and a log line (one per
-   * kind per peer per interval; `log` false for a refusal for lack of room,
-   * which is the peer's own business).
+   * kind per peer per interval, made only then).
    */
-  #reject(routingId: Uint8Array, error: unknown, log = true): void {
+  #reject(routingId: Uint8Array, error: unknown): void {
     const e = error instanceof ProtocolError
       ? error
       : new ProtocolError(String((error as Error)?.message ?? error));
-    if (log) {
-      const hex = toHex(routingId);
-      this.#log.warn(
-        "rejected messages",
-        `peer ${hex}`,
-        `rejected a message from peer ${hex}: ${e.message}`,
-      );
-    }
+    const hex = toHex(routingId);
+    this.#log.warn(
+      "rejected messages",
+      `peer ${hex}`,
+      () => `rejected a message from peer ${hex}: ${e.message}`,
+    );
     this.#send([
       routingId,
       encodeErrorHeader(e.requestId, STATUS[e.code]),
       ...encodeErrorBody(e.message, e.details),
     ], EXTRA);
+  }
+
+  /**
+   * Refuses a call for lack of room: `RESOURCE_EXHAUSTED`, unlogged (the
+   * peer's own business), made cheaply since a flood is made of them — no
+   * error object, the body encoded once per message. A peer refused
+   * `FLOOD_REFUSALS` times in a row is flooding: it is not read for
+   * `FLOOD_PAUSE` ms, doubled each time it floods again (zmtp engine), and
+   * that is logged (one line per interval for all peers, then a count).
+   */
+  #refuse(
+    routingId: Uint8Array,
+    requestId: number,
+    message: string,
+    peer: PeerBudget | undefined,
+  ): void {
+    let body = this.#refusals.get(message);
+    if (body === undefined) {
+      // Messages with a count of all calls vary: keep a few.
+      if (this.#refusals.size >= MAX_REFUSALS) this.#refusals.clear();
+      body = encodeErrorBody(message, undefined);
+      this.#refusals.set(message, body);
+    }
+    this.#send([
+      routingId,
+      encodeErrorHeader(requestId, STATUS.RESOURCE_EXHAUSTED),
+      ...body,
+    ], EXTRA);
+    if (peer === undefined || ++peer.refused < FLOOD_REFUSALS) return;
+    peer.refused = 0;
+    const ms = Math.min(FLOOD_PAUSE * 2 ** peer.pauses, FLOOD_PAUSE_MAX);
+    if (this.#router.pausePeer(routingId, ms)) {
+      peer.pauses++;
+      // One line per interval for all flooders, not one each: a flood of
+      // 16 connections cost 16 lines (~20 ms of console writes) at once.
+      this.#log.warn(
+        "flooding pauses",
+        "peers",
+        () =>
+          `paused reading peer ${
+            toHex(routingId)
+          } for ${ms} ms: ${FLOOD_REFUSALS} calls in a row refused (${message})`,
+      );
+    }
   }
 
   #replyError(
@@ -1078,7 +1151,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return Promise.resolve(false);
     }
     if (budget === undefined) {
-      budget = { calls: 0, streams: 0, sends: 0 };
+      budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
       this.#peers.set(pk, budget);
     }
     const b = budget;
@@ -1105,7 +1178,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     this.#log.warn(
       "dropped replies",
       `peer ${hex}`,
-      `dropped a reply to peer ${hex}: ${why}`,
+      () => `dropped a reply to peer ${hex}: ${why}`,
     );
   }
 

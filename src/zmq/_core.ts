@@ -233,6 +233,11 @@ export class SocketCore implements Pollable, EngineSocket {
     return false;
   }
 
+  /** libzmq has no per-peer read pause either. */
+  pausePeer(_routingId: Uint8Array, _ms: number): boolean {
+    return false;
+  }
+
   /**
    * A CURVE server joins its context's ZAP handler before its first bind or
    * connect: libzmq reads the ZAP domain when it makes a connection.

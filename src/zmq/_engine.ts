@@ -107,6 +107,13 @@ export interface EngineSocket {
    * can: `false` from the libzmq engine, which has no per-peer read pause.
    */
   pauseFullPeers(on: boolean): boolean;
+  /**
+   * ROUTER: take no messages from the peer known by this routing id, and
+   * stop reading its connection, for `ms` ms (a new call restarts the
+   * pause). Returns whether it is paused: `false` for an unknown peer, and
+   * from the libzmq engine.
+   */
+  pausePeer(routingId: Uint8Array, ms: number): boolean;
   /** Closes at once; pending waits reject with `ENOTSOCK`. */
   close(): void;
   /** Resolves once the engine has let go of every resource of the socket. */

@@ -116,6 +116,37 @@ export class Router extends DuplexSocket {
   pauseFullPeers(on = true): boolean {
     return this.core.pauseFullPeers(on);
   }
+
+  /**
+   * Takes no messages from one peer, and stops reading its connection, for
+   * `ms` ms (zmtp engine): what it sent waits, in order, and it blocks in
+   * its own sends once its buffers are full. For a server that finds a peer
+   * flooding it. A new call restarts the pause; replies to the peer still
+   * go out. While paused, the peer's silence does not count against it
+   * (as with `pauseFullPeers`).
+   *
+   * @param routingId the peer, as its messages name it
+   * @param ms how long, in ms
+   * @returns whether the peer is paused: `false` for an unknown peer, and
+   *   from the libzmq engine, which has no per-peer read pause
+   * @throws {RangeError} when `ms` is not a number of ms >= 0
+   *
+   * @example
+   * ```ts
+   * import { Context, Router } from "zmp/zmq";
+   * await using context = new Context({ engine: "zmtp" });
+   * await using router = new Router({ context });
+   * console.log(router.pausePeer(new Uint8Array([0, 1, 2, 3, 4]), 100)); // false: no such peer
+   * ```
+   */
+  pausePeer(routingId: Uint8Array, ms: number): boolean {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `Cannot pause a peer: ms must be a number >= 0, got ${ms}`,
+      );
+    }
+    return this.core.pausePeer(routingId, ms);
+  }
 }
 
 /** `ZMQ_REQ`: strict send-then-receive request side. */

@@ -5,6 +5,7 @@
 
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import {
+  count,
   escapeJson,
   escapeText,
   LogLimiter,
@@ -152,4 +153,10 @@ Deno.test("LogLimiter rejects a bad interval", () => {
     RangeError,
     "interval and maxPeers must be positive",
   );
+});
+
+Deno.test('count() groups thousands with commas, as toLocaleString("en-US") does', () => {
+  for (const n of [0, 7, 999, 1000, 4999, 12345, 999999, 1234567, -1234]) {
+    assertEquals(count(n), n.toLocaleString("en-US"));
+  }
 });

@@ -102,6 +102,60 @@ Deno.test("RpcServer maxStreamsPerPeer: zero-credit streams of one client leave 
   }
 });
 
+Deno.test("RpcServer stops reading a client refused 64 times in a row for a while, longer if it goes on, then answers the rest in order", async () => {
+  // A line per pause: they are 250 ms and more apart.
+  const { server, endpoint, logs } = serve({
+    maxStreamsPerPeer: 1,
+    logInterval: 1,
+  });
+  const raw = new Dealer();
+  const other = new RpcClient({ endpoints: [endpoint] });
+  try {
+    raw.connect(endpoint);
+    const args = codecByName("msgpack").encode([5, "z"]);
+    // One stream with no credit is held; the next 130 are refused, and
+    // the client that keeps calling after 64 refusals is flooding, and
+    // again after 64 more.
+    const n = 131;
+    for (let id = 1; id <= n; id++) {
+      await raw.send([
+        encodeRequestHeader({ requestId: id, codec: 1, stream: true }),
+        encodeMethodName("Calculator", "count"),
+        args,
+      ]);
+    }
+    const refused: number[] = [];
+    while (refused.length < n - 1) {
+      const reply = await raw.receive({ timeout: 5000 });
+      const header = decodeHeader(reply[0]);
+      assertEquals(header.status, STATUS.RESOURCE_EXHAUSTED);
+      assertEquals(
+        decodeErrorBody(reply[1]).message,
+        "Too many streams from this client: 1 open (maxStreamsPerPeer 1)",
+      );
+      refused.push(header.requestId);
+    }
+    // Paused, not dropped: every call is answered, in order.
+    assertEquals(refused, Array.from({ length: n - 1 }, (_, i) => i + 2));
+    const paused = logs.filter((l) => l.startsWith("paused reading peer"));
+    assertEquals(paused.length, 2, logs.join("\n"));
+    for (const [i, ms] of [250, 500].entries()) {
+      assert(
+        paused[i].endsWith(
+          `for ${ms} ms: 64 calls in a row refused (Too many streams from this client: 1 open (maxStreamsPerPeer 1))`,
+        ),
+        paused[i],
+      );
+    }
+    // The others are served meanwhile.
+    assertEquals(await other.call(Calculator, M.add, [1, 2]), 3);
+  } finally {
+    raw.close();
+    await other.close();
+    await server.close({ drainTimeout: 0 });
+  }
+});
+
 Deno.test("RpcServer maxStreams keeps room for unary calls when streams fill the server", async () => {
   const { server, endpoint } = serve({ maxConcurrency: 8 });
   const clients = [0, 1, 2, 3, 4].map(() =>

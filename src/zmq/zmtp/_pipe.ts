@@ -104,6 +104,7 @@ export class Pipe {
   #blocked = false;
   #paused = false;
   #held = false;
+  #muted = false;
 
   /**
    * @param owner the socket
@@ -138,7 +139,22 @@ export class Pipe {
   release(): void {
     if (!this.#held) return;
     this.#held = false;
-    this.sink?.hold(false);
+    this.sink?.hold(this.#muted);
+  }
+
+  /** Whether the owner takes no messages from this peer for now (`mute`). */
+  get muted(): boolean {
+    return this.#muted;
+  }
+
+  /**
+   * The owner takes no messages from this peer (`true`), and the transport
+   * stops reading it, until `mute(false)`: a ROUTER's `pausePeer`.
+   */
+  mute(on: boolean): void {
+    if (on === this.#muted) return;
+    this.#muted = on;
+    this.sink?.hold(on || this.#held);
   }
 
   /**
@@ -187,7 +203,7 @@ export class Pipe {
       sink.deliver(out);
       out = this.outbox.shift();
     }
-    if (this.#held) sink.hold(true);
+    if (this.#held || this.#muted) sink.hold(true);
     this.drained();
   }
 

@@ -146,6 +146,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
 
   /** Pipes that can be routed to, in attach order. */
   #pipes: Pipe[] = [];
+  /** Pipes paused by `pausePeer`, with the timer that ends the pause. */
+  readonly #mutes = new Map<Pipe, ReturnType<typeof setTimeout>>();
   /** Pipes with messages waiting, for fair queueing. */
   #active: Pipe[] = [];
   #activeSet = new Set<Pipe>();
@@ -233,6 +235,26 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     const pipe = this.#byId.get(topicKey(routingId));
     const key = pipe === undefined ? undefined : this.#peerKeys.get(pipe);
     return key === undefined ? undefined : curveKeyText(key);
+  }
+
+  pausePeer(routingId: Uint8Array, ms: number): boolean {
+    this.#check("pausePeer");
+    if (this.type !== ROUTER) return false;
+    const pipe = this.#byId.get(topicKey(routingId));
+    if (pipe === undefined) return false;
+    clearTimeout(this.#mutes.get(pipe));
+    pipe.mute(true);
+    if (this.#activeSet.delete(pipe)) {
+      this.#active.splice(this.#active.indexOf(pipe), 1);
+    }
+    const timer = setTimeout(() => {
+      this.#mutes.delete(pipe);
+      pipe.mute(false);
+      if (!pipe.terminated && pipe.inbox.length > 0) this.pipeReadable(pipe);
+    }, ms);
+    Deno.unrefTimer(timer);
+    this.#mutes.set(pipe, timer);
+    return true;
   }
 
   pauseFullPeers(on: boolean): boolean {
@@ -597,6 +619,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #terminate(pipe: Pipe): void {
     if (pipe.terminated) return;
     pipe.terminated = true;
+    clearTimeout(this.#mutes.get(pipe));
+    this.#mutes.delete(pipe);
     const i = this.#pipes.indexOf(pipe);
     if (i >= 0) this.#pipes.splice(i, 1);
     if (this.#activeSet.delete(pipe)) {
@@ -794,6 +818,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       while (pipe.read() !== undefined) { /* drop */ }
       return;
     }
+    if (pipe.muted) return; // taken again when its pause ends
     if (!this.#activeSet.has(pipe)) {
       this.#activeSet.add(pipe);
       this.#active.push(pipe);
@@ -1267,6 +1292,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     for (const pipe of [...this.#pipes]) {
       if (pipe.peer !== null) this.#terminate(pipe);
     }
+    for (const timer of this.#mutes.values()) clearTimeout(timer);
+    this.#mutes.clear();
     this.#refed = false;
   }
 

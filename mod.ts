@@ -229,6 +229,7 @@ export {
 export {
   assertValid,
   checkName,
+  type CheckNameOptions,
   type CodecName,
   type CompiledSchema,
   compileSchema,

@@ -48,7 +48,7 @@ export interface EtcdAuthOptions {
  * authentication on. Idempotent for users and roles that exist.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { setupEtcdAuth } from "zmp";
  *
  * await setupEtcdAuth({

@@ -181,6 +181,7 @@ export interface CheckNameOptions {
  * name, where it was (`field`), and the value.
  */
 export class NameError extends TypeError {
+  /** Always `"NameError"`. */
   override readonly name = "NameError";
   /** What kind of name (`"limit"` for a count or a size). */
   readonly kind: NameKind | "limit";
@@ -188,6 +189,9 @@ export class NameError extends TypeError {
   readonly field: string;
 
   /**
+   * Makes the error; {@linkcode checkName} and the other checks of this
+   * module throw it.
+   *
    * @param kind the kind of name, or `"limit"`
    * @param field where it was
    * @param message the whole message

@@ -35,6 +35,18 @@ export const TRACEPARENT = "traceparent";
 const TRACEPARENT_FORMAT =
   /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
+/**
+ * Whether a value has the syntax of a W3C `traceparent` (version 00 and
+ * later: `vv-<32 hex>-<16 hex>-ff`), all-zero ids included; see
+ * {@linkcode parseTraceparent} for the ids too.
+ *
+ * @param value the value
+ * @returns true for `traceparent` syntax
+ */
+export function hasTraceparentSyntax(value: string): boolean {
+  return TRACEPARENT_FORMAT.test(value);
+}
+
 /** The parts of a `traceparent`. */
 export interface TraceParent {
   /** 32 hex digits. */

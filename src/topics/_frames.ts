@@ -18,6 +18,7 @@
 import { readU32, writeU32 } from "../wire/protocol.ts";
 import { Slab } from "../zmq/_slab.ts";
 import { checkName, MAX_TOPIC_NAME } from "../wire/names.ts";
+import { hasTraceparentSyntax } from "../observe/trace.ts";
 
 /** The protocol version in header byte 0. */
 export const TOPIC_VERSION = 1;
@@ -126,8 +127,6 @@ export function encodeTraceFrame(traceparent: string): Uint8Array {
   return encoder.encode(traceparent);
 }
 
-const TRACE_FRAME = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
 /**
  * Reads the frame of a `traceparent`.
  *
@@ -139,7 +138,7 @@ export function decodeTraceFrame(bytes: Uint8Array): string {
   const text = bytes.byteLength === TRACEPARENT_SIZE
     ? String.fromCharCode(...bytes)
     : "";
-  if (!TRACE_FRAME.test(text)) {
+  if (!hasTraceparentSyntax(text)) {
     throw new SyntaxError(
       `Cannot decode traceparent frame: expected ${TRACEPARENT_SIZE} bytes "vv-<32 hex>-<16 hex>-ff", got ${bytes.byteLength} bytes`,
     );

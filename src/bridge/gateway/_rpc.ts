@@ -18,6 +18,7 @@ import type {
 } from "../../wire/descriptors.ts";
 import { ValidationError } from "../../wire/descriptors.ts";
 import { RpcError } from "../../wire/errors.ts";
+import { hasTraceparentSyntax } from "../../observe/trace.ts";
 import {
   fromJson,
   stringifyJson,
@@ -29,8 +30,6 @@ import { failure, HttpError, jsonResponse, readJsonBody } from "./_http.ts";
 import { pullStream, SSE_HEADERS, sseEvent } from "./_sse.ts";
 import type { MethodView, ServiceView } from "./system.ts";
 
-/** `traceparent` as W3C Trace Context defines it (version 00 and later). */
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const MAX_TIMEOUT = 2 ** 31 - 1;
 const accept: Validator = () => {};
 
@@ -255,7 +254,7 @@ function callOptions(
     options.timeout = unary.options.callTimeout;
   }
   const traceparent = request.headers.get("traceparent")?.trim();
-  if (traceparent !== undefined && TRACEPARENT.test(traceparent)) {
+  if (traceparent !== undefined && hasTraceparentSyntax(traceparent)) {
     const metadata: Record<string, string> = { traceparent };
     const tracestate = request.headers.get("tracestate");
     if (tracestate !== null) metadata.tracestate = tracestate;

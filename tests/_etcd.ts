@@ -11,6 +11,8 @@
  * @module
  */
 
+import { forEachLine } from "./_lines.ts";
+
 /** The etcd binary: `ZMP_ETCD` when set, else `etcd` on PATH. */
 export const ETCD_BINARY: string = Deno.env.get("ZMP_ETCD") || "etcd";
 
@@ -269,25 +271,19 @@ export class EtcdCluster implements AsyncDisposable {
         ),
       this.#readyTimeout,
     );
-    const read = async (stream: ReadableStream<Uint8Array>) => {
-      let text = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        text += chunk;
-        let nl;
-        while ((nl = text.indexOf("\n")) >= 0) {
-          const line = text.slice(0, nl);
-          text = text.slice(nl + 1);
-          m.log.push(line);
-          if (m.log.length > 400) m.log.shift();
-          if (!ready && line.includes("ready to serve client requests")) {
-            ready = true;
-            clearTimeout(timer);
-            resolve();
-          }
-        }
+    const onLine = (line: string) => {
+      m.log.push(line);
+      if (m.log.length > 400) m.log.shift();
+      if (!ready && line.includes("ready to serve client requests")) {
+        ready = true;
+        clearTimeout(timer);
+        resolve();
       }
     };
-    const pumps = Promise.all([read(child.stdout), read(child.stderr)]);
+    const pumps = Promise.all([
+      forEachLine(child.stdout, onLine),
+      forEachLine(child.stderr, onLine),
+    ]);
     child.status.then(async (status) => {
       await pumps.catch(() => {});
       if (!ready) {

@@ -8,6 +8,7 @@
 
 import SuperJSON from "superjson";
 import { AssertionError } from "../_assert.ts";
+import { forEachLine } from "../_lines.ts";
 import type { NodeInfo, RegistryEvent } from "../../mod.ts";
 
 const MAIN = new URL("../../src/registry/main.ts", import.meta.url).pathname;
@@ -43,19 +44,10 @@ export class Child implements AsyncDisposable {
   }
 
   async #pumpStdout(): Promise<void> {
-    let text = "";
-    for await (
-      const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      text += chunk;
-      let nl;
-      while ((nl = text.indexOf("\n")) >= 0) {
-        this.lines.push(text.slice(0, nl));
-        text = text.slice(nl + 1);
-      }
+    await forEachLine(this.#child.stdout, (line) => {
+      this.lines.push(line);
       this.#notify();
-    }
-    if (text !== "") this.lines.push(text);
+    });
     this.#exited = true;
     this.#notify();
   }

@@ -6,6 +6,8 @@
  */
 
 import { createNode } from "../node/node.ts";
+import type { Node } from "../node/types.ts";
+import type { Registry } from "../registry/types.ts";
 import { loadNodeModule } from "../node/run.ts";
 import { isRosBridgeModule } from "../bridge/ros1/define.ts";
 import { RosBridgeError, startRos1Bridge } from "../bridge/ros1/bridge.ts";
@@ -136,24 +138,12 @@ async function runRos1(file: string, values: Values): Promise<number> {
     );
   }
   const definition = module.rosBridge;
-  const interrupt = interruptSignal();
-  try {
-    // Secure mode: the bridge is a node of the launch's security.allow,
-    // with its own key (never the operator's @cli key).
-    const name = values.name ?? definition.name ?? "ros1_bridge";
-    // The rule of wire/names.ts, before any key file or network.
-    checkName("node", name, {
-      field: values.name === undefined
-        ? "node name of the bridge file"
-        : "--name",
-    });
-    const keys = await cliKeys(values, name);
-    await using registry = await openRegistry(values, { keyName: name });
-    await using node = await createNode(name, {
-      registry,
-      signal: interrupt.signal,
-      ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
-    });
+  return await runBridgeNode(values, {
+    name: values.name ?? definition.name ?? "ros1_bridge",
+    field: values.name === undefined
+      ? "node name of the bridge file"
+      : "--name",
+  }, async (node, registry) => {
     let bridge;
     try {
       bridge = await startRos1Bridge(definition, {
@@ -167,15 +157,12 @@ async function runRos1(file: string, values: Values): Promise<number> {
       }
       throw e;
     }
-    await using _ = bridge;
-    console.error(
-      `zmp bridge: ${node.name} bridges ${bridge.masterUri} and ${registry.endpoint}; Ctrl-C to stop`,
-    );
-    await untilAborted(node.signal);
-    return 0;
-  } finally {
-    interrupt.dispose();
-  }
+    return {
+      bridge,
+      banner:
+        `zmp bridge: ${node.name} bridges ${bridge.masterUri} and ${registry.endpoint}; Ctrl-C to stop`,
+    };
+  });
 }
 
 async function runRosbridge(values: Values): Promise<number> {
@@ -194,17 +181,10 @@ async function runRosbridge(values: Values): Promise<number> {
   const apis = await loadServiceDescriptors(values.api ?? []).catch((e) => {
     throw new CliError((e as Error).message);
   });
-  const interrupt = interruptSignal();
-  try {
-    const name = values.name ?? "rosbridge";
-    checkName("node", name, { field: "--name" });
-    const keys = await cliKeys(values, name);
-    await using registry = await openRegistry(values, { keyName: name });
-    await using node = await createNode(name, {
-      registry,
-      signal: interrupt.signal,
-      ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
-    });
+  return await runBridgeNode(values, {
+    name: values.name ?? "rosbridge",
+    field: "--name",
+  }, async (node, registry) => {
     let server;
     try {
       server = await startRosbridgeServer({
@@ -223,10 +203,42 @@ async function runRosbridge(values: Values): Promise<number> {
       }
       throw e;
     }
-    await using _ = server;
-    console.error(
-      `zmp bridge: rosbridge listening on ${server.url}; Ctrl-C to stop`,
-    );
+    return {
+      bridge: server,
+      banner:
+        `zmp bridge: rosbridge listening on ${server.url}; Ctrl-C to stop`,
+    };
+  });
+}
+
+/**
+ * Runs a bridge as a zmp node of its own until Ctrl-C: checks the node's
+ * name (the rule of wire/names.ts, before any key file or network), takes
+ * its key in secure mode (a node of the launch's security.allow, never the
+ * operator's @cli key), opens the registry and the node, starts the bridge
+ * and waits; the bridge, the node and the registry are closed in turn.
+ */
+async function runBridgeNode(
+  values: Values,
+  who: { name: string; field: string },
+  start: (
+    node: Node,
+    registry: Registry,
+  ) => Promise<{ bridge: AsyncDisposable; banner: string }>,
+): Promise<number> {
+  const interrupt = interruptSignal();
+  try {
+    checkName("node", who.name, { field: who.field });
+    const keys = await cliKeys(values, who.name);
+    await using registry = await openRegistry(values, { keyName: who.name });
+    await using node = await createNode(who.name, {
+      registry,
+      signal: interrupt.signal,
+      ...(keys === undefined ? {} : { security: toolNodeSecurity(keys) }),
+    });
+    const { bridge, banner } = await start(node, registry);
+    await using _ = bridge;
+    console.error(banner);
     await untilAborted(node.signal);
     return 0;
   } finally {

@@ -24,7 +24,8 @@ import type { Logger } from "../rpc/logger.ts";
 import { RpcError } from "../wire/errors.ts";
 import type { EtcdConnection } from "./_etcd_client.ts";
 import { nameTaken } from "./errors.ts";
-import { admitNodeInfo, knownFields } from "./_node_info.ts";
+import { knownFields } from "./_node_info.ts";
+import { KeptRegistration, type Lease } from "./_kept.ts";
 import { sameToken, tokenDigest } from "./_token.ts";
 import type { NodeInfo, Registration } from "./types.ts";
 
@@ -46,7 +47,7 @@ export interface EtcdRegistrationHost {
   /** The lease ttl asked for, in whole seconds. */
   readonly ttlSeconds: number;
   /** Forgets a closed registration. */
-  forget(registration: EtcdRegistration): void;
+  forget(registration: Registration): void;
 }
 
 /**
@@ -159,179 +160,62 @@ async function claimWith(
   );
 }
 
-/** A live registration that keeps its lease until closed. */
-export class EtcdRegistration implements Registration {
+/**
+ * Starts keeping a node's registration in etcd.
+ *
+ * @param host the registry
+ * @param init what was registered, its token, its lease and the lease's
+ *   ttl in seconds
+ * @returns the live registration
+ */
+export function keepEtcdRegistration(
+  host: EtcdRegistrationHost,
+  init: { info: NodeInfo; token: string; lease: string; ttl: number },
+): KeptRegistration {
+  return new KeptRegistration(new EtcdLease(host, init), host, init);
+}
+
+/** etcd's side: keep-alive, a compare-on-lease put, a claim, a leave. */
+class EtcdLease implements Lease {
   readonly #host: EtcdRegistrationHost;
-  #info: NodeInfo;
   readonly #token: string;
   #lease: string;
   #ttl: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #dirty = false;
-  #failures = 0;
-  #closing: Promise<void> | undefined;
-  readonly #stop = new AbortController();
-  #problem: string | undefined;
 
-  /**
-   * @param host the registry
-   * @param init what was registered, its token, its lease and the lease's
-   *   ttl in seconds
-   */
   constructor(
     host: EtcdRegistrationHost,
-    init: { info: NodeInfo; token: string; lease: string; ttl: number },
+    init: { token: string; lease: string; ttl: number },
   ) {
     this.#host = host;
-    this.#info = init.info;
     this.#token = init.token;
     this.#lease = init.lease;
     this.#ttl = init.ttl;
-    this.#schedule();
   }
 
-  /** What is registered now. */
-  get info(): NodeInfo {
-    return this.#info;
-  }
-
-  /** The registration's secret token. */
-  get token(): string {
-    return this.#token;
-  }
-
-  /**
-   * Replaces the registered info; kept and sent again when etcd cannot be
-   * reached.
-   *
-   * @param info the new info, same name and instance
-   * @returns once etcd has it
-   * @throws {TypeError} when the name or instance differ, or closed
-   * @throws {ValidationError} for a malformed info
-   * @throws {NameError} for a name or size that breaks the rule of
-   *   `wire/names.ts`, naming the field (nothing is sent)
-   * @throws {RpcError} `UNAVAILABLE` when etcd cannot be reached (retried
-   *   in the background), `ALREADY_EXISTS` when the registration was lost
-   *   and the name taken
-   */
-  update(given: NodeInfo): Promise<void> {
-    if (this.#closing !== undefined) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot update node "${this.#info.name}": its registration is closed`,
-        ),
-      );
-    }
-    let info: NodeInfo;
-    try {
-      info = admitNodeInfo(given); // etcd stores what it is given
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (
-      info.name !== this.#info.name || info.instanceId !== this.#info.instanceId
-    ) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot update node "${this.#info.name}": the new info has name "${info.name}" and instance ${info.instanceId}, expected "${this.#info.name}" and ${this.#info.instanceId}`,
-        ),
-      );
-    }
-    this.#info = info;
-    this.#dirty = true;
-    return this.#serial(async () => {
-      if (this.#dirty) await this.#sendUpdate();
-    });
-  }
-
-  /** Leaves (best effort: otherwise the lease expires). Idempotent. */
-  close(): Promise<void> {
-    return this.#closing ??= this.#close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #close(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#stop.abort();
-    await this.#queue;
-    const { conn } = this.#host;
-    const key = conn.key(NODES_DIR + this.#info.name);
-    const options = { timeout: Math.min(this.#host.timeout, 1000) };
-    try {
-      await conn.txn(`unregister node "${this.#info.name}"`, {
-        compare: [{
-          key,
-          target: CompareTarget.Lease,
-          result: CompareResult.Equal,
-          lease: this.#lease,
-        }],
-        success: [
-          {
-            request_put: {
-              key: conn.key(LEFT_DIR + this.#info.name),
-              value: Buffer.from(this.#info.instanceId),
-              lease: this.#lease,
-            },
-          },
-          { request_delete_range: { key } },
-          {
-            request_delete_range: {
-              key: conn.key(TOKENS_DIR + this.#info.name),
-            },
-          },
-        ],
-        failure: [],
-      }, options);
-      await conn.revoke(this.#lease, options);
-    } catch {
-      // out of reach: the lease will expire
-    }
-    this.#host.forget(this);
-  }
-
-  #serial(fn: () => Promise<void>): Promise<void> {
-    const p = this.#queue.then(fn);
-    this.#queue = p.catch(() => {});
-    return p;
-  }
-
-  #schedule(): void {
-    if (this.#closing !== undefined) return;
+  interval(failures: number): number {
     const interval = Math.max(100, (this.#ttl * 1000) / 3);
     // After a failure, try again soon (another member), then less often.
-    const wait = this.#failures === 0
+    return failures === 0
       ? interval
-      : Math.min(interval, 100 * 2 ** (this.#failures - 1));
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#serial(() => this.#beat()).finally(() => this.#schedule());
-    }, wait);
+      : Math.min(interval, 100 * 2 ** (failures - 1));
   }
 
-  async #beat(): Promise<void> {
-    if (this.#stop.signal.aborted) return;
-    try {
-      const left = await this.#host.conn.keepAlive(
-        this.#lease,
-        Math.max(200, (this.#ttl * 1000) / 3),
-      );
-      if (left <= 0) await this.#register();
-      else if (this.#dirty) await this.#sendUpdate();
-      this.#failures = 0;
-      this.#problem = undefined;
-    } catch (e) {
-      this.#failures++;
-      this.#report(e);
-    }
+  async renew(
+    info: NodeInfo,
+    send: boolean,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const left = await this.#host.conn.keepAlive(
+      this.#lease,
+      Math.max(200, (this.#ttl * 1000) / 3),
+    );
+    if (left <= 0) await this.#register(info, signal);
+    else if (send) await this.send(info, signal);
+    else return false;
+    return true;
   }
 
-  async #sendUpdate(): Promise<void> {
-    const info = this.#info;
+  async send(info: NodeInfo, signal: AbortSignal): Promise<void> {
     const { conn } = this.#host;
     const key = conn.key(NODES_DIR + info.name);
     const res = await conn.txn(`update node "${info.name}"`, {
@@ -349,39 +233,59 @@ export class EtcdRegistration implements Registration {
         },
       }],
       failure: [],
-    }, { timeout: this.#host.timeout, signal: this.#stop.signal });
-    if (!res.succeeded) {
-      await this.#register(); // the lease was lost: claim the name again
-      return;
-    }
-    if (this.#info === info) this.#dirty = false;
+    }, { timeout: this.#host.timeout, signal });
+    // The lease was lost: claim the name again.
+    if (!res.succeeded) await this.#register(info, signal);
   }
 
-  async #register(): Promise<void> {
-    const info = this.#info;
+  async leave(info: NodeInfo): Promise<void> {
+    const { conn } = this.#host;
+    const key = conn.key(NODES_DIR + info.name);
+    const options = { timeout: Math.min(this.#host.timeout, 1000) };
+    try {
+      await conn.txn(`unregister node "${info.name}"`, {
+        compare: [{
+          key,
+          target: CompareTarget.Lease,
+          result: CompareResult.Equal,
+          lease: this.#lease,
+        }],
+        success: [
+          {
+            request_put: {
+              key: conn.key(LEFT_DIR + info.name),
+              value: Buffer.from(info.instanceId),
+              lease: this.#lease,
+            },
+          },
+          { request_delete_range: { key } },
+          {
+            request_delete_range: {
+              key: conn.key(TOKENS_DIR + info.name),
+            },
+          },
+        ],
+        failure: [],
+      }, options);
+      await conn.revoke(this.#lease, options);
+    } catch {
+      // out of reach: the lease will expire
+    }
+  }
+
+  away(e: unknown): boolean {
+    return e instanceof RpcError && e.code === "UNAVAILABLE";
+  }
+
+  /** A new lease, and the name claimed again with our token. */
+  async #register(info: NodeInfo, signal: AbortSignal): Promise<void> {
     const old = this.#lease;
     const { lease, ttl } = await claimName(this.#host, {
       info,
       token: this.#token,
-    }, {
-      timeout: this.#host.timeout,
-      signal: this.#stop.signal,
-    });
+    }, { timeout: this.#host.timeout, signal });
     this.#lease = lease;
     this.#ttl = ttl;
-    if (this.#info === info) this.#dirty = false;
     this.#host.conn.revoke(old, { timeout: 1000 }).catch(() => {});
-  }
-
-  /** Logs a background failure once, until things work again. */
-  #report(e: unknown): void {
-    if (this.#stop.signal.aborted) return;
-    if (e instanceof RpcError && e.code === "UNAVAILABLE") return;
-    const message = (e as Error)?.message ?? String(e);
-    if (message === this.#problem) return;
-    this.#problem = message;
-    this.#host.logger.error(
-      `registration of node "${this.#info.name}": ${message}`,
-    );
   }
 }

@@ -34,7 +34,7 @@ import { updateParam } from "./_param_update.ts";
 import { parseRegistryEndpoint } from "./_endpoint.ts";
 import { admitNodeInfo } from "./_node_info.ts";
 import { checkToken, type RegisterReply, RegistryService } from "./_service.ts";
-import { NodeRegistration, type RegistrationHost } from "./_registration.ts";
+import { keepRegistration, type RegistrationHost } from "./_registration.ts";
 import { resilientStream } from "./_resilient.ts";
 import type { EtcdTlsOptions } from "./_etcd_tls.ts";
 
@@ -199,7 +199,7 @@ class RegistryClient implements Registry, RegistrationHost {
   readonly timeout: number;
   readonly logger: Logger;
   readonly #rpc: RpcClient;
-  readonly #registrations = new Set<NodeRegistration>();
+  readonly #registrations = new Set<Registration>();
   readonly #closer = new AbortController();
   #closing: Promise<void> | undefined;
 
@@ -239,7 +239,7 @@ class RegistryClient implements Registry, RegistrationHost {
     return this.#rpc.connectedEndpoints.length > 0;
   }
 
-  forget(registration: NodeRegistration): void {
+  forget(registration: Registration): void {
     this.#registrations.delete(registration);
   }
 
@@ -261,14 +261,14 @@ class RegistryClient implements Registry, RegistrationHost {
     options?: RegisterOptions,
   ): Promise<Registration> {
     this.#checkOpen("register");
-    admitNodeInfo(info); // the server strips unknown fields itself
+    const admitted = admitNodeInfo(info); // the server strips them too
     if (options?.token !== undefined) {
       assertValid(checkToken, options.token, "RegistrationToken", "token");
     }
     const args = options?.token ? [info, options.token] : [info];
     const reply = await this.call(M.register, args, options) as RegisterReply;
-    const registration = new NodeRegistration(this, {
-      info,
+    const registration = keepRegistration(this, {
+      info: admitted,
       ttl: reply.ttl,
       token: reply.token,
     });

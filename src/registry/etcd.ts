@@ -33,7 +33,7 @@ import { type EtcdWatchItem, watchRange } from "./_etcd_watch.ts";
 import { EtcdParamStore } from "./_etcd_params.ts";
 import {
   claimName,
-  EtcdRegistration,
+  keepEtcdRegistration,
   LEFT_DIR,
   NODES_DIR,
   parseNodeInfo,
@@ -118,7 +118,7 @@ class EtcdRegistry implements Registry {
   readonly timeout: number;
   readonly logger: Logger;
   readonly ttlSeconds: number;
-  readonly #registrations = new Set<EtcdRegistration>();
+  readonly #registrations = new Set<Registration>();
   readonly #closer = new AbortController();
   #closing: Promise<void> | undefined;
 
@@ -139,7 +139,7 @@ class EtcdRegistry implements Registry {
     });
   }
 
-  forget(registration: EtcdRegistration): void {
+  forget(registration: Registration): void {
     this.#registrations.delete(registration);
   }
 
@@ -158,7 +158,7 @@ class EtcdRegistry implements Registry {
       timeout: options?.timeout ?? this.timeout,
       signal: options?.signal,
     });
-    const registration = new EtcdRegistration(this, {
+    const registration = keepEtcdRegistration(this, {
       info,
       token,
       lease,

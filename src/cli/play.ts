@@ -1,7 +1,9 @@
 /**
  * `zmp play in.mcap`: replays a recording of `zmp record`. Without
  * `--serve`, it republishes the recorded topics with their original timing
- * (scaled by `--rate`), once or `--loop`ed. With `--serve`, it becomes a
+ * (scaled by `--rate`), once or `--loop`ed, each traced message with the
+ * `traceparent` it was recorded with (unless `--no-traces`), so that the
+ * played system continues the recorded traces. With `--serve`, it becomes a
  * stand-in for the recorded services: a node that provides them and
  * answers each call with what was answered to the same arguments when it
  * was recorded — replay as a test fixture, a typed mock made from real
@@ -30,7 +32,9 @@ import {
   type RecordedCall,
   type RecordedTopic,
   type Recording,
+  traceChannel,
 } from "../observe/mcap.ts";
+import { parseTraceparent } from "../observe/trace.ts";
 import { serviceFromEntry } from "../bridge/_descriptors.ts";
 import { checkNodeName } from "../node/node.ts";
 import {
@@ -56,7 +60,9 @@ Replays a recording made by zmp record.
 
 Without --serve, republishes its topics with the original timing: it waits
 until every subscriber the registry lists for them is connected (up to
---timeout), then publishes each message when its time comes, and exits.
+--timeout), then publishes each message when its time comes, and exits. A
+message recorded with a traceparent (a traced publisher's) is published with
+the same one, so the played system continues the recorded traces.
 
 With --serve, provides its services as a node (--name) and answers each call
 with what was answered to the same arguments when it was recorded (result,
@@ -68,6 +74,7 @@ Options:
   --topics <a,b>         only these topics (default: all recorded)
   --rate <x>             play x times faster (default: 1)
   --loop                 start again at the end, until Ctrl-C
+  --no-traces            publish without the recorded traceparents
   --serve                answer the recorded calls instead
   --name <node>          the node's name with --serve (default: play)
 ${REGISTRY_HELP}
@@ -94,6 +101,7 @@ export function main(args: string[]): Promise<number> {
       topics: { type: "string" },
       rate: { type: "string" },
       loop: { type: "boolean" },
+      "no-traces": { type: "boolean" },
       serve: { type: "boolean" },
       name: { type: "string" },
     });
@@ -108,9 +116,12 @@ export function main(args: string[]): Promise<number> {
         `--rate must be a number > 0, got ${JSON.stringify(values.rate)}`,
       );
     }
-    if (values.serve && (values.loop || values.rate || values.topics)) {
+    if (
+      values.serve &&
+      (values.loop || values.rate || values.topics || values["no-traces"])
+    ) {
       throw new UsageError(
-        "--serve answers calls: --topics, --rate and --loop are for topics",
+        "--serve answers calls: --topics, --rate, --loop and --no-traces are for topics",
       );
     }
     const name = values.name ?? "play";
@@ -166,6 +177,7 @@ export function main(args: string[]): Promise<number> {
         keys: await cliKeys(values),
         rate,
         loop: values.loop === true,
+        traces: values["no-traces"] !== true,
         timeout: millis("timeout", values.timeout, 5000),
         signal: interrupt.signal,
       });
@@ -195,10 +207,14 @@ async function play(
     keys: CliKeys | undefined;
     rate: number;
     loop: boolean;
+    traces: boolean;
     timeout: number;
     signal: AbortSignal;
   },
 ): Promise<number> {
+  const traces = options.traces
+    ? await recordedTraces(recording, topics)
+    : new Map();
   await using node = await toolNode("play", {
     registry,
     signal: options.signal,
@@ -214,7 +230,10 @@ async function play(
   await waitForSubscribers(node, registry, publishers, options);
   let played = 0;
   do {
-    played += await playOnce(recording, topics, publishers, options);
+    played += await playOnce(recording, topics, publishers, {
+      ...options,
+      traces,
+    });
   } while (options.loop && !options.signal.aborted);
   // Let the last messages leave before the publishers close.
   await new Promise((r) => setTimeout(r, 100));
@@ -252,11 +271,61 @@ async function waitForSubscribers(
   }));
 }
 
+/** Per topic, the recorded `traceparent` of each traced message. */
+type Traces = Map<string, Map<number, string>>;
+
+/**
+ * Reads the `traces/<topic>` channels of the played topics: which message
+ * (by its sequence in its channel) carried which `traceparent`. A record
+ * that is not a valid `traceparent` is left out, with a warning: its
+ * message is played untraced.
+ *
+ * @param recording the recording
+ * @param topics the topics played
+ * @returns the `traceparent`s per topic and sequence
+ */
+async function recordedTraces(
+  recording: Recording,
+  topics: RecordedTopic[],
+): Promise<Traces> {
+  const traces: Traces = new Map();
+  for (const { topic } of topics) {
+    const channel = traceChannel(topic);
+    if (!recording.counts.has(channel)) continue;
+    const bySequence = new Map<number, string>();
+    let bad = 0;
+    let all = 0;
+    for await (const m of recording.messages([channel])) {
+      all++;
+      let record: { sequence?: unknown; traceparent?: unknown } | undefined;
+      try {
+        record = JSON.parse(m.json);
+      } catch {
+        record = undefined;
+      }
+      const { sequence, traceparent } = record ?? {};
+      if (
+        typeof sequence === "number" && typeof traceparent === "string" &&
+        parseTraceparent(traceparent) !== undefined
+      ) {
+        bySequence.set(sequence, traceparent);
+      } else bad++;
+    }
+    if (bad > 0) {
+      console.error(
+        `zmp play: ${bad} of ${all} records of ${channel} are not { sequence, traceparent } (their messages play untraced)`,
+      );
+    }
+    traces.set(topic, bySequence);
+  }
+  return traces;
+}
+
 async function playOnce(
   recording: Recording,
   topics: RecordedTopic[],
   publishers: Map<string, TopicPublisher<unknown>>,
-  options: { rate: number; signal: AbortSignal },
+  options: { rate: number; signal: AbortSignal; traces: Traces },
 ): Promise<number> {
   const byName = new Map(topics.map((t) => [t.topic, t]));
   let first: bigint | undefined;
@@ -282,7 +351,11 @@ async function playOnce(
         }: expected ${issues[0].expected}, got ${issues[0].received}`,
       );
     }
-    publishers.get(m.channel)!.publish(value);
+    const traceparent = options.traces.get(m.channel)?.get(m.sequence);
+    publishers.get(m.channel)!.publish(
+      value,
+      traceparent === undefined ? {} : { traceparent },
+    );
     n++;
   }
   return n;

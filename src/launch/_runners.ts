@@ -22,8 +22,16 @@ export interface NodeRun {
   readonly pid: number;
   /** The exit code; a signal `n` gives `128 + n`. Never rejects. */
   readonly exited: Promise<number>;
-  /** Asks the node to stop: SIGTERM, or the stop message, or an abort. */
+  /**
+   * Asks the node to stop: the end of its standard input (subprocess), the
+   * stop message (worker), an abort (in-process).
+   */
   stop(): void;
+  /**
+   * Asks again, by the means every process understands, once the grace
+   * period is over: SIGTERM (subprocess only).
+   */
+  terminate?(): void;
   /** Ends it now: SIGKILL, or `Worker.terminate()`. */
   kill(): void;
 }
@@ -192,9 +200,12 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
       ZMP_CLI_CONFIG: "",
       DENO_NO_UPDATE_CHECK: "1",
     },
-    // Held open (written once: the token, then in secure mode the keys):
-    // when the launcher dies, even by SIGKILL, the node reads end-of-file
-    // and exits.
+    // Written once (the token, then in secure mode the keys), then held
+    // open: its end is the stop request. A node sees it whenever it gets to
+    // reading, so a stop that comes while Deno is still loading the node
+    // waits for it, where a SIGTERM would kill it (exit code 143). When
+    // the launcher dies, even by SIGKILL, the pipe ends too and the node
+    // stops: no node outlives the launcher.
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -207,12 +218,15 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     ...(ctx.registryToken === undefined ? [] : [ctx.registryToken]),
     ...(ctx.security === undefined ? [] : [JSON.stringify(ctx.security)]),
   ];
-  if (lines.length > 0) {
-    const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")))
-      .catch(() => {}) // the node died at once: its exit tells why
-      .finally(() => writer.releaseLock());
-  }
+  const input = child.stdin.getWriter();
+  const written = lines.length === 0 ? Promise.resolve() : input
+    .write(new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")))
+    .catch(() => {}); // the node died at once: its exit tells why
+  let ended: Promise<void> | undefined;
+  // After the start message, never before it: a node stopped while
+  // starting still reads its token and keys, then the end.
+  const endInput = () =>
+    ended ??= written.then(() => input.close()).catch(() => {});
   const output = new AbortController();
   const pumps = Promise.all([
     pump(child.stdout, node.name, "stdout", ctx.logger, output.signal),
@@ -224,7 +238,7 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
     const timer = setTimeout(() => output.abort(), OUTPUT_LINGER_MS);
     await pumps;
     clearTimeout(timer);
-    await child.stdin.close().catch(() => {});
+    await endInput();
     if (status.signal !== null) return 128 + (SIGNALS[status.signal] ?? 0);
     return status.code;
   });
@@ -238,7 +252,8 @@ function startSubprocess(node: ResolvedNode, ctx: RunContext): NodeRun {
   return {
     pid: child.pid,
     exited,
-    stop: () => signal("SIGTERM"),
+    stop: () => void endInput(),
+    terminate: () => signal("SIGTERM"),
     kill: () => signal("SIGKILL"),
   };
 }

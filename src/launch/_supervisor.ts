@@ -1,7 +1,7 @@
 /**
  * The supervisor of one node: waits for its `after` conditions, starts it,
- * restarts it by its policy with backoff, and stops it (the stop request,
- * then a kill after the grace period).
+ * restarts it by its policy with backoff, and stops it (the stop request;
+ * after the grace period SIGTERM for a subprocess, then a kill).
  *
  * Each node gets a registration token of its own, made here and handed to
  * every run of it: a restart takes the name back from a run that died
@@ -35,6 +35,14 @@ export interface SupervisorContext extends RunContext {
   /** The registry, for `after` conditions. */
   view: RegistryView;
 }
+
+/**
+ * How long a subprocess that did not stop within the grace period gets
+ * after SIGTERM before SIGKILL, in ms (at most the grace period itself).
+ */
+const TERM_TO_KILL_MS = 1000;
+/** A process ended by SIGTERM's default action: 128 + 15. */
+const SIGTERM_EXIT = 143;
 
 /** How often a node still waiting for its `after` conditions is reported. */
 const AFTER_REMINDER_MS = 10000;
@@ -152,31 +160,62 @@ export class Supervisor {
   async #stopRun(run: NodeRun): Promise<void> {
     const { node } = this;
     const grace = this.#ctx.gracePeriod;
+    let terminated = false;
     if (this.#killing) {
       run.kill();
     } else {
       run.stop();
-      const timeout = new AbortController();
-      const inTime = await Promise.race([
-        run.exited.then(() => true),
-        sleep(grace, timeout.signal).then(() => false, () => true),
-      ]);
-      timeout.abort();
-      if (!inTime) {
-        this.#log(
-          "warn",
-          `${node.name} did not stop within ${grace} ms: killing it`,
-        );
-        run.kill();
+      if (!await this.#endsWithin(run, grace)) {
+        if (run.terminate === undefined) {
+          this.#log(
+            "warn",
+            `${node.name} did not stop within ${grace} ms: killing it`,
+          );
+          run.kill();
+        } else {
+          this.#log(
+            "warn",
+            `${node.name} did not stop within ${grace} ms: sending SIGTERM`,
+          );
+          run.terminate();
+          terminated = true;
+          const last = Math.min(grace, TERM_TO_KILL_MS);
+          if (!await this.#endsWithin(run, last)) {
+            this.#log(
+              "warn",
+              `${node.name} still runs ${last} ms after SIGTERM: killing it`,
+            );
+            run.kill();
+          }
+        }
       }
     }
     const code = await run.exited;
-    this.#log("info", `stopped ${node.name} (exit code ${code})`);
+    this.#log(
+      "info",
+      terminated && code === SIGTERM_EXIT
+        // Deno's default action: its stop handler was not installed yet.
+        ? `stopped ${node.name} while it was starting (SIGTERM, exit code ${code})`
+        : `stopped ${node.name} (exit code ${code})`,
+    );
+  }
+
+  /** Whether `run` ends within `ms`. */
+  async #endsWithin(run: NodeRun, ms: number): Promise<boolean> {
+    const timeout = new AbortController();
+    try {
+      return await Promise.race([
+        run.exited.then(() => true),
+        sleep(ms, timeout.signal).then(() => false, () => true),
+      ]);
+    } finally {
+      timeout.abort();
+    }
   }
 
   /**
-   * Stops the node: no more restarts, the stop request, then a kill once
-   * the grace period is over. Idempotent.
+   * Stops the node: no more restarts, the stop request, then once the
+   * grace period is over SIGTERM (a subprocess) and a kill. Idempotent.
    *
    * @returns once the node has ended
    */

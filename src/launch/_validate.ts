@@ -108,6 +108,8 @@ export const RESERVED_ENV = [
   "ZMP_REGISTRY",
   "ZMP_RUN_MODE",
   "ZMP_SECURE",
+  // The end of standard input is the launcher's stop request.
+  "ZMP_STDIN_WATCH",
 ];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;

@@ -7,7 +7,8 @@
  * permissions, Workers, or in-process — each once the registry shows what
  * it waits for (`after`). It restarts nodes by their policy with
  * exponential backoff, prefixes their output with their names, and stops
- * them in reverse order (SIGTERM, then SIGKILL after the grace period).
+ * them in reverse order (the end of a subprocess's standard input, then
+ * SIGTERM and SIGKILL after the grace period).
  * See `src/launch/README.md`.
  *
  * @module

@@ -248,8 +248,9 @@ export interface LaunchSpec {
    */
   registry?: EmbeddedRegistrySpec | ExternalRegistrySpec | EtcdRegistrySpec;
   /**
-   * How long a node has to stop after SIGTERM (or the stop message)
-   * before it is killed, in ms.
+   * How long a node has to stop after the stop request (the end of its
+   * standard input, the stop message, an abort) before a subprocess gets
+   * SIGTERM and, at most a second later, SIGKILL, in ms.
    * @default {5000}
    * @minimum 0
    */

@@ -12,6 +12,8 @@
  *    node (drain, unregister), and give `run` up to `stopTimeout` ms to
  *    return.
  *
+ * A stop before the node exists (while the module loads, its top-level
+ * `await` included) ends the run at once with code 0, registering nothing.
  * The exit code is 0 after a stop, 1 when loading, creating the node, or
  * `run` (before the stop) failed, each with one log line. Errors `run`
  * throws after the stop request (typically because what it used closed)
@@ -99,6 +101,28 @@ export async function loadNodeModule(url: string | URL): Promise<NodeModule> {
 }
 
 /**
+ * Imports a node module, unless `signal` aborts first: a module whose
+ * top-level `await` holds its import does not hold up a stop. (The import
+ * itself cannot be cancelled; its outcome is then ignored.)
+ *
+ * @returns its default export, or `undefined` after a stop
+ */
+function loadUnlessStopped(
+  url: string | URL,
+  signal: AbortSignal | undefined,
+): Promise<NodeModule | undefined> {
+  const loading = loadNodeModule(url);
+  if (signal === undefined) return loading;
+  return new Promise((resolve, reject) => {
+    const stopped = () => resolve(undefined);
+    signal.addEventListener("abort", stopped, { once: true });
+    loading.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", stopped)
+    );
+  });
+}
+
+/**
  * Runs a node module until it is asked to stop.
  *
  * @param moduleUrl the module (URL or path), or what it exports
@@ -120,15 +144,22 @@ export async function runNode(
   options: RunNodeOptions,
 ): Promise<number> {
   const log = options.logger ?? createNodeLogger(options.name);
-  let module: NodeModule;
+  const { signal } = options;
+  let module: NodeModule | undefined;
   if (isNodeModule(moduleUrl)) module = moduleUrl;
-  else {
+  else if (!signal?.aborted) {
     try {
-      module = await loadNodeModule(moduleUrl);
+      module = await loadUnlessStopped(moduleUrl, signal);
     } catch (e) {
       log.error(`cannot load ${moduleUrl}: ${(e as Error).message}`);
       return 1;
     }
+  }
+  // A stop before the node exists ends the run as cleanly as any other:
+  // nothing was registered, nothing is left to close.
+  if (module === undefined || signal?.aborted) {
+    log.debug("stopped before it started");
+    return 0;
   }
   let node: Node;
   try {
@@ -136,7 +167,7 @@ export async function runNode(
       registry: options.registry,
       mode: options.mode ?? "inprocess",
       logger: log,
-      signal: options.signal,
+      signal,
       drainTimeout: options.drainTimeout,
       security: options.security,
       registryToken: options.registryToken,

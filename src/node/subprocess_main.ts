@@ -22,10 +22,16 @@
  * The node stops gracefully (node signal aborted, calls drained,
  * unregistered, exit code 0) on SIGTERM or SIGINT, and when its standard
  * input reaches end of file. The launcher spawns it with `stdin: "piped"`
- * and keeps the pipe open: if the launcher dies, even by SIGKILL, the pipe
- * closes and the node exits, so no node outlives it. Standard input that is
- * a terminal is not watched. A second signal exits at once with code 1,
- * and so does a stop that has not finished after 15 s.
+ * and keeps the pipe open: it closes the pipe to stop the node (SIGTERM
+ * only after the grace period), and if the launcher dies, even by SIGKILL,
+ * the pipe closes as well and the node exits, so no node outlives it. The
+ * end waits in the pipe until the node reads it, so a node stopped while
+ * Deno is still loading it stops as cleanly, where an early SIGTERM would
+ * kill it (exit code 143); a stop while its module loads (a top-level
+ * `await`) exits 0 at once. Standard input that is a terminal is not
+ * watched. A second request (a signal after a signal or after the end of
+ * input) exits at once with code 1, and so does a stop that has not
+ * finished after 15 s.
  *
  * Exit codes: 0 after a stop, 1 when the module cannot be loaded, the node
  * cannot be created (e.g. its name is taken) or `run` threw — with one log

@@ -407,6 +407,11 @@ export interface RecordingMessage {
   channel: string;
   /** Log time, ns since the epoch. */
   logTime: bigint;
+  /**
+   * Its place in its channel, from 0: what a `traces/<topic>` record's
+   * `sequence` points at.
+   */
+  sequence: number;
   /** The JSON text. */
   json: string;
 }
@@ -532,6 +537,7 @@ export async function openRecording(path: string): Promise<Recording> {
           yield {
             channel: byId(m),
             logTime: m.logTime,
+            sequence: m.sequence,
             json: decoder.decode(m.data),
           };
         }

@@ -18,7 +18,7 @@ import { nodeInfo } from "../registry/_helpers.ts";
 
 const REGISTRY = { endpoint: "tcp://127.0.0.1:*" };
 
-Deno.test("zmp launch stops nodes in reverse order: SIGTERM, then SIGKILL after the grace period", async () => {
+Deno.test("zmp launch stops nodes in reverse order: the end of standard input, then SIGTERM after the grace period, then SIGKILL", async () => {
   await using dir = await tempDir();
   const file = await writeLaunch(dir.path, {
     registry: REGISTRY,
@@ -44,7 +44,9 @@ Deno.test("zmp launch stops nodes in reverse order: SIGTERM, then SIGKILL after 
     return i;
   };
   const stopping = at(/launch +│ stopping: asked to stop/);
-  const kill = at(/launch +│ c did not stop within 700 ms: killing it/);
+  const term = at(/launch +│ c did not stop within 700 ms: sending SIGTERM/);
+  // stubborn.ts blocks its event loop: its SIGTERM handler cannot run.
+  const kill = at(/launch +│ c still runs 700 ms after SIGTERM: killing it/);
   const stoppedC = at(/launch +│ stopped c \(exit code 137\)/);
   const bAsked = at(/^b +│ stopping b$/);
   const stoppedB = at(/launch +│ stopped b \(exit code 0\)/);
@@ -52,13 +54,20 @@ Deno.test("zmp launch stops nodes in reverse order: SIGTERM, then SIGKILL after 
   const stoppedA = at(/launch +│ stopped a \(exit code 0\)/);
   const closed = at(/launch +│ registry closed/);
   assert(
-    stopping < kill && kill < stoppedC && stoppedC < bAsked &&
+    stopping < term && term < kill && kill < stoppedC && stoppedC < bAsked &&
       bAsked < stoppedB && stoppedB < aAsked && aAsked < stoppedA &&
       stoppedA < closed,
     `wrong order:\n${launcher.text}`,
   );
-  const graceMs = launcher.lines[kill].at - launcher.lines[stopping].at;
-  assert(graceMs >= 600, `killed after ${graceMs} ms, before the grace period`);
+  const ms = (from: number, to: number) =>
+    launcher.lines[to].at - launcher.lines[from].at;
+  const graceMs = ms(stopping, term);
+  assert(
+    graceMs >= 600,
+    `SIGTERM after ${graceMs} ms, before the grace period`,
+  );
+  const termMs = ms(term, kill);
+  assert(termMs >= 600, `killed ${termMs} ms after SIGTERM, expected ≥ 600`);
   for (const pid of pids.values()) assertEquals(alive(pid), false);
 });
 
@@ -109,9 +118,8 @@ Deno.test("zmp launch fails with exit code 1 once a node is out of restarts, and
         name: "broken",
         module: fixture("fail.ts"),
         restart: { policy: "always", initialDelay: 50, maxRestarts: 2 },
-        // steady is up (its stop handler installed) before broken fails:
-        // a SIGTERM that reaches a node still loading kills it (143)
-        after: [{ node: "steady" }],
+        // The stop may reach steady while it is still loading: it ends
+        // cleanly all the same (exit code 0, below).
       },
     ],
   });
@@ -138,12 +146,7 @@ Deno.test("zmp launch exits 1 when a node with restart never fails", async () =>
     registry: REGISTRY,
     nodes: [
       { name: "steady", module: fixture("ticker.ts") },
-      // after steady is up, so that the stop finds its handler installed
-      {
-        name: "broken",
-        module: fixture("fail.ts"),
-        after: [{ node: "steady" }],
-      },
+      { name: "broken", module: fixture("fail.ts") },
     ],
   });
   await using launcher = new Launcher(["--no-check", file]);

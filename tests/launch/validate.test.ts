@@ -185,6 +185,11 @@ Deno.test("validateLaunch() refuses bad names, modes, args, env and after", () =
     { nodes: [{ name: "a", module: "a.ts", env: { ZMP_NODE_NAME: "b" } }] },
     'Cannot launch: node "a": env.ZMP_NODE_NAME is set by the launcher and cannot be given',
   );
+  // The end of standard input is how the launcher asks a node to stop.
+  refused(
+    { nodes: [{ name: "a", module: "a.ts", env: { ZMP_STDIN_WATCH: "0" } }] },
+    'Cannot launch: node "a": env.ZMP_STDIN_WATCH is set by the launcher and cannot be given',
+  );
   refused(
     { nodes: [{ name: "a", module: "a.ts", after: [{ service: "S", x: 1 }] }] },
     'Cannot launch: node "a": after[0] must be { service: name }, { node: name } or { topic: name }, got { service, x }',

@@ -18,7 +18,8 @@
  */
 
 import SuperJSON from "superjson";
-import type { Codec } from "./codec.ts";
+import type { Codec, DecodeOptions } from "./codec.ts";
+import { scanJson } from "./_element_scan.ts";
 import { MAX_BIGINT_DIGITS } from "./limits.ts";
 
 /** The deepest nesting of annotation trees (`["map", {…}]` inside …). */
@@ -68,7 +69,9 @@ export function createSuperjsonCodec(id: number): Codec {
         );
       }
     },
-    decode(bytes: Uint8Array): unknown {
+    decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+      const max = options.maxElements ?? Infinity;
+      if (max !== Infinity) scanJson(bytes, max);
       let envelope: unknown;
       try {
         envelope = JSON.parse(decoder.decode(bytes));

@@ -13,7 +13,8 @@
  * {@linkcode TYPED_ARRAY_WEIGHT}, an `Error` (tag `0x65`)
  * {@linkcode ERROR_WEIGHT}. In JSON, an array or object counts
  * {@linkcode JSON_CONTAINER_WEIGHT} (superjson copies each), every other
- * value and every key one.
+ * value and every key one; the superjson codec then counts each segment of
+ * an annotation path one more, before superjson walks it.
  *
  * @module
  */

@@ -48,7 +48,8 @@ export const MAX_BIGINT_DIGITS = 2467;
  * `maxElements` option): more are refused with `RESOURCE_EXHAUSTED` by a
  * scan of the bytes before decoding. One per value — scalar, string, bin,
  * array, map, map key, map value; a msgpack typed array counts 16, an
- * `Error` 128; a JSON array or object 4. At this cap the costliest payload
+ * `Error` 128; a JSON array or object 4, a segment of a superjson annotation
+ * path 1. At this cap the costliest payload
  * decodes in a few ms; large numeric data belongs in typed arrays
  * (msgpack), which count as one value whatever their length.
  */

@@ -41,6 +41,15 @@ function jsonElements(v: unknown): number {
     sum(Object.values(v).map((x) => 1 + jsonElements(x)));
 }
 
+/** The path segments of a superjson annotation tree, splitting on every ".". */
+function pathSegments(tree: unknown): number {
+  if (Array.isArray(tree)) return pathSegments(tree[1]);
+  if (typeof tree !== "object" || tree === null) return 0;
+  return sum(
+    Object.entries(tree).map(([k, v]) => k.split(".").length + pathSegments(v)),
+  );
+}
+
 function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
@@ -91,7 +100,11 @@ Deno.test("scanJson() counts what a JSON value holds, and the superjson codec ta
     fc.property(wireValue(), (value) => {
       const bytes = superjson.encode(value);
       const count = scanJson(bytes, Infinity);
-      superjson.decode(bytes, { maxElements: count });
+      // Each segment of an annotation path counts one more (at most this
+      // many: a key's "." may be escaped).
+      const meta = JSON.parse(new TextDecoder().decode(bytes)).meta;
+      const segments = pathSegments(meta?.values);
+      superjson.decode(bytes, { maxElements: count + segments });
       assertThrows(
         () => superjson.decode(bytes, { maxElements: count - 1 }),
         ElementLimitError,
@@ -267,4 +280,34 @@ Deno.test("element scans cost far less than decoding (printed: ns per byte)", ()
       } ns/byte`,
     );
   }
+});
+
+Deno.test("superjson decode() counts each segment of an annotation path, so long paths are refused before superjson walks them", () => {
+  // 2,000 annotations of 400-segment paths: 2 MB, ~14k elements by the
+  // scan, 800k path steps (~0.4 s in superjson).
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < 2000; i++) {
+    values[[i, ...new Array(400).fill(0)].join(".")] = ["undefined"];
+  }
+  const text = JSON.stringify({
+    json: new Array(2000).fill(null),
+    meta: { values, v: 1 },
+  });
+  const bytes = new TextEncoder().encode(text);
+  const scanned = scanJson(bytes, Infinity);
+  assert(scanned < MAX_ELEMENTS, `${scanned}`);
+  const e = assertThrows(
+    () => superjson.decode(bytes, { maxElements: MAX_ELEMENTS }),
+    ElementLimitError,
+  );
+  assertEquals(e.limit, MAX_ELEMENTS);
+  // A path per element of a nested value: counted, and within the limit.
+  const nested = new Array(100).fill(0).map((_, i) => ({
+    a: { b: new Date(i) },
+  }));
+  const ok = superjson.encode(nested);
+  assertEquals(
+    (superjson.decode(ok, { maxElements: MAX_ELEMENTS }) as unknown[]).length,
+    100,
+  );
 });

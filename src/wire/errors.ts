@@ -160,6 +160,8 @@ export class ElementLimitError extends RangeError {
   readonly limit: number;
 
   /**
+   * Creates the error; its message names the limit and the count.
+   *
    * @param count the elements counted when the scan stopped
    * @param limit the limit passed
    */

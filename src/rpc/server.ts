@@ -39,13 +39,14 @@ import {
   ValidationError,
 } from "../wire/descriptors.ts";
 import {
+  ElementLimitError,
   IssueList,
   ProtocolError,
   RpcError,
   validationDetails,
   validationMessage,
 } from "../wire/errors.ts";
-import { MAX_DEADLINE_MS } from "../wire/limits.ts";
+import { MAX_DEADLINE_MS, MAX_ELEMENTS } from "../wire/limits.ts";
 import { checkMethodFrame, checkName } from "../wire/names.ts";
 import {
   checkFrameCount,
@@ -112,6 +113,14 @@ export interface RpcServerOptions {
    * @default {4194304}
    */
   maxMessageSize?: number;
+  /**
+   * Most elements in one request's arguments (every value, array, map key
+   * and value; see `MAX_ELEMENTS`), counted by a scan of the bytes before
+   * they are decoded; more are answered with `RESOURCE_EXHAUSTED`. It
+   * bounds the CPU one request costs, as `maxMessageSize` bounds its bytes.
+   * @default {32768}
+   */
+  maxElements?: number;
   /** Send a handler's stack in the details of `INTERNAL` errors. @default {false} */
   exposeErrorStack?: boolean;
   /** Check every result and stream item with `validateResult`. @default {true} */
@@ -260,6 +269,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   /** The encoded body of each refusal message (`#refuse`). */
   readonly #refusals = new Map<string, Uint8Array[]>();
   readonly #maxMessageSize: number;
+  readonly #decodeOptions: { maxElements: number };
   readonly #exposeStack: boolean;
   readonly #validateResults: boolean;
   readonly #interceptors: readonly ServerInterceptor[];
@@ -303,6 +313,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       options.maxMessageSize ?? 4 * 1024 * 1024,
       "maxMessageSize",
     );
+    this.#decodeOptions = {
+      maxElements: positiveInt(
+        options.maxElements ?? MAX_ELEMENTS,
+        "maxElements",
+      ),
+    };
     this.#exposeStack = options.exposeErrorStack ?? false;
     this.#validateResults = options.validateResults ?? true;
     this.#interceptors = options.interceptors ?? [];
@@ -683,8 +699,14 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         ? decodeMetadata(frames[4], id)
         : {};
       try {
-        args = codec.decode(frames[3]);
+        args = codec.decode(frames[3], this.#decodeOptions);
       } catch (e) {
+        if (e instanceof ElementLimitError) {
+          throw new ProtocolError(
+            `Arguments of ${name} hold more than ${e.limit} elements, the server's limit (maxElements): ${e.count} counted before it stopped`,
+            { code: "RESOURCE_EXHAUSTED", requestId: id },
+          );
+        }
         throw new ProtocolError(
           `Cannot decode the arguments of ${name}: ${(e as Error).message}`,
           { requestId: id },

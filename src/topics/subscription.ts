@@ -16,6 +16,7 @@ import { type Context, type CurveKeyPair, Subscriber } from "../zmq/mod.ts";
 import { codecById } from "../wire/codec.ts";
 import type { TopicDescriptor } from "../wire/descriptors.ts";
 import { IssueList, validationMessage } from "../wire/errors.ts";
+import { MAX_ELEMENTS } from "../wire/limits.ts";
 import { LogLimiter } from "../_util/log.ts";
 import {
   decodeTopicHeader,
@@ -140,6 +141,7 @@ class Subscription<T> implements SocketSubscription<T> {
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #log: LogLimiter;
+  readonly #decodeOptions: { maxElements: number };
 
   constructor(
     descriptor: TopicDescriptor<T>,
@@ -155,6 +157,13 @@ class Subscription<T> implements SocketSubscription<T> {
       );
     }
     this.#capacity = capacity;
+    const maxElements = options.maxElements ?? MAX_ELEMENTS;
+    if (!Number.isInteger(maxElements) || maxElements < 1) {
+      throw new RangeError(
+        `Cannot subscribe to ${this.topic}: maxElements must be an integer >= 1, got ${maxElements}`,
+      );
+    }
+    this.#decodeOptions = { maxElements };
     this.#logger = options.logger ?? consoleTopicLogger;
     this.#curve = options.curve;
     this.#node = options.node;
@@ -293,7 +302,7 @@ class Subscription<T> implements SocketSubscription<T> {
     }
     let message: unknown;
     try {
-      message = codec.decode(frames[2]);
+      message = codec.decode(frames[2], this.#decodeOptions);
     } catch (e) {
       this.#invalid(from, `cannot decode: ${(e as Error).message}`);
       return;

@@ -104,6 +104,15 @@ export interface SubscribeOptions {
    * @default {[]}
    */
   exclude?: readonly string[];
+  /**
+   * Most elements in one message (every value, array, map key and value;
+   * see `MAX_ELEMENTS` in `zmp/wire`), counted by a scan of the bytes
+   * before decoding: a message with more is dropped and counted as
+   * invalid, so that a bad publisher cannot stall the subscriber. Large
+   * numeric data travels as typed arrays, one element each (msgpack).
+   * @default {32768}
+   */
+  maxElements?: number;
 }
 
 /** A received message with what came along with it. */

@@ -12,6 +12,7 @@
  */
 
 import type { CodecName } from "./descriptors.ts";
+
 import { createMsgpackCodec } from "./codec_msgpack.ts";
 import { createSuperjsonCodec } from "./codec_superjson.ts";
 
@@ -30,13 +31,27 @@ export interface Codec {
    */
   encode(value: unknown): Uint8Array;
   /**
-   * Decodes one payload frame.
+   * Decodes one payload frame. With `maxElements`, a scan of the bytes
+   * that builds nothing counts the payload's elements first, and refuses
+   * it before decoding when there are more.
    *
    * @param bytes the payload frame
+   * @param options the limits to check before decoding
    * @returns the value
+   * @throws {ElementLimitError} when the payload has more than `maxElements` elements
    * @throws {SyntaxError} when the bytes are not a valid encoding
    */
-  decode(bytes: Uint8Array): unknown;
+  decode(bytes: Uint8Array, options?: DecodeOptions): unknown;
+}
+
+/** Options of {@linkcode Codec.decode}. */
+export interface DecodeOptions {
+  /**
+   * The most elements the payload may hold (see `MAX_ELEMENTS` for what
+   * counts); checked before decoding.
+   * @default {Infinity: no scan}
+   */
+  maxElements?: number;
 }
 
 /** Codec ids on the wire, by name. 0 means "no payload". */

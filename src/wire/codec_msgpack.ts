@@ -34,7 +34,8 @@
 // make importing zmp need permissions.
 import { addExtension, Packr } from "msgpackr/pack";
 import { Buffer } from "node:buffer";
-import type { Codec } from "./codec.ts";
+import type { Codec, DecodeOptions } from "./codec.ts";
+import { scanMsgpack } from "./_element_scan.ts";
 import { MAX_BIGINT_BITS } from "./limits.ts";
 
 /** The msgpack extension of a bigint that does not fit 64 bits. */
@@ -211,10 +212,12 @@ export function createMsgpackCodec(id: number): Codec {
         );
       }
     },
-    decode(bytes: Uint8Array): unknown {
+    decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
       if (bytes.byteLength === 0) {
         throw new SyntaxError("Cannot decode msgpack: the payload is empty");
       }
+      const max = options.maxElements ?? Infinity;
+      if (max !== Infinity) scanMsgpack(bytes, max);
       // A Buffer input would make bin values decode as Buffers.
       const input = bytes.constructor === Uint8Array
         ? bytes

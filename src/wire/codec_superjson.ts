@@ -12,13 +12,17 @@
  * deep are refused; flat annotations are applied deepest first (so that
  * none walks through a `Map` or `Set` already built, which costs a scan per
  * step); and `referentialEqualities` are ignored, so shared references
- * arrive as copies, as in msgpack.
+ * arrive as copies, as in msgpack. With `maxElements`, the bytes' values
+ * are counted before parsing, and each segment of an annotation path
+ * before superjson walks it.
  *
  * @module
  */
 
 import SuperJSON from "superjson";
-import type { Codec } from "./codec.ts";
+import type { Codec, DecodeOptions } from "./codec.ts";
+import { scanJson } from "./_element_scan.ts";
+import { ElementLimitError } from "./errors.ts";
 import { MAX_BIGINT_DIGITS } from "./limits.ts";
 
 /** The deepest nesting of annotation trees (`["map", {…}]` inside …). */
@@ -68,7 +72,12 @@ export function createSuperjsonCodec(id: number): Codec {
         );
       }
     },
-    decode(bytes: Uint8Array): unknown {
+    decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+      const max = options.maxElements ?? Infinity;
+      const elements = {
+        count: max === Infinity ? 0 : scanJson(bytes, max),
+        limit: max,
+      };
       let envelope: unknown;
       try {
         envelope = JSON.parse(decoder.decode(bytes));
@@ -87,8 +96,9 @@ export function createSuperjsonCodec(id: number): Codec {
         );
       }
       try {
-        bound(envelope as Envelope);
+        bound(envelope as Envelope, elements);
       } catch (e) {
+        if (e instanceof ElementLimitError) throw e;
         throw new SyntaxError(
           `Cannot decode superjson: ${(e as Error).message}`,
           { cause: e },
@@ -117,7 +127,7 @@ interface Envelope {
  * Checks and reorders an envelope's annotations in place before superjson
  * applies them; see the module doc.
  */
-function bound(envelope: Envelope): void {
+function bound(envelope: Envelope, elements: Elements): void {
   const meta = envelope.meta;
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return;
   const m = meta as Record<string, unknown>;
@@ -125,7 +135,12 @@ function bound(envelope: Envelope): void {
   const legacy = !(typeof m.v === "number" && m.v >= 1);
   if (m.values !== undefined) {
     const budget = { left: MAX_ANNOTATIONS };
-    m.values = tree(m.values, [], { json: envelope.json, legacy, budget }, 0);
+    m.values = tree(
+      m.values,
+      [],
+      { json: envelope.json, legacy, budget, elements },
+      0,
+    );
   }
 }
 
@@ -134,6 +149,17 @@ interface Walk {
   json: unknown;
   legacy: boolean;
   budget: { left: number };
+  elements: Elements;
+}
+
+/**
+ * The payload's element count so far and its limit: each segment of an
+ * annotation's path counts one more (superjson walks the path to apply it,
+ * ~0.5 µs a segment, and one short key can hold thousands).
+ */
+interface Elements {
+  count: number;
+  limit: number;
 }
 
 /** One annotation tree: `[type, children?]` or `{path: tree}`. */
@@ -172,6 +198,11 @@ function level(
   if (typeof node !== "object" || node === null) return node;
   const entries = Object.entries(node).map(([key, child]) => {
     const path = parsePath(key, walk.legacy);
+    const elements = walk.elements;
+    elements.count += path.length;
+    if (elements.count > elements.limit) {
+      throw new ElementLimitError(elements.count, elements.limit);
+    }
     return { key, path, child };
   });
   entries.sort((a, b) => b.path.length - a.path.length);

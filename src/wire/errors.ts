@@ -138,6 +138,44 @@ export class ProtocolError extends SyntaxError {
 }
 
 /**
+ * A payload with more elements than the receiver decodes, found by the
+ * scan that runs before decoding (see `maxElements` in PROTOCOL.md §16).
+ * It is a `RangeError`; a server answers it with `RESOURCE_EXHAUSTED`.
+ *
+ * @example
+ * ```ts
+ * import { codecByName, ElementLimitError } from "zmp/wire";
+ * const codec = codecByName("msgpack");
+ * try {
+ *   codec.decode(codec.encode(new Array(100).fill(0)), { maxElements: 10 });
+ * } catch (e) {
+ *   console.log(e instanceof ElementLimitError, (e as ElementLimitError).limit); // true 10
+ * }
+ * ```
+ */
+export class ElementLimitError extends RangeError {
+  /** The elements counted when the scan stopped: more than `limit`. */
+  readonly count: number;
+  /** The limit passed. */
+  readonly limit: number;
+
+  /**
+   * Creates the error; its message names the limit and the count.
+   *
+   * @param count the elements counted when the scan stopped
+   * @param limit the limit passed
+   */
+  constructor(count: number, limit: number) {
+    super(
+      `the payload holds more than ${limit} elements (${count} counted before the scan stopped)`,
+    );
+    this.name = "ElementLimitError";
+    this.count = count;
+    this.limit = limit;
+  }
+}
+
+/**
  * The issue list to hand a validator when its findings go into a reply: it
  * keeps the first `limit` issues and only counts the others, so that a
  * request of a million bad elements costs no million issues.

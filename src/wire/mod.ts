@@ -32,7 +32,13 @@ export {
   readU32,
   type RequestHeaderInit,
 } from "./protocol.ts";
-export { type Codec, CODEC_IDS, codecById, codecByName } from "./codec.ts";
+export {
+  type Codec,
+  CODEC_IDS,
+  codecById,
+  codecByName,
+  type DecodeOptions,
+} from "./codec.ts";
 export {
   isStatusName,
   STATUS,
@@ -41,6 +47,7 @@ export {
   type StatusNumber,
 } from "./status.ts";
 export {
+  ElementLimitError,
   type ErrorDetails,
   IssueList,
   ProtocolError,
@@ -55,6 +62,7 @@ export {
   MAX_BIGINT_DIGITS,
   MAX_COUNTED_ISSUES,
   MAX_DEADLINE_MS,
+  MAX_ELEMENTS,
   MAX_ERROR_DETAILS,
   MAX_ERROR_MESSAGE,
   MAX_ISSUE_TEXT,

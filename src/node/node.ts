@@ -114,6 +114,15 @@ export interface CreateNodeOptions {
   readiness?: (node: Node) => ReadinessResult | Promise<ReadinessResult>;
   /** How often `readiness` runs, in ms. @default {1000} */
   readinessInterval?: number;
+  /**
+   * The most elements of one request the node's services decode (the
+   * `RpcServer` option of the same name): a call with more is refused with
+   * `RESOURCE_EXHAUSTED` before decoding. Raise it for services that take
+   * large plain arrays, or send typed arrays, which count as one value.
+   * A subscription's own limit is `SubscribeOptions.maxElements`.
+   * @default {MAX_ELEMENTS: 32,768}
+   */
+  maxElements?: number;
 }
 
 /**
@@ -142,6 +151,7 @@ function hostname(): string {
  * @param options registry, run mode, logger, stop signal, drain timeout
  * @returns the registered node; close it (or `await using`) when done
  * @throws {TypeError} for a bad name or run mode
+ * @throws {RangeError} for a `maxElements` that is not an integer >= 1
  * @throws {RpcError} `ALREADY_EXISTS` when a live node has the name
  * @throws {RegistryUnavailableError} when no registry answers
  * @example
@@ -168,6 +178,15 @@ export async function createNode(
       `Cannot create node "${name}": run mode ${
         JSON.stringify(mode)
       } is not one of ${RUN_MODES.join(", ")}`,
+    );
+  }
+  const { maxElements } = options;
+  if (
+    maxElements !== undefined &&
+    (!Number.isInteger(maxElements) || maxElements < 1)
+  ) {
+    throw new RangeError(
+      `Cannot create node "${name}": maxElements must be an integer >= 1, got ${maxElements}`,
     );
   }
   const log = options.logger ?? createNodeLogger(name);
@@ -200,6 +219,7 @@ export async function createNode(
     : new NodeGuard(options.security, view, log, () => registry.nodes());
   const server = new RpcServer({
     logger: log,
+    ...(maxElements === undefined ? {} : { maxElements }),
     interceptors: [observer.serverInterceptor],
     ...(guard === undefined ? {} : {
       curve: {
@@ -670,6 +690,7 @@ class NodeImpl implements Node {
     }
     const inner = createSubscription(topic, {
       queue: options.queue,
+      maxElements: options.maxElements,
       node: this.name,
       logger: this.log,
       endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),

@@ -19,6 +19,7 @@ import { RegistryState } from "./_state.ts";
 import { admitNodeInfo } from "./_node_info.ts";
 import { RpcError } from "../wire/errors.ts";
 import { checkName, NameError } from "../wire/names.ts";
+import { REGISTRY_MAX_ELEMENTS } from "../wire/limits.ts";
 import { loadParams, ParamsFileWriter } from "./_params_file.ts";
 import {
   REGISTRY_SERVICE_VERSION,
@@ -73,6 +74,13 @@ export interface RegistryServerOptions {
    * @default {none: plain TCP, anyone may do anything}
    */
   security?: RegistrySecurity;
+  /**
+   * The most elements of one request the registry decodes (the
+   * `RpcServer` option of the same name): a larger `register`, `update`
+   * or param value is refused with `RESOURCE_EXHAUSTED` before decoding.
+   * @default {REGISTRY_MAX_ELEMENTS: 131,072, room for a NodeInfo of 1 MiB}
+   */
+  maxElements?: number;
 }
 
 /** A running embedded registry. */
@@ -164,6 +172,7 @@ export async function startRegistry(
     logger,
     context: options.context,
     maxConcurrency: 16384,
+    maxElements: options.maxElements ?? REGISTRY_MAX_ELEMENTS,
     interceptors: [observer.serverInterceptor],
     ...(gate === undefined ? {} : {
       curve: {

@@ -56,6 +56,14 @@ export const MAX_BIGINT_DIGITS = 2467;
 export const MAX_ELEMENTS = 32_768;
 
 /**
+ * The embedded registry's `maxElements`: a `NodeInfo` may be 1 MiB of
+ * JSON, and schemas run at 8–12 bytes per element, so the registry counts
+ * up to 131,072 elements in one request (a `register`, an `update`, a
+ * param value) before it refuses it.
+ */
+export const REGISTRY_MAX_ELEMENTS = 131_072;
+
+/**
  * The longest deadline a server accepts, in ms: 2³¹−1 (24.8 days), the
  * longest delay a timer can represent. A REQUEST with a longer one gets
  * `INVALID_ARGUMENT`.

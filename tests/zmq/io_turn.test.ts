@@ -6,6 +6,7 @@
  * as `RpcServer` does, another peer's message waited in the kernel until
  * the flood's 64 KiB read buffer was used up — thousands of the flooder's
  * messages taken first, tens to hundreds of ms under load (issue #14).
+ * The loopback pair that forces the turns is closed once they stop.
  */
 
 import { assert, waitFor } from "../_assert.ts";
@@ -21,7 +22,15 @@ function work(us: number): void {
   while (performance.now() < end) { /* handling */ }
 }
 
+/** This process's open file descriptors. */
+function fds(): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
+  return n;
+}
+
 Deno.test("a zmtp ROUTER draining a flooding peer reads another peer's message after a few hundred of the flood's, not after its whole read buffer", async () => {
+  const base = fds();
   await using context = new Context({ engine: "zmtp" });
   const router = new Router({ context });
   const endpoint = router.bind("tcp://127.0.0.1:*");
@@ -74,6 +83,14 @@ Deno.test("a zmtp ROUTER draining a flooding peer reads another peer's message a
     assert(
       taken.at(-1)! < 1000,
       `the good peer's message waited behind ${taken.at(-1)} of the flood's`,
+    );
+    // Once the flood is over, the loopback pair that forced the turns is
+    // closed: left are the listener and both ends of the good connection.
+    await flooder[Symbol.asyncDispose]();
+    await waitFor(
+      () => fds() <= base + 3,
+      `this process's fds back to ${base} + 3`,
+      { timeout: 10_000 },
     );
   } finally {
     await flooder[Symbol.asyncDispose]();

@@ -19,14 +19,22 @@
  * through a descriptor the same way). About 20 µs; a timer would do it
  * too, but `setTimeout(0)` sleeps 1-2.5 ms.
  *
- * The pair is made on first use, needs permission to connect to
- * 127.0.0.1, and is never waited for: until it is ready, or without that
- * permission, `run()` returns `undefined` and nothing is forced.
+ * The pair is made on first use, closed after {@linkcode IDLE_CLOSE} ms
+ * without a turn, needs permission to connect to 127.0.0.1, and is never
+ * waited for: until it is ready, or without that permission, `run()`
+ * returns `undefined` and nothing is forced.
  *
  * @module
  */
 
 const LOOPBACK = "127.0.0.1";
+
+/**
+ * The pair is closed after this long (ms) without a turn, and made again
+ * when one is due: a socket holds its two descriptors only while it is
+ * that busy, and a process's fd count comes back after a flood.
+ */
+const IDLE_CLOSE = 2000;
 
 /** Forces event loop turns that poll sockets, for one engine socket. */
 export class IoTurn {
@@ -34,6 +42,9 @@ export class IoTurn {
   #writer: Deno.TcpConn | undefined;
   #reader: Deno.TcpConn | undefined;
   #inFlight: Promise<void> | undefined;
+  /** When the last turn started, by `Date.now()`. */
+  #used = 0;
+  #idle: ReturnType<typeof setTimeout> | undefined;
   readonly #one = new Uint8Array(1);
   readonly #two = new Uint8Array(2);
   readonly #track: (p: Promise<unknown>) => void;
@@ -67,6 +78,7 @@ export class IoTurn {
   }
 
   async #turn(): Promise<void> {
+    this.#used = Date.now();
     try {
       await this.#writer!.write(this.#one);
       const n = await this.#reader!.read(this.#two);
@@ -122,11 +134,29 @@ export class IoTurn {
     this.#writer = writer;
     this.#reader = reader;
     this.#state = "ready";
+    this.#used = Date.now();
+    this.#watchIdle(IDLE_CLOSE);
   }
 
-  /** Closes the pair; no turn is forced after this. */
-  close(): void {
-    this.#state = "off";
+  /** Closes the pair once no turn was asked for over `IDLE_CLOSE` ms. */
+  #watchIdle(ms: number): void {
+    this.#idle = setTimeout(() => {
+      this.#idle = undefined;
+      if (this.#state !== "ready") return;
+      const left = this.#used + IDLE_CLOSE - Date.now();
+      if (left > 0 || this.#inFlight !== undefined) {
+        this.#watchIdle(Math.max(left, 1));
+        return;
+      }
+      this.#release();
+      this.#state = "idle";
+    }, ms);
+    Deno.unrefTimer(this.#idle);
+  }
+
+  #release(): void {
+    clearTimeout(this.#idle);
+    this.#idle = undefined;
     for (const c of [this.#writer, this.#reader]) {
       try {
         c?.close();
@@ -135,5 +165,11 @@ export class IoTurn {
       }
     }
     this.#writer = this.#reader = undefined;
+  }
+
+  /** Closes the pair; no turn is forced after this. */
+  close(): void {
+    this.#state = "off";
+    this.#release();
   }
 }

@@ -8,7 +8,10 @@
  * registry, a few hundred a second) and watches for the healthy node's
  * removal. Time is cut into windows; the first is quiet, then each window
  * runs one attacker (`tests/abuse/fixtures/attacker.ts`) in turn, with a
- * quiet window between rounds. Per window: the good client's p50/p99 and
+ * quiet window between rounds. The first of them is a control, not an
+ * attack: `busy`, a client as heavy as `unread` that reads its replies
+ * (its ratio is printed, and left out of the worst attack): what a
+ * heavy client costs the others when it behaves. Per window: the good client's p50/p99 and
  * lost calls, and the RSS and fd count of every process. At the end: each
  * process's RSS and fd slope (least squares over the windows, per minute),
  * the slope of the quiet windows' p99, and the worst attack window's p99
@@ -52,7 +55,10 @@ const ATTACKS: {
   target: "rpc" | "registry";
   count?: number;
   connections?: number;
+  /** Not an attack: a peer as heavy as `unread` that reads its replies. */
+  control?: boolean;
 }[] = [
+  { mode: "busy", target: "rpc", control: true },
   { mode: "unread", target: "rpc" },
   { mode: "streams", target: "rpc", count: 1024 },
   { mode: "deadline", target: "rpc", count: 100 },
@@ -244,7 +250,12 @@ async function main(): Promise<number> {
   const removed = watch.items.filter((e) => e.type === "removed").length;
   const at = results.map((r) => r.at);
   const quiet = results.filter((r) => r.attack === "quiet");
-  const loud = results.filter((r) => r.attack !== "quiet");
+  const controls = new Set(
+    ATTACKS.filter((a) => a.control).map((a) => a.mode),
+  );
+  const loud = results.filter((r) =>
+    r.attack !== "quiet" && !controls.has(r.attack)
+  );
   const quietP99 = median(quiet.map((r) => r.rpc.p99));
   const quietRegP99 = median(quiet.map((r) => r.registry.p99));
   const worst = loud.reduce<Window | undefined>(
@@ -277,7 +288,7 @@ async function main(): Promise<number> {
     },
     perAttackP99Ratio: Object.fromEntries(
       ATTACKS.map((a) => {
-        const rs = loud.filter((r) => r.attack === a.mode);
+        const rs = results.filter((r) => r.attack === a.mode);
         const p = a.target === "rpc"
           ? median(rs.map((r) => r.rpc.p99)) / quietP99
           : median(rs.map((r) => r.registry.p99)) / quietRegP99;

@@ -194,12 +194,16 @@ const RECEIVE_BURST = 32;
 
 /**
  * Time since the last turn, in ms, after which the event loop gets a turn
- * even within a burst. A good client's request is read only in such a
- * turn, then taken by fair queueing after at most one more message of a
- * flooding peer: it waits about this long (1-2 ms: the clock is
- * `Date.now()`), not a whole burst of 32 requests (~8 ms of registry
- * `nodes()` calls before their reply was cached), nor a few large requests
- * (a 4 MB one takes ~0.1 s to decode). Costs one turn per ms at most.
+ * even within a burst: timers fire (deadlines, heartbeats, log flushes)
+ * within this (1-2 ms: the clock is `Date.now()`), not after a whole burst
+ * of 32 requests (~8 ms of registry `nodes()` calls before their reply was
+ * cached), nor a few large requests (a 4 MB one takes ~0.1 s to decode).
+ * Costs one turn per ms at most. Such a turn does not read sockets (Deno
+ * polls them only when it has nothing else to run): the zmtp engine's
+ * `receive()` forces a turn that does, after 1-2 ms of messages handed out
+ * without a wait, and a good client's request is then taken by fair
+ * queueing after at most one more message of a flooding peer
+ * (`src/zmq/zmtp/_io_turn.ts`).
  */
 const RECEIVE_SLICE = 1;
 
@@ -455,7 +459,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       // A peer that floods keeps messages queued, and taking them never
       // leaves the microtask queue: now and then (every RECEIVE_BURST
       // messages, or RECEIVE_SLICE ms after the last turn) give the event
-      // loop a turn, so that other connections are read and timers fire.
+      // loop a turn, so that timers fire (other connections are read in
+      // the turns the zmtp engine's receive() forces).
       // setImmediate, not setTimeout: a timer set from a timer's
       // continuation is nested, and nested timers wait 4 ms (8k messages/s
       // at most). The clock is Date.now(): performance.now() is an op,

@@ -173,7 +173,7 @@ export async function startSecureNode(info: SecureSystemInfo): Promise<Child> {
  *
  * @param mode the probe, see the fixture
  * @param endpoint whom to attack
- * @param more `--count`, `--connections`, `--rate`, `--size`, and in
+ * @param more `--count`, `--connections`, `--rate`, `--size`, `--window`, and in
  *   secure mode `--server-key` and `--key`
  * @returns the running attacker; dispose it to kill and reap it
  */
@@ -185,6 +185,7 @@ export async function startAttacker(
     connections?: number;
     rate?: number;
     size?: number;
+    window?: number;
     serverKey?: string;
     key?: string;
   } = {},
@@ -203,6 +204,7 @@ export async function startAttacker(
       : ["--connections", String(more.connections)]),
     ...(more.rate === undefined ? [] : ["--rate", String(more.rate)]),
     ...(more.size === undefined ? [] : ["--size", String(more.size)]),
+    ...(more.window === undefined ? [] : ["--window", String(more.window)]),
     // Z85 keys may start with "-": one argument each, "--name=value".
     ...(more.serverKey === undefined ? [] : [`--server-key=${more.serverKey}`]),
     ...(more.key === undefined ? [] : [`--key=${more.key}`]),

@@ -44,6 +44,7 @@ import {
 } from "./_connection.ts";
 import { type Message, Pipe, type PipeOwner, Subscription } from "./_pipe.ts";
 import { Queue } from "./_queue.ts";
+import { IoTurn } from "./_io_turn.ts";
 import { MonitorQueue } from "./_monitor_queue.ts";
 import { type Mechanism, NullMechanism } from "./_mechanism.ts";
 import { CurveClient, CurveServer } from "./_curve.ts";
@@ -91,6 +92,13 @@ const EMPTY = new Uint8Array(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 /** libzmq's handshake limit (`ZMQ_HANDSHAKE_IVL`). */
 const HANDSHAKE_TIMEOUT = 30_000;
+/**
+ * How long `receive()` hands out messages without waiting (ms, by
+ * `Date.now()`, so 1-2 ms) before it lets the event loop poll sockets
+ * (`_io_turn.ts`): other peers' messages are read within this, however
+ * much one peer has queued. About 20 µs a turn.
+ */
+const IO_TURN_SLICE = 1;
 
 interface SendWaiter extends Waiter<void> {
   message: Message;
@@ -157,6 +165,13 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #sendWaiters = new Queue<SendWaiter>();
   #receiving = false;
   #sending = false;
+  /** Forces event loop turns that poll sockets (see `receive()`). */
+  #ioTurn: IoTurn | undefined;
+  /**
+   * Since when `receive()` has found messages without waiting, by
+   * `Date.now()`; 0 when it last had to wait.
+   */
+  #busySince = 0;
 
   // ROUTER
   #byId = new Map<string, Pipe>();
@@ -835,13 +850,26 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       if (bad !== undefined) return Promise.reject(bad);
     }
     if (this.#recvWaiters.length === 0) {
-      let m: Message | undefined;
-      try {
-        m = this.#tryReceive();
-      } catch (e) {
-        return Promise.reject(e);
+      const turn = this.#turnDue();
+      if (turn === undefined) {
+        let m: Message | undefined;
+        try {
+          m = this.#tryReceive();
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        if (m !== undefined) {
+          if (this.#busySince === 0) this.#busySince = Date.now();
+          return Promise.resolve(m);
+        }
+        this.#busySince = 0;
+      } else {
+        // This caller waits, and those after it, until sockets were
+        // polled: then the fair queue sees every peer's messages.
+        turn.then(() => {
+          if (!this.#closed && !this.#receiving) this.#serveReceivers();
+        });
       }
-      if (m !== undefined) return Promise.resolve(m);
     }
     return new Promise<Message>((resolve, reject) => {
       const w: Waiter<Message> = { resolve, reject };
@@ -854,6 +882,23 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       this.#recvWaiters.push(w);
       this.#updateRef();
     });
+  }
+
+  /**
+   * A turn of the event loop that polls sockets, when messages have been
+   * handed out without a wait for more than {@linkcode IO_TURN_SLICE}:
+   * Deno polls sockets only when it has nothing else to run, so while one
+   * peer's messages are queued, the others' would not even be read
+   * (`_io_turn.ts`). `undefined` when none is due, or none can be forced.
+   */
+  #turnDue(): Promise<void> | undefined {
+    const since = this.#busySince;
+    if (since === 0) return undefined;
+    const now = Date.now();
+    if (now - since <= IO_TURN_SLICE && now >= since) return undefined;
+    this.#busySince = now;
+    this.#ioTurn ??= new IoTurn((p) => this.#track(p));
+    return this.#ioTurn.run();
   }
 
   #serveReceivers(): void {
@@ -1294,6 +1339,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     }
     for (const timer of this.#mutes.values()) clearTimeout(timer);
     this.#mutes.clear();
+    this.#ioTurn?.close();
     this.#refed = false;
   }
 

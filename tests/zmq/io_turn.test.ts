@@ -1,0 +1,102 @@
+/**
+ * A zmtp socket whose `receive()` keeps finding messages lets the event
+ * loop poll sockets every millisecond or two (`src/zmq/zmtp/_io_turn.ts`).
+ * Deno polls sockets only when it has nothing else to run: while a ROUTER
+ * drained one flooding peer (a real process), yielding with `setImmediate`
+ * as `RpcServer` does, another peer's message waited in the kernel until
+ * the flood's 64 KiB read buffer was used up — thousands of the flooder's
+ * messages taken first, tens to hundreds of ms under load (issue #14).
+ * The loopback pair that forces the turns is closed once they stop.
+ */
+
+import { assert, waitFor } from "../_assert.ts";
+import { Context, Dealer, Router } from "../../src/zmq/mod.ts";
+import { FixtureProcess, nextEventOf } from "./_helpers.ts";
+
+/** The good peer's messages, one at a time. */
+const ROUNDS = 20;
+
+/** Busy-waits `us` microseconds: the cost of handling a message. */
+function work(us: number): void {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) { /* handling */ }
+}
+
+/** This process's open file descriptors. */
+function fds(): number {
+  let n = 0;
+  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
+  return n;
+}
+
+Deno.test("a zmtp ROUTER draining a flooding peer reads another peer's message after a few hundred of the flood's, not after its whole read buffer", async () => {
+  const base = fds();
+  await using context = new Context({ engine: "zmtp" });
+  const router = new Router({ context });
+  const endpoint = router.bind("tcp://127.0.0.1:*");
+  const monitor = router.monitor(["accepted"]);
+  // The flooder sends 24-byte messages: a 64 KiB read holds ~2,700.
+  const flooder = (await FixtureProcess.start("unread_flooder.ts", {
+    args: [endpoint],
+  })).process;
+  const good = new Dealer({ context });
+  let flood = 0;
+  let arrived: (() => void) | undefined;
+  // A receive loop like RpcServer's: some work per message, and a
+  // setImmediate turn after each millisecond.
+  const loop = (async () => {
+    let slice = Date.now();
+    for await (const [, kind] of router) {
+      if (kind[0] === 0x67 /* "g" */) arrived?.();
+      else {
+        flood++;
+        work(10);
+      }
+      if (Date.now() - slice > 1) {
+        await new Promise((r) => setImmediate(r));
+        slice = Date.now();
+      }
+    }
+  })();
+  try {
+    await nextEventOf(monitor, ["accepted"]);
+    // The flood is under way: more than a read buffer's worth taken.
+    await waitFor(() => flood > 5000, "the flood to be under way");
+    good.connect(endpoint);
+    const taken: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const seen = new Promise<void>((r) => arrived = r);
+      const before = flood;
+      await good.send(["good"]);
+      await seen;
+      taken.push(flood - before);
+      // Let the flood go on a little: the next message lands elsewhere in
+      // the flooder's read buffer.
+      await new Promise((r) => setTimeout(r, 7));
+    }
+    taken.sort((a, b) => a - b);
+    console.log(
+      `flood messages taken while the good one waited: median ${
+        taken[ROUNDS >> 1]
+      }, max ${taken.at(-1)} (of ${flood})`,
+    );
+    assert(
+      taken.at(-1)! < 1000,
+      `the good peer's message waited behind ${taken.at(-1)} of the flood's`,
+    );
+    // Once the flood is over, the loopback pair that forced the turns is
+    // closed: left are the listener and both ends of the good connection.
+    await flooder[Symbol.asyncDispose]();
+    await waitFor(
+      () => fds() <= base + 3,
+      `this process's fds back to ${base} + 3`,
+      { timeout: 10_000 },
+    );
+  } finally {
+    await flooder[Symbol.asyncDispose]();
+    good.close();
+    monitor.close();
+    router.close();
+    await loop;
+  }
+});

@@ -733,9 +733,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     } catch (e) {
       return this.#reject(routingId, e);
     }
-    const budget = peer ??
-      { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
-    if (peer === undefined) this.#peers.set(pk, budget);
+    const budget = peer ?? this.#newPeer(pk);
     budget.calls++;
     budget.refused = 0;
     budget.pauses = 0;
@@ -903,6 +901,13 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       this.#streams--;
     }
     this.#forget(call.peerKey, budget);
+  }
+
+  /** The budget of a peer that had none: nothing in flight. */
+  #newPeer(pk: string): PeerBudget {
+    const budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
+    this.#peers.set(pk, budget);
+    return budget;
   }
 
   #forget(pk: string, budget: PeerBudget): void {
@@ -1177,10 +1182,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       this.#dropped(routingId, "too many replies are waiting for it to read");
       return Promise.resolve(false);
     }
-    if (budget === undefined) {
-      budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
-      this.#peers.set(pk, budget);
-    }
+    budget ??= this.#newPeer(pk);
     const b = budget;
     b.sends++;
     return this.#router.send(frames, this.#sendOptions).then(

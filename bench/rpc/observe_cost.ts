@@ -23,14 +23,21 @@
  * stacks in one process instead is biased: an A/A run, both off, gave
  * 0.93–0.95, the second stack made being the slower.)
  *
- * `--callgrind` adds instruction counts of the `interceptors` loop under
- * valgrind (the difference of two runs' counts over the difference of
- * their calls, start-up cancelled out; V8 single-threaded): they repeat
- * whatever else the machine does, but valgrind needs minutes per run, and
- * many more on a loaded machine.
+ * `--callgrind` adds instruction counts under valgrind, of the
+ * `interceptors` loop and of the whole `stack` (the real `RpcServer` and
+ * `RpcClient` in one process over tcp, 64 in flight, the metrics' timer
+ * off), metrics off and on: the difference of two runs' counts over the
+ * difference of their calls, start-up cancelled out (V8 single-threaded).
+ * They repeat whatever else the machine does, but valgrind needs minutes
+ * per run (eight runs: ~20 minutes), and more on a loaded machine.
+ *
+ * `--root DIR` measures the zmp checked out in DIR (e.g. `git archive` of
+ * an older commit) with this bench: before and after a change, same code
+ * measuring. `--loop on|off|stack-on|stack-off --calls N` is one run of
+ * one loop, what `--callgrind` runs under valgrind.
  *
  *     deno task bench:observe [--rounds N] [--calls N] [--stack-calls N]
- *       [--callgrind] [--json]
+ *       [--callgrind] [--root DIR] [--json]
  *
  * @module
  */

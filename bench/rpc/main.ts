@@ -19,8 +19,9 @@
  * on where the scheduler puts the two processes: ~65 µs on one CPU,
  * ~120 µs across two, either from one run to the next), one for
  * throughput, unpinned. Throughput trials also report the CPU time server
- * and client spent (their pids, `/proc`): CPU µs per call, which other
- * processes on a shared machine move much less than calls per second.
+ * and client spent (their pids, `/proc`): CPU µs per call, which tells
+ * what a call costs from how long it waited, though load moves it too (a
+ * busy pair handles more messages per wakeup).
  *
  *     deno task bench:rpc [--json] [--quick] [--only raw,msgpack,...]
  *       [--engine zmtp|libzmq]
@@ -92,7 +93,10 @@ const USAGE = `usage: deno task bench:rpc [options]
                        threads, from /proc/PID/task/*/schedstat): CPU per
                        call, off over on, is printed next to the wall-clock
                        ratio; it is what the pair ran, not what it waited,
-                       so other processes on the machine move it far less
+                       but it still moves with load (a busy pair handles more
+                       messages per wakeup): on a shared 2-CPU VM it spread
+                       as wide as throughput (0.68-1.47 over 6 rounds); for
+                       a 3% budget see bench:observe --callgrind
   --pin-latency MODE   CPU placement of the latency pair, with taskset:
                        same (default: both processes on CPU 0), split
                        (server on CPU 0, client on CPU 1) or none

@@ -28,8 +28,11 @@
  * `RpcClient` in one process over tcp, 64 in flight, the metrics' timer
  * off), metrics off and on: the difference of two runs' counts over the
  * difference of their calls, start-up cancelled out (V8 single-threaded).
- * They repeat whatever else the machine does, but valgrind needs minutes
- * per run (eight runs: ~20 minutes), and more on a loaded machine.
+ * The interceptors' counts repeat whatever else the machine does; the
+ * stack's do not, quite: how many messages a turn of the event loop takes
+ * depends on timing, and the off stack measured 105k and 128k
+ * instructions per call in two runs — good for large differences only.
+ * Valgrind needs minutes per run (eight runs: ~25 minutes).
  *
  * `--root DIR` measures the zmp checked out in DIR (e.g. `git archive` of
  * an older commit) with this bench: before and after a change, same code
@@ -193,11 +196,14 @@ async function sequential(
 }
 
 /** A server and a client over tcp loopback, as `bench:rpc`'s peers. */
-async function stack(on: boolean, options = { timer: true }) {
+async function stack(on: boolean, options = { slow: false }) {
   const observer = on ? new NodeObserver("bench") : undefined;
-  if (!options.timer) observer?.metrics.close();
+  if (options.slow) observer?.metrics.close();
+  // Under valgrind, ZMTP heartbeats of 1 s would find the peer gone.
+  const heartbeat = options.slow ? { heartbeat: 0 } : {};
   const server = new RpcServer({
     interceptors: observer ? [observer.serverInterceptor] : [],
+    ...heartbeat,
   });
   observer?.serve(server);
   serveBenchMsgpack(server, { echo: (sample) => reply(sample) });
@@ -205,6 +211,7 @@ async function stack(on: boolean, options = { timer: true }) {
   const rpc = new RpcClient({
     endpoints: [endpoint],
     interceptors: observer ? [observer.clientInterceptor] : [],
+    ...heartbeat,
   });
   const client = new BenchMsgpackClient(rpc);
   await client.echo(SAMPLE);
@@ -273,7 +280,8 @@ async function instructions(
         Deno.execPath(),
         "run",
         "--allow-all",
-        "--v8-flags=--single-threaded",
+        // One thread, fixed seeds: the counts repeat from run to run.
+        "--v8-flags=--single-threaded,--hash-seed=1,--random-seed=1",
         new URL(import.meta.url).pathname,
         "--loop",
         loop,
@@ -301,8 +309,9 @@ async function loop(which: Loop, n: number): Promise<never> {
     await sequential(interceptorCall(which === "on"), n);
   } else {
     // Under valgrind a process runs ~50 times slower: the metrics' timer
-    // would fire 50 times as often per call as it does, so it is off.
-    const s = await stack(which === "stack-on", { timer: false });
+    // would fire 50 times as often per call as it does, so it is off, and
+    // so are heartbeats.
+    const s = await stack(which === "stack-on", { slow: true });
     await s.run(n);
     await s.close();
   }

@@ -4,8 +4,10 @@
  * hands it to the call taps of recorders (`tap.ts`); on the client, one
  * that traces the calls the node makes.
  *
- * One interceptor does the three jobs so that a call pays for one link of
- * the chain, and a tap costs one size check while nobody records.
+ * One interceptor does the three jobs, and a tap costs one size check
+ * while nobody records. On the server it watches unary calls instead of
+ * wrapping them (`UnaryWatch`): no promise and no turn of the microtask
+ * queue per call, so that metrics can stay on.
  *
  * @module
  */

@@ -129,6 +129,8 @@ export {
   type ServerCall,
   type ServerInterceptor,
   type ServiceRegisterOptions,
+  type UnaryWatch,
+  type WatchedCall,
 } from "./src/rpc/mod.ts";
 
 // Topics without a node.

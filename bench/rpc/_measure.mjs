@@ -15,6 +15,8 @@
  * @module
  */
 
+import { readdirSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { checkReply } from "./_sample.mjs";
 
 /**
@@ -27,6 +29,8 @@ import { checkReply } from "./_sample.mjs";
  * @property {number} maxCalls the most calls a throughput trial makes
  * @property {number} trials throughput trials per case
  * @property {number} warmupSeconds untimed closed loop before each case
+ * @property {number} [serverPid] the server's process id: each trial then
+ *   reports the CPU time of server and client (Linux)
  */
 
 /**
@@ -34,6 +38,8 @@ import { checkReply } from "./_sample.mjs";
  * @typedef {object} Trial
  * @property {number} msgs calls completed
  * @property {number} seconds from the first call to the last reply
+ * @property {number} [cpu_us] CPU time of the server and the client
+ *   processes meanwhile, all threads, microseconds (with `serverPid`)
  */
 
 /**
@@ -60,6 +66,9 @@ export function parsePlan(arg) {
     throw new RangeError("Cannot parse plan: concurrency must be an array");
   }
   plan.warmupSeconds ??= 0.3;
+  if (plan.serverPid !== undefined && !Number.isInteger(plan.serverPid)) {
+    throw new RangeError(`Cannot parse plan: bad serverPid ${plan.serverPid}`);
+  }
   return plan;
 }
 
@@ -76,6 +85,48 @@ async function sequential(call, n, samples) {
     await call();
     if (samples !== undefined) samples[i] = (performance.now() - t0) * 1000;
   }
+}
+
+/**
+ * The CPU time of a process so far, all its threads, from the scheduler's
+ * nanosecond counts (`/proc/PID/task/TID/schedstat`): time it ran, not
+ * time it waited for a CPU, so that other processes on the machine do not
+ * decide it (clock ticks, as in `/proc/PID/stat`, are 10 ms: too coarse
+ * for a one-second trial).
+ *
+ * @param {number} pid the process
+ * @returns {number | undefined} nanoseconds, or `undefined` without /proc
+ */
+function cpuNs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const line = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8");
+        ns += Number(line.split(" ")[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return ns;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time of the client (this process) and a server, nanoseconds.
+ *
+ * @param {number | undefined} serverPid the server's process id
+ * @returns {number | undefined} the sum, or `undefined` when not known
+ */
+function pairCpuNs(serverPid) {
+  if (serverPid === undefined) return undefined;
+  const server = cpuNs(serverPid);
+  const client = cpuNs(process.pid);
+  return server === undefined || client === undefined
+    ? undefined
+    : server + client;
 }
 
 /**
@@ -126,7 +177,13 @@ export async function measure(call, plan, check = checkReply) {
     await closedLoop(call, k, plan.warmupSeconds, plan.maxCalls);
     const trials = [];
     for (let t = 0; t < plan.trials; t++) {
-      trials.push(await closedLoop(call, k, plan.seconds, plan.maxCalls));
+      const before = pairCpuNs(plan.serverPid);
+      const trial = await closedLoop(call, k, plan.seconds, plan.maxCalls);
+      const after = pairCpuNs(plan.serverPid);
+      if (before !== undefined && after !== undefined) {
+        trial.cpu_us = Math.round((after - before) / 1000);
+      }
+      trials.push(trial);
     }
     throughput[String(k)] = trials;
   }

@@ -25,12 +25,13 @@ export function exitWhenStdinCloses(): void {
 }
 
 /**
- * Prints the ready line a server owes the driver (`withServer` reads it).
+ * Prints the ready line a server owes the driver (`withServer` reads it):
+ * its endpoint, and its process id, for the clients to read its CPU time.
  *
  * @param endpoint where clients should connect
  */
 export function announce(endpoint: string): void {
-  console.log(JSON.stringify({ endpoint }));
+  console.log(JSON.stringify({ endpoint, pid: Deno.pid }));
 }
 
 /**

@@ -28,6 +28,11 @@ export interface StackResult {
   throughput?: Record<string, number>;
   /** Every trial's calls per second, by calls in flight, in run order. */
   throughput_trials?: Record<string, number[]>;
+  /**
+   * CPU µs per call of server and client together, by calls in flight: the
+   * median over trials (when the server told its pid).
+   */
+  cpu_us_per_call?: Record<string, number>;
   /** Largest share of the CPU that went to other processes meanwhile. */
   foreign_cpu_max?: number;
   /** Why it did not run. */
@@ -40,8 +45,8 @@ export interface StackResult {
 export interface RawFigures {
   /** Sequential call times, microseconds. */
   rtt_us: number[];
-  /** Trials by calls in flight. */
-  throughput: Record<string, Trial[]>;
+  /** Trials by calls in flight (with the pair's CPU µs, when known). */
+  throughput: Record<string, (Trial & { cpu_us?: number })[]>;
 }
 
 /**
@@ -55,12 +60,21 @@ export function summariseStack(raw: RawFigures): StackResult {
     summarise(raw.rtt_us, []);
   const throughput: Record<string, number> = {};
   const trials: Record<string, number[]> = {};
+  const cpu: Record<string, number> = {};
   for (const [k, ts] of Object.entries(raw.throughput)) {
     const rates = ts.map((t) => t.msgs / t.seconds);
     throughput[k] = Math.round(
       quantile([...rates].sort((a, b) => a - b), 0.5),
     );
     trials[k] = rates.map(Math.round);
+    const perCall = ts.flatMap((t) =>
+      t.cpu_us === undefined || t.msgs === 0 ? [] : [t.cpu_us / t.msgs]
+    );
+    if (perCall.length > 0) {
+      cpu[k] = Math.round(
+        quantile(perCall.sort((a, b) => a - b), 0.5) * 1000,
+      ) / 1000;
+    }
   }
   return {
     rtt_median_us,
@@ -70,6 +84,7 @@ export function summariseStack(raw: RawFigures): StackResult {
     rtt_count,
     throughput,
     throughput_trials: trials,
+    ...(Object.keys(cpu).length === 0 ? {} : { cpu_us_per_call: cpu }),
   };
 }
 

@@ -68,7 +68,9 @@ function serve(host) {
         console.error(error.message);
         process.exit(1);
       }
-      console.log(JSON.stringify({ endpoint: `${host}:${port}` }));
+      console.log(
+        JSON.stringify({ endpoint: `${host}:${port}`, pid: process.pid }),
+      );
     },
   );
 }

@@ -18,7 +18,10 @@
  * one CPU with `taskset` (on a small VM the round trip otherwise depends
  * on where the scheduler puts the two processes: ~65 µs on one CPU,
  * ~120 µs across two, either from one run to the next), one for
- * throughput, unpinned.
+ * throughput, unpinned. Throughput trials also report the CPU time server
+ * and client spent (their pids, `/proc`): CPU µs per call, which tells
+ * what a call costs from how long it waited, though load moves it too (a
+ * busy pair handles more messages per wakeup).
  *
  *     deno task bench:rpc [--json] [--quick] [--only raw,msgpack,...]
  *       [--engine zmtp|libzmq]
@@ -83,7 +86,17 @@ const USAGE = `usage: deno task bench:rpc [options]
   --rounds N           fresh process pairs per stack, round-robin over the
                        stacks; calls and trials are split (default 1); the
                        metrics on/off ratio is then the median of same-round
-                       ratios, msgpack and observed swapping order each round
+                       ratios, msgpack and observed swapping order each round;
+                       more, shorter rounds spread a busy moment of the
+                       machine over both stacks. Each throughput trial also
+                       reports the CPU time of its server and client (all
+                       threads, from /proc/PID/task/*/schedstat): CPU per
+                       call, off over on, is printed next to the wall-clock
+                       ratio; it is what the pair ran, not what it waited,
+                       but it still moves with load (a busy pair handles more
+                       messages per wakeup): on a shared 2-CPU VM it spread
+                       as wide as throughput (0.68-1.47 over 6 rounds); for
+                       a 3% budget see bench:observe --callgrind
   --pin-latency MODE   CPU placement of the latency pair, with taskset:
                        same (default: both processes on CPU 0), split
                        (server on CPU 0, client on CPU 1) or none
@@ -238,10 +251,16 @@ async function runOnce(
     ? { ...plan.client, concurrency: [] }
     : { ...plan.client, calls: 0, warmup: Math.min(plan.client.warmup, 500) };
   const pin = plan.pin[phase];
-  const planArg = JSON.stringify(client);
   return await withServer(
     pinned(stack.server, pin, "server"),
     async (ready) => {
+      // With the server's pid, each trial reports the pair's CPU time.
+      const serverPid = typeof ready.pid === "number" ? ready.pid : undefined;
+      const planArg = JSON.stringify(
+        phase === "throughput" && serverPid !== undefined
+          ? { ...client, serverPid }
+          : client,
+      );
       const command = stack.client(String(ready.endpoint), planArg);
       return await runClient(pinned(command, pin, "client"), {
         timeout: plan.timeoutMs,
@@ -270,10 +289,13 @@ async function runAll(
 ): Promise<{
   results: Map<StackName, StackResult>;
   rounds: Map<StackName, Record<string, number>[]>;
+  cpuRounds: Map<StackName, Record<string, number>[]>;
 }> {
   const raw = new Map<StackName, RawFigures>();
   // Each round's median throughput per stack, for same-round ratios.
   const perRound = new Map<StackName, Record<string, number>[]>();
+  // And its median CPU µs per call (server + client), when known.
+  const perRoundCpu = new Map<StackName, Record<string, number>[]>();
   const errors = new Map<StackName, string[]>();
   const foreign = new Map<StackName, number[]>();
   const phases: Phase[] = [];
@@ -304,13 +326,16 @@ async function runAll(
             (acc.throughput[k] ??= []).push(...trials);
           }
           if (phase === "throughput") {
-            const figures = summariseStack({
+            const summary = summariseStack({
               rtt_us: [],
               throughput: out.throughput,
-            }).throughput;
+            });
             const rounds = perRound.get(stack.name) ?? [];
             perRound.set(stack.name, rounds);
-            rounds[round - 1] = figures ?? {};
+            rounds[round - 1] = summary.throughput ?? {};
+            const cpus = perRoundCpu.get(stack.name) ?? [];
+            perRoundCpu.set(stack.name, cpus);
+            cpus[round - 1] = summary.cpu_us_per_call ?? {};
           }
           log(
             `round ${round}/${plan.rounds} ${stack.label}, ${phase}: ${
@@ -345,7 +370,7 @@ async function runAll(
     if (errs !== undefined) result.errors = errs;
     out.set(stack.name, result);
   }
-  return { results: out, rounds: perRound };
+  return { results: out, rounds: perRound, cpuRounds: perRoundCpu };
 }
 
 /**
@@ -415,10 +440,12 @@ async function main(): Promise<number> {
     }
   }
   let rounds = new Map<StackName, Record<string, number>[]>();
+  let cpuRounds = new Map<StackName, Record<string, number>[]>();
   try {
     const ran = await runAll(runnable, plan);
     for (const [k, v] of ran.results) results.set(k, v);
     rounds = ran.rounds;
+    cpuRounds = ran.cpuRounds;
   } finally {
     killAll();
   }
@@ -454,7 +481,12 @@ async function main(): Promise<number> {
   const observeCost = observeOverhead(
     results.get("msgpack"),
     results.get("observed"),
-    { plain: rounds.get("msgpack"), observed: rounds.get("observed") },
+    {
+      plain: rounds.get("msgpack"),
+      observed: rounds.get("observed"),
+      plainCpu: cpuRounds.get("msgpack"),
+      observedCpu: cpuRounds.get("observed"),
+    },
   );
   // The same ratios as observing's, without its budget: CURVE has none.
   const { budget: _budget, within_budget: _within, ...curveCost } =
@@ -552,6 +584,8 @@ function observeOverhead(
   rounds: {
     plain?: Record<string, number>[];
     observed?: Record<string, number>[];
+    plainCpu?: Record<string, number>[];
+    observedCpu?: Record<string, number>[];
   } = {},
 ): Record<string, number | boolean | null> {
   const out: Record<string, number | boolean | null> = {};
@@ -576,6 +610,22 @@ function observeOverhead(
       out[`throughput${k}_ratio_max`] = Math.round(Math.max(...paired) * 1000) /
         1000;
     }
+  }
+  // CPU per call, off over on (a throughput-like ratio: below 1, metrics
+  // cost CPU), same-round medians: what the pair ran, not what it waited.
+  for (const k of keys) {
+    const paired = (rounds.plainCpu ?? []).flatMap((p, i) => {
+      const o = rounds.observedCpu?.[i]?.[k];
+      return o !== undefined && o > 0 && p?.[k] > 0 ? [p[k] / o] : [];
+    });
+    if (paired.length === 0) continue;
+    const round3 = (x: number) => Math.round(x * 1000) / 1000;
+    out[`cpu${k}_us_off`] = plain?.cpu_us_per_call?.[k] ?? null;
+    out[`cpu${k}_us_on`] = observed?.cpu_us_per_call?.[k] ?? null;
+    out[`cpu${k}_ratio`] = round3(median(paired));
+    out[`cpu${k}_rounds`] = paired.length;
+    out[`cpu${k}_ratio_min`] = round3(Math.min(...paired));
+    out[`cpu${k}_ratio_max`] = round3(Math.max(...paired));
   }
   const top = keys.at(-1);
   const headline = top === undefined ? null : out[`throughput${top}_ratio`];
@@ -612,7 +662,12 @@ function observeText(o: Record<string, number | boolean | null>): string {
         : ` (median of ${o[`${name}_rounds`]} rounds, ${o[`${k}_min`]}–${
           o[`${k}_max`]
         })`;
-      return `${name} ${v ?? "-"}x${range}`;
+      const cpu = name.startsWith("cpu")
+        ? ` [${o[`${name}_us_off`]} → ${o[`${name}_us_on`]} µs per call]`
+        : "";
+      return `${
+        name.replace(/^cpu(\d+)$/, "CPU per call ($1 in flight), off/on")
+      } ${v ?? "-"}x${range}${cpu}`;
     });
   return `\nnode metrics on / off (same run): ${parts.join(", ")}; ` +
     `budget ${(OBSERVE_BUDGET * 100).toFixed(0)}% of throughput: ${

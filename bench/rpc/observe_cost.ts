@@ -23,36 +23,73 @@
  * stacks in one process instead is biased: an A/A run, both off, gave
  * 0.93–0.95, the second stack made being the slower.)
  *
- * `--callgrind` adds instruction counts of the `interceptors` loop under
- * valgrind (the difference of two runs' counts over the difference of
- * their calls, start-up cancelled out; V8 single-threaded): they repeat
- * whatever else the machine does, but valgrind needs minutes per run, and
- * many more on a loaded machine.
+ * `--callgrind` adds instruction counts under valgrind, of the
+ * `interceptors` loop and of the whole `stack` (the real `RpcServer` and
+ * `RpcClient` in one process over tcp, 64 in flight, the metrics' timer
+ * off), metrics off and on: the difference of two runs' counts over the
+ * difference of their calls, start-up cancelled out (V8 single-threaded).
+ * The interceptors' counts repeat whatever else the machine does; the
+ * stack's do not, quite: how many messages a turn of the event loop takes
+ * depends on timing, and the off stack measured 105k and 128k
+ * instructions per call in two runs — good for large differences only.
+ * Valgrind needs minutes per run (eight runs: ~25 minutes).
+ *
+ * `--root DIR` measures the zmp checked out in DIR (e.g. `git archive` of
+ * an older commit) with this bench: before and after a change, same code
+ * measuring. `--loop on|off|stack-on|stack-off --calls N` is one run of
+ * one loop, what `--callgrind` runs under valgrind.
  *
  *     deno task bench:observe [--rounds N] [--calls N] [--stack-calls N]
- *       [--callgrind] [--json]
+ *       [--callgrind] [--root DIR] [--json]
  *
  * @module
  */
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { NodeObserver } from "../../src/observe/node_observer.ts";
-import {
-  chainClient,
-  type ClientCall,
-  runServerChain,
-  type ServerCall,
+import type {
+  ClientCall,
+  ServerCall,
+  UnaryWatch,
+  WatchedCall,
 } from "../../src/rpc/interceptors.ts";
 import type { CallContext, CallOptions } from "../../src/rpc/context.ts";
-import { RpcClient } from "../../src/rpc/client.ts";
-import { RpcServer } from "../../src/rpc/server.ts";
-import {
+import { reply, SAMPLE } from "./_sample.mjs";
+
+/**
+ * The zmp measured: this checkout, or the one `--root DIR` names (e.g. an
+ * export of an older commit, to measure before and after a change with the
+ * same bench).
+ */
+const ROOT = (() => {
+  const i = Deno.args.indexOf("--root");
+  const dir = i >= 0 ? Deno.args[i + 1] : undefined;
+  return dir === undefined
+    ? new URL("../../", import.meta.url)
+    : new URL(`file://${Deno.realPathSync(dir)}/`);
+})();
+const load = (rel: string) => import(new URL(rel, ROOT).href);
+const { NodeObserver }: typeof import("../../src/observe/node_observer.ts") =
+  await load("src/observe/node_observer.ts");
+const {
+  chainClient,
+  runServerChain,
+}: typeof import("../../src/rpc/interceptors.ts") = await load(
+  "src/rpc/interceptors.ts",
+);
+const { RpcClient }: typeof import("../../src/rpc/client.ts") = await load(
+  "src/rpc/client.ts",
+);
+const { RpcServer }: typeof import("../../src/rpc/server.ts") = await load(
+  "src/rpc/server.ts",
+);
+const {
   BenchMsgpackClient,
   BenchMsgpackService,
   serveBenchMsgpack,
-} from "./bench.api.gen.ts";
-import { reply, SAMPLE } from "./_sample.mjs";
+}: typeof import("./bench.api.gen.ts") = await load(
+  "bench/rpc/bench.api.gen.ts",
+);
 
 const service = BenchMsgpackService;
 const method = service.methods.echo;
@@ -73,15 +110,24 @@ function median(xs: number[]): number {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** One call's way through both ends' chains, with or without a node's. */
+/**
+ * One call's way through both ends' chains, with or without a node's. The
+ * server side is done as `RpcServer` does it: a watch (`UnaryWatch`, what
+ * node metrics are since issue #17) told of the outcome on the settle path,
+ * or — for a zmp from before watches (`--root`) — the `unary` chain.
+ */
 function interceptorCall(on: boolean): () => Promise<unknown> {
   const observer = on ? new NodeObserver("bench") : undefined;
   observer?.metrics.close(); // its timer is not part of a call
   const serverInterceptors = observer ? [observer.serverInterceptor] : [];
   const clientInterceptors = observer ? [observer.clientInterceptor] : [];
+  const watch = (serverInterceptors[0] as { watch?: UnaryWatch } | undefined)
+    ?.watch;
   const signal = new AbortController().signal;
   const handler = (sample: typeof SAMPLE) => reply(sample);
-  // As `RpcServer`: the handler straight, or the chain around it.
+  const invoke = (call: ServerCall) => handler(call.args[0] as typeof SAMPLE);
+  // As `RpcServer`: the handler straight, the watch around it, or the
+  // chain around it; what the client awaits is one promise in every case.
   const serve = (args: unknown[]): Promise<unknown> => {
     const context: CallContext = {
       signal,
@@ -92,6 +138,32 @@ function interceptorCall(on: boolean): () => Promise<unknown> {
     };
     if (serverInterceptors.length === 0) {
       return Promise.resolve(handler(args[0] as typeof SAMPLE));
+    }
+    if (watch !== undefined) {
+      const call: WatchedCall = {
+        service,
+        method,
+        args,
+        context,
+        failed: false,
+        outcome: undefined,
+      };
+      const token = watch.start(call);
+      let result: unknown;
+      try {
+        result = watch.run === undefined
+          ? invoke(call)
+          : watch.run(call, invoke);
+      } catch (e) {
+        call.failed = true;
+        call.outcome = e;
+        watch.end(call, token);
+        return Promise.reject(e);
+      }
+      // The handler answers at once, as `bench:rpc`'s does.
+      call.outcome = result;
+      watch.end(call, token);
+      return Promise.resolve(result);
     }
     const call: ServerCall = { service, method, args, context };
     return runServerChain(serverInterceptors, "unary", call, () => {
@@ -124,10 +196,14 @@ async function sequential(
 }
 
 /** A server and a client over tcp loopback, as `bench:rpc`'s peers. */
-async function stack(on: boolean) {
+async function stack(on: boolean, options = { slow: false }) {
   const observer = on ? new NodeObserver("bench") : undefined;
+  if (options.slow) observer?.metrics.close();
+  // Under valgrind, ZMTP heartbeats of 1 s would find the peer gone.
+  const heartbeat = options.slow ? { heartbeat: 0 } : {};
   const server = new RpcServer({
     interceptors: observer ? [observer.serverInterceptor] : [],
+    ...heartbeat,
   });
   observer?.serve(server);
   serveBenchMsgpack(server, { echo: (sample) => reply(sample) });
@@ -135,6 +211,7 @@ async function stack(on: boolean) {
   const rpc = new RpcClient({
     endpoints: [endpoint],
     interceptors: observer ? [observer.clientInterceptor] : [],
+    ...heartbeat,
   });
   const client = new BenchMsgpackClient(rpc);
   await client.echo(SAMPLE);
@@ -183,8 +260,16 @@ async function abRounds(
   };
 }
 
-/** Instructions of one `interceptors` loop of `n` calls under callgrind. */
-async function instructions(on: boolean, n: number): Promise<number> {
+/** The loops `--loop` runs, one per process, for `--callgrind`. */
+const LOOPS = ["off", "on", "stack-off", "stack-on"] as const;
+type Loop = typeof LOOPS[number];
+
+/** Instructions of one `--loop` run of `n` calls under callgrind. */
+async function instructions(
+  loop: Loop,
+  n: number,
+  root: string | undefined,
+): Promise<number> {
   const out = await Deno.makeTempFile({ prefix: "zmp-callgrind-" });
   try {
     const { success, stderr } = await new Deno.Command("valgrind", {
@@ -195,12 +280,14 @@ async function instructions(on: boolean, n: number): Promise<number> {
         Deno.execPath(),
         "run",
         "--allow-all",
-        "--v8-flags=--single-threaded",
+        // One thread, fixed seeds: the counts repeat from run to run.
+        "--v8-flags=--single-threaded,--hash-seed=1,--random-seed=1",
         new URL(import.meta.url).pathname,
         "--loop",
-        on ? "on" : "off",
+        loop,
         "--calls",
         String(n),
+        ...(root === undefined ? [] : ["--root", root]),
       ],
       stdout: "null",
       stderr: "piped",
@@ -216,6 +303,21 @@ async function instructions(on: boolean, n: number): Promise<number> {
   }
 }
 
+/** One `--loop` run: `n` calls, then exit (start-up cancels out). */
+async function loop(which: Loop, n: number): Promise<never> {
+  if (which === "on" || which === "off") {
+    await sequential(interceptorCall(which === "on"), n);
+  } else {
+    // Under valgrind a process runs ~50 times slower: the metrics' timer
+    // would fire 50 times as often per call as it does, so it is off, and
+    // so are heartbeats.
+    const s = await stack(which === "stack-on", { slow: true });
+    await s.run(n);
+    await s.close();
+  }
+  Deno.exit(0);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -225,6 +327,7 @@ async function main(): Promise<void> {
       "stack-calls": { type: "string", default: "10000" },
       callgrind: { type: "boolean", default: false },
       loop: { type: "string" },
+      root: { type: "string" },
       json: { type: "boolean", default: false },
     },
     strict: true,
@@ -242,9 +345,14 @@ async function main(): Promise<void> {
   const stackCalls = int("stack-calls", values["stack-calls"]);
   const rounds = int("rounds", values.rounds);
   if (values.loop !== undefined) {
-    // One run under callgrind (start-up cancels out between two counts).
-    await sequential(interceptorCall(values.loop === "on"), calls);
-    Deno.exit(0);
+    if (!(LOOPS as readonly string[]).includes(values.loop)) {
+      throw new RangeError(
+        `Cannot parse --loop: expected one of ${
+          LOOPS.join(", ")
+        }, got "${values.loop}"`,
+      );
+    }
+    await loop(values.loop as Loop, calls);
   }
   const result: Record<string, unknown> = {};
 
@@ -285,18 +393,26 @@ async function main(): Promise<void> {
   const ratio = round3(stackUs / (stackUs + costUs));
 
   if (values.callgrind) {
-    const [small, large] = [2_000, 12_000];
-    const per = async (on: boolean) => {
-      const a = await instructions(on, small);
-      const b = await instructions(on, large);
+    // Two runs per loop, few and many calls: their difference over the
+    // difference of calls is per call, start-up cancelled out.
+    const per = async (which: Loop, small: number, large: number) => {
+      log(`callgrind: ${which}, ${small} then ${large} calls`);
+      const a = await instructions(which, small, values.root);
+      const b = await instructions(which, large, values.root);
       return Math.round((b - a) / (large - small));
     };
-    const off = await per(false);
-    const on = await per(true);
+    const off = await per("off", 2_000, 12_000);
+    const on = await per("on", 2_000, 12_000);
+    const stackOff = await per("stack-off", 1_000, 6_000);
+    const stackOn = await per("stack-on", 1_000, 6_000);
     result.instructions = {
-      off_per_call: off,
-      on_per_call: on,
-      cost: on - off,
+      interceptors: { off_per_call: off, on_per_call: on, cost: on - off },
+      stack: {
+        off_per_call: stackOff,
+        on_per_call: stackOn,
+        cost: stackOn - stackOff,
+        ratio: round3(stackOff / stackOn),
+      },
     };
   }
   const within = ratio >= 0.97;

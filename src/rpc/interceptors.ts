@@ -63,8 +63,67 @@ export interface ServerCall {
   readonly context: CallContext;
 }
 
+/**
+ * A unary call as a {@linkcode UnaryWatch} sees it: the call, and its
+ * outcome once the server knows it.
+ */
+export interface WatchedCall extends ServerCall {
+  /** Whether the call failed (set before `end`). */
+  failed: boolean;
+  /** The result, or what was thrown (set before `end`). */
+  outcome: unknown;
+}
+
+/**
+ * Watches a server's unary calls without wrapping them: what node metrics
+ * use to stay on. A `unary` hook costs every call a promise, its closures
+ * and a turn of the microtask queue, even around a handler that answers at
+ * once; a watch is called by the server from the path it takes anyway
+ * (`start` as the call reaches the interceptors, `end` when the server
+ * learns the outcome, before the reply is encoded), so a call watched costs
+ * no promise and no turn. A watch sees the call outside every `unary` hook:
+ * their failures, thrown or rejected, are the call's.
+ *
+ * `start`, `run` and `end` must not throw.
+ *
+ * @typeParam T what `start` hands to `end` (e.g. a start time)
+ */
+export interface UnaryWatch<T = unknown> {
+  /**
+   * A call is about to run.
+   *
+   * @param call the call
+   * @returns what `end` gets back
+   */
+  start(call: WatchedCall): T;
+  /**
+   * Runs the call (the `unary` hooks and the handler), e.g. inside a
+   * context; absent: the server runs it.
+   *
+   * @param call the call
+   * @param invoke runs it; returns the handler's value or promise, or
+   *   throws
+   * @returns what `invoke` returns, as it is: no promise added
+   */
+  run?(call: WatchedCall, invoke: (call: ServerCall) => unknown): unknown;
+  /**
+   * The call's outcome is known (`call.failed`, `call.outcome`): called
+   * once per `start`, in the turn it settles.
+   *
+   * @param call the call
+   * @param token what `start` returned
+   */
+  end(call: WatchedCall, token: T): void;
+}
+
 /** A server-side interceptor; implement `unary`, `stream` or both. */
 export interface ServerInterceptor {
+  /**
+   * Watches unary calls instead of wrapping them (see
+   * {@linkcode UnaryWatch}); outside every `unary` hook, whatever the
+   * interceptor's place in the array.
+   */
+  readonly watch?: UnaryWatch;
   /**
    * Wraps a unary handler. Throw an `RpcError` to answer with its status.
    *
@@ -151,4 +210,39 @@ export function runServerChain<K extends "unary" | "stream">(
     call,
     next,
   );
+}
+
+/**
+ * The watches of some interceptors as one: `start` and `run` outermost
+ * first, `end` innermost first.
+ *
+ * @param interceptors outermost first
+ * @returns one watch, or `undefined` when none has one
+ */
+export function composeWatches(
+  interceptors: readonly ServerInterceptor[],
+): UnaryWatch | undefined {
+  const watches = interceptors.flatMap((i) =>
+    i.watch === undefined ? [] : [i.watch]
+  );
+  if (watches.length < 2) return watches[0];
+  // Rare (a node's interceptor is the one watch there is): an array of
+  // tokens per call is fine here.
+  return {
+    start: (call) => watches.map((w) => w.start(call)),
+    run: (call, invoke) => {
+      let run = invoke;
+      for (let i = watches.length - 1; i >= 0; i--) {
+        const w = watches[i];
+        const inner = run;
+        if (w.run !== undefined) run = () => w.run!(call, inner);
+      }
+      return run(call);
+    },
+    end: (call, tokens) => {
+      for (let i = watches.length - 1; i >= 0; i--) {
+        watches[i].end(call, (tokens as unknown[])[i]);
+      }
+    },
+  };
 }

@@ -31,6 +31,8 @@ export {
   type ClientInterceptor,
   type ServerCall,
   type ServerInterceptor,
+  type UnaryWatch,
+  type WatchedCall,
 } from "./interceptors.ts";
 export {
   consoleLogger,

@@ -62,7 +62,14 @@ import {
 } from "../wire/protocol.ts";
 import { STATUS } from "../wire/status.ts";
 import type { CallerIdentity, RpcServerLike } from "./context.ts";
-import { runServerChain, type ServerInterceptor } from "./interceptors.ts";
+import {
+  composeWatches,
+  runServerChain,
+  type ServerCall,
+  type ServerInterceptor,
+  type UnaryWatch,
+  type WatchedCall,
+} from "./interceptors.ts";
 import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
 import {
@@ -277,6 +284,10 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   readonly #exposeStack: boolean;
   readonly #validateResults: boolean;
   readonly #interceptors: readonly ServerInterceptor[];
+  /** The interceptors with a `unary` hook. */
+  readonly #unaryHooks: readonly ServerInterceptor[];
+  /** Their watches as one (a node's metrics), if any. */
+  readonly #watch: UnaryWatch | undefined;
   readonly #log: LogLimiter;
   readonly #sendOptions: { timeout: number };
   readonly #endpoints: string[] = [];
@@ -326,6 +337,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     this.#exposeStack = options.exposeErrorStack ?? false;
     this.#validateResults = options.validateResults ?? true;
     this.#interceptors = options.interceptors ?? [];
+    this.#unaryHooks = this.#interceptors.filter((i) => i.unary);
+    this.#watch = composeWatches(this.#interceptors);
     this.#log = new LogLimiter(options.logger ?? consoleLogger, {
       interval: positiveInt(options.logInterval ?? 10000, "logInterval"),
     });
@@ -809,7 +822,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     return issues;
   }
 
-  #invoke(call: ServedCall, args: unknown[]): unknown {
+  #invoke(call: ServedCall, args: readonly unknown[]): unknown {
     const { fn, impl, method } = call.handler;
     const full = args.slice();
     full.length = method.params.length;
@@ -817,45 +830,111 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     return fn.apply(impl, full);
   }
 
+  /**
+   * Runs a unary call through the `unary` hooks: the handler's value or
+   * promise as it is when there are none (made once: a watch's `run` gets
+   * it without a closure per call).
+   */
+  readonly #chain = (served: ServerCall): unknown => {
+    const call = served.context as ServedCall;
+    if (this.#unaryHooks.length === 0) return this.#invoke(call, served.args);
+    return runServerChain(
+      this.#unaryHooks,
+      "unary",
+      served,
+      // Not an async function: its own promise and await would add turns
+      // of the microtask queue to every intercepted call.
+      () => {
+        try {
+          return Promise.resolve(this.#invoke(call, served.args));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      },
+    );
+  };
+
   #runUnary(call: ServedCall, args: unknown[]): void {
+    const watch = this.#watch;
+    if (watch !== undefined) return this.#runWatched(call, args, watch);
     let result: unknown;
     try {
-      result = this.#interceptors.length === 0
+      result = this.#unaryHooks.length === 0
         ? this.#invoke(call, args)
-        : runServerChain(
-          this.#interceptors,
-          "unary",
-          {
-            service: call.handler.service,
-            method: call.handler.method,
-            args,
-            context: call,
-          },
-          // Not an async function: its own promise and await would add
-          // turns of the microtask queue to every intercepted call.
-          () => {
-            try {
-              return Promise.resolve(this.#invoke(call, args));
-            } catch (e) {
-              return Promise.reject(e);
-            }
-          },
-        );
+        : this.#chain({
+          service: call.handler.service,
+          method: call.handler.method,
+          args,
+          context: call,
+        });
     } catch (e) {
       this.#unaryDone(call, e, undefined, true);
       return;
     }
-    if (
-      result !== null && typeof result === "object" &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      (result as PromiseLike<unknown>).then(
+    if (isThenable(result)) {
+      result.then(
         (v) => this.#unaryDone(call, undefined, v, false),
         (e) => this.#unaryDone(call, e, undefined, true),
       );
     } else {
       this.#unaryDone(call, undefined, result, false);
     }
+  }
+
+  /**
+   * A unary call under a watch (a node's metrics): told of the outcome on
+   * the path that answers the call, so the watch adds no promise and no
+   * turn; a handler that answers at once is answered in the same turn, as
+   * without a watch.
+   */
+  #runWatched(call: ServedCall, args: unknown[], watch: UnaryWatch): void {
+    const watched: WatchedCall = {
+      service: call.handler.service,
+      method: call.handler.method,
+      args,
+      context: call,
+      failed: false,
+      outcome: undefined,
+    };
+    const token = watch.start(watched);
+    let result: unknown;
+    try {
+      result = watch.run === undefined
+        ? this.#chain(watched)
+        : watch.run(watched, this.#chain);
+    } catch (e) {
+      watched.failed = true;
+      watched.outcome = e;
+      this.#watchedDone(watched, token);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (v) => {
+          watched.outcome = v;
+          this.#watchedDone(watched, token);
+        },
+        (e) => {
+          watched.failed = true;
+          watched.outcome = e;
+          this.#watchedDone(watched, token);
+        },
+      );
+    } else {
+      watched.outcome = result;
+      this.#watchedDone(watched, token);
+    }
+  }
+
+  #watchedDone(watched: WatchedCall, token: unknown): void {
+    this.#watch!.end(watched, token);
+    const { failed, outcome } = watched;
+    this.#unaryDone(
+      watched.context as ServedCall,
+      failed ? outcome : undefined,
+      failed ? undefined : outcome,
+      failed,
+    );
   }
 
   #unaryDone(
@@ -1298,4 +1377,9 @@ function iterate(
 /** `1 argument`, `2 arguments`. */
 function arguments_(n: number): string {
   return `${n} argument${n === 1 ? "" : "s"}`;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function";
 }

@@ -108,7 +108,10 @@ function slope(xs: number[], ys: number[]): number {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
+  const m = s.length >> 1;
+  // Of an even count, the mean of the middle two: with two windows of each
+  // attack, the lower one alone flattered the attack.
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Calls `call` in sequence until `until`, at most one per `gap` ms. */

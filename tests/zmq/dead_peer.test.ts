@@ -8,18 +8,13 @@
  * on `!_io_error` in the second, as the registry probes note.)
  */
 
-import { assert, waitFor } from "../_assert.ts";
+import { assert, assertEquals, waitFor } from "../_assert.ts";
 import { Context, Router } from "../../src/zmq/mod.ts";
 import { FixtureProcess, isSettled, nextEventOf } from "./_helpers.ts";
+import { connectionsOn, portOfEndpoint } from "../_sockets.ts";
 
 /** How long the server may take to close a killed peer's connection, in ms. */
 const WITHIN = 5000;
-
-async function openFds(): Promise<number> {
-  let n = 0;
-  for await (const _ of Deno.readDir("/proc/self/fd")) n++;
-  return n;
-}
 
 Deno.test("a zmtp ROUTER closes the connection of a killed peer it was blocked writing to", async () => {
   await using context = new Context({ engine: "zmtp" });
@@ -31,7 +26,6 @@ Deno.test("a zmtp ROUTER closes the connection of a killed peer it was blocked w
   });
   const endpoint = router.bind("tcp://127.0.0.1:*");
   await using monitor = router.monitor(["accepted", "disconnected"]);
-  const base = await openFds();
   await using peer = (await FixtureProcess.start("deaf_peer.ts", {
     args: [endpoint],
   })).process;
@@ -49,11 +43,14 @@ Deno.test("a zmtp ROUTER closes the connection of a killed peer it was blocked w
   }
   assert(parked !== undefined, "no send ever parked");
   parked.catch(() => {}); // it fails once the peer is gone
+  const port = portOfEndpoint(endpoint);
+  assertEquals(connectionsOn(port), 1, "the peer's connection, counted");
   await peer[Symbol.asyncDispose]();
   await nextEventOf(monitor, ["disconnected"], WITHIN);
+  // Its descriptor too: no connection on the server's port is left.
   await waitFor(
-    async () => await openFds() <= base,
-    `the fds back to ${base}`,
+    () => connectionsOn(port) === 0,
+    `the killed peer's connection to be closed (${connectionsOn(port)} left)`,
     { timeout: WITHIN },
   );
 });
@@ -72,7 +69,6 @@ Deno.test("a zmtp ROUTER that stopped reading a peer still closes its connection
   });
   const endpoint = router.bind("tcp://127.0.0.1:*");
   await using monitor = router.monitor(["accepted", "disconnected"]);
-  const base = await openFds();
   // 200 messages of 64 KiB: far more than the inbox and kernel buffers.
   await using peer = (await FixtureProcess.start("deaf_peer.ts", {
     args: [endpoint, "200"],
@@ -80,11 +76,14 @@ Deno.test("a zmtp ROUTER that stopped reading a peer still closes its connection
   await nextEventOf(monitor, ["accepted"]);
   // The socket is not read: its inbox fills, and reading the peer stops.
   await new Promise((r) => setTimeout(r, 500));
+  const port = portOfEndpoint(endpoint);
+  assertEquals(connectionsOn(port), 1, "the peer's connection, counted");
   await peer[Symbol.asyncDispose]();
   await nextEventOf(monitor, ["disconnected"], WITHIN);
+  // Its descriptor too: no connection on the server's port is left.
   await waitFor(
-    async () => await openFds() <= base,
-    `the fds back to ${base}`,
+    () => connectionsOn(port) === 0,
+    `the killed peer's connection to be closed (${connectionsOn(port)} left)`,
     { timeout: WITHIN },
   );
 });

@@ -9,7 +9,8 @@
  * The loopback pair that forces the turns is closed once they stop.
  */
 
-import { assert, waitFor } from "../_assert.ts";
+import { assert, assertEquals, waitFor } from "../_assert.ts";
+import { unlistenedSelfPairs } from "../_sockets.ts";
 import { Context, Dealer, Router } from "../../src/zmq/mod.ts";
 import { FixtureProcess, nextEventOf } from "./_helpers.ts";
 
@@ -22,15 +23,8 @@ function work(us: number): void {
   while (performance.now() < end) { /* handling */ }
 }
 
-/** This process's open file descriptors. */
-function fds(): number {
-  let n = 0;
-  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-  return n;
-}
-
 Deno.test("a zmtp ROUTER draining a flooding peer reads another peer's message after a few hundred of the flood's, not after its whole read buffer", async () => {
-  const base = fds();
+  const before = unlistenedSelfPairs();
   await using context = new Context({ engine: "zmtp" });
   const router = new Router({ context });
   const endpoint = router.bind("tcp://127.0.0.1:*");
@@ -84,12 +78,17 @@ Deno.test("a zmtp ROUTER draining a flooding peer reads another peer's message a
       taken.at(-1)! < 1000,
       `the good peer's message waited behind ${taken.at(-1)} of the flood's`,
     );
-    // Once the flood is over, the loopback pair that forced the turns is
-    // closed: left are the listener and both ends of the good connection.
+    // The loopback pair that forced the turns is open, and is closed once
+    // the flood is over.
+    const pair = [...unlistenedSelfPairs()].filter((s) => !before.has(s));
+    assertEquals(pair.length, 2, "the two ends of the loopback pair");
     await flooder[Symbol.asyncDispose]();
     await waitFor(
-      () => fds() <= base + 3,
-      `this process's fds back to ${base} + 3`,
+      () => {
+        const open = unlistenedSelfPairs();
+        return pair.every((s) => !open.has(s));
+      },
+      "the loopback pair to be closed",
       { timeout: 10_000 },
     );
   } finally {

@@ -27,6 +27,7 @@ import {
   Subscriber,
 } from "../../../src/zmq/mod.ts";
 import { encodeGreeting } from "../../../src/zmq/zmtp/_codec.ts";
+import { connectionsOn, portOfEndpoint } from "../../_sockets.ts";
 import { bytes, Endpoints, nextEventOf, texts } from "../_helpers.ts";
 import { type EngineRun, testNoSocketLeft } from "../_suite.ts";
 
@@ -415,7 +416,7 @@ export function curveCases(run: EngineRun): void {
       });
       const events = collect(router.monitor(["handshakeFailedProtocol"]));
       const endpoint = router.bind("tcp://127.0.0.1:*");
-      const port = Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+      const port = portOfEndpoint(endpoint);
       await using good = new Dealer({
         ...run.C,
         ...curveOptions(server, client).client,
@@ -429,7 +430,8 @@ export function curveCases(run: EngineRun): void {
         assertEquals(texts(await good.receive(T)), [String(i)]);
       };
       await echo(-1);
-      const before = openFds();
+      // The good client's connection, both ends.
+      assertEquals(connectionsOn(port), 2);
       // A client that knows a wrong key and reconnects at once, for ever.
       await using retrier = new Dealer({
         ...run.C,
@@ -449,13 +451,12 @@ export function curveCases(run: EngineRun): void {
         `${ROUNDS} handshake failures on the monitor`,
       );
       await echo(ROUNDS);
-      // Every failed peer's connection is gone: no descriptor is held.
-      if (before !== undefined) {
-        await waitFor(
-          () => openFds()! <= before + 2,
-          `open descriptors back to ${before} (now ${openFds()})`,
-        );
-      }
+      // Every failed peer's connection is gone: no descriptor is held
+      // but the good client's.
+      await waitFor(
+        () => connectionsOn(port) === 2,
+        `the failed peers' connections closed (${connectionsOn(port)} open)`,
+      );
       await events.stop();
       assert(
         events.events.every((e) => e.value === CRYPTOGRAPHIC),
@@ -501,15 +502,6 @@ export function curveCases(run: EngineRun): void {
   );
 
   testNoSocketLeft(run, "curve");
-}
-
-/** Open file descriptors of this process, where /proc says. */
-function openFds(): number | undefined {
-  try {
-    return [...Deno.readDirSync("/proc/self/fd")].length;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

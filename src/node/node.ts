@@ -157,9 +157,9 @@ function hostname(): string {
  * @example
  * ```ts
  * import { createNode } from "zmp";
- * import { CalculatorService, type CalculatorHandlers } from "../../examples/calculator/calculator.api.gen.ts";
+ * import { CalculatorService } from "../../examples/calculator/calculator.api.gen.ts";
+ * import { calculator } from "../../examples/calculator/calculator.ts"; // your implementation
  *
- * declare const calculator: CalculatorHandlers; // your implementation
  * await using node = await createNode("calculator");
  * await node.provide(CalculatorService, calculator);
  * const calc = await node.client(CalculatorService);

@@ -253,9 +253,9 @@ type SendKind = typeof REPLY | typeof EXTRA | typeof PROBING;
  * @example
  * ```ts
  * import { RpcServer } from "zmp";
- * import { type CalculatorHandlers, serveCalculator } from "../../examples/calculator/calculator.api.gen.ts";
+ * import { serveCalculator } from "../../examples/calculator/calculator.api.gen.ts";
+ * import { calculator } from "../../examples/calculator/calculator.ts"; // your implementation
  *
- * declare const calculator: CalculatorHandlers; // your implementation
  * await using server = new RpcServer({ maxConcurrency: 64 });
  * serveCalculator(server, calculator);
  * console.log(server.bind("tcp://127.0.0.1:5555"));

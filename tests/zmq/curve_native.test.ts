@@ -1,0 +1,129 @@
+/**
+ * Large CURVE messages are boxed by the system's libsodium through FFI
+ * (`src/zmq/zmtp/_curve_native.ts`), small ones in WebAssembly: each side
+ * opens what the other sealed, on both sides of the size where they meet,
+ * and neither opens a tampered box. Without FFI permission, every box stays
+ * in WebAssembly. (The CURVE suite runs the native boxes against libzmq's.)
+ */
+
+import { assert, assertEquals } from "../_assert.ts";
+import { loadSodium, sodium } from "../../src/zmq/_sodium.ts";
+import { MessageBox, NATIVE_FROM } from "../../src/zmq/zmtp/_curve_box.ts";
+import { nativeSodium } from "../../src/zmq/zmtp/_curve_native.ts";
+
+const enc = new TextEncoder();
+const CLIENT = enc.encode("CurveZMQMESSAGEC");
+const SERVER = enc.encode("CurveZMQMESSAGES");
+
+/** Body sizes around the threshold (a box holds a flags byte more). */
+const SIZES = [
+  0,
+  1,
+  NATIVE_FROM - 2,
+  NATIVE_FROM - 1,
+  NATIVE_FROM,
+  70_000,
+  3 * 1024 * 1024,
+];
+
+async function pair(
+  clientNative: boolean,
+  serverNative: boolean,
+): Promise<{ client: MessageBox; server: MessageBox }> {
+  await loadSodium();
+  const s = sodium();
+  const a = s.crypto_box_keypair();
+  const b = s.crypto_box_keypair();
+  const key = s.crypto_box_beforenm(b.publicKey, a.privateKey);
+  const lib = nativeSodium();
+  return {
+    client: new MessageBox(
+      key,
+      { out: CLIENT, in: SERVER },
+      clientNative ? lib : undefined,
+    ),
+    server: new MessageBox(
+      key,
+      { out: SERVER, in: CLIENT },
+      serverNative ? lib : undefined,
+    ),
+  };
+}
+
+function body(size: number): Uint8Array {
+  return new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+}
+
+Deno.test("the system's libsodium is used where FFI is allowed", () => {
+  assert(
+    nativeSodium() !== undefined,
+    "libsodium.so.23 (a dependency of libzmq) did not load",
+  );
+});
+
+for (
+  const [from, to] of [
+    ["native", "wasm"],
+    ["wasm", "native"],
+    ["native", "native"],
+    ["wasm", "wasm"],
+  ] as const
+) {
+  Deno.test(`CURVE boxes sealed by ${from} open in ${to}, across sizes, at any offset`, async () => {
+    const { client, server } = await pair(from === "native", to === "native");
+    try {
+      let counter = 1;
+      for (const size of SIZES) {
+        const sent = body(size);
+        const sealed = client.seal(counter++, 1, sent);
+        // A view into a larger buffer, as a read buffer hands it out.
+        const inRead = new Uint8Array(sealed.byteLength + 5);
+        inRead.set(sealed, 3);
+        const message = inRead.subarray(3, 3 + sealed.byteLength);
+        const opened = server.open(message);
+        assert(opened !== undefined, `${size} B did not open`);
+        assertEquals(opened.flags, 1);
+        assertEquals(opened.body.byteLength, size);
+        assertEquals(opened.body, sent);
+      }
+      // A flipped bit in the box, and a replayed nonce, do not open.
+      const sealed = client.seal(counter++, 0, body(70_000)).slice();
+      sealed[sealed.byteLength - 1] ^= 1;
+      assertEquals(server.open(sealed), undefined);
+      const small = client.seal(counter++, 0, body(10)).slice();
+      small[20] ^= 1;
+      assertEquals(server.open(small), undefined);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+}
+
+Deno.test("without FFI permission, no native library is loaded and boxes stay in WebAssembly", async () => {
+  const module = new URL(
+    "../../src/zmq/zmtp/_curve_native.ts",
+    import.meta.url,
+  );
+  const script = `import { nativeSodium } from ${JSON.stringify(module.href)};
+console.log(nativeSodium() === undefined ? "none" : "loaded");`;
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, script);
+    // Everything but FFI.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--allow-read", "--allow-env", file],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assertEquals(
+      [out.code, text],
+      [0, "none"],
+      new TextDecoder().decode(out.stderr),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -6,7 +6,7 @@
  * in WebAssembly. (The CURVE suite runs the native boxes against libzmq's.)
  */
 
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { loadSodium, sodium } from "../../src/zmq/_sodium.ts";
 import { MessageBox, NATIVE_FROM } from "../../src/zmq/zmtp/_curve_box.ts";
 import { nativeSodium } from "../../src/zmq/zmtp/_curve_native.ts";
@@ -58,6 +58,44 @@ Deno.test("the system's libsodium is used where FFI is allowed", () => {
   assert(
     nativeSodium() !== undefined,
     "libsodium.so.23 (a dependency of libzmq) did not load",
+  );
+});
+
+Deno.test("the native key exchange and key pairs agree with WebAssembly's", async () => {
+  await loadSodium();
+  const s = sodium();
+  const lib = nativeSodium()!;
+  for (let i = 0; i < 8; i++) {
+    const a = lib.keypair();
+    assertEquals(s.crypto_scalarmult_base(a.privateKey), a.publicKey);
+    const b = s.crypto_box_keypair();
+    assertEquals(
+      lib.beforenm(b.publicKey, a.privateKey),
+      s.crypto_box_beforenm(b.publicKey, a.privateKey),
+    );
+  }
+  // A point of small order gives an all-zero secret: refused, as by
+  // libsodium-wrappers.
+  const weak = new Uint8Array(32);
+  const { privateKey } = lib.keypair();
+  assertThrows(() => lib.beforenm(weak, privateKey), Error, "weak");
+  assertThrows(() => s.crypto_box_beforenm(weak, privateKey));
+  // Lengths are checked before C reads past what was given.
+  assertThrows(
+    () => lib.beforenm(new Uint8Array(31), privateKey),
+    RangeError,
+    "31 bytes",
+  );
+  const m = new Uint8Array(10);
+  assertThrows(
+    () => lib.open(m, new Uint8Array(26), new Uint8Array(23), privateKey),
+    RangeError,
+    "nonce",
+  );
+  assertThrows(
+    () => lib.seal(new Uint8Array(25), m, new Uint8Array(24), privateKey),
+    RangeError,
+    "box",
   );
 });
 

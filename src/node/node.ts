@@ -119,7 +119,11 @@ export interface CreateNodeOptions {
    * `RpcServer` option of the same name): a call with more is refused with
    * `RESOURCE_EXHAUSTED` before decoding. Raise it for services that take
    * large plain arrays, or send typed arrays, which count as one value.
-   * A subscription's own limit is `SubscribeOptions.maxElements`.
+   * It is also the limit of the replies its clients decode (the
+   * `RpcClient` option; `NodeClientOptions.maxElements` overrides it for
+   * one client): a reply with more fails its call with
+   * `RESOURCE_EXHAUSTED`. A subscription's own limit is
+   * `SubscribeOptions.maxElements`.
    * @default {MAX_ELEMENTS: 32,768}
    */
   maxElements?: number;
@@ -293,6 +297,7 @@ export async function createNode(
     guard,
     server,
     observer,
+    maxElements,
   });
   if (options.readiness !== undefined) {
     const check = options.readiness;
@@ -315,6 +320,8 @@ interface NodeInit {
   guard: NodeGuard | undefined;
   server: RpcServer;
   observer: NodeObserver;
+  /** The node's `maxElements`, for its clients too. */
+  maxElements: number | undefined;
 }
 
 /** Something the node closes when it closes. */
@@ -341,6 +348,7 @@ class NodeImpl implements Node {
   readonly #server: RpcServer;
   readonly #serverEndpoint: string;
   readonly #observer: NodeObserver;
+  readonly #maxElements: number | undefined;
   /** Breaking changes per (service, both hashes, method), computed once. */
   readonly #compatibility = new Map<string, string[]>();
   #updating: Promise<void> = Promise.resolve();
@@ -359,6 +367,7 @@ class NodeImpl implements Node {
     this.#server = init.server;
     this.#serverEndpoint = init.info.observe!;
     this.#observer = init.observer;
+    this.#maxElements = init.maxElements;
     this.#bindHost = init.bindHost;
     this.#view = init.view;
     this.#guard = init.guard;
@@ -459,17 +468,29 @@ class NodeImpl implements Node {
     service: ServiceDescriptor<T>,
     options: NodeClientOptions = {},
   ): Promise<ServiceClient<T>> {
+    const maxElements = options.maxElements ?? this.#maxElements;
     try {
       this.#checkOpen(`make a client of ${service.name}`);
+      if (
+        maxElements !== undefined && maxElements !== Infinity &&
+        (!Number.isInteger(maxElements) || maxElements < 1)
+      ) {
+        throw new RangeError(
+          `Cannot make a client of ${service.name}: maxElements must be an integer >= 1 or Infinity, got ${maxElements}`,
+        );
+      }
     } catch (e) {
       return Promise.reject(e);
     }
     const key = `${service.name}\0${service.hash ?? ""}\0${
       options.callTimeout ?? ""
-    }\0${JSON.stringify(options.retry ?? null)}`;
+    }\0${JSON.stringify(options.retry ?? null)}\0${maxElements ?? ""}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
-      client = this.#makeClient(service as ServiceDescriptor, options);
+      client = this.#makeClient(service as ServiceDescriptor, {
+        ...options,
+        maxElements,
+      });
       this.#clients.set(key, client);
       client.catch(() => this.#clients.delete(key));
     }
@@ -517,6 +538,7 @@ class NodeImpl implements Node {
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
+      maxElements: options.maxElements,
       logger: this.log,
       interceptors: [this.#observer.clientInterceptor],
       ...(guard === undefined ? {} : {

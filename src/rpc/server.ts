@@ -575,7 +575,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         routingId,
         new ProtocolError(
           `Request of ${size} bytes exceeds the limit of ${this.#maxMessageSize} bytes`,
-          { code: "RESOURCE_EXHAUSTED", requestId: id },
+          {
+            code: "RESOURCE_EXHAUSTED",
+            requestId: id,
+            details: {
+              reason: "REQUEST_TOO_LARGE",
+              limit: "maxMessageSize",
+              max: this.#maxMessageSize,
+              size,
+            },
+          },
         ),
       );
     }
@@ -722,7 +731,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         if (e instanceof ElementLimitError) {
           throw new ProtocolError(
             `Arguments of ${name} hold more than ${e.limit} elements, the server's limit (maxElements): ${e.count} counted before it stopped`,
-            { code: "RESOURCE_EXHAUSTED", requestId: id },
+            {
+              code: "RESOURCE_EXHAUSTED",
+              requestId: id,
+              details: {
+                reason: "REQUEST_TOO_LARGE",
+                limit: "maxElements",
+                max: e.limit,
+                counted: e.count,
+              },
+            },
           );
         }
         throw new ProtocolError(

@@ -48,6 +48,10 @@ Deno.test("RpcServer maxElements answers RESOURCE_EXHAUSTED before decoding, and
       e.message,
     );
     assert(e.message.length < 200, e.message);
+    assertEquals(e.details?.reason, "REQUEST_TOO_LARGE");
+    assertEquals(e.details?.limit, "maxElements");
+    assertEquals(e.details?.max, 1000);
+    assertEquals(e.details?.counted, 1001);
     // The same connection, just under the limit: served.
     const fits = new Array(900).fill(0);
     assertEquals(await client.call(service, echo, [fits]), fits);

@@ -700,22 +700,14 @@ class NodeImpl implements Node {
     this.#checkOpen(`subscribe to ${topic.name}`);
     const guard = this.#guard;
     const entry = subscriptionEntry(topic as TopicDescriptor);
-    if (guard !== undefined) {
-      // Secure mode: publishers let in the subscribers the registry lists.
-      this.#info.subscribes.push(entry);
-      try {
-        await this.#publishInfo();
-      } catch (e) {
-        remove(this.#info.subscribes, entry);
-        throw e;
-      }
-    }
+    // Made first, connected to no publisher yet: it checks the options
+    // (queue, maxElements), so that bad ones throw before the node records
+    // the subscription in its info (and, in secure mode, the registry).
     const inner = createSubscription(topic, {
       queue: options.queue,
       maxElements: options.maxElements,
       node: this.name,
       logger: this.log,
-      endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
       ...(guard === undefined ? {} : {
         curve: {
           publicKey: guard.security.publicKey,
@@ -724,6 +716,18 @@ class NodeImpl implements Node {
         },
       }),
     });
+    if (guard !== undefined) {
+      // Secure mode: publishers let in the subscribers the registry lists,
+      // so it is listed before it connects (follow(), below).
+      this.#info.subscribes.push(entry);
+      try {
+        await this.#publishInfo();
+      } catch (e) {
+        remove(this.#info.subscribes, entry);
+        await inner.close();
+        throw e;
+      }
+    }
     const warned = new Set<string>();
     const follow = () => {
       for (const node of this.#view.nodes) {
@@ -755,7 +759,14 @@ class NodeImpl implements Node {
       if (this.#closing === undefined) this.#publishInfoLater();
     });
     this.#parts.add(subscription);
-    await this.#publishInfo();
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (the rules of a NodeInfo) or failed: not listed, not kept,
+      // so that it does not spoil the node's next updates.
+      await subscription.close();
+      throw e;
+    }
     return subscription;
   }
 

@@ -115,7 +115,9 @@ export interface RpcServerOptions {
   logInterval?: number;
   /**
    * Largest request in bytes (all frames after the routing id); larger ones
-   * are answered with `RESOURCE_EXHAUSTED`. The socket drops connections
+   * are answered with `RESOURCE_EXHAUSTED`, details
+   * `{reason: "REQUEST_TOO_LARGE", limit: "maxMessageSize", max, size}`
+   * (a refusal for lack of room has no `reason`). The socket drops connections
    * that send a single frame over twice this plus 64 KiB.
    * @default {4194304}
    */
@@ -123,7 +125,8 @@ export interface RpcServerOptions {
   /**
    * Most elements in one request's arguments (every value, array, map key
    * and value; see `MAX_ELEMENTS`), counted by a scan of the bytes before
-   * they are decoded; more are answered with `RESOURCE_EXHAUSTED`. It
+   * they are decoded; more are answered with `RESOURCE_EXHAUSTED`, details
+   * `{reason: "REQUEST_TOO_LARGE", limit: "maxElements", max, counted}`. It
    * bounds the CPU one request costs, as `maxMessageSize` bounds its bytes.
    * @default {32768}
    */

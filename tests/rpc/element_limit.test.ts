@@ -4,7 +4,12 @@
  * connection goes on serving.
  */
 
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../_assert.ts";
 import { RpcClient, RpcError, RpcServer } from "../../mod.ts";
 import {
   CODEC_IDS,
@@ -195,4 +200,23 @@ Deno.test("RpcClient refuses a 4 MiB reply of tiny elements from a raw ROUTER wi
       (decodeMs / Math.max(refusedMs, 0.01)).toFixed(0)
     }x)`,
   );
+});
+
+Deno.test("RpcClient refuses a maxElements that is not an integer >= 1 or Infinity", async () => {
+  for (const bad of [0, -1, 1.5, NaN, -Infinity]) {
+    const e = assertThrows(
+      () =>
+        new RpcClient({ endpoints: ["tcp://127.0.0.1:1"], maxElements: bad }),
+      RangeError,
+    );
+    assertEquals(
+      e.message,
+      `Cannot create RpcClient: maxElements must be an integer >= 1 or Infinity, got ${bad}`,
+    );
+  }
+  await using unlimited = new RpcClient({
+    endpoints: ["tcp://127.0.0.1:1"],
+    maxElements: Infinity,
+  });
+  assertEquals(unlimited.endpoints, ["tcp://127.0.0.1:1"]);
 });

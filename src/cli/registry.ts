@@ -10,6 +10,7 @@ import {
   DEFAULT_REGISTRY_ENDPOINT,
   DEFAULT_TTL_MS,
 } from "../registry/types.ts";
+import { REGISTRY_MAX_ELEMENTS } from "../wire/limits.ts";
 import {
   CliError,
   interruptSignal,
@@ -30,11 +31,16 @@ Options:
   --ttl <ms>             lease time-to-live: a node silent this long is removed
                          (default: ${DEFAULT_TTL_MS})
   --params-file <path>   keep params in this file (superjson), loaded at start
+  --max-elements <n>     the most elements one request may hold (a register,
+                         an update, a param value): more are refused with
+                         RESOURCE_EXHAUSTED before decoding
+                         (default: ${REGISTRY_MAX_ELEMENTS})
   -h, --help             show this help
 
 Examples:
   zmp registry
-  zmp registry --endpoint tcp://0.0.0.0:7350 --params-file params.json`;
+  zmp registry --endpoint tcp://0.0.0.0:7350 --params-file params.json
+  zmp registry --max-elements 500000`;
 
 /**
  * Runs `zmp registry` with the arguments after `registry`.
@@ -49,6 +55,7 @@ export function main(args: string[]): Promise<number> {
       endpoint: { type: "string" },
       ttl: { type: "string" },
       "params-file": { type: "string" },
+      "max-elements": { type: "string" },
     });
     if (positionals.length > 0) {
       throw new UsageError(
@@ -75,6 +82,21 @@ export function main(args: string[]): Promise<number> {
         }`,
       );
     }
+    let maxElements: number | undefined;
+    const max = values["max-elements"];
+    if (max !== undefined) {
+      maxElements = Number(max);
+      if (
+        !/^\d+$/.test(max) || maxElements < 1 ||
+        !Number.isSafeInteger(maxElements)
+      ) {
+        throw new UsageError(
+          `--max-elements must be a whole number >= 1, got ${
+            JSON.stringify(max)
+          }`,
+        );
+      }
+    }
     if (values["params-file"] === "") {
       throw new UsageError("--params-file must not be empty");
     }
@@ -86,6 +108,7 @@ export function main(args: string[]): Promise<number> {
           endpoint: values.endpoint,
           ttl,
           paramsFile: values["params-file"],
+          maxElements,
         });
       } catch (e) {
         throw new CliError((e as Error).message, { cause: e });

@@ -119,7 +119,11 @@ export interface CreateNodeOptions {
    * `RpcServer` option of the same name): a call with more is refused with
    * `RESOURCE_EXHAUSTED` before decoding. Raise it for services that take
    * large plain arrays, or send typed arrays, which count as one value.
-   * A subscription's own limit is `SubscribeOptions.maxElements`.
+   * It is also the limit of the replies its clients decode (the
+   * `RpcClient` option; `NodeClientOptions.maxElements` overrides it for
+   * one client): a reply with more fails its call with
+   * `RESOURCE_EXHAUSTED`. A subscription's own limit is
+   * `SubscribeOptions.maxElements`.
    * @default {MAX_ELEMENTS: 32,768}
    */
   maxElements?: number;
@@ -293,6 +297,7 @@ export async function createNode(
     guard,
     server,
     observer,
+    maxElements,
   });
   if (options.readiness !== undefined) {
     const check = options.readiness;
@@ -315,6 +320,8 @@ interface NodeInit {
   guard: NodeGuard | undefined;
   server: RpcServer;
   observer: NodeObserver;
+  /** The node's `maxElements`, for its clients too. */
+  maxElements: number | undefined;
 }
 
 /** Something the node closes when it closes. */
@@ -341,6 +348,7 @@ class NodeImpl implements Node {
   readonly #server: RpcServer;
   readonly #serverEndpoint: string;
   readonly #observer: NodeObserver;
+  readonly #maxElements: number | undefined;
   /** Breaking changes per (service, both hashes, method), computed once. */
   readonly #compatibility = new Map<string, string[]>();
   #updating: Promise<void> = Promise.resolve();
@@ -359,6 +367,7 @@ class NodeImpl implements Node {
     this.#server = init.server;
     this.#serverEndpoint = init.info.observe!;
     this.#observer = init.observer;
+    this.#maxElements = init.maxElements;
     this.#bindHost = init.bindHost;
     this.#view = init.view;
     this.#guard = init.guard;
@@ -459,17 +468,29 @@ class NodeImpl implements Node {
     service: ServiceDescriptor<T>,
     options: NodeClientOptions = {},
   ): Promise<ServiceClient<T>> {
+    const maxElements = options.maxElements ?? this.#maxElements;
     try {
       this.#checkOpen(`make a client of ${service.name}`);
+      if (
+        maxElements !== undefined && maxElements !== Infinity &&
+        (!Number.isInteger(maxElements) || maxElements < 1)
+      ) {
+        throw new RangeError(
+          `Cannot make a client of ${service.name}: maxElements must be an integer >= 1 or Infinity, got ${maxElements}`,
+        );
+      }
     } catch (e) {
       return Promise.reject(e);
     }
     const key = `${service.name}\0${service.hash ?? ""}\0${
       options.callTimeout ?? ""
-    }\0${JSON.stringify(options.retry ?? null)}`;
+    }\0${JSON.stringify(options.retry ?? null)}\0${maxElements ?? ""}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
-      client = this.#makeClient(service as ServiceDescriptor, options);
+      client = this.#makeClient(service as ServiceDescriptor, {
+        ...options,
+        maxElements,
+      });
       this.#clients.set(key, client);
       client.catch(() => this.#clients.delete(key));
     }
@@ -517,6 +538,7 @@ class NodeImpl implements Node {
       endpoints: this.#instances(service.name),
       timeout: options.callTimeout,
       retry: options.retry,
+      maxElements: options.maxElements,
       logger: this.log,
       interceptors: [this.#observer.clientInterceptor],
       ...(guard === undefined ? {} : {
@@ -678,22 +700,14 @@ class NodeImpl implements Node {
     this.#checkOpen(`subscribe to ${topic.name}`);
     const guard = this.#guard;
     const entry = subscriptionEntry(topic as TopicDescriptor);
-    if (guard !== undefined) {
-      // Secure mode: publishers let in the subscribers the registry lists.
-      this.#info.subscribes.push(entry);
-      try {
-        await this.#publishInfo();
-      } catch (e) {
-        remove(this.#info.subscribes, entry);
-        throw e;
-      }
-    }
+    // Made first, connected to no publisher yet: it checks the options
+    // (queue, maxElements), so that bad ones throw before the node records
+    // the subscription in its info (and, in secure mode, the registry).
     const inner = createSubscription(topic, {
       queue: options.queue,
       maxElements: options.maxElements,
       node: this.name,
       logger: this.log,
-      endpoints: this.#publishers(topic as TopicDescriptor, options.exclude),
       ...(guard === undefined ? {} : {
         curve: {
           publicKey: guard.security.publicKey,
@@ -702,6 +716,18 @@ class NodeImpl implements Node {
         },
       }),
     });
+    if (guard !== undefined) {
+      // Secure mode: publishers let in the subscribers the registry lists,
+      // so it is listed before it connects (follow(), below).
+      this.#info.subscribes.push(entry);
+      try {
+        await this.#publishInfo();
+      } catch (e) {
+        remove(this.#info.subscribes, entry);
+        await inner.close();
+        throw e;
+      }
+    }
     const warned = new Set<string>();
     const follow = () => {
       for (const node of this.#view.nodes) {
@@ -733,7 +759,14 @@ class NodeImpl implements Node {
       if (this.#closing === undefined) this.#publishInfoLater();
     });
     this.#parts.add(subscription);
-    await this.#publishInfo();
+    try {
+      await this.#publishInfo();
+    } catch (e) {
+      // Refused (the rules of a NodeInfo) or failed: not listed, not kept,
+      // so that it does not spoil the node's next updates.
+      await subscription.close();
+      throw e;
+    }
     return subscription;
   }
 

@@ -86,6 +86,13 @@ export interface NodeClientOptions {
    * @default {3 attempts on UNAVAILABLE, backoff 20 ms doubling to 1 s}
    */
   retry?: RetryOptions | false;
+  /**
+   * The most elements of one reply (a result, a stream item) the client
+   * decodes (see `RpcClientOptions.maxElements`); more fail the call with
+   * `RESOURCE_EXHAUSTED`. `Infinity` for no limit.
+   * @default {the node's `maxElements`, else MAX_ELEMENTS: 32,768}
+   */
+  maxElements?: number;
 }
 
 /** A running node. */

@@ -147,6 +147,11 @@ export async function connectRegistry(
     rpc = new RpcClient({
       endpoints: [endpoint],
       connectTimeout: timeout,
+      // The registry's answers list every node: each info may hold up to
+      // REGISTRY_MAX_ELEMENTS, so no fixed count fits them all. The
+      // registry is the system's trusted centre (in secure mode, proven
+      // by its key), not one peer among many.
+      maxElements: Infinity,
       logger,
       context: options.context,
       ...(options.curve === undefined ? {} : {

@@ -19,11 +19,13 @@ import type {
   ServiceDescriptor,
 } from "../wire/descriptors.ts";
 import {
+  ElementLimitError,
   IssueList,
   RpcError,
   validationDetails,
   validationMessage,
 } from "../wire/errors.ts";
+import { MAX_ELEMENTS } from "../wire/limits.ts";
 import {
   decodeErrorBody,
   encodeCreditHeader,
@@ -84,6 +86,17 @@ export interface RpcClientOptions {
   heartbeat?: number;
   /** Check every result with the method's `validateResult`. @default {false} */
   validateResults?: boolean;
+  /**
+   * The most elements of one reply (a unary result, or one item of a
+   * stream) the client decodes, counted as a server counts a request's
+   * (`docs/PROTOCOL.md` §9): a reply with more is not decoded, its call
+   * fails with `RESOURCE_EXHAUSTED` (details `reason: "REPLY_TOO_LARGE"`),
+   * and the client goes on with its other calls. So a server cannot make
+   * its client spend seconds decoding 4 MiB of tiny elements. `Infinity`
+   * decodes replies of any count.
+   * @default {MAX_ELEMENTS: 32,768}
+   */
+  maxElements?: number;
   /** Where unexpected events are reported. @default {consoleLogger} */
   logger?: Logger;
   /** The ZeroMQ context. @default {Context.default} */
@@ -227,6 +240,7 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
   readonly #window: number;
   readonly #connectTimeout: number;
   readonly #validateResults: boolean;
+  readonly #decodeOptions: { maxElements: number };
   readonly #logger: Logger;
   readonly #log: LogLimiter;
   readonly #removing = new Set<Promise<void>>();
@@ -271,6 +285,16 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
       : new RetryPolicy(options.retry ?? {});
     this.#interceptors = options.interceptors ?? [];
     this.#validateResults = options.validateResults ?? false;
+    const maxElements = options.maxElements ?? MAX_ELEMENTS;
+    if (
+      maxElements !== Infinity &&
+      (!Number.isInteger(maxElements) || maxElements < 1)
+    ) {
+      throw new RangeError(
+        `Cannot create RpcClient: maxElements must be an integer >= 1 or Infinity, got ${maxElements}`,
+      );
+    }
+    this.#decodeOptions = { maxElements };
     this.#logger = options.logger ?? consoleLogger;
     this.#log = new LogLimiter(this.#logger);
     this.#events = {
@@ -845,8 +869,27 @@ export class RpcClient implements RpcClientLike, AsyncDisposable {
       if (codec === undefined) {
         throw new SyntaxError(`unknown codec ${codecId}`);
       }
-      value = codec.decode(payload);
+      value = codec.decode(payload, this.#decodeOptions);
     } catch (e) {
+      if (e instanceof ElementLimitError) {
+        return new DecodeFailure(
+          new RpcError(
+            "RESOURCE_EXHAUSTED",
+            `The ${
+              call.shape === Shape.Stream ? "stream item" : "result"
+            } of ${call.label} holds more than ${e.limit} elements, the client's limit (maxElements): ${e.count} counted before it stopped`,
+            {
+              cause: e,
+              details: {
+                reason: "REPLY_TOO_LARGE",
+                limit: "maxElements",
+                max: e.limit,
+                counted: e.count,
+              },
+            },
+          ),
+        );
+      }
       return new DecodeFailure(
         new RpcError(
           "INTERNAL",

@@ -115,7 +115,9 @@ export interface RpcServerOptions {
   logInterval?: number;
   /**
    * Largest request in bytes (all frames after the routing id); larger ones
-   * are answered with `RESOURCE_EXHAUSTED`. The socket drops connections
+   * are answered with `RESOURCE_EXHAUSTED`, details
+   * `{reason: "REQUEST_TOO_LARGE", limit: "maxMessageSize", max, size}`
+   * (a refusal for lack of room has no `reason`). The socket drops connections
    * that send a single frame over twice this plus 64 KiB.
    * @default {4194304}
    */
@@ -123,7 +125,8 @@ export interface RpcServerOptions {
   /**
    * Most elements in one request's arguments (every value, array, map key
    * and value; see `MAX_ELEMENTS`), counted by a scan of the bytes before
-   * they are decoded; more are answered with `RESOURCE_EXHAUSTED`. It
+   * they are decoded; more are answered with `RESOURCE_EXHAUSTED`, details
+   * `{reason: "REQUEST_TOO_LARGE", limit: "maxElements", max, counted}`. It
    * bounds the CPU one request costs, as `maxMessageSize` bounds its bytes.
    * @default {32768}
    */
@@ -575,7 +578,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         routingId,
         new ProtocolError(
           `Request of ${size} bytes exceeds the limit of ${this.#maxMessageSize} bytes`,
-          { code: "RESOURCE_EXHAUSTED", requestId: id },
+          {
+            code: "RESOURCE_EXHAUSTED",
+            requestId: id,
+            details: {
+              reason: "REQUEST_TOO_LARGE",
+              limit: "maxMessageSize",
+              max: this.#maxMessageSize,
+              size,
+            },
+          },
         ),
       );
     }
@@ -722,7 +734,16 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         if (e instanceof ElementLimitError) {
           throw new ProtocolError(
             `Arguments of ${name} hold more than ${e.limit} elements, the server's limit (maxElements): ${e.count} counted before it stopped`,
-            { code: "RESOURCE_EXHAUSTED", requestId: id },
+            {
+              code: "RESOURCE_EXHAUSTED",
+              requestId: id,
+              details: {
+                reason: "REQUEST_TOO_LARGE",
+                limit: "maxElements",
+                max: e.limit,
+                counted: e.count,
+              },
+            },
           );
         }
         throw new ProtocolError(

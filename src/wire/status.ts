@@ -19,7 +19,7 @@
  * | `NOT_FOUND` | 5 | (for handlers) |
  * | `ALREADY_EXISTS` | 6 | (for handlers) |
  * | `PERMISSION_DENIED` | 7 | (for handlers and interceptors) |
- * | `RESOURCE_EXHAUSTED` | 8 | over the server's concurrency, message size or element limit |
+ * | `RESOURCE_EXHAUSTED` | 8 | over the server's concurrency, message size or element limit; a reply over the client's element limit |
  * | `FAILED_PRECONDITION` | 9 | an unsupported protocol version |
  * | `ABORTED` | 10 | (for handlers) |
  * | `OUT_OF_RANGE` | 11 | (for handlers) |

@@ -8,11 +8,12 @@ import {
   assert,
   assertEquals,
   assertMatch,
+  assertRejects,
   assertStringIncludes,
 } from "../_assert.ts";
 import { runZmp, type ZmpOutput } from "../launch/_harness.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
-import { startRegistry } from "../../mod.ts";
+import { connectRegistry, RpcError, startRegistry } from "../../mod.ts";
 import { CLI, freePort, outsideFolder, Running } from "../project/_project.ts";
 
 function zmp(...args: string[]): Promise<ZmpOutput> {
@@ -91,6 +92,16 @@ Deno.test("zmp registry: bad arguments are one line with exit code 2", async () 
       /^zmp registry: --endpoint must look like tcp:\/\/host:port, got "7350"/,
     ],
     [["--params-file", ""], /^zmp registry: --params-file must not be empty/],
+    ...["0", "-3", "1.5", "x", "", "1e3", "99999999999999999999"].map((
+      bad,
+    ): [string[], RegExp] => [
+      [`--max-elements=${bad}`],
+      new RegExp(
+        `^zmp registry: --max-elements must be a whole number >= 1, got ${
+          JSON.stringify(bad).replace(/[.+]/g, "\\$&")
+        } \\(see zmp registry --help\\)\n$`,
+      ),
+    ]),
   ];
   for (const [args, re] of cases) {
     oneLine(await zmp("registry", ...args), 2, re);
@@ -112,6 +123,45 @@ Deno.test("zmp registry serves until SIGTERM, and says in one line when the port
   );
   const line = await registry.line(/^zmp registry listening on /);
   assertMatch(line, /^zmp registry listening on tcp:\/\/127\.0\.0\.1:\d+$/);
+  assertEquals(await registry.stop("SIGTERM"), 0, registry.text);
+});
+
+Deno.test("zmp registry --max-elements: the registry refuses a request over it, and serves one within it", async () => {
+  await using tmp = await outsideFolder();
+  await using registry = new Running(
+    Deno.execPath(),
+    [
+      "run",
+      "-A",
+      CLI,
+      "registry",
+      "--endpoint",
+      "tcp://127.0.0.1:*",
+      "--max-elements",
+      "1000",
+    ],
+    { cwd: tmp.path },
+  );
+  const line = await registry.line(/^zmp registry listening on /);
+  const endpoint = line.replace("zmp registry listening on ", "");
+  {
+    await using client = await connectRegistry({
+      endpoint,
+      logger: { warn() {}, error() {} },
+    });
+    const e = await assertRejects(
+      () => client.params.set("big.list", new Array(2000).fill(1)),
+      RpcError,
+    );
+    assertEquals(e.code, "RESOURCE_EXHAUSTED");
+    assertStringIncludes(e.message, "more than 1000 elements");
+    // Within the limit: kept.
+    await client.params.set("big.list", new Array(500).fill(1));
+    assertEquals(
+      (await client.params.get("big.list") as number[]).length,
+      500,
+    );
+  }
   assertEquals(await registry.stop("SIGTERM"), 0, registry.text);
 });
 

@@ -16,12 +16,14 @@ import {
 } from "../_assert.ts";
 import { startRegistry } from "../../src/registry/server.ts";
 import { runNode } from "../../src/node/run.ts";
+import { createNode } from "../../src/node/node.ts";
 import {
   createGateway,
   type Gateway,
   gatewayNode,
   type GatewayOptions,
   HTTP_STATUS,
+  httpStatus,
   openApiDocument,
   systemSnapshot,
 } from "../../src/bridge/gateway/mod.ts";
@@ -295,6 +297,88 @@ Deno.test("gateway limits: body size, open streams; close() ends the streams", a
   await system.gateway.finished;
 });
 
+Deno.test("gateway: RESOURCE_EXHAUSTED for a request's size is 413, for a reply over the gateway's element limit 502, otherwise 429", async () => {
+  await using registry = await startRegistry({
+    endpoint: "tcp://127.0.0.1:*",
+    logger: quiet,
+  });
+  const stop = new AbortController();
+  const lab = runNode(repo("tests/gateway/fixtures/lab_node.ts"), {
+    name: "lab",
+    registry: registry.endpoint,
+    signal: stop.signal,
+    logger: quiet,
+  });
+  try {
+    // The gateway's node decodes replies of at most 1,000 elements.
+    await using node = await createNode("gw", {
+      registry: registry.endpoint,
+      logger: quiet,
+      maxElements: 1000,
+    });
+    await using gateway = await createGateway({
+      node,
+      port: 0,
+      logger: quiet,
+      maxBodyBytes: 512 * 1024,
+    });
+    const url = gateway.url;
+    await waitFor(
+      async () =>
+        (await (await fetch(`${url}system`)).json()).services.length === 1,
+      "the lab",
+      { timeout: 15000, interval: 50 },
+    );
+    const sample = (tags: number) => ({
+      id: "1",
+      at: "2026-01-02T03:04:05.678Z",
+      bytes: "AA==",
+      tags: Array.from({ length: tags }, (_, i) => `t${i}`),
+      counts: {},
+    });
+    // Over the lab's element limit (32,768): refused by the lab's server.
+    const request = await post(`${url}rpc/Lab/echo`, [sample(40_000)]);
+    assertEquals(request.status, 413);
+    assertEquals(request.body.code, "RESOURCE_EXHAUSTED");
+    assertMatch(
+      request.body.message,
+      /^Arguments of Lab\.echo hold more than 32768 elements, the server's limit \(maxElements\)/,
+    );
+    assertEquals(request.body.details, {
+      reason: "REQUEST_TOO_LARGE",
+      limit: "maxElements",
+      max: 32768,
+      counted: 32769,
+    });
+    // Served by the lab, its reply over the gateway's limit: upstream's
+    // fault, not the caller's.
+    const reply = await post(`${url}rpc/Lab/echo`, [sample(2000)]);
+    assertEquals(reply.status, 502);
+    assertEquals(reply.body.code, "RESOURCE_EXHAUSTED");
+    assertEquals(reply.body.details.reason, "REPLY_TOO_LARGE");
+    assertEquals(reply.body.details.max, 1000);
+    // The gateway's own body limit.
+    const body = await post(`${url}rpc/Lab/echo`, [sample(100_000)]);
+    assertEquals([body.status, body.body.details], [413, {
+      reason: "REQUEST_TOO_LARGE",
+      limit: "maxBodyBytes",
+      max: 512 * 1024,
+    }]);
+    // Lack of room (a handler's own RESOURCE_EXHAUSTED, no reason): 429.
+    const busy = await post(`${url}rpc/Lab/fail`, [
+      "RESOURCE_EXHAUSTED",
+      "busy",
+    ]);
+    assertEquals([busy.status, busy.body.code], [429, "RESOURCE_EXHAUSTED"]);
+    // And calls within the limits are served.
+    const fits = await post(`${url}rpc/Lab/echo`, [sample(10)]);
+    assertEquals([fits.status, fits.body.tags.length], [200, 10]);
+  } finally {
+    stop.abort();
+    await lab;
+  }
+});
+
 Deno.test("createGateway() refuses bad options and a taken port with clear errors", async () => {
   await using system = await inProcess();
   await assertRejects(
@@ -350,6 +434,20 @@ Deno.test("gatewayNode() and its argument: one JSON object of known options", ()
 
 Deno.test("HTTP_STATUS maps every zmp status; SSE events and Host checks are well formed", () => {
   assertEquals(Object.keys(HTTP_STATUS).sort(), Object.keys(STATUS).sort());
+  const exhausted = (details: Record<string, unknown>) =>
+    httpStatus({ code: "RESOURCE_EXHAUSTED", message: "", details });
+  assertEquals(exhausted({}), 429);
+  assertEquals(exhausted({ reason: "REQUEST_TOO_LARGE" }), 413);
+  assertEquals(exhausted({ reason: "REPLY_TOO_LARGE" }), 502);
+  assertEquals(exhausted({ reason: "other" }), 429);
+  assertEquals(
+    httpStatus({
+      code: "INVALID_ARGUMENT",
+      message: "",
+      details: { reason: "REQUEST_TOO_LARGE" },
+    }),
+    400,
+  );
   assertEquals(sseEvent('{"a":1}'), 'data: {"a":1}\n\n');
   assertEquals(
     sseEvent("x\ny", { event: "end", id: 3 }),

@@ -1,6 +1,7 @@
 /**
  * The element limit (PROTOCOL.md §9) reaches nodes and the registry: a
- * node's services refuse a request over `CreateNodeOptions.maxElements`,
+ * node's services refuse a request over `CreateNodeOptions.maxElements`
+ * and its clients a reply over it (or over `NodeClientOptions.maxElements`),
  * a node's subscription takes its own `maxElements`, and the registry
  * counts up to `REGISTRY_MAX_ELEMENTS`, room for a `NodeInfo` of 1 MiB,
  * not the 32,768 of an ordinary server.
@@ -64,10 +65,12 @@ Deno.test("createNode({ maxElements }) sets its services' element limit; the def
     impl,
   );
   await plain.provide({ ...EchoService, name: "test.PlainEcho" }, impl);
+  // The reply is as big: over the plain node's client limit, unless its
+  // client raises it.
   const roomyClient = await plain.client({
     ...EchoService,
     name: "test.RoomyEcho",
-  });
+  }, { maxElements: MAX_ELEMENTS * 2 });
   assertEquals((await roomyClient.echo(big) as number[]).length, big.length);
   const plainClient = await roomy.client({
     ...EchoService,
@@ -76,6 +79,46 @@ Deno.test("createNode({ maxElements }) sets its services' element limit; the def
   const e2 = await assertRejects(() => plainClient.echo(big), RpcError);
   assertEquals(e2.code, "RESOURCE_EXHAUSTED");
   assertStringIncludes(e2.message, `more than ${MAX_ELEMENTS} elements`);
+});
+
+Deno.test("createNode({ maxElements }) is its clients' limit on replies too; node.client({ maxElements }) overrides it", async () => {
+  await using registry = await startTestRegistry();
+  await using small = await createNode("small", {
+    registry: registry.endpoint,
+    logger: quietLog,
+    maxElements: 100,
+  });
+  await using server = await createNode("server", {
+    registry: registry.endpoint,
+    logger: quietLog,
+  });
+  await server.provide(EchoService, impl);
+  const client = await small.client(EchoService);
+  // 202 elements: within the server's limit, the reply over the client's.
+  const e = await assertRejects(
+    () => client.echo(new Array(200).fill(0)),
+    RpcError,
+  );
+  assertEquals(e.code, "RESOURCE_EXHAUSTED");
+  assertEquals(e.details?.reason, "REPLY_TOO_LARGE");
+  assertStringIncludes(e.message, "holds more than 100 elements");
+  assertStringIncludes(e.message, "the client's limit (maxElements)");
+  assertEquals(await client.echo([1, 2]), [1, 2]); // it keeps working
+  const roomy = await small.client(EchoService, { maxElements: 1000 });
+  assertEquals(
+    await roomy.echo(new Array(200).fill(0)),
+    new Array(200).fill(0),
+  );
+  for (const bad of [0, 1.5, NaN]) {
+    const e2 = await assertRejects(
+      () => small.client(EchoService, { maxElements: bad }),
+      RangeError,
+    );
+    assertEquals(
+      e2.message,
+      `Cannot make a client of ${EchoService.name}: maxElements must be an integer >= 1 or Infinity, got ${bad}`,
+    );
+  }
 });
 
 Deno.test("createNode() refuses a maxElements that is not an integer >= 1 before connecting; Node.subscribe() passes its maxElements on", async () => {

@@ -5,13 +5,19 @@
  * publisher are counted and skipped.
  */
 
-import { assertEquals, waitFor } from "../_assert.ts";
-import { connectRegistry, createNode, type Node } from "../../mod.ts";
+import { assertEquals, assertRejects, waitFor } from "../_assert.ts";
+import {
+  connectRegistry,
+  createNode,
+  type Node,
+  startRegistry,
+} from "../../mod.ts";
+import { curveKeypair } from "../../src/zmq/curve.ts";
 import { codecByName } from "../../src/wire/mod.ts";
 import { XPublisher } from "../../src/zmq/mod.ts";
 import { next, rawMessage } from "../topics/_helpers.ts";
 import { type Status, StatusTopic } from "./fixtures/api.ts";
-import { startTestRegistry } from "./_helpers.ts";
+import { quiet, startTestRegistry } from "./_helpers.ts";
 
 const lines: string[] = [];
 const keepLog = {
@@ -165,3 +171,67 @@ Deno.test("Node.subscribe() counts and skips invalid messages from a foreign pub
     "dropped an invalid message on topic test/status from publisher 1: message.node: expected string, got number 1; message.mode: expected string, got undefined; message.greeting: expected string, got undefined",
   ]);
 });
+
+for (const mode of ["plain", "secure"] as const) {
+  Deno.test(`Node.subscribe() with bad options, or an entry the NodeInfo rules refuse, throws and records nothing: not in node.info, not in the registry (${mode})`, async () => {
+    const [reg, key] = mode === "secure"
+      ? await Promise.all([curveKeypair(), curveKeypair()])
+      : [undefined, undefined];
+    await using server = await startRegistry({
+      endpoint: "tcp://127.0.0.1:*",
+      logger: quiet,
+      ...(reg === undefined ? {} : {
+        security: { ...reg, nodes: { sub: key!.publicKey } },
+      }),
+    });
+    await using node = await createNode("sub", {
+      registry: server.endpoint,
+      logger: keepLog,
+      ...(reg === undefined
+        ? {}
+        : { security: { ...key!, registryKey: reg.publicKey } }),
+    });
+    const registered = async () =>
+      (await node.registry.nodes()).find((n) => n.name === "sub")!.subscribes
+        .map((s) => s.topic);
+    for (
+      const [bad, what] of [
+        [{ maxElements: 0 }, "maxElements must be an integer >= 1, got 0"],
+        [{ queue: 0 }, "queue must be an integer >= 1, got 0"],
+        [{ queue: 1.5 }, "queue must be an integer >= 1, got 1.5"],
+      ] as const
+    ) {
+      const e = await assertRejects(
+        () => node.subscribe(StatusTopic, bad),
+        RangeError,
+      );
+      assertEquals(
+        e.message,
+        `Cannot subscribe to ${StatusTopic.name}: ${what}`,
+      );
+      assertEquals(node.info.subscribes, []);
+      assertEquals(await registered(), []);
+    }
+    // Refused by the NodeInfo rules (a schema over 64 KiB): not kept either, so
+    // the node's next registration updates still pass.
+    const huge = {
+      ...StatusTopic,
+      name: "huge/schema",
+      schema: { description: "x".repeat(70_000) },
+    };
+    const refused = await assertRejects(
+      () => node.subscribe(huge),
+      TypeError,
+    );
+    assertEquals(
+      refused.message,
+      "Invalid info.subscribes[0].schema: 70018 bytes of JSON, at most 65536",
+    );
+    assertEquals(node.info.subscribes.map((s) => s.topic), []);
+    assertEquals(await registered(), []);
+    // Good options: recorded, once.
+    await using _sub = await node.subscribe(StatusTopic);
+    assertEquals(node.info.subscribes.map((s) => s.topic), [StatusTopic.name]);
+    assertEquals(await registered(), [StatusTopic.name]);
+  });
+}

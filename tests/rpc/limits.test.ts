@@ -43,6 +43,14 @@ Deno.test("RpcServer maxMessageSize answers RESOURCE_EXHAUSTED and keeps serving
     /^Request of \d+ bytes exceeds the limit of 1024 bytes$/.test(e.message),
     e.message,
   );
+  // Machine-readable: a refusal for size, not for lack of room.
+  const size = Number(/^Request of (\d+) bytes/.exec(e.message)![1]);
+  assertEquals(e.details, {
+    reason: "REQUEST_TOO_LARGE",
+    limit: "maxMessageSize",
+    max: 1024,
+    size,
+  });
   assertEquals(await client.call(Calculator, M.echo, ["small"]), "small");
   const logs = await client.call(Calculator, M.logs, []) as string[];
   assertEquals(

@@ -124,6 +124,13 @@ function tooLarge(maxBytes: number): HttpError {
     new RpcError(
       "RESOURCE_EXHAUSTED",
       `the request body is over the gateway's limit of ${maxBytes} bytes`,
+      {
+        details: {
+          reason: "REQUEST_TOO_LARGE",
+          limit: "maxBodyBytes",
+          max: maxBytes,
+        },
+      },
     ),
   );
 }

@@ -13,11 +13,15 @@ import { stringifyJson } from "../../wire/json_schema.ts";
 
 /**
  * The HTTP status of each zmp status, for errors a call or the gateway
- * itself ends with. A few gateway errors use a more precise HTTP status
- * with the same code: a body over the size limit is 413
- * (`RESOURCE_EXHAUSTED`), a body that is not JSON 415 and a stream method
- * called without `Accept: text/event-stream` 406 (`INVALID_ARGUMENT`), a
- * method other than the route's 405 (`UNIMPLEMENTED`).
+ * itself ends with. Some errors use a more precise HTTP status with the
+ * same code (see {@linkcode httpStatus}): `RESOURCE_EXHAUSTED` is 413 for
+ * a request refused for its size (details `reason: "REQUEST_TOO_LARGE"`:
+ * over a server's `maxElements` or `maxMessageSize`, or over the gateway's
+ * `maxBodyBytes`) and 502 for a reply over the gateway's own element limit
+ * (`reason: "REPLY_TOO_LARGE"`); a body that is not JSON is 415 and a
+ * stream method called without `Accept: text/event-stream` 406
+ * (`INVALID_ARGUMENT`), a method other than the route's 405
+ * (`UNIMPLEMENTED`).
  *
  * | code | HTTP |
  * |---|---|
@@ -29,7 +33,9 @@ import { stringifyJson } from "../../wire/json_schema.ts";
  * | `ALREADY_EXISTS`, `ABORTED` | 409 |
  * | `PERMISSION_DENIED` | 403 |
  * | `UNAUTHENTICATED` | 401 |
- * | `RESOURCE_EXHAUSTED` | 429 |
+ * | `RESOURCE_EXHAUSTED` (concurrency, streams, a handler's own) | 429 |
+ * | `RESOURCE_EXHAUSTED`, `details.reason` `"REQUEST_TOO_LARGE"` | 413 |
+ * | `RESOURCE_EXHAUSTED`, `details.reason` `"REPLY_TOO_LARGE"` | 502 |
  * | `UNIMPLEMENTED` | 501 |
  * | `UNAVAILABLE` | 503 |
  */
@@ -64,6 +70,37 @@ export interface ErrorBody {
 }
 
 /**
+ * The HTTP status of an error body: {@linkcode HTTP_STATUS} of its code,
+ * except `RESOURCE_EXHAUSTED` for size. A request over a size limit is
+ * not "too many requests": sending it again will not help, so it is 413;
+ * a reply over the gateway's element limit is the upstream server's
+ * failure, 502. The two are told from a refusal for lack of room (429) by
+ * `details.reason`, which zmp's servers and clients set
+ * (`docs/PROTOCOL.md` §8).
+ *
+ * @param body the error body
+ * @returns the HTTP status
+ * @example
+ * ```ts
+ * import { httpStatus } from "zmp/bridge";
+ * console.log(httpStatus({ code: "RESOURCE_EXHAUSTED", message: "busy", details: {} })); // 429
+ * console.log(httpStatus({
+ *   code: "RESOURCE_EXHAUSTED",
+ *   message: "too many elements",
+ *   details: { reason: "REQUEST_TOO_LARGE", limit: "maxElements" },
+ * })); // 413
+ * ```
+ */
+export function httpStatus(body: ErrorBody): number {
+  if (body.code === "RESOURCE_EXHAUSTED") {
+    const reason = body.details.reason;
+    if (reason === "REQUEST_TOO_LARGE") return 413;
+    if (reason === "REPLY_TOO_LARGE") return 502;
+  }
+  return HTTP_STATUS[body.code];
+}
+
+/**
  * The body of an error: an `RpcError` as it is, a timeout or abort as
  * `DEADLINE_EXCEEDED` or `CANCELLED`, anything else as `INTERNAL`.
  *
@@ -95,7 +132,7 @@ export function asRpcError(error: unknown): RpcError {
 }
 
 /**
- * An error response: the JSON body, with the HTTP status of its code
+ * An error response: the JSON body, with its {@linkcode httpStatus}
  * unless `status` says otherwise.
  *
  * @param error what was thrown
@@ -110,7 +147,7 @@ export function errorResponse(
   const headers = new Headers(options.headers);
   headers.set("content-type", "application/json");
   return new Response(stringifyJson(body), {
-    status: options.status ?? HTTP_STATUS[body.code],
+    status: options.status ?? httpStatus(body),
     headers,
   });
 }

@@ -6,7 +6,8 @@
  * - {@linkcode createGateway} serves it (`zmp gateway` runs one);
  * - {@linkcode gatewayNode} puts one in a launch file;
  * - {@linkcode openApiDocument} is what `GET /openapi.json` answers;
- * - {@linkcode HTTP_STATUS} maps zmp status codes to HTTP statuses.
+ * - {@linkcode HTTP_STATUS} maps zmp status codes to HTTP statuses, and
+ *   {@linkcode httpStatus} an error body to the one the gateway answers.
  *
  * @example
  * ```ts
@@ -41,4 +42,9 @@ export {
   systemSnapshot,
   type TopicView,
 } from "./system.ts";
-export { type ErrorBody, errorBody, HTTP_STATUS } from "./errors.ts";
+export {
+  type ErrorBody,
+  errorBody,
+  HTTP_STATUS,
+  httpStatus,
+} from "./errors.ts";

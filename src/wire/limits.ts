@@ -47,12 +47,12 @@ export const MAX_BIGINT_DIGITS = 2467;
  * The most elements a server decodes in one request, by default (its
  * `maxElements` option): more are refused with `RESOURCE_EXHAUSTED` by a
  * scan of the bytes before decoding. `RpcClient` bounds each reply the
- * same way (its `maxElements` option, same default). One per value — scalar, string, bin,
- * array, map, map key, map value; a msgpack typed array counts 16, an
- * `Error` 128; a JSON array or object 4, a segment of a superjson annotation
- * path 1. At this cap the costliest payload
- * decodes in a few ms; large numeric data belongs in typed arrays
- * (msgpack), which count as one value whatever their length.
+ * same way (its `maxElements` option, same default). One per value —
+ * scalar, string, bin, array, map, map key, map value; a msgpack typed
+ * array counts 16, an `Error` 128; a JSON array or object 4, a segment of a
+ * superjson annotation path 1. At this cap the costliest payload decodes in
+ * a few ms; large numeric data belongs in typed arrays (msgpack), which
+ * count as one value whatever their length.
  */
 export const MAX_ELEMENTS = 32_768;
 

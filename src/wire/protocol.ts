@@ -518,7 +518,11 @@ const lenientDecoder = new TextDecoder();
 
 /**
  * Decodes the frames after the header of an ERROR. Lenient: a bad details
- * frame is dropped rather than failing the call twice.
+ * frame is dropped rather than failing the call twice. Bounded as
+ * {@linkcode encodeErrorBody} bounds what it sends, whoever sent these: the
+ * message is cut at {@linkcode MAX_ERROR_MESSAGE} characters (only its
+ * head is decoded), and details over {@linkcode MAX_ERROR_DETAILS} bytes
+ * become `{ truncated: <bytes> }` without being parsed.
  *
  * @param message the message frame
  * @param details the details frame, if any
@@ -528,8 +532,16 @@ export function decodeErrorBody(
   message: Uint8Array,
   details?: Uint8Array,
 ): ErrorBody {
-  const body: ErrorBody = { message: lenientDecoder.decode(message) };
-  if (details !== undefined && details.byteLength > 0) {
+  // A character is at most 4 bytes of UTF-8: one more shows the cut.
+  const head = message.byteLength > 4 * MAX_ERROR_MESSAGE + 4
+    ? message.subarray(0, 4 * MAX_ERROR_MESSAGE + 4)
+    : message;
+  const body: ErrorBody = {
+    message: clip(lenientDecoder.decode(head), MAX_ERROR_MESSAGE),
+  };
+  if (details !== undefined && details.byteLength > MAX_ERROR_DETAILS) {
+    body.details = { truncated: details.byteLength };
+  } else if (details !== undefined && details.byteLength > 0) {
     try {
       const value = JSON.parse(lenientDecoder.decode(details));
       if (

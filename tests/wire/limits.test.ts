@@ -84,6 +84,22 @@ Deno.test("encodeErrorBody() bounds the message and the details", () => {
   });
 });
 
+Deno.test("decodeErrorBody() bounds what any server sent, as encodeErrorBody() bounds what zmp sends", () => {
+  // A hostile server's ERROR: 10 MB of message, 10 MB of details.
+  const message = text.encode("é".repeat(5_000_000));
+  const details = text.encode(JSON.stringify({ blob: "d".repeat(10_000_000) }));
+  const body = decodeErrorBody(message, details);
+  assertEquals(body.message, "é".repeat(MAX_ERROR_MESSAGE) + "…");
+  assertEquals(body.details, { truncated: details.byteLength });
+  // At the bounds, nothing is cut.
+  const exact = text.encode("é".repeat(MAX_ERROR_MESSAGE));
+  const json = JSON.stringify({ k: "v".repeat(MAX_ERROR_DETAILS - 8) });
+  assertEquals(json.length, MAX_ERROR_DETAILS);
+  const kept = decodeErrorBody(exact, text.encode(json));
+  assertEquals(kept.message, "é".repeat(MAX_ERROR_MESSAGE));
+  assertEquals(kept.details, JSON.parse(json));
+});
+
 Deno.test("msgpack refuses a bigint over the limit before converting it, both ways", () => {
   const max = (1n << BigInt(MAX_BIGINT_BITS - 1)) - 1n;
   assertEquals(msgpack.decode(msgpack.encode([max, -max])), [max, -max]);

@@ -144,19 +144,20 @@ export function millis(
  * @param name the option name, for the message
  * @param text its value, or `undefined`
  * @returns the number, or `undefined` when absent
- * @throws {UsageError} unless a whole number > 0
+ * @throws {UsageError} unless a whole number > 0 (and at most 2⁵³ − 1)
  */
 export function count(
   name: string,
   text: string | undefined,
 ): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) <= 0) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n <= 0 || !Number.isSafeInteger(n)) {
     throw new UsageError(
       `--${name} must be a whole number > 0, got ${JSON.stringify(text)}`,
     );
   }
-  return Number(text);
+  return n;
 }
 
 /** A spinner on standard error while something waits. */

@@ -11,6 +11,7 @@ import { ValidationError } from "../wire/descriptors.ts";
 import {
   CliError,
   cliKeys,
+  count,
   millis,
   openRegistry,
   parse,
@@ -42,6 +43,8 @@ Options:
                          etcd://host:2379,host:2379 (default: $ZMP_REGISTRY,
                          else tcp://127.0.0.1:7350)
   --timeout <ms>         deadline of the call, and of reaching the registry (default: 10000)
+  --max-elements <n>     the most values one reply (or stream item) may hold
+                         before it is refused unread (default: 32768)
   --keys <dir>           secure mode: use the @cli and @registry keys of this
                          key directory (default: $ZMP_KEYS, else plain TCP)
   -h, --help             show this help
@@ -69,6 +72,7 @@ export function main(args: string[]): Promise<number> {
       json: { type: "boolean" },
       metadata: { type: "string", multiple: true },
       wait: { type: "boolean" },
+      "max-elements": { type: "string" },
     });
     const [target, ...texts] = positionals;
     if (target === undefined) {
@@ -85,6 +89,7 @@ export function main(args: string[]): Promise<number> {
     checkMethodFrame(serviceName, methodName);
     const metadata = readMetadata(values.metadata ?? []);
     const timeout = millis("timeout", values.timeout, 10000);
+    const maxElements = count("max-elements", values["max-elements"]);
 
     const keys = await cliKeys(values);
     await using registry = await openRegistry({
@@ -131,6 +136,7 @@ export function main(args: string[]): Promise<number> {
     await using rpc = new RpcClient({
       endpoints: service.instances.map((i) => i.endpoint),
       connectTimeout: timeout,
+      maxElements,
       logger: { warn() {}, error() {} },
       ...(keys === undefined ? {} : {
         curve: {

@@ -13,6 +13,7 @@ import {
 import { REGISTRY_MAX_ELEMENTS } from "../wire/limits.ts";
 import {
   CliError,
+  count,
   interruptSignal,
   parse,
   runCommand,
@@ -82,21 +83,7 @@ export function main(args: string[]): Promise<number> {
         }`,
       );
     }
-    let maxElements: number | undefined;
-    const max = values["max-elements"];
-    if (max !== undefined) {
-      maxElements = Number(max);
-      if (
-        !/^\d+$/.test(max) || maxElements < 1 ||
-        !Number.isSafeInteger(maxElements)
-      ) {
-        throw new UsageError(
-          `--max-elements must be a whole number >= 1, got ${
-            JSON.stringify(max)
-          }`,
-        );
-      }
-    }
+    const maxElements = count("max-elements", values["max-elements"]);
     if (values["params-file"] === "") {
       throw new UsageError("--params-file must not be empty");
     }

@@ -140,6 +140,33 @@ sensors/raw       RawReading       -           filter
     },
   );
 
+  await t.step(
+    "zmp call --max-elements refuses a larger reply unread",
+    async () => {
+      const args = [
+        "call",
+        "Calculator.evaluate",
+        '{"expression": {"op": "num", "value": 1}, "precision": 0}',
+      ];
+      // The evaluation is an object of 4 fields: 9 values and more.
+      assertEquals(
+        JSON.parse(ok(await zmp(...args, "--max-elements", "100", "--json")))
+          .value,
+        1,
+      );
+      fails(
+        await zmp(...args, "--max-elements", "4"),
+        1,
+        /^zmp call: RESOURCE_EXHAUSTED: .*4.*\n$/,
+      );
+      fails(
+        await zmp(...args, "--max-elements", "1e3"),
+        2,
+        'zmp call: --max-elements must be a whole number > 0, got "1e3" (see zmp call --help)',
+      );
+    },
+  );
+
   await t.step("zmp call --wait waits for a provider", async () => {
     const call = runZmp([
       "call",

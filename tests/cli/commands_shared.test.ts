@@ -97,7 +97,7 @@ Deno.test("zmp registry: bad arguments are one line with exit code 2", async () 
     ): [string[], RegExp] => [
       [`--max-elements=${bad}`],
       new RegExp(
-        `^zmp registry: --max-elements must be a whole number >= 1, got ${
+        `^zmp registry: --max-elements must be a whole number > 0, got ${
           JSON.stringify(bad).replace(/[.+]/g, "\\$&")
         } \\(see zmp registry --help\\)\n$`,
       ),

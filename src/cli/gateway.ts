@@ -46,6 +46,8 @@ Options:
   --cors <origin>        let pages from this origin call (repeatable; * for any)
   --allow-host <name>    answer to this Host name too (repeatable)
   --max-body <bytes>     largest request body (default: 1048576)
+  --max-elements <n>     the most values a service's reply may hold; larger
+                         ones are refused unread with 502 (default: 32768)
   --call-timeout <ms>    deadline of calls without X-Zmp-Timeout (default: 30000)
   --name <node>          the gateway's node name (default: _zmp_gateway_<pid>;
                          required in secure mode, which uses its key)
@@ -77,6 +79,7 @@ export function main(args: string[]): Promise<number> {
       cors: { type: "string", multiple: true },
       "allow-host": { type: "string", multiple: true },
       "max-body": { type: "string" },
+      "max-elements": { type: "string" },
       "call-timeout": { type: "string" },
       name: { type: "string" },
     });
@@ -94,6 +97,7 @@ export function main(args: string[]): Promise<number> {
       );
     }
     const maxBodyBytes = count("max-body", values["max-body"]);
+    const maxElements = count("max-elements", values["max-elements"]);
     const callTimeout = millis("call-timeout", values["call-timeout"], 30000);
     // Secure mode: the gateway is a node of its own, with its own key and
     // the policy the launch gives it; never the operator's @cli key, which
@@ -124,6 +128,7 @@ export function main(args: string[]): Promise<number> {
           cors: values.cors,
           allowedHosts: values["allow-host"],
           maxBodyBytes,
+          maxElements,
           callTimeout,
           name: values.name,
           signal: interrupt.signal,

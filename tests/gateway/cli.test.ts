@@ -31,6 +31,7 @@ Deno.test("zmp gateway --help, bad arguments (exit 2), no registry (exit 1)", as
       ],
       [["--port", "70000"], "--port must be a whole number from 0 to 65535"],
       [["--max-body", "0"], "--max-body must be a whole number > 0"],
+      [["--max-elements", "-1"], "--max-elements must be a whole number > 0"],
       [
         ["--call-timeout", "soon"],
         "--call-timeout must be a whole number of milliseconds",
@@ -84,6 +85,8 @@ Deno.test("zmp gateway serves a live system until SIGTERM; a taken port is exit 
       "0",
       "--registry",
       registry.endpoint,
+      "--max-elements",
+      "100",
     ],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
@@ -113,6 +116,21 @@ Deno.test("zmp gateway serves a live system until SIGTERM; a taken port is exit 
       await new Promise((r) => setTimeout(r, 50));
     }
     assertEquals(sum?.body, 42);
+    // --max-elements: a reply of more values is refused unread, with 502.
+    const sample = (tags: number) => ({
+      id: "1",
+      at: "2026-01-02T03:04:05.678Z",
+      bytes: "AA==",
+      tags: Array.from({ length: tags }, (_, i) => `t${i}`),
+      counts: {},
+    });
+    const large = await post(`${url}rpc/Lab/echo`, [sample(200)]);
+    assertEquals(
+      [large.status, large.body.details?.reason, large.body.details?.max],
+      [502, "REPLY_TOO_LARGE", 100],
+    );
+    const fits = await post(`${url}rpc/Lab/echo`, [sample(10)]);
+    assertEquals([fits.status, fits.body.tags?.length], [200, 10]);
     const page = await fetch(url);
     assertEquals(page.headers.get("content-type"), "text/html; charset=utf-8");
     assertStringIncludes(await page.text(), "<title>zmp system</title>");

@@ -85,6 +85,13 @@ export interface GatewayOptions {
   /** Largest request body, in bytes. @default {1048576} */
   maxBodyBytes?: number;
   /**
+   * The most values a reply (or stream item) of a service may hold before
+   * the gateway refuses it unread, with 502: the `maxElements` of the node
+   * it makes (ignored when it is given `node`, whose own setting holds).
+   * @default {32768}
+   */
+  maxElements?: number;
+  /**
    * Deadline of a unary call that sends no `X-Zmp-Timeout`, in ms.
    * @default {30000}
    */
@@ -238,6 +245,7 @@ export async function createGateway(
         signal: options.signal,
         logger: options.logger,
         security: options.security,
+        maxElements: options.maxElements,
       });
       cleanup.push(() => node.close());
     }

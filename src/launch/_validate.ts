@@ -60,7 +60,13 @@ export interface ResolvedNode {
 
 /** The registry, checked and normalised. */
 export type ResolvedRegistry =
-  | { kind: "embedded"; endpoint: string; ttl: number; paramsFile?: string }
+  | {
+    kind: "embedded";
+    endpoint: string;
+    ttl: number;
+    paramsFile?: string;
+    maxElements?: number;
+  }
   | { kind: "external"; endpoint: string };
 
 /** A launch, checked and normalised. */
@@ -467,6 +473,7 @@ function registry(
       new URL(resolveRef(value.paramsFile, file)).pathname,
     );
   }
+  if (value?.maxElements !== undefined) out.maxElements = value.maxElements;
   return out;
 }
 

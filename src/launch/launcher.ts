@@ -251,6 +251,7 @@ export async function startLaunch(
         ...(keys?.registry === undefined ? {} : { security: keys.registry }),
         endpoint: r.endpoint,
         ttl: r.ttl,
+        maxElements: r.maxElements,
         paramsFile: options.paramsFile === false
           ? undefined
           : options.paramsFile ?? r.paramsFile,

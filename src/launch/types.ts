@@ -181,6 +181,15 @@ export interface EmbeddedRegistrySpec {
    * @default {none (in memory) for `launch()`; see above for `zmp launch`}
    */
   paramsFile?: string;
+  /**
+   * The most values one request to it may hold (a `register`, an `update`,
+   * a param value), counted before it is decoded; more are refused with
+   * `RESOURCE_EXHAUSTED` (PROTOCOL.md §9).
+   * @default {REGISTRY_MAX_ELEMENTS}
+   * @minimum 1
+   * @integer
+   */
+  maxElements?: number;
 }
 
 /** A registry that is already running elsewhere. */

@@ -4,12 +4,19 @@
  * @module
  */
 
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../_assert.ts";
+import {
+  connectRegistry,
   defineLaunch,
   launch,
   LaunchError,
   type LaunchLogger,
+  RpcError,
   startLaunch,
 } from "../../mod.ts";
 import { alive, fixture } from "./_harness.ts";
@@ -69,6 +76,32 @@ Deno.test("startLaunch() gives the registry, the pids, and stops on request", as
     assertEquals(result.code, 0);
     assertEquals(result.nodes.tick, { status: "stopped", code: 0 });
     assertEquals(alive(pid), false);
+  } finally {
+    await running.kill();
+  }
+});
+
+Deno.test("startLaunch() gives the embedded registry the launch file's maxElements", async () => {
+  const running = await startLaunch(
+    defineLaunch({
+      registry: { endpoint: "tcp://127.0.0.1:*", maxElements: 100 },
+      nodes: [],
+    }),
+    { logger: recorder() },
+  );
+  try {
+    await using registry = await connectRegistry({
+      endpoint: running.registry,
+    });
+    const params = registry.params;
+    await params.set("fits", Array.from({ length: 50 }, (_, i) => i));
+    const e = await assertRejects(
+      () => params.set("large", Array.from({ length: 200 }, (_, i) => i)),
+      RpcError,
+    );
+    assertEquals(e.code, "RESOURCE_EXHAUSTED");
+    assertMatch(e.message, /more than 100 elements/);
+    assertEquals(await params.get("large"), undefined);
   } finally {
     await running.kill();
   }

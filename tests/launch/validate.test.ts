@@ -78,6 +78,26 @@ Deno.test("validateLaunch() resolves relative permission paths and keeps the oth
   });
 });
 
+Deno.test("validateLaunch() takes the embedded registry's maxElements, a whole number >= 1", () => {
+  assertEquals(
+    validateLaunch({ registry: { maxElements: 500_000 }, nodes: [] }, FILE)
+      .registry,
+    {
+      kind: "embedded",
+      endpoint: "tcp://127.0.0.1:7350",
+      ttl: 3000,
+      maxElements: 500_000,
+    },
+  );
+  for (const bad of [0, 1.5, "10"]) {
+    assertThrows(
+      () => validateLaunch({ registry: { maxElements: bad }, nodes: [] }, FILE),
+      LaunchError,
+      "Cannot launch: registry must be",
+    );
+  }
+});
+
 Deno.test("validateLaunch() accepts an external registry alone", () => {
   assertEquals(
     validateLaunch({ registry: { external: "tcp://10.0.0.5:7350" }, nodes: [] })

@@ -139,7 +139,12 @@ export class Connection implements PipeSink {
   #flushed: (() => void) | undefined;
   #lastReceived = performance.now();
   #pingSentAt = 0;
-  #timers: Timer[] = [];
+  /**
+   * The timers to clear at the end: the live ones only. A one-shot timer
+   * leaves once it has fired; the heartbeat's checks come every few PINGs
+   * for as long as the connection lives.
+   */
+  readonly #timers = new Set<Timer>();
   #ttlTimer: Timer | undefined;
   #ended = false;
   #refed = false;
@@ -215,9 +220,12 @@ export class Connection implements PipeSink {
   }
 
   #timer(fn: () => void, ms: number, repeat = false): Timer {
-    const id = repeat ? setInterval(fn, ms) : setTimeout(fn, ms);
+    const id = repeat ? setInterval(fn, ms) : setTimeout(() => {
+      this.#timers.delete(id);
+      fn();
+    }, ms);
     Deno.unrefTimer(id);
-    this.#timers.push(id);
+    this.#timers.add(id);
     return id;
   }
 
@@ -602,7 +610,7 @@ export class Connection implements PipeSink {
     const wasReady = this.#state === "ready";
     this.#state = "closed";
     for (const t of this.#timers) clearTimeout(t);
-    this.#timers = [];
+    this.#timers.clear();
     this.settings.mechanism.close?.();
     try {
       // Ref first: the pending read must be allowed to settle, or whoever

@@ -112,6 +112,20 @@ export const LAB_NODE = `    { name: "lab", module: "${
 }" },\n`;
 
 /** POSTs JSON; returns the status and the parsed body. */
+/**
+ * A `Lab.echo` argument as JSON, with `tags` tags: its size in elements
+ * grows with them (for the element-limit tests).
+ */
+export function labSample(tags: number): Record<string, unknown> {
+  return {
+    id: "1",
+    at: "2026-01-02T03:04:05.678Z",
+    bytes: "AA==",
+    tags: Array.from({ length: tags }, (_, i) => `t${i}`),
+    counts: {},
+  };
+}
+
 export async function post(
   url: string,
   body: unknown,

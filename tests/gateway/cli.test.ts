@@ -12,7 +12,7 @@ import {
 import { startRegistry } from "../../src/registry/server.ts";
 import { runNode } from "../../src/node/run.ts";
 import { ROOT, runZmp } from "../launch/_harness.ts";
-import { post, repo } from "./_harness.ts";
+import { labSample, post, repo } from "./_harness.ts";
 
 const CLI = new URL("src/cli/main.ts", `file://${ROOT}`).pathname;
 
@@ -117,19 +117,12 @@ Deno.test("zmp gateway serves a live system until SIGTERM; a taken port is exit 
     }
     assertEquals(sum?.body, 42);
     // --max-elements: a reply of more values is refused unread, with 502.
-    const sample = (tags: number) => ({
-      id: "1",
-      at: "2026-01-02T03:04:05.678Z",
-      bytes: "AA==",
-      tags: Array.from({ length: tags }, (_, i) => `t${i}`),
-      counts: {},
-    });
-    const large = await post(`${url}rpc/Lab/echo`, [sample(200)]);
+    const large = await post(`${url}rpc/Lab/echo`, [labSample(200)]);
     assertEquals(
       [large.status, large.body.details?.reason, large.body.details?.max],
       [502, "REPLY_TOO_LARGE", 100],
     );
-    const fits = await post(`${url}rpc/Lab/echo`, [sample(10)]);
+    const fits = await post(`${url}rpc/Lab/echo`, [labSample(10)]);
     assertEquals([fits.status, fits.body.tags?.length], [200, 10]);
     const page = await fetch(url);
     assertEquals(page.headers.get("content-type"), "text/html; charset=utf-8");

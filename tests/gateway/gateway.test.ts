@@ -31,7 +31,7 @@ import { readGatewayNodeArgs } from "../../src/bridge/gateway/launch.ts";
 import { sseEvent } from "../../src/bridge/gateway/_sse.ts";
 import { hostAllowed } from "../../src/bridge/gateway/_http.ts";
 import { STATUS } from "../../src/wire/status.ts";
-import { post, readEvents, repo } from "./_harness.ts";
+import { labSample, post, readEvents, repo } from "./_harness.ts";
 
 /** What the validator finds wrong in a document (empty when valid). */
 async function openApiErrors(doc: unknown): Promise<unknown[]> {
@@ -329,15 +329,8 @@ Deno.test("gateway: RESOURCE_EXHAUSTED for a request's size is 413, for a reply 
       "the lab",
       { timeout: 15000, interval: 50 },
     );
-    const sample = (tags: number) => ({
-      id: "1",
-      at: "2026-01-02T03:04:05.678Z",
-      bytes: "AA==",
-      tags: Array.from({ length: tags }, (_, i) => `t${i}`),
-      counts: {},
-    });
     // Over the lab's element limit (32,768): refused by the lab's server.
-    const request = await post(`${url}rpc/Lab/echo`, [sample(40_000)]);
+    const request = await post(`${url}rpc/Lab/echo`, [labSample(40_000)]);
     assertEquals(request.status, 413);
     assertEquals(request.body.code, "RESOURCE_EXHAUSTED");
     assertMatch(
@@ -352,13 +345,13 @@ Deno.test("gateway: RESOURCE_EXHAUSTED for a request's size is 413, for a reply 
     });
     // Served by the lab, its reply over the gateway's limit: upstream's
     // fault, not the caller's.
-    const reply = await post(`${url}rpc/Lab/echo`, [sample(2000)]);
+    const reply = await post(`${url}rpc/Lab/echo`, [labSample(2000)]);
     assertEquals(reply.status, 502);
     assertEquals(reply.body.code, "RESOURCE_EXHAUSTED");
     assertEquals(reply.body.details.reason, "REPLY_TOO_LARGE");
     assertEquals(reply.body.details.max, 1000);
     // The gateway's own body limit.
-    const body = await post(`${url}rpc/Lab/echo`, [sample(100_000)]);
+    const body = await post(`${url}rpc/Lab/echo`, [labSample(100_000)]);
     assertEquals([body.status, body.body.details], [413, {
       reason: "REQUEST_TOO_LARGE",
       limit: "maxBodyBytes",
@@ -371,7 +364,7 @@ Deno.test("gateway: RESOURCE_EXHAUSTED for a request's size is 413, for a reply 
     ]);
     assertEquals([busy.status, busy.body.code], [429, "RESOURCE_EXHAUSTED"]);
     // And calls within the limits are served.
-    const fits = await post(`${url}rpc/Lab/echo`, [sample(10)]);
+    const fits = await post(`${url}rpc/Lab/echo`, [labSample(10)]);
     assertEquals([fits.status, fits.body.tags.length], [200, 10]);
   } finally {
     stop.abort();

@@ -12,6 +12,9 @@
  *     deno run -A bench/rpc/alloc.ts [--count 20000] [--scavenge-count 100000]
  *       [--kinds malformed,valid] [--json]
  *
+ * (`--scavenge-count 0` skips the scavenges; `tests/rpc/alloc.test.ts`
+ * checks a budget of bytes with it.)
+ *
  * Per kind, two figures, each from its own server process, after a
  * warm-up round:
  * - bytes of JS heap per message: `heapUsed` after a forced gc and after a
@@ -159,7 +162,10 @@ const heap = await child(
   "--min-semi-space-size=256,--max-semi-space-size=256,--trace-gc",
   values.count,
 );
-const traced = await child("--trace-gc", values["scavenge-count"]);
+// `--scavenge-count 0`: bytes only (the test of the budget).
+const traced = values["scavenge-count"] === "0"
+  ? { out: [] }
+  : await child("--trace-gc", values["scavenge-count"]);
 for (const [i, kind] of kinds.entries()) {
   const [, , before, after] = heap.err.find((l) =>
     l.startsWith(`heap ${kind} `)
@@ -180,7 +186,9 @@ for (const [i, kind] of kinds.entries()) {
   const pause = (l: string) => Number(/, ([\d.]+) \/ [\d.]+ ms/.exec(l)?.[1]);
   results[kind] = {
     bytes: (Number(after) - Number(before)) / Number(values.count),
-    scavenges: scavenges.length * 100_000 / Number(values["scavenge-count"]),
+    scavenges: values["scavenge-count"] === "0"
+      ? NaN
+      : scavenges.length * 100_000 / Number(values["scavenge-count"]),
     longest: Math.max(0, ...scavenges.map(pause)),
   };
 }

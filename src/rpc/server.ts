@@ -286,6 +286,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     payload: Uint8Array | RpcError;
   }>();
   /** The encoded body of each refusal message (`#refuse`). */
+  /** The issues of the next validation (see `#validate`). */
+  #issues = new IssueList();
   /** ERROR bodies without details, by message (see `#errorBody`). */
   readonly #refusals = new Map<string, Uint8Array[]>();
   /** Peers' names in log lines, by peer key (see `#label`). */
@@ -453,6 +455,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         impl,
         fn: fn as Handler["fn"],
         priority: priority.has(method.name),
+        name: `${service.name}.${method.name}`,
       }]);
     }
     this.#services.add(service.name);
@@ -703,7 +706,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return;
     }
     const id = header.requestId;
-    const name = `${handler.service.name}.${handler.method.name}`;
+    const name = handler.name;
     const stream = (header.flags & FLAGS.STREAM) !== 0;
     const codec = codecById(header.codec)!;
     const pk = this.#peerKey(routingId);
@@ -823,7 +826,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   }
 
   #validate(handler: Handler, args: unknown[]): IssueList {
-    const issues = new IssueList();
+    // One list while it stays empty: a list with issues goes to the error
+    // (at once), and the next call gets a new one.
+    const issues = this.#issues.length === 0
+      ? this.#issues
+      : (this.#issues = new IssueList());
     const method = handler.method;
     handler.method.validateArgs(args, "args", issues);
     const n = args.length;
@@ -844,9 +851,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   #invoke(call: ServedCall, args: readonly unknown[]): unknown {
     const { fn, impl, method } = call.handler;
-    const full = args.slice();
-    full.length = method.params.length;
-    full.push(call);
+    // Exactly as long as the parameters and the context: slice() then
+    // push() would leave room for 16 more.
+    const n = method.params.length;
+    const full = new Array(n + 1);
+    for (let i = 0; i < n; i++) full[i] = args[i];
+    full[n] = call;
     return fn.apply(impl, full);
   }
 
@@ -969,26 +979,33 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return;
     }
     this.#finish(call);
-    let sent: Promise<boolean>;
+    // The slot is the peer's until its reply is queued (#send leaves it
+    // then, without a promise of its own): a client that does not read
+    // runs out of its own budget.
     if (failed) {
-      sent = this.#replyError(
+      this.#replyError(
         call.routingId,
         call.requestId,
         this.#toRpcError(call, error),
+        call,
       );
+      return;
+    }
+    const payload = this.#encodeResult(call, value);
+    if (payload instanceof RpcError) {
+      this.#replyError(call.routingId, call.requestId, payload, call);
     } else {
-      const payload = this.#encodeResult(call, value);
-      sent = payload instanceof RpcError
-        ? this.#replyError(call.routingId, call.requestId, payload)
-        : this.#send([
+      this.#send(
+        [
           call.routingId,
           encodeHeader(KIND.RESPONSE, call.requestId, call.codec.id),
           payload,
-        ]);
+        ],
+        REPLY,
+        undefined,
+        call,
+      );
     }
-    // The slot is the peer's until its reply is queued: a client that does
-    // not read runs out of its own budget.
-    sent.then(() => this.#leave(call));
   }
 
   /** The call no longer counts against its peer's budget. */
@@ -1307,12 +1324,18 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     routingId: Uint8Array,
     requestId: number,
     error: RpcError,
+    leave?: ServedCall,
   ): Promise<boolean> {
-    return this.#send([
-      routingId,
-      encodeErrorHeader(requestId, error.status),
-      ...encodeErrorBody(error.message, error.details),
-    ]);
+    return this.#send(
+      [
+        routingId,
+        encodeErrorHeader(requestId, error.status),
+        ...encodeErrorBody(error.message, error.details),
+      ],
+      REPLY,
+      undefined,
+      leave,
+    );
   }
 
   /**
@@ -1325,6 +1348,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     frames: Frame[],
     kind: SendKind = REPLY,
     pk: string = this.#peerKey(frames[0] as Uint8Array),
+    leave?: ServedCall,
   ): Promise<boolean> {
     const routingId = frames[0] as Uint8Array;
     let budget = this.#peers.get(pk);
@@ -1332,6 +1356,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       kind === EXTRA && budget !== undefined && budget.sends >= this.#maxPerPeer
     ) {
       this.#dropped(routingId, "too many replies are waiting for it to read");
+      if (leave !== undefined) this.#leave(leave);
       return Promise.resolve(false);
     }
     budget ??= this.#newPeer(pk);
@@ -1341,11 +1366,13 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       () => {
         b.sends--;
         this.#forget(pk, b);
+        if (leave !== undefined) this.#leave(leave);
         return true;
       },
       (e) => {
         b.sends--;
         this.#forget(pk, b);
+        if (leave !== undefined) this.#leave(leave);
         if (kind !== PROBING && !this.#router.closed) {
           this.#dropped(routingId, (e as Error).message);
         }

@@ -188,6 +188,8 @@ interface Window {
 }
 
 const OTHERS = "other peers";
+/** The key of the window of a kind's other peers (no peer's name). */
+const OTHERS_KEY = "\u0000";
 
 /** One escaped line, plus the escaped lines of a stack's frames. */
 function lines(message: string, detail: string | undefined): string {
@@ -226,7 +228,10 @@ export class LogLimiter {
   readonly #logger: Logger;
   readonly #interval: number;
   readonly #maxPeers: number;
-  readonly #windows = new Map<string, Window>();
+  /** Windows by kind, then by peer. */
+  readonly #windows = new Map<string, Map<string, Window>>();
+  /** How many windows there are (peers of all kinds). */
+  #count = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -300,18 +305,27 @@ export class LogLimiter {
       return;
     }
     const now = performance.now();
-    let key = `${kind}\u0000${peer}`;
-    if (!this.#windows.has(key) && this.#windows.size >= this.#maxPeers) {
-      key = `${kind}\u0000\u0000`;
-      peer = OTHERS;
+    // Windows by kind, then by peer: no key string made per line, which a
+    // flood of lines, dropped but for one, would make each.
+    let peers = this.#windows.get(kind);
+    if (peers === undefined) {
+      peers = new Map();
+      this.#windows.set(kind, peers);
     }
-    const w = this.#windows.get(key);
+    let key = peer;
+    let w = peers.get(key);
+    if (w === undefined && this.#count >= this.#maxPeers) {
+      key = OTHERS_KEY;
+      peer = OTHERS;
+      w = peers.get(key);
+    }
     if (w !== undefined && w.until > now) {
       w.more++;
       return;
     }
     if (w !== undefined) this.#summary(w);
-    this.#windows.set(key, {
+    else this.#count++;
+    peers.set(key, {
       level,
       kind,
       peer,
@@ -355,20 +369,26 @@ export class LogLimiter {
   #expire(): void {
     const now = performance.now();
     let next = Infinity;
-    for (const [key, w] of this.#windows) {
-      if (w.until <= now) {
-        this.#summary(w);
-        this.#windows.delete(key);
-      } else if (w.until < next) {
-        next = w.until;
+    for (const [kind, peers] of this.#windows) {
+      for (const [key, w] of peers) {
+        if (w.until <= now) {
+          this.#summary(w);
+          peers.delete(key);
+          this.#count--;
+        } else if (w.until < next) {
+          next = w.until;
+        }
       }
+      if (peers.size === 0) this.#windows.delete(kind);
     }
     if (next !== Infinity) this.#arm(next);
   }
 
   /** Writes every pending summary now (their intervals go on). */
   flush(): void {
-    for (const w of this.#windows.values()) this.#summary(w);
+    for (const peers of this.#windows.values()) {
+      for (const w of peers.values()) this.#summary(w);
+    }
   }
 
   /**
@@ -382,5 +402,6 @@ export class LogLimiter {
     this.#timer = undefined;
     this.flush();
     this.#windows.clear();
+    this.#count = 0;
   }
 }

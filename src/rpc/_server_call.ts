@@ -26,6 +26,8 @@ export interface Handler {
   readonly fn: (...args: unknown[]) => unknown;
   /** Never refused for lack of room (the registry's heartbeats). */
   readonly priority: boolean;
+  /** `Service.method`, made once. */
+  readonly name: string;
 }
 
 /** What one peer holds on the server; shared by its calls. */
@@ -130,7 +132,7 @@ export class ServedCall implements CallContext {
 
   /** `Service.method`. */
   get label(): string {
-    return `${this.service}.${this.method}`;
+    return this.handler.name;
   }
 
   /**

@@ -49,16 +49,18 @@ import {
 import { MAX_DEADLINE_MS, MAX_ELEMENTS } from "../wire/limits.ts";
 import { checkMethodFrame, checkName } from "../wire/names.ts";
 import {
-  checkFrameCount,
-  decodeHeader,
   decodeMetadata,
   decodeMethodName,
   encodeErrorBody,
   encodeErrorHeader,
   encodeHeader,
   FLAGS,
+  frameCountProblem,
   type Header,
   KIND,
+  type ProtocolProblem,
+  protocolProblem,
+  readHeader,
 } from "../wire/protocol.ts";
 import { STATUS } from "../wire/status.ts";
 import type { CallerIdentity, RpcServerLike } from "./context.ts";
@@ -239,6 +241,12 @@ const FLOOD_PAUSE_MAX = 2000;
 /** Refusal messages kept encoded (see `#refuse`). */
 const MAX_REFUSALS = 32;
 
+/** Peers whose log names (`peer 0a1b…`) are kept made (see `#label`). */
+const MAX_LABELS = 1024;
+
+/** A message of a routing id alone (none reaches a ROUTER, but still). */
+const NO_HEADER = Object.freeze(protocolProblem("Message without a header"));
+
 /** A liveness probe: PONG with request id 0, which clients ignore. */
 const PROBE = encodeHeader(KIND.PONG, 0);
 
@@ -281,7 +289,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     payload: Uint8Array | RpcError;
   }>();
   /** The encoded body of each refusal message (`#refuse`). */
+  /** The issues of the next validation (see `#validate`). */
+  #issues = new IssueList();
+  /** ERROR bodies without details, by message (see `#errorBody`). */
   readonly #refusals = new Map<string, Uint8Array[]>();
+  /** Peers' names in log lines, by peer key (see `#label`). */
+  readonly #labels = new Map<string, string>();
+  /** The routing id of the last `#peerKey()`, and its key. */
+  #lastRoutingId: Uint8Array | undefined = undefined;
+  #lastPeerKey = "";
   readonly #maxMessageSize: number;
   readonly #decodeOptions: { maxElements: number };
   readonly #exposeStack: boolean;
@@ -442,6 +458,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         impl,
         fn: fn as Handler["fn"],
         priority: priority.has(method.name),
+        name: `${service.name}.${method.name}`,
       }]);
     }
     this.#services.add(service.name);
@@ -520,23 +537,25 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   #onMessage(frames: Uint8Array[]): void {
     const routingId = frames[0];
-    let header: Header;
-    try {
-      if (frames.length < 2) {
-        throw new ProtocolError("Message without a header");
-      }
-      header = decodeHeader(frames[1]);
-      checkFrameCount(header.kind, frames.length - 1, header.requestId);
-    } catch (e) {
-      this.#reject(routingId, e);
-      return;
-    }
+    // A malformed message is answered from a problem, not an error: a flood
+    // of them would cost an error object, and its stack, each.
+    if (frames.length < 2) return this.#reject(routingId, NO_HEADER);
+    const header = readHeader(frames[1]);
+    if (header.kind === undefined) return this.#reject(routingId, header);
+    const count = frameCountProblem(
+      header.kind,
+      frames.length - 1,
+      header.requestId,
+    );
+    if (count !== undefined) return this.#reject(routingId, count);
     switch (header.kind) {
       case "REQUEST":
         this.#onRequest(routingId, header, frames);
         return;
       case "CANCEL": {
-        const call = this.#calls.get(peerKey(routingId) + header.requestId);
+        const call = this.#calls.get(
+          this.#peerKey(routingId) + header.requestId,
+        );
         if (call !== undefined) {
           this.#finish(call);
           call.abort(
@@ -549,7 +568,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         return;
       }
       case "CREDIT":
-        this.#calls.get(peerKey(routingId) + header.requestId)?.addCredit(
+        this.#calls.get(this.#peerKey(routingId) + header.requestId)?.addCredit(
           header.credit,
         );
         return;
@@ -562,9 +581,10 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       default:
         this.#reject(
           routingId,
-          new ProtocolError(`Unexpected ${header.kind} from a client`, {
-            requestId: header.requestId,
-          }),
+          protocolProblem(
+            `Unexpected ${header.kind} from a client`,
+            header.requestId,
+          ),
         );
     }
   }
@@ -576,17 +596,15 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (size > this.#maxMessageSize) {
       return this.#reject(
         routingId,
-        new ProtocolError(
+        protocolProblem(
           `Request of ${size} bytes exceeds the limit of ${this.#maxMessageSize} bytes`,
+          id,
+          "RESOURCE_EXHAUSTED",
           {
-            code: "RESOURCE_EXHAUSTED",
-            requestId: id,
-            details: {
-              reason: "REQUEST_TOO_LARGE",
-              limit: "maxMessageSize",
-              max: this.#maxMessageSize,
-              size,
-            },
+            reason: "REQUEST_TOO_LARGE",
+            limit: "maxMessageSize",
+            max: this.#maxMessageSize,
+            size,
           },
         ),
       );
@@ -602,25 +620,26 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (codec === undefined) {
       return this.#reject(
         routingId,
-        new ProtocolError(`Unknown codec ${header.codec}`, { requestId: id }),
+        protocolProblem(`Unknown codec ${header.codec}`, id),
       );
     }
     let name: string;
     try {
       name = decodeMethodName(frames[2], id);
     } catch (e) {
-      return this.#reject(routingId, e);
+      return this.#rejectCaught(routingId, e);
     }
     const handler = this.#handlers.get(name);
     if (handler === undefined) {
       const service = name.slice(0, name.lastIndexOf("."));
       return this.#reject(
         routingId,
-        new ProtocolError(
+        protocolProblem(
           this.#services.has(service)
             ? `Unknown method ${JSON.stringify(name)}`
             : `Unknown service ${JSON.stringify(service)}`,
-          { code: "UNIMPLEMENTED", requestId: id },
+          id,
+          "UNIMPLEMENTED",
         ),
       );
     }
@@ -629,20 +648,21 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (stream !== (method.kind === "stream")) {
       return this.#reject(
         routingId,
-        new ProtocolError(
+        protocolProblem(
           `${name} is a ${method.kind} method, called as ${
             stream ? "a stream" : "unary"
           }`,
-          { code: "UNIMPLEMENTED", requestId: id },
+          id,
+          "UNIMPLEMENTED",
         ),
       );
     }
     if (header.deadline > MAX_DEADLINE_MS) {
       return this.#reject(
         routingId,
-        new ProtocolError(
+        protocolProblem(
           `Deadline of ${header.deadline} ms exceeds the limit of ${MAX_DEADLINE_MS} ms (24.8 days; 0 means none)`,
-          { requestId: id },
+          id,
         ),
       );
     }
@@ -695,10 +715,10 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return;
     }
     const id = header.requestId;
-    const name = `${handler.service.name}.${handler.method.name}`;
+    const name = handler.name;
     const stream = (header.flags & FLAGS.STREAM) !== 0;
     const codec = codecById(header.codec)!;
-    const pk = peerKey(routingId);
+    const pk = this.#peerKey(routingId);
     const key = pk + id;
     if (this.#calls.has(key)) {
       const hex = toHex(routingId);
@@ -765,7 +785,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         );
       }
     } catch (e) {
-      return this.#reject(routingId, e);
+      return this.#rejectCaught(routingId, e);
     }
     const budget = peer ?? this.#newPeer(pk);
     budget.calls++;
@@ -824,7 +844,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   }
 
   #validate(handler: Handler, args: unknown[]): IssueList {
-    const issues = new IssueList();
+    // One list while it stays empty: a list with issues goes to the error
+    // (at once), and the next call gets a new one.
+    const issues = this.#issues.length === 0
+      ? this.#issues
+      : (this.#issues = new IssueList());
     const method = handler.method;
     handler.method.validateArgs(args, "args", issues);
     const n = args.length;
@@ -845,9 +869,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
 
   #invoke(call: ServedCall, args: readonly unknown[]): unknown {
     const { fn, impl, method } = call.handler;
-    const full = args.slice();
-    full.length = method.params.length;
-    full.push(call);
+    // Exactly as long as the parameters and the context: slice() then
+    // push() would leave room for 16 more.
+    const n = method.params.length;
+    const full = new Array(n + 1);
+    for (let i = 0; i < n; i++) full[i] = args[i];
+    full[n] = call;
     return fn.apply(impl, full);
   }
 
@@ -970,26 +997,33 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       return;
     }
     this.#finish(call);
-    let sent: Promise<boolean>;
+    // The slot is the peer's until its reply is queued (#send leaves it
+    // then, without a promise of its own): a client that does not read
+    // runs out of its own budget.
     if (failed) {
-      sent = this.#replyError(
+      this.#replyError(
         call.routingId,
         call.requestId,
         this.#toRpcError(call, error),
+        call,
       );
+      return;
+    }
+    const payload = this.#encodeResult(call, value);
+    if (payload instanceof RpcError) {
+      this.#replyError(call.routingId, call.requestId, payload, call);
     } else {
-      const payload = this.#encodeResult(call, value);
-      sent = payload instanceof RpcError
-        ? this.#replyError(call.routingId, call.requestId, payload)
-        : this.#send([
+      this.#send(
+        [
           call.routingId,
           encodeHeader(KIND.RESPONSE, call.requestId, call.codec.id),
           payload,
-        ]);
+        ],
+        REPLY,
+        undefined,
+        call,
+      );
     }
-    // The slot is the peer's until its reply is queued: a client that does
-    // not read runs out of its own budget.
-    sent.then(() => this.#leave(call));
   }
 
   /** The call no longer counts against its peer's budget. */
@@ -1189,25 +1223,81 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     if (this.#active === 0) this.#drained?.();
   }
 
+  /** Rejects a bad message that threw (see `#reject`). */
+  #rejectCaught(routingId: Uint8Array, error: unknown): void {
+    this.#reject(
+      routingId,
+      error instanceof ProtocolError
+        ? error
+        : protocolProblem(String((error as Error)?.message ?? error)),
+    );
+  }
+
   /**
    * Rejects a bad message: an ERROR when possible, and a log line (one per
-   * kind per peer per interval, made only then).
+   * kind per peer per interval, made only then). Made cheaply, since a
+   * flood is made of them: the peer's name made once, the body encoded
+   * once per message when it has no details.
    */
-  #reject(routingId: Uint8Array, error: unknown): void {
-    const e = error instanceof ProtocolError
-      ? error
-      : new ProtocolError(String((error as Error)?.message ?? error));
-    const hex = toHex(routingId);
+  #reject(routingId: Uint8Array, problem: ProtocolProblem): void {
+    const pk = this.#peerKey(routingId);
+    const label = this.#label(pk, routingId);
     this.#log.warn(
       "rejected messages",
-      `peer ${hex}`,
-      () => `rejected a message from peer ${hex}: ${e.message}`,
+      label,
+      () => `rejected a message from ${label}: ${problem.message}`,
     );
-    this.#send([
-      routingId,
-      encodeErrorHeader(e.requestId, STATUS[e.code]),
-      ...encodeErrorBody(e.message, e.details),
-    ], EXTRA);
+    const header = encodeErrorHeader(problem.requestId, STATUS[problem.code]);
+    if (problem.details === undefined) {
+      const body = this.#errorBody(problem.message);
+      this.#send([routingId, header, body[0]], EXTRA, pk);
+    } else {
+      this.#send(
+        [
+          routingId,
+          header,
+          ...encodeErrorBody(problem.message, problem.details),
+        ],
+        EXTRA,
+        pk,
+      );
+    }
+  }
+
+  /** The body of an ERROR without details, kept encoded for a while. */
+  #errorBody(message: string): Uint8Array[] {
+    let body = this.#refusals.get(message);
+    if (body === undefined) {
+      // Messages with a count or a name in them vary: keep a few.
+      if (this.#refusals.size >= MAX_REFUSALS) this.#refusals.clear();
+      body = encodeErrorBody(message, undefined);
+      this.#refusals.set(message, body);
+    }
+    return body;
+  }
+
+  /**
+   * `peerKey()`, made again only for another routing id than last time: the
+   * zmtp engine hands out each peer's routing id as one array, and a flood
+   * comes from few peers. The server never writes into a routing id.
+   */
+  #peerKey(routingId: Uint8Array): string {
+    if (routingId === this.#lastRoutingId) return this.#lastPeerKey;
+    const pk = peerKey(routingId);
+    this.#lastRoutingId = routingId;
+    this.#lastPeerKey = pk;
+    return pk;
+  }
+
+  /** A peer's name in log lines, `peer 0a1b…`, made once per peer. */
+  #label(pk: string, routingId: Uint8Array): string {
+    let label = this.#labels.get(pk);
+    if (label === undefined) {
+      if (this.#labels.size >= MAX_LABELS) this.#labels.clear();
+      label = `peer ${toHex(routingId)}`;
+      this.#labels.set(pk, label);
+    }
+    return label;
   }
 
   /**
@@ -1224,13 +1314,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     message: string,
     peer: PeerBudget | undefined,
   ): void {
-    let body = this.#refusals.get(message);
-    if (body === undefined) {
-      // Messages with a count of all calls vary: keep a few.
-      if (this.#refusals.size >= MAX_REFUSALS) this.#refusals.clear();
-      body = encodeErrorBody(message, undefined);
-      this.#refusals.set(message, body);
-    }
+    const body = this.#errorBody(message);
     this.#send([
       routingId,
       encodeErrorHeader(requestId, STATUS.RESOURCE_EXHAUSTED),
@@ -1258,12 +1342,18 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     routingId: Uint8Array,
     requestId: number,
     error: RpcError,
+    leave?: ServedCall,
   ): Promise<boolean> {
-    return this.#send([
-      routingId,
-      encodeErrorHeader(requestId, error.status),
-      ...encodeErrorBody(error.message, error.details),
-    ]);
+    return this.#send(
+      [
+        routingId,
+        encodeErrorHeader(requestId, error.status),
+        ...encodeErrorBody(error.message, error.details),
+      ],
+      REPLY,
+      undefined,
+      leave,
+    );
   }
 
   /**
@@ -1272,14 +1362,19 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
    * waiting is dropped at once: a peer that does not read gets no queue of
    * rejections and PONGs.
    */
-  #send(frames: Frame[], kind: SendKind = REPLY): Promise<boolean> {
+  #send(
+    frames: Frame[],
+    kind: SendKind = REPLY,
+    pk: string = this.#peerKey(frames[0] as Uint8Array),
+    leave?: ServedCall,
+  ): Promise<boolean> {
     const routingId = frames[0] as Uint8Array;
-    const pk = peerKey(routingId);
     let budget = this.#peers.get(pk);
     if (
       kind === EXTRA && budget !== undefined && budget.sends >= this.#maxPerPeer
     ) {
       this.#dropped(routingId, "too many replies are waiting for it to read");
+      if (leave !== undefined) this.#leave(leave);
       return Promise.resolve(false);
     }
     budget ??= this.#newPeer(pk);
@@ -1289,11 +1384,13 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       () => {
         b.sends--;
         this.#forget(pk, b);
+        if (leave !== undefined) this.#leave(leave);
         return true;
       },
       (e) => {
         b.sends--;
         this.#forget(pk, b);
+        if (leave !== undefined) this.#leave(leave);
         if (kind !== PROBING && !this.#router.closed) {
           this.#dropped(routingId, (e as Error).message);
         }
@@ -1303,11 +1400,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   }
 
   #dropped(routingId: Uint8Array, why: string): void {
-    const hex = toHex(routingId);
+    const label = this.#label(this.#peerKey(routingId), routingId);
     this.#log.warn(
       "dropped replies",
-      `peer ${hex}`,
-      () => `dropped a reply to peer ${hex}: ${why}`,
+      label,
+      () => `dropped a reply to ${label}: ${why}`,
     );
   }
 

@@ -16,7 +16,12 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import {
+  type ErrorDetails,
+  ProtocolError,
+  type ProtocolErrorOptions,
+} from "./errors.ts";
+import type { StatusName } from "./status.ts";
 import { Slab } from "../zmq/_slab.ts";
 import { clip, MAX_ERROR_DETAILS, MAX_ERROR_MESSAGE } from "./limits.ts";
 
@@ -261,47 +266,82 @@ function clampU32(n: number): number {
 }
 
 /**
- * Decodes and checks a header frame.
+ * What is wrong with a message, as its {@linkcode ProtocolError} would say
+ * it, without being one: a server answers a flood of malformed messages
+ * from these, and an error object (its stack above all) would be most of
+ * what each of them costs.
+ */
+export interface ProtocolProblem extends ProtocolErrorOptions {
+  /** What is wrong, for people. */
+  readonly message: string;
+  readonly code: StatusName;
+  readonly requestId: number;
+  readonly details: ErrorDetails | undefined;
+  /** Never set: tells a problem from a {@linkcode Header}. */
+  readonly kind?: undefined;
+}
+
+/**
+ * A problem, for a message that breaks the protocol in a way this module
+ * does not check (an unknown method, a deadline too far).
+ *
+ * @param message what is wrong, for people
+ * @param requestId the request id read from the header, or 0
+ * @param code the status to answer with
+ * @param details JSON details for the reply
+ * @returns the problem
+ */
+export function protocolProblem(
+  message: string,
+  requestId = 0,
+  code: StatusName = "INVALID_ARGUMENT",
+  details?: ErrorDetails,
+): ProtocolProblem {
+  return { message, code, requestId, details };
+}
+
+/** The problems of headers of 0 to 7 bytes, made once. */
+const SHORT_HEADERS: readonly ProtocolProblem[] = Array.from(
+  { length: 8 },
+  (_, size) =>
+    Object.freeze(
+      protocolProblem(`Malformed header: ${size} bytes, expected at least 8`),
+    ),
+);
+
+/**
+ * Decodes and checks a header frame, without throwing:
+ * {@linkcode decodeHeader}'s header, or the problem it would throw.
  *
  * @param frame frame 0 of a message
- * @returns the header
- * @throws {ProtocolError} for a short header, a version other than
- *   {@linkcode PROTOCOL_VERSION} (code `FAILED_PRECONDITION`), an unknown
- *   kind, a size that does not match the kind, a request id of 0, or a
- *   CREDIT of 0; `requestId` is set whenever bytes 4–7 exist
+ * @returns the header, or what is wrong with it (`kind` undefined)
  */
-export function decodeHeader(frame: Uint8Array): Header {
+export function readHeader(frame: Uint8Array): Header | ProtocolProblem {
   const size = frame.byteLength;
-  if (size < 8) {
-    throw new ProtocolError(
-      `Malformed header: ${size} bytes, expected at least 8`,
-    );
-  }
+  if (size < 8) return SHORT_HEADERS[size];
   const requestId = readU32(frame, 4);
   if (frame[0] !== PROTOCOL_VERSION) {
-    throw new ProtocolError(
+    return protocolProblem(
       `Unsupported protocol version ${
         frame[0]
       }: this peer speaks version ${PROTOCOL_VERSION}`,
-      {
-        code: "FAILED_PRECONDITION",
-        requestId,
-        details: { supportedVersions: [PROTOCOL_VERSION] },
-      },
+      requestId,
+      "FAILED_PRECONDITION",
+      { supportedVersions: [PROTOCOL_VERSION] },
     );
   }
   const kind = KIND_NAMES[frame[1]];
   if (kind === undefined) {
-    throw new ProtocolError(`Unknown message kind ${frame[1]}`, { requestId });
+    return protocolProblem(`Unknown message kind ${frame[1]}`, requestId);
   }
   if (size !== HEADER_SIZE[kind]) {
-    throw new ProtocolError(
+    return protocolProblem(
       `Malformed ${kind} header: ${size} bytes, expected ${HEADER_SIZE[kind]}`,
-      { requestId },
+      requestId,
     );
   }
   if (requestId === 0 && kind !== "ERROR") {
-    throw new ProtocolError(`Malformed ${kind} header: request id 0`);
+    return protocolProblem(`Malformed ${kind} header: request id 0`);
   }
   const header: Header = {
     kind,
@@ -320,12 +360,49 @@ export function decodeHeader(frame: Uint8Array): Header {
   } else if (kind === "CREDIT") {
     header.credit = readU32(frame, 8);
     if (header.credit === 0) {
-      throw new ProtocolError("Malformed CREDIT: a credit of 0", {
-        requestId,
-      });
+      return protocolProblem("Malformed CREDIT: a credit of 0", requestId);
     }
   }
   return header;
+}
+
+/**
+ * Decodes and checks a header frame.
+ *
+ * @param frame frame 0 of a message
+ * @returns the header
+ * @throws {ProtocolError} for a short header, a version other than
+ *   {@linkcode PROTOCOL_VERSION} (code `FAILED_PRECONDITION`), an unknown
+ *   kind, a size that does not match the kind, a request id of 0, or a
+ *   CREDIT of 0; `requestId` is set whenever bytes 4–7 exist
+ */
+export function decodeHeader(frame: Uint8Array): Header {
+  const h = readHeader(frame);
+  if (h.kind === undefined) throw new ProtocolError(h.message, h);
+  return h;
+}
+
+/**
+ * Checks the number of frames of a message of a given kind, without
+ * throwing.
+ *
+ * @param kind the kind from the header
+ * @param count the number of frames, header included
+ * @param requestId the request id, for the problem
+ * @returns what {@linkcode checkFrameCount} would throw, or `undefined`
+ */
+export function frameCountProblem(
+  kind: MessageKind,
+  count: number,
+  requestId: number,
+): ProtocolProblem | undefined {
+  const [min, max] = FRAME_COUNT[kind];
+  if (count >= min && count <= max) return undefined;
+  const expected = min === max ? `${min}` : `${min} or ${max}`;
+  return protocolProblem(
+    `Malformed ${kind}: ${count} frames, expected ${expected}`,
+    requestId,
+  );
 }
 
 /**
@@ -341,14 +418,8 @@ export function checkFrameCount(
   count: number,
   requestId: number,
 ): void {
-  const [min, max] = FRAME_COUNT[kind];
-  if (count < min || count > max) {
-    const expected = min === max ? `${min}` : `${min} or ${max}`;
-    throw new ProtocolError(
-      `Malformed ${kind}: ${count} frames, expected ${expected}`,
-      { requestId },
-    );
-  }
+  const p = frameCountProblem(kind, count, requestId);
+  if (p !== undefined) throw new ProtocolError(p.message, p);
 }
 
 const encoder = new TextEncoder();
@@ -382,6 +453,12 @@ export function decodeMethodName(frame: Uint8Array, requestId: number): string {
       { requestId },
     );
   }
+  if (n === lastName.length) {
+    const bytes = lastName.bytes;
+    let i = 0;
+    while (i < n && frame[i] === bytes[i]) i++;
+    if (i === n) return lastName.name;
+  }
   let name = "";
   let ascii = true;
   for (let i = 0; i < n; i++) {
@@ -410,8 +487,22 @@ export function decodeMethodName(frame: Uint8Array, requestId: number): string {
       { requestId },
     );
   }
+  lastName.bytes.set(frame);
+  lastName.length = n;
+  lastName.name = name;
   return name;
 }
+
+/**
+ * The last method name decoded and its bytes: calls come in runs of one
+ * method, and making the name again, a character at a time, cost ~400
+ * bytes of heap a call (15 characters).
+ */
+const lastName = {
+  bytes: new Uint8Array(MAX_METHOD_NAME_BYTES),
+  length: -1,
+  name: "",
+};
 
 /**
  * Encodes call metadata as its frame: a UTF-8 JSON object of strings.

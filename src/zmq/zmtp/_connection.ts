@@ -112,6 +112,8 @@ const PING = encodeCommand("PING");
 /** `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`, for the monitor. */
 const MECHANISM_MISMATCH = 0x11000002;
 /** What a refused peer is told (ZAP's status code, as libzmq sends it). */
+/** What `#parts` holds where no frame is (none kept alive). */
+const NO_PART = new Uint8Array(0);
 const REFUSED = encodeCommand("ERROR", new Uint8Array([3, 0x34, 0x30, 0x30]));
 const SUBSCRIBE = new TextEncoder().encode("\x09SUBSCRIBE");
 const CANCEL = new TextEncoder().encode("\x06CANCEL");
@@ -127,7 +129,9 @@ export class Connection implements PipeSink {
   #state: "greeting" | "handshake" | "ready" | "closed" = "greeting";
   #peer: Greeting | undefined;
   #pipe: Pipe | null = null;
+  /** The frames of a message being read: the first `#partCount`. */
   #parts: Uint8Array[] = [];
+  #partCount = 0;
   #backlog = 0;
   #writing = false;
   /** A first write went out this turn; the rest waits for its end. */
@@ -421,10 +425,26 @@ export class Connection implements PipeSink {
         if (this.#ended) return;
         continue;
       }
-      this.#parts.push(body);
-      if (flags & MORE) continue;
-      const message = this.#parts;
-      this.#parts = [];
+      // Messages are arrays exactly as long as their frames, and the parts
+      // of one go to a reused array: an array of its own, grown by push(),
+      // would have room for 16 more frames (~150 bytes a message).
+      const parts = this.#parts;
+      if (flags & MORE) {
+        parts[this.#partCount++] = body;
+        continue;
+      }
+      let message: Uint8Array[];
+      const n = this.#partCount;
+      if (n === 0) message = [body];
+      else {
+        message = new Array(n + 1);
+        for (let i = 0; i < n; i++) {
+          message[i] = parts[i];
+          parts[i] = NO_PART;
+        }
+        message[n] = body;
+        this.#partCount = 0;
+      }
       const pipe = this.#pipe!;
       if (!pipe.push(message)) this.#paused = true;
       if (this.#ended) return;

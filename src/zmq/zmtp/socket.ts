@@ -160,6 +160,10 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #active: Pipe[] = [];
   #activeSet = new Set<Pipe>();
   #fq = 0;
+  /** The pipe of the message `#fairQueue()` returned last. */
+  #fqPipe: Pipe | null = null;
+  /** The pipe of the last ROUTER send (see `#routerSend`). */
+  #lastPipe: Pipe | undefined = undefined;
   #lb = 0;
   #recvWaiters = new Queue<Waiter<Message>>();
   #sendWaiters = new Queue<SendWaiter>();
@@ -654,6 +658,8 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     }
     if (this.type === XPUB || this.type === PUB) this.#dropTopics(pipe);
     if (this.#envelopePipe === pipe) this.#envelopePipe = null;
+    if (this.#fqPipe === pipe) this.#fqPipe = null;
+    if (this.#lastPipe === pipe) this.#lastPipe = undefined;
     const peer = pipe.peer;
     if (peer !== null && !peer.terminated) {
       (peer.owner as ZmtpSocket).#terminate(peer);
@@ -921,8 +927,11 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     this.#updateRef();
   }
 
-  /** One message by fair queueing over the pipes with input. */
-  #fairQueue(): { pipe: Pipe; message: Message } | undefined {
+  /**
+   * One message by fair queueing over the pipes with input; the pipe it
+   * came from in `#fqPipe` (not in an object made per message).
+   */
+  #fairQueue(): Message | undefined {
     const active = this.#active;
     while (active.length > 0) {
       if (this.#fq >= active.length) this.#fq = 0;
@@ -934,7 +943,10 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       } else {
         this.#fq++;
       }
-      if (message !== undefined) return { pipe, message };
+      if (message !== undefined) {
+        this.#fqPipe = pipe;
+        return message;
+      }
     }
     return undefined;
   }
@@ -946,15 +958,21 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       case SUB:
       case XSUB:
         for (;;) {
-          const got = this.#fairQueue();
-          if (got === undefined) return undefined;
-          if (this.#subscriptions.matches(got.message[0])) return got.message;
+          const m = this.#fairQueue();
+          if (m === undefined) return undefined;
+          if (this.#subscriptions.matches(m[0])) return m;
         }
       case ROUTER: {
-        const got = this.#fairQueue();
-        if (got === undefined) return undefined;
-        got.message.unshift(got.pipe.routingId);
-        return got.message;
+        const m = this.#fairQueue();
+        if (m === undefined) return undefined;
+        // A copy one frame longer, not unshift(): the message's array is
+        // exactly as long as its frames, and unshift() would grow it with
+        // room for 16 more.
+        const n = m.length;
+        const out: Message = new Array(n + 1);
+        out[0] = this.#fqPipe!.routingId;
+        for (let i = 0; i < n; i++) out[i + 1] = m[i];
+        return out;
       }
       case REQ: {
         if (!this.#awaitingReply) {
@@ -976,18 +994,17 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
           throw zmqError("EFSM", { operation: "receive" });
         }
         for (;;) {
-          const got = this.#fairQueue();
-          if (got === undefined) return undefined;
-          const m = got.message;
+          const m = this.#fairQueue();
+          if (m === undefined) return undefined;
           const bottom = m.findIndex((f) => f.byteLength === 0);
           if (bottom < 0) continue; // malformed: no delimiter
           this.#envelope = m.slice(0, bottom + 1);
-          this.#envelopePipe = got.pipe;
+          this.#envelopePipe = this.#fqPipe;
           return m.slice(bottom + 1);
         }
       }
       default:
-        return this.#fairQueue()?.message;
+        return this.#fairQueue();
     }
   }
 
@@ -1089,12 +1106,12 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     }
     const badFrames = checkFrames(frames);
     if (badFrames !== undefined) return Promise.reject(badFrames);
+    if (this.type === ROUTER) return this.#routerSend(frames, options);
     const message: Message = new Array(frames.length);
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
       message[i] = typeof f === "string" ? encoder.encode(f) : f;
     }
-    if (this.type === ROUTER) return this.#routerSend(message, options);
     if (this.#sendWaiters.length === 0) {
       let sent: boolean;
       try {
@@ -1224,16 +1241,38 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
     return true;
   }
 
-  #routerSend(message: Message, options?: WaitOptions): Promise<void> {
+  /**
+   * ROUTER: frame 0 names the peer. The body is made in one array, and the
+   * peer of the last send is found again without a key: a server answers
+   * with the routing id `receive()` gave it, the pipe's own array.
+   */
+  #routerSend(
+    frames: readonly Frame[],
+    options?: WaitOptions,
+  ): Promise<void> {
     const mandatory = this.#options.routerMandatory;
-    const pipe = this.#byId.get(topicKey(message[0]));
+    const first = frames[0];
+    let pipe: Pipe | undefined = this.#lastPipe;
+    if (
+      pipe === undefined || first !== pipe.routingId || pipe.terminated
+    ) {
+      pipe = this.#byId.get(
+        topicKey(typeof first === "string" ? encoder.encode(first) : first),
+      );
+      this.#lastPipe = pipe;
+    }
     if (pipe === undefined) {
       return mandatory
         ? Promise.reject(zmqError("EHOSTUNREACH", { operation: "send" }))
         : RESOLVED;
     }
-    const body = message.slice(1);
-    if (body.length === 0) return RESOLVED;
+    const n = frames.length - 1;
+    if (n === 0) return RESOLVED;
+    const body: Message = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = frames[i + 1];
+      body[i] = typeof f === "string" ? encoder.encode(f) : f;
+    }
     let parked = this.#pipeWaiters.get(pipe);
     if (parked === undefined) {
       if (pipe.canWrite()) {

@@ -122,6 +122,31 @@ const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 const LAUNCH = compileSchema(withDefs(schema, { $ref: "#/$defs/LaunchInput" }));
 
+/**
+ * The kinds of registry, each checked alone once the launch's check fails
+ * on `registry`: the union's own issue only says that none matched.
+ */
+const REGISTRY_KINDS = {
+  external: compileSchema(
+    withDefs(schema, { $ref: "#/$defs/ExternalRegistrySpec" }),
+  ),
+  etcd: compileSchema(withDefs(schema, { $ref: "#/$defs/EtcdRegistrySpec" })),
+  embedded: compileSchema(
+    withDefs(schema, { $ref: "#/$defs/EmbeddedRegistrySpec" }),
+  ),
+};
+
+/** The issue of the kind of registry that `value` means, by its keys. */
+function registryIssue(value: unknown): ValidationIssue | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const kind = "external" in value
+    ? REGISTRY_KINDS.external
+    : "etcd" in value
+    ? REGISTRY_KINDS.etcd
+    : REGISTRY_KINDS.embedded;
+  return kind.issues(value, "launch.registry")[0];
+}
+
 interface Where {
   file: string | undefined;
   node?: string;
@@ -178,8 +203,16 @@ function expectedOf(issue: ValidationIssue): string {
 /** Throws the first issue of the schema check, naming the node and field. */
 function checkShape(value: LaunchSpec, file: string | undefined): void {
   const issues = LAUNCH.issues(value, "launch");
-  if (issues.length === 0) return;
-  const issue = issues[0];
+  // The registry by its kind: the union alone would take { external: 5 }
+  // as an embedded registry with an unknown field.
+  const registry = isPlainObject(value)
+    ? registryIssue(value.registry)
+    : undefined;
+  if (issues.length === 0 && registry === undefined) return;
+  const issue = registry !== undefined &&
+      (issues.length === 0 || issues[0].path.startsWith("launch.registry"))
+    ? registry
+    : issues[0];
   const path = issue.path.replace(/^launch\.?/, "");
   const node = /^nodes\[(\d+)\](?:\.(.*))?$/.exec(path);
   const spec = node ? value.nodes[Number(node[1])] as unknown : undefined;

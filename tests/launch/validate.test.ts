@@ -89,13 +89,35 @@ Deno.test("validateLaunch() takes the embedded registry's maxElements, a whole n
       maxElements: 500_000,
     },
   );
-  for (const bad of [0, 1.5, "10"]) {
-    assertThrows(
-      () => validateLaunch({ registry: { maxElements: bad }, nodes: [] }, FILE),
-      LaunchError,
-      "Cannot launch: registry must be",
-    );
-  }
+  refused(
+    { registry: { maxElements: 0 }, nodes: [] },
+    "Cannot launch: registry.maxElements must be >= 1, got 0",
+  );
+  refused(
+    { registry: { maxElements: 1.5 }, nodes: [] },
+    "Cannot launch: registry.maxElements must be integer, got number 1.5",
+  );
+});
+
+Deno.test("validateLaunch() checks a registry as the kind its keys say, naming the field", () => {
+  // Before, the union took { external: 5 } for an embedded registry with
+  // an unknown field, and { etcd: "x" } threw a TypeError of its own.
+  refused(
+    { registry: { external: 5 }, nodes: [] },
+    "Cannot launch: registry.external must be string, got number 5",
+  );
+  refused(
+    { registry: { etcd: "x" }, nodes: [] },
+    'Cannot launch: registry.etcd must be string[], got string "x"',
+  );
+  refused(
+    { registry: { ttl: 5 }, nodes: [] },
+    "Cannot launch: registry.ttl must be >= 10, got 5",
+  );
+  refused(
+    { registry: 7, nodes: [] },
+    "Cannot launch: registry must be EmbeddedRegistrySpec | ExternalRegistrySpec | EtcdRegistrySpec, got number 7",
+  );
 });
 
 Deno.test("validateLaunch() accepts an external registry alone", () => {

@@ -50,30 +50,11 @@ const modes = values.modes.split(",");
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 
-const FIXTURE =
-  new URL("../../tests/rpc/fixtures/server.ts", import.meta.url).pathname;
 const words = (s: string) => s === "" ? [] : s.split(" ");
 
 /** The fixture server, with `--deno-flags`. */
-async function startServer(): Promise<FixtureServerProcess> {
-  const p = new FixtureServerProcess([
-    "run",
-    "-A",
-    ...words(values["deno-flags"]),
-    FIXTURE,
-    "--console-log",
-  ]);
-  try {
-    const line = await p.waitLine(
-      (l) => l.startsWith('{"endpoint"'),
-      "the fixture server to listen",
-    );
-    p.endpoint = JSON.parse(line).endpoint;
-    return p;
-  } catch (e) {
-    await p.kill();
-    throw e;
-  }
+function startServer(): Promise<FixtureServerProcess> {
+  return FixtureServerProcess.start([], words(values["deno-flags"]));
 }
 
 /** Clock ticks per second in `/proc` (USER_HZ). */

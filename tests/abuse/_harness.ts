@@ -71,11 +71,16 @@ export class FixtureServerProcess extends LoggingChild {
    * Starts it on a free port and waits until it listens.
    *
    * @param flags more flags of the fixture server
+   * @param denoFlags flags of its `deno run` (e.g. `--cpu-prof`)
    */
-  static async start(flags: string[] = []): Promise<FixtureServerProcess> {
+  static async start(
+    flags: string[] = [],
+    denoFlags: string[] = [],
+  ): Promise<FixtureServerProcess> {
     const p = new FixtureServerProcess([
       "run",
       "-A",
+      ...denoFlags,
       FIXTURE,
       "--console-log",
       ...flags,

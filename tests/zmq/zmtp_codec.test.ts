@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "../_assert.ts";
 import {
+  BIG_READ,
   COMMAND,
   encodeCommand,
   encodeGreeting,
@@ -245,4 +246,35 @@ Deno.test("zmtp Router keeps serving while raw clients send it random and mutate
   }
   router.close();
   await echo;
+});
+
+Deno.test("FrameReader reads a large body at most BIG_READ bytes at a time, so that one peer's megabytes do not hold the event loop", () => {
+  const writer = new FrameWriter();
+  const body = new Uint8Array(4 * 1024 * 1024 + 3);
+  for (let i = 0; i < body.byteLength; i += 4096) body[i] = i & 0xff;
+  writer.frame(body, 0);
+  const bytes = joined(writer.take());
+  const reader = new FrameReader();
+  let at = 0;
+  let reads = 0;
+  let got: Uint8Array | null = null;
+  while (at < bytes.byteLength) {
+    const target = reader.target();
+    assert(
+      target.byteLength <= BIG_READ,
+      `a read of up to ${target.byteLength} bytes`,
+    );
+    const n = Math.min(target.byteLength, bytes.byteLength - at);
+    target.set(bytes.subarray(at, at + n));
+    reader.advance(n);
+    at += n;
+    reads++;
+    const f = reader.frame();
+    if (f !== null) got = f;
+  }
+  assert(got !== null, "the frame was read");
+  assertEquals(got.byteLength, body.byteLength);
+  assert(got.every((b, i) => b === body[i]), "the body as sent");
+  // The header goes through the 64 KiB buffer; the rest in BIG_READ steps.
+  assert(reads >= Math.ceil(body.byteLength / BIG_READ), `${reads} reads`);
 });

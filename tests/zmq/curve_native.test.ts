@@ -165,3 +165,60 @@ console.log(nativeSodium() === undefined ? "none" : "loaded");`;
     await Deno.remove(file);
   }
 });
+
+Deno.test("without FFI permission, a CURVE handshake and a message go through in WebAssembly alone", async () => {
+  const mod = new URL("../../src/zmq/mod.ts", import.meta.url);
+  const config = new URL("../../deno.json", import.meta.url);
+  // Transient key pairs, key exchanges and boxes all in WebAssembly: a key
+  // pair whose halves did not match would fail the handshake.
+  const script = `import { Context, curveKeypair, Dealer, Router } from ${
+    JSON.stringify(mod.href)
+  };
+import { nativeSodium } from ${
+    JSON.stringify(
+      new URL("../../src/zmq/zmtp/_curve_native.ts", import.meta.url).href,
+    )
+  };
+const [server, client] = await Promise.all([curveKeypair(), curveKeypair()]);
+await using context = new Context({ engine: "zmtp" });
+const router = new Router({ context, curveServer: true,
+  curvePublicKey: server.publicKey, curveSecretKey: server.secretKey });
+const endpoint = router.bind("tcp://127.0.0.1:*");
+const dealer = new Dealer({ context, curvePublicKey: client.publicKey,
+  curveSecretKey: client.secretKey, curveServerKey: server.publicKey });
+dealer.connect(endpoint);
+await dealer.send(["hello"]);
+const [id, body] = await router.receive({ timeout: 10_000 });
+await router.send([id, body]);
+const [back] = await dealer.receive({ timeout: 10_000 });
+console.log(nativeSodium() === undefined ? "wasm" : "native",
+  new TextDecoder().decode(back));
+dealer.close();
+router.close();`;
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, script);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        config.pathname,
+        "--allow-read",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        file,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assertEquals(
+      [out.code, text],
+      [0, "wasm hello"],
+      new TextDecoder().decode(out.stderr),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});

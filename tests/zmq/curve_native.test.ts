@@ -138,19 +138,26 @@ for (
   });
 }
 
-Deno.test("without FFI permission, no native library is loaded and boxes stay in WebAssembly", async () => {
-  const module = new URL(
-    "../../src/zmq/zmtp/_curve_native.ts",
-    import.meta.url,
-  );
-  const script = `import { nativeSodium } from ${JSON.stringify(module.href)};
-console.log(nativeSodium() === undefined ? "none" : "loaded");`;
+/** `_curve_native.ts`, for scripts run in a process of their own. */
+const NATIVE_MODULE = new URL(
+  "../../src/zmq/zmtp/_curve_native.ts",
+  import.meta.url,
+);
+
+/**
+ * Runs `script` in a process with the permissions in `flags` (never FFI),
+ * and checks that it exits 0 having printed `expected`.
+ */
+async function assertRunsWithoutFfi(
+  script: string,
+  flags: string[],
+  expected: string,
+): Promise<void> {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(file, script);
-    // Everything but FFI.
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-config", "--allow-read", "--allow-env", file],
+      args: ["run", ...flags, file],
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },
@@ -158,12 +165,24 @@ console.log(nativeSodium() === undefined ? "none" : "loaded");`;
     const text = new TextDecoder().decode(out.stdout).trim();
     assertEquals(
       [out.code, text],
-      [0, "none"],
+      [0, expected],
       new TextDecoder().decode(out.stderr),
     );
   } finally {
     await Deno.remove(file);
   }
+}
+
+Deno.test("without FFI permission, no native library is loaded and boxes stay in WebAssembly", async () => {
+  const script = `import { nativeSodium } from ${
+    JSON.stringify(NATIVE_MODULE.href)
+  };
+console.log(nativeSodium() === undefined ? "none" : "loaded");`;
+  await assertRunsWithoutFfi(
+    script,
+    ["--no-config", "--allow-read", "--allow-env"],
+    "none",
+  );
 });
 
 Deno.test("without FFI permission, a CURVE handshake and a message go through in WebAssembly alone", async () => {
@@ -174,11 +193,7 @@ Deno.test("without FFI permission, a CURVE handshake and a message go through in
   const script = `import { Context, curveKeypair, Dealer, Router } from ${
     JSON.stringify(mod.href)
   };
-import { nativeSodium } from ${
-    JSON.stringify(
-      new URL("../../src/zmq/zmtp/_curve_native.ts", import.meta.url).href,
-    )
-  };
+import { nativeSodium } from ${JSON.stringify(NATIVE_MODULE.href)};
 const [server, client] = await Promise.all([curveKeypair(), curveKeypair()]);
 await using context = new Context({ engine: "zmtp" });
 const router = new Router({ context, curveServer: true,
@@ -195,30 +210,15 @@ console.log(nativeSodium() === undefined ? "wasm" : "native",
   new TextDecoder().decode(back));
 dealer.close();
 router.close();`;
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  try {
-    await Deno.writeTextFile(file, script);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--config",
-        config.pathname,
-        "--allow-read",
-        "--allow-env",
-        "--allow-net=127.0.0.1",
-        file,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const text = new TextDecoder().decode(out.stdout).trim();
-    assertEquals(
-      [out.code, text],
-      [0, "wasm hello"],
-      new TextDecoder().decode(out.stderr),
-    );
-  } finally {
-    await Deno.remove(file);
-  }
+  await assertRunsWithoutFfi(
+    script,
+    [
+      "--config",
+      config.pathname,
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+    ],
+    "wasm hello",
+  );
 });

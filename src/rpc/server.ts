@@ -213,9 +213,9 @@ const RECEIVE_BURST = 32;
  * Costs one turn per ms at most. Such a turn does not read sockets (Deno
  * polls them only when it has nothing else to run): the zmtp engine's
  * `receive()` forces a turn that does, after 0.5 ms of messages handed out
- * without a wait while it has more than one peer (1 ms with one), and a good client's request is then taken by fair
- * queueing after at most one more message of a flooding peer
- * (`src/zmq/zmtp/_io_turn.ts`).
+ * without a wait while it has more than one peer (1 ms with one), and a
+ * good client's request is then taken by fair queueing after at most one
+ * more message of a flooding peer (`src/zmq/zmtp/_io_turn.ts`).
  */
 const RECEIVE_SLICE = 1;
 

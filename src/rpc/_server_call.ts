@@ -42,6 +42,12 @@ export interface PeerBudget {
   refused: number;
   /** Times it was paused for flooding since its last admitted call. */
   pauses: number;
+  /**
+   * Its calls not yet answered, by request id; made on its first call.
+   * Keyed per peer by number: one server-wide table keyed by peer key +
+   * request id made and hashed a new string per call, about 0.3 µs.
+   */
+  table?: Map<number, ServedCall>;
 }
 
 /** The state of one call on the server. */
@@ -56,8 +62,6 @@ export class ServedCall implements CallContext {
   readonly service: string;
   /** The method name. */
   readonly method: string;
-  /** Key of the call in the server's table: peer key + request id. */
-  readonly key: string;
   /** The key of the caller in the server's table of peers. */
   readonly peerKey: string;
   /** The caller's budget, which this call counts against. */
@@ -88,7 +92,6 @@ export class ServedCall implements CallContext {
    * @param init the fields of the call
    */
   constructor(init: {
-    key: string;
     peerKey: string;
     budget: PeerBudget;
     routingId: Uint8Array;
@@ -100,7 +103,6 @@ export class ServedCall implements CallContext {
     credit: number;
     caller?: CallerIdentity;
   }) {
-    this.key = init.key;
     this.caller = init.caller;
     this.peerKey = init.peerKey;
     this.budget = init.budget;

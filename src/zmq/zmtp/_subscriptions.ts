@@ -5,12 +5,7 @@
  * @module
  */
 
-/** A prefix as a map key (one char per byte). */
-export function topicKey(topic: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < topic.byteLength; i++) s += String.fromCharCode(topic[i]);
-  return s;
-}
+import { bytesKey } from "../../_util/bytes_key.ts";
 
 /** Whether `prefix` is a prefix of `data`. */
 export function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
@@ -27,7 +22,7 @@ export class SubscriptionSet {
 
   /** Adds a prefix; returns whether it is new. */
   add(topic: Uint8Array): boolean {
-    const key = topicKey(topic);
+    const key = bytesKey(topic);
     const entry = this.#counts.get(key);
     if (entry !== undefined) {
       entry.count++;
@@ -39,7 +34,7 @@ export class SubscriptionSet {
 
   /** Removes a prefix once; returns whether it is now gone. */
   remove(topic: Uint8Array): boolean {
-    const key = topicKey(topic);
+    const key = bytesKey(topic);
     const entry = this.#counts.get(key);
     if (entry === undefined) return false;
     if (--entry.count > 0) return false;

@@ -50,7 +50,8 @@ import { type Mechanism, NullMechanism } from "./_mechanism.ts";
 import { CurveClient, CurveServer } from "./_curve.ts";
 import { loadSodium, sodium, sodiumLoaded } from "../_sodium.ts";
 import { type CurveAuthenticator, curveKeyText } from "../curve.ts";
-import { startsWith, SubscriptionSet, topicKey } from "./_subscriptions.ts";
+import { startsWith, SubscriptionSet } from "./_subscriptions.ts";
+import { bytesKey } from "../../_util/bytes_key.ts";
 import type { ZmtpEngine } from "./engine.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -261,7 +262,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   }
 
   peerPublicKey(routingId: Uint8Array): string | undefined {
-    const pipe = this.#byId.get(topicKey(routingId));
+    const pipe = this.#byId.get(bytesKey(routingId));
     const key = pipe === undefined ? undefined : this.#peerKeys.get(pipe);
     return key === undefined ? undefined : curveKeyText(key);
   }
@@ -269,7 +270,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   pausePeer(routingId: Uint8Array, ms: number): boolean {
     this.#check("pausePeer");
     if (this.type !== ROUTER) return false;
-    const pipe = this.#byId.get(topicKey(routingId));
+    const pipe = this.#byId.get(bytesKey(routingId));
     if (pipe === undefined) return false;
     clearTimeout(this.#mutes.get(pipe));
     pipe.mute(true);
@@ -656,7 +657,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       this.#active.splice(this.#active.indexOf(pipe), 1);
     }
     if (pipe.routingId.byteLength > 0) {
-      const key = topicKey(pipe.routingId);
+      const key = bytesKey(pipe.routingId);
       if (this.#byId.get(key) === pipe) this.#byId.delete(key);
     }
     const parked = this.#pipeWaiters.get(pipe);
@@ -708,7 +709,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
   #identify(pipe: Pipe): boolean {
     let id = pipe.identity;
     if (id.byteLength > 0) {
-      const key = topicKey(id);
+      const key = bytesKey(id);
       const old = this.#byId.get(key);
       if (old !== undefined && old !== pipe) {
         if (!this.#options.routerHandover) return false;
@@ -721,10 +722,10 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       new DataView(id.buffer).setUint32(1, this.#nextId++ >>> 0);
     }
     if (pipe.routingId.byteLength > 0) {
-      this.#byId.delete(topicKey(pipe.routingId));
+      this.#byId.delete(bytesKey(pipe.routingId));
     }
     pipe.routingId = id;
-    this.#byId.set(topicKey(id), pipe);
+    this.#byId.set(bytesKey(id), pipe);
     return true;
   }
 
@@ -1026,7 +1027,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       const f = m[0];
       if (m.length === 1 && f.byteLength > 0 && (f[0] === 0 || f[0] === 1)) {
         const topic = f.subarray(1);
-        const key = topicKey(topic);
+        const key = bytesKey(topic);
         let pipes = this.#topicPipes.get(key);
         let notify: boolean;
         if (f[0] === 1) {
@@ -1268,7 +1269,7 @@ export class ZmtpSocket implements EngineSocket, PipeOwner, ConnectionHost {
       pipe === undefined || first !== pipe.routingId || pipe.terminated
     ) {
       pipe = this.#byId.get(
-        topicKey(typeof first === "string" ? encoder.encode(first) : first),
+        bytesKey(typeof first === "string" ? encoder.encode(first) : first),
       );
       this.#lastPipe = pipe;
     }

@@ -28,7 +28,9 @@ export class Slab {
   constructor(size = 8192, max = size >> 3) {
     this.#size = size;
     this.#max = max;
-    this.#buf = new Uint8Array(size);
+    // The first slab is made on first use: many users (a connection that
+    // only handshakes) never take one.
+    this.#buf = new Uint8Array(0);
   }
 
   /**

@@ -36,11 +36,16 @@ function joined(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Feeds `bytes` to `reader` in chunks of the given sizes; returns frames. */
+/**
+ * Feeds `bytes` to `reader` in chunks of the given sizes (at most each
+ * read's target); returns frames, and adds each target's size to
+ * `targets`.
+ */
 function feed(
   reader: FrameReader,
   bytes: Uint8Array,
   cuts: number[],
+  targets: number[] = [],
 ): { body: Uint8Array; flags: number }[] {
   const out: { body: Uint8Array; flags: number }[] = [];
   let at = 0;
@@ -48,6 +53,7 @@ function feed(
   while (at < bytes.byteLength) {
     const want = Math.max(1, cuts[i++ % cuts.length] ?? 1);
     const target = reader.target();
+    targets.push(target.byteLength);
     const n = Math.min(want, target.byteLength, bytes.byteLength - at);
     target.set(bytes.subarray(at, at + n));
     reader.advance(n);
@@ -277,4 +283,50 @@ Deno.test("FrameReader reads a large body at most BIG_READ bytes at a time, so t
   assert(got.every((b, i) => b === body[i]), "the body as sent");
   // The header goes through the 64 KiB buffer; the rest in BIG_READ steps.
   assert(reads >= Math.ceil(body.byteLength / BIG_READ), `${reads} reads`);
+});
+
+Deno.test("a new connection's FrameReader and FrameWriter start with 4 KiB, and take 64 KiB once traffic fills that", () => {
+  const writer = new FrameWriter();
+  writer.frame(new Uint8Array(300), 0);
+  const first = writer.take();
+  assertEquals(first.map((c) => c.buffer.byteLength), [4096]);
+  writer.recycle(first);
+  // A burst of small frames, more than a chunk holds.
+  const bodies = Array.from(
+    { length: 200 },
+    (_, i) => new Uint8Array(90).fill(i),
+  );
+  for (const b of bodies) writer.frame(b, 0);
+  const burst = writer.take();
+  assertEquals(burst[0].buffer.byteLength, 4096, "the small chunk filled");
+  assertEquals(burst.at(-1)!.buffer.byteLength, 64 * 1024);
+  writer.recycle(burst);
+  writer.frame(new Uint8Array(10), 0);
+  assertEquals(writer.take().map((c) => c.buffer.byteLength), [64 * 1024]);
+
+  const reader = new FrameReader();
+  assertEquals(reader.target().byteLength, 4096);
+  const targets: number[] = [];
+  const frames = feed(reader, joined(burst), [Infinity], targets);
+  assertEquals(frames.length, bodies.length);
+  frames.forEach((f, i) => assertEquals(f.body, bodies[i]));
+  assertEquals(targets[0], 4096);
+  assert(targets[1] > 60 * 1024, `the second read's target: ${targets[1]}`);
+});
+
+Deno.test("a frame between 4 and 64 KiB in a new FrameReader is read into its grown buffer, whole", () => {
+  for (const size of [4094, 4096, 10_000, 64 * 1024 - 9]) {
+    const writer = new FrameWriter();
+    const body = new Uint8Array(size).map((_, i) => i & 0xff);
+    writer.frame(body, MORE);
+    writer.frame(new Uint8Array([7]), 0);
+    const targets: number[] = [];
+    const frames = feed(new FrameReader(), joined(writer.take()), [
+      Infinity,
+    ], targets);
+    assertEquals(frames.length, 2, `size ${size}`);
+    assertEquals(frames[0].body, body, `size ${size}`);
+    assertEquals(frames[1].body, new Uint8Array([7]));
+    assert(targets.length <= 3, `size ${size}: ${targets.length} reads`);
+  }
 });

@@ -28,10 +28,11 @@ export class Deadlines<T extends DeadlineEntry> {
   readonly #onExpire: (entry: T) => void;
   readonly #buckets = new Map<number, Set<T>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** The bucket the timer fires for. */
+  /**
+   * The bucket the timer fires for. The timer keeps the process alive
+   * exactly while the wheel has entries.
+   */
   #armedKey = Infinity;
-  /** Whether the timer keeps the process alive (the wheel has entries). */
-  #refd = false;
 
   /**
    * @param onExpire called once per expired entry
@@ -57,6 +58,7 @@ export class Deadlines<T extends DeadlineEntry> {
    */
   add(entry: T, at: number): void {
     const key = Math.ceil(at / this.#resolution);
+    const wasEmpty = this.#buckets.size === 0;
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
       bucket = new Set();
@@ -65,10 +67,7 @@ export class Deadlines<T extends DeadlineEntry> {
     bucket.add(entry);
     entry.deadlineKey = key;
     if (key < this.#armedKey) this.#arm(key);
-    else if (!this.#refd) {
-      Deno.refTimer(this.#timer!);
-      this.#refd = true;
-    }
+    else if (wasEmpty) Deno.refTimer(this.#timer!);
   }
 
   /**
@@ -85,9 +84,8 @@ export class Deadlines<T extends DeadlineEntry> {
       return;
     }
     this.#buckets.delete(key);
-    if (this.#buckets.size === 0 && this.#refd) {
-      Deno.unrefTimer(this.#timer!);
-      this.#refd = false;
+    if (this.#buckets.size === 0 && this.#timer !== undefined) {
+      Deno.unrefTimer(this.#timer);
     }
   }
 
@@ -104,13 +102,11 @@ export class Deadlines<T extends DeadlineEntry> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedKey = Infinity;
-    this.#refd = false;
   }
 
   #arm(key: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedKey = key;
-    this.#refd = true;
     // A longer delay would fire at once (timers hold 31 bits): wait as
     // long as a timer can, and look again then.
     const delay = Math.min(
@@ -123,7 +119,6 @@ export class Deadlines<T extends DeadlineEntry> {
   #fire(): void {
     this.#timer = undefined;
     this.#armedKey = Infinity;
-    this.#refd = false;
     const nowKey = Math.floor(performance.now() / this.#resolution);
     const expired: T[] = [];
     let next = Infinity;

@@ -210,7 +210,7 @@ export function toHex(bytes: Uint8Array): string {
  * Budgets of peers with nothing in flight kept for their next call, at
  * least: a client with one call at a time, or one whose every reply is
  * queued at once, would otherwise add its budget and delete it again per
- * call, ~0.65 µs measured in a flooded server.
+ * call: a `Map.delete` of ~0.5 µs measured in a flooded server.
  */
 export const IDLE_PEERS = 1024;
 

@@ -337,15 +337,12 @@ export class FrameReader {
       if (this.#start === this.#end) this.#start = this.#end = 0;
       return size === 0 ? EMPTY : this.#slab.copy(buf, bodyAt, bodyAt + size);
     }
-    if (
-      size > buf.byteLength - head && size <= READ_BUFFER - head &&
-      buf.byteLength < READ_BUFFER
-    ) {
-      // It fits the full-size buffer: read on into that.
-      this.#grow();
-      return null;
-    }
     if (size > buf.byteLength - head) {
+      if (buf.byteLength < READ_BUFFER && size <= READ_BUFFER - head) {
+        // It fits the full-size buffer: read on into that.
+        this.#grow();
+        return null;
+      }
       // Too large for the buffer: give it its own array and read into it.
       let body: Uint8Array;
       try {

@@ -7,15 +7,19 @@
  * server, the peer, this process and everything else on the machine, read
  * from `/proc`.
  *
- *     deno run -A bench/soak/onset.ts [--modes unread,busy] [--rounds 3]
- *       [--seconds 3] [--window 128] [--timeline]
+ *     deno run -A bench/soak/onset.ts [--modes unread,busy,busy:4096]
+ *       [--rounds 3] [--seconds 3] [--window 128] [--timeline]
  *       [--deno-flags="--cpu-prof --cpu-prof-dir=DIR"] [--server-log DIR]
  *
- * `busy` is the control of `unread`: a peer as heavy, whose replies are
- * read (`--window` in flight). If the good client fared as badly beside
- * it, an onset would be the machine's share of CPU, not unfairness. For
- * `unread`, "before blocked" counts only the round trips made before the
- * attacker was blocked in its sends (the server stopped reading it).
+ * `busy` is the control of `unread`: a peer whose replies are read, with
+ * `--window` calls in flight (`busy:N`: N). If the good client fared as
+ * badly beside it, an onset would be the machine's share of CPU, not
+ * unfairness. `busy:4096` is the control as deep as `unread`, which
+ * pipelines without limit: the server always has its requests waiting,
+ * where beside `busy` (128) it runs dry between windows and polls its
+ * sockets unforced. For `unread`, "before blocked" counts only the round
+ * trips made before the attacker was blocked in its sends (the server
+ * stopped reading it).
  *
  * `--deno-flags` go to the server's `deno run` (e.g. `--cpu-prof`, or
  * `--v8-flags=--trace-gc`); the server then exits by SIGTERM at the end of
@@ -37,7 +41,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    modes: { type: "string", default: "unread,busy" },
+    modes: { type: "string", default: "unread,busy,busy:4096" },
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "3" },
     window: { type: "string" },
@@ -47,6 +51,13 @@ const { values } = parseArgs({
   },
 });
 const modes = values.modes.split(",");
+for (const m of modes) {
+  // A window is the busy peer's: `busy:N`, N calls in flight.
+  if (!/^[a-z-]+$/.test(m) && !/^busy:[1-9]\d*$/.test(m)) {
+    console.error(`onset: bad mode "${m}": a probe's name, or busy:N`);
+    Deno.exit(2);
+  }
+}
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 
@@ -121,8 +132,10 @@ for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < 300; i++) await add();
     let n = 0;
     const quiet = await timed(add, () => n++ >= 400);
-    const peer = await startAttacker(mode, server.endpoint, {
-      window: values.window === undefined ? undefined : Number(values.window),
+    const [attack, deep] = mode.split(":");
+    const window = deep ?? values.window;
+    const peer = await startAttacker(attack, server.endpoint, {
+      window: window === undefined ? undefined : Number(window),
     });
     try {
       const pids = [server.pid, peer.pid, Deno.pid];
@@ -185,7 +198,7 @@ for (let r = 0; r < rounds; r++) {
       }
       const { loud, beforeBlocked: bb } = row;
       console.error(
-        `round ${r} ${mode.padEnd(7)} quiet p50 ${
+        `round ${r} ${mode.padEnd(9)} quiet p50 ${
           row.quiet.p50.toFixed(2)
         } p99 ${row.quiet.p99.toFixed(2)} | loud p50 ${
           loud.p50.toFixed(2)

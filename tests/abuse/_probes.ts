@@ -66,14 +66,19 @@ export function engine(): string {
  * @param target the server and how to reach it
  * @param call one good round trip
  * @param mode the attacker's mode
- * @param more the attacker's count, and when its attack has settled
+ * @param more the attacker's count, its window (`busy`), and when its
+ *   attack has settled
  * @returns what the server cost
  */
 export async function serviceProbe(
   target: ServiceTarget,
   call: (client: RpcClient) => Promise<unknown>,
   mode: string,
-  more: { count?: number; settled?: (attacker: Child) => Promise<void> } = {},
+  more: {
+    count?: number;
+    window?: number;
+    settled?: (attacker: Child) => Promise<void>;
+  } = {},
 ): Promise<Outcome> {
   const { server } = target;
   await using client = target.client();
@@ -89,6 +94,7 @@ export async function serviceProbe(
       async () => {
         const attacker = await startAttacker(mode, target.endpoint, {
           count: more.count,
+          window: more.window,
           ...target.attacker,
         });
         if (target.attacker !== undefined) await admitted(attacker);
@@ -195,6 +201,8 @@ export interface ServiceProbe {
   server: "fixture" | "calculator";
   call: (client: RpcClient) => Promise<unknown>;
   count?: number;
+  /** Calls in flight, for the `busy` peer. */
+  window?: number;
   /** Waits until the attack has settled (on the zmtp engine). */
   settled?: (attacker: Child) => Promise<void>;
   check: (o: Outcome) => void;
@@ -211,6 +219,21 @@ const all = (...checks: ((o: Outcome) => void)[]) => (o: Outcome) =>
 
 /** The service probes of issue #14. */
 export const SERVICE_PROBES: ServiceProbe[] = [
+  // The control of the unread probe, not an attack: a client that reads
+  // its replies, as deep as the unread attacker (which pipelines without
+  // limit), so the server always has its requests waiting. Until the
+  // server stops reading the unread attacker, the good client fares the
+  // same beside either (issue #14): its p99 under attack, printed, is what
+  // any client that keeps this server busy costs on this machine.
+  {
+    name:
+      "a benign client with 4,096 calls in flight costs other clients no call (the control of the unread probe)",
+    mode: "busy",
+    window: 4096,
+    server: "fixture",
+    call: add,
+    check: all(rssBelow(200), fewLines(10)),
+  },
   // On the zmtp engine the server stops reading a peer whose replies fill
   // its pipe (Router.pauseFullPeers): the attacker ends up blocked in its
   // own sends, which it says; "once settled" is the good client's latency

@@ -49,7 +49,7 @@ for (const p of SERVICE_PROBES) {
       },
       p.call,
       p.mode,
-      { count: p.count, settled: p.settled },
+      { count: p.count, window: p.window, settled: p.settled },
     );
     p.check(o);
   });

@@ -1,7 +1,9 @@
 /**
  * The handshake probes of `secure.test.ts` again, on the engine that is not
  * the default: on libzmq, refusals go through the ZAP handler
- * (`src/zmq/_libzmq_zap.ts`), which must keep the same bounds.
+ * (`src/zmq/_libzmq_zap.ts`), which must keep the same bounds. Their
+ * control (admitted handshakes) matches the filter too: its ratio is the
+ * baseline of theirs.
  */
 
 import { assertEquals } from "../_assert.ts";

@@ -39,9 +39,14 @@ Deno.test("zmp launch --host a and --host b share etcd: each starts its nodes, t
   await using b = new Launcher(["--no-check", file, "--host", "b"]);
   await a.line(/host a: 1 node, reached at 127\.0\.0\.1/);
   await b.line(/echo-b waits for node echo-a/);
+  // echo-a's registration on a's own side first: if it never comes, the
+  // failure shows a's output, not b's (once in CI, b waited 30 s for echo-a
+  // and its output could not say why). The default wait allows for a cold
+  // start in a fresh clone while the rest of the suite runs.
+  await a.line(/echo-a registered/);
   // Each launcher sees the other host's node through etcd.
   await b.line(/echo-a registered/, 30000);
-  await a.line(/echo-b registered/, 30000);
+  await a.line(/echo-b registered/);
   assertEquals(b.indexOf(/started echo-a/), -1);
 
   const url = etcd.url;

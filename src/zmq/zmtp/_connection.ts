@@ -136,6 +136,13 @@ export class Connection implements PipeSink {
   #writing = false;
   /** A first write went out this turn; the rest waits for its end. */
   #turn = false;
+  /** Messages given to `deliver()` since the current turn began. */
+  #turnMessages = 0;
+  /**
+   * The last turn that sent messages sent more than one: the first message
+   * of a turn then waits for the turn's end too (see `#kick()`).
+   */
+  #bursting = false;
   #paused = false;
   /** Reading stopped by the pipe: its outbound side is full. */
   #held = false;
@@ -258,6 +265,7 @@ export class Connection implements PipeSink {
       }
     }
     this.#backlog++;
+    this.#turnMessages++;
     this.#kick();
   }
 
@@ -281,17 +289,33 @@ export class Connection implements PipeSink {
    * one write when the turn ends (throughput). A write to a socket with
    * room completes within the call, so without waiting for the end of the
    * turn every message of a burst would pay its own system call.
+   *
+   * While the connection sends bursts (the last turn that sent anything
+   * sent more than one message), the first message waits for the turn's
+   * end as well: a lone first write would wake the peer for one message,
+   * and an RPC peer answering it at once turns each burst of requests and
+   * replies into a single and the rest, two writes and two wake-ups each
+   * way. A turn that sends one message ends the bursting.
    */
   #kick(): void {
     if (this.#writing || this.#turn) return;
+    this.#beginTurn();
+    if (!this.#bursting) this.#pump();
+  }
+
+  #beginTurn(): void {
     this.#turn = true;
     setImmediate(this.#turnEnded);
-    this.#pump();
   }
 
   readonly #turnEnded = (): void => {
     this.#turn = false;
-    if (!this.#ended && !this.#writing && this.#writer.size > 0) this.#kick();
+    const sent = this.#turnMessages;
+    this.#turnMessages = 0;
+    if (sent > 0) this.#bursting = sent > 1;
+    if (this.#ended || this.#writing || this.#writer.size === 0) return;
+    this.#beginTurn();
+    this.#pump();
   };
 
   /** Writes everything encoded so far, then what came meanwhile. */
@@ -317,7 +341,10 @@ export class Connection implements PipeSink {
     if (this.#ended) return;
     if (this.#writer.size === 0) this.#flushed?.();
     // A write that had to wait outlived its turn: go on at once.
-    else if (!this.#turn) this.#kick();
+    else if (!this.#turn) {
+      this.#beginTurn();
+      this.#pump();
+    }
   }
 
   // ---- reading ---------------------------------------------------------

@@ -82,12 +82,20 @@ async function probe(
   return { rssGrowth, logLines: system.logLines };
 }
 
+/** What every secure probe asserts of the server: RSS and log bounded. */
+function assertBounded(
+  o: { rssGrowth: number; logLines: string[] },
+  maxLines: number,
+): void {
+  assert(o.rssGrowth < 100, `grew by ${o.rssGrowth.toFixed(0)} MiB`);
+  assert(o.logLines.length <= maxLines, o.logLines.join("\n"));
+}
+
 for (const target of ["calc", "registry", "publisher"] as const) {
   Deno.test(`secure probe: 2,000 garbage CURVE greetings and HELLOs on the ${target}'s socket cost other clients no call, and no log`, async () => {
     await using system = await SecureSystem.start();
     const o = await probe(system, "curve-garbage", target, { count: 2000 });
-    assert(o.rssGrowth < 100, `grew by ${o.rssGrowth.toFixed(0)} MiB`);
-    assert(o.logLines.length <= 4, o.logLines.join("\n"));
+    assertBounded(o, 4);
   });
 }
 
@@ -96,8 +104,7 @@ for (const mode of ["curve-unknown", "curve-fresh"]) {
     Deno.test(`secure probe: 2,000 handshakes (${mode}) on the ${target}'s socket cost other clients no call, and a few log lines`, async () => {
       await using system = await SecureSystem.start();
       const o = await probe(system, mode, target, { count: 2000 });
-      assert(o.rssGrowth < 100, `grew by ${o.rssGrowth.toFixed(0)} MiB`);
-      assert(o.logLines.length <= 4, o.logLines.join("\n"));
+      assertBounded(o, 4);
     });
   }
 }
@@ -112,8 +119,7 @@ Deno.test("secure probe: 2,000 handshakes with an admitted key on the calc's soc
     count: 2000,
     key: JSON.stringify(system.info.tool),
   });
-  assert(o.rssGrowth < 100, `grew by ${o.rssGrowth.toFixed(0)} MiB`);
-  assert(o.logLines.length <= 4, o.logLines.join("\n"));
+  assertBounded(o, 4);
 });
 
 Deno.test("secure probe: 50,000 malformed messages over CURVE with an admitted key cost a few log lines", async () => {
@@ -122,6 +128,5 @@ Deno.test("secure probe: 50,000 malformed messages over CURVE with an admitted k
     count: 50_000,
     key: JSON.stringify(system.info.tool),
   });
-  assert(o.rssGrowth < 100, `grew by ${o.rssGrowth.toFixed(0)} MiB`);
-  assert(o.logLines.length <= 10, o.logLines.join("\n"));
+  assertBounded(o, 10);
 });

@@ -8,11 +8,14 @@
  * registry, a few hundred a second) and watches for the healthy node's
  * removal. Time is cut into windows; the first is quiet, then each window
  * runs one attacker (`tests/abuse/fixtures/attacker.ts`) in turn, with a
- * quiet window between rounds. The first of them is a control, not an
- * attack: `busy`, a client as heavy as `unread` that reads its replies
- * (its ratio is printed, and left out of the worst attack): what a
- * heavy client costs the others when it behaves. Per window: the good client's p50/p99 and
- * lost calls, and the RSS and fd count of every process. At the end: each
+ * quiet window between rounds. The first two are controls, not attacks
+ * (their ratios are printed, and left out of the worst attack): `busy`, a
+ * client as heavy as `unread` that reads its replies, is what a heavy
+ * client costs the others when it behaves; `spin`, a process whose two
+ * threads only keep CPUs busy and never connect, is what sharing the
+ * machine's CPUs costs them, which no server can give back. Per window:
+ * the good client's p50/p99 and lost calls, and the RSS and fd count of
+ * every process. At the end: each
  * process's RSS and fd slope (least squares over the windows, per minute),
  * the slope of the quiet windows' p99, and the worst attack window's p99
  * against the median quiet p99 of the same run.
@@ -55,10 +58,11 @@ const ATTACKS: {
   target: "rpc" | "registry";
   count?: number;
   connections?: number;
-  /** Not an attack: a peer as heavy as `unread` that reads its replies. */
+  /** Not an attack: a heavy peer that behaves, or a CPU spinner. */
   control?: boolean;
 }[] = [
   { mode: "busy", target: "rpc", control: true },
+  { mode: "spin", target: "rpc", count: 2, control: true },
   { mode: "unread", target: "rpc" },
   { mode: "streams", target: "rpc", count: 1024 },
   { mode: "deadline", target: "rpc", count: 100 },

@@ -7,7 +7,8 @@
  * server, the peer, this process and everything else on the machine, read
  * from `/proc`.
  *
- *     deno run -A bench/soak/onset.ts [--modes unread,busy,busy:4096]
+ *     deno run -A bench/soak/onset.ts
+ *       [--modes unread,busy,busy:4096,spin:1,spin:2]
  *       [--rounds 3] [--seconds 3] [--window 128] [--timeline]
  *       [--deno-flags="--cpu-prof --cpu-prof-dir=DIR"] [--server-log DIR]
  *
@@ -20,6 +21,12 @@
  * sockets unforced. For `unread`, "before blocked" counts only the round
  * trips made before the attacker was blocked in its sends (the server
  * stopped reading it).
+ *
+ * `spin:N` is the machine's control: a process of N threads that only keep
+ * CPUs busy, and never connect. What the good client loses beside it is
+ * lost to sharing the machine's CPUs, and no server can give it back: on
+ * 2 vCPUs, an attacker that keeps one busy while the server works at full
+ * speed on its requests is `spin:2`'s load.
  *
  * `--deno-flags` go to the server's `deno run` (e.g. `--cpu-prof`, or
  * `--v8-flags=--trace-gc`); the server then exits by SIGTERM at the end of
@@ -41,7 +48,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    modes: { type: "string", default: "unread,busy,busy:4096" },
+    modes: { type: "string", default: "unread,busy,busy:4096,spin:1,spin:2" },
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "3" },
     window: { type: "string" },
@@ -53,8 +60,10 @@ const { values } = parseArgs({
 const modes = values.modes.split(",");
 for (const m of modes) {
   // A window is the busy peer's: `busy:N`, N calls in flight.
-  if (!/^[a-z-]+$/.test(m) && !/^busy:[1-9]\d*$/.test(m)) {
-    console.error(`onset: bad mode "${m}": a probe's name, or busy:N`);
+  if (!/^[a-z-]+$/.test(m) && !/^(busy|spin):[1-9]\d*$/.test(m)) {
+    console.error(
+      `onset: bad mode "${m}": a probe's name, busy:N or spin:N`,
+    );
     Deno.exit(2);
   }
 }
@@ -132,10 +141,13 @@ for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < 300; i++) await add();
     let n = 0;
     const quiet = await timed(add, () => n++ >= 400);
-    const [attack, deep] = mode.split(":");
-    const window = deep ?? values.window;
+    const [attack, depth] = mode.split(":");
+    const window = attack === "spin" ? undefined : depth ?? values.window;
     const peer = await startAttacker(attack, server.endpoint, {
       window: window === undefined ? undefined : Number(window),
+      count: attack === "spin" && depth !== undefined
+        ? Number(depth)
+        : undefined,
     });
     try {
       const pids = [server.pid, peer.pid, Deno.pid];

@@ -47,9 +47,10 @@ export function backpressureCases(run: EngineRun): void {
    */
   async function fillUntilParked(
     push: Push,
+    from = 0,
   ): Promise<{ sent: number; pending: Promise<void> }> {
     const deadline = Date.now() + 10_000;
-    for (let seq = 0; Date.now() < deadline; seq++) {
+    for (let seq = from; Date.now() < deadline; seq++) {
       const p = push.send([u32Frame(seq), PADDING], { timeout: 10_000 });
       if (await isSettled(p)) {
         await p;
@@ -177,18 +178,35 @@ export function backpressureCases(run: EngineRun): void {
         const link = await smallLink(eps, transport);
         await using push = link.push;
         await using pull = link.pull;
-        const { sent, pending } = await fillUntilParked(push);
-        const started = performance.now();
-        const e = await assertRejects(
-          () => push.send([u32Frame(sent + 1), PADDING], { timeout: 50 }),
-          DOMException,
-          "timed out after 50 ms",
-        );
-        assertEquals(e.name, "TimeoutError");
-        assert(performance.now() - started >= 45, "timed out too early");
-        const reader = expectInOrder(pull, 0, sent + 1);
-        await pending;
-        await reader;
+        // A queue that looked parked can still move: in one clean CI run
+        // the timed send went through (libzmq→zmtp over tcp; the kernels'
+        // buffers sit between the two queues). Such a send went through in
+        // order, so the link is filled again from there; a timed send
+        // that goes through on the third attempt fails the test.
+        let from = 0;
+        for (let attempt = 1;; attempt++) {
+          const { sent, pending } = await fillUntilParked(push, from);
+          const started = performance.now();
+          const timed = push.send([u32Frame(sent + 1), PADDING], {
+            timeout: 50,
+          });
+          if (attempt < 3 && await timed.then(() => true, () => false)) {
+            await pending;
+            from = sent + 2;
+            continue;
+          }
+          const e = await assertRejects(
+            () => timed,
+            DOMException,
+            "timed out after 50 ms",
+          );
+          assertEquals(e.name, "TimeoutError");
+          assert(performance.now() - started >= 45, "timed out too early");
+          const reader = expectInOrder(pull, 0, sent + 1);
+          await pending;
+          await reader;
+          break;
+        }
       },
     );
 

@@ -19,7 +19,9 @@ export default defineLaunch({
     {
       name: "client",
       module: "./client_node.ts",
-      after: [{ service: "Calculator" }],
+      // Both servers, so that the client balances over them from its first
+      // call.
+      after: [{ service: "Calculator", count: 2 }],
       required: true,
     },
   ],

@@ -200,8 +200,37 @@ function expectedOf(issue: ValidationIssue): string {
   return `must be ${text}`;
 }
 
+/**
+ * Throws if a service condition's count is not a whole number of at least
+ * 1: the schema's union alone would only say that `{ service, count: 0 }`
+ * is none of the conditions.
+ */
+function checkAfterCounts(value: LaunchSpec, file: string | undefined): void {
+  if (!isPlainObject(value) || !Array.isArray(value.nodes)) return;
+  for (const spec of value.nodes as unknown[]) {
+    if (!isPlainObject(spec) || !Array.isArray(spec.after)) continue;
+    const node = typeof spec.name === "string" ? spec.name : undefined;
+    (spec.after as unknown[]).forEach((cond, i) => {
+      if (!isPlainObject(cond) || !("service" in cond)) return;
+      const count = cond.count;
+      if (
+        count === undefined ||
+        (Number.isInteger(count) && (count as number) >= 1)
+      ) {
+        return;
+      }
+      fail(
+        { file, node },
+        `after[${i}].count`,
+        `must be an integer of at least 1, got ${JSON.stringify(count)}`,
+      );
+    });
+  }
+}
+
 /** Throws the first issue of the schema check, naming the node and field. */
 function checkShape(value: LaunchSpec, file: string | undefined): void {
+  checkAfterCounts(value, file);
   const issues = LAUNCH.issues(value, "launch");
   // The registry by its kind: the union alone would take { external: 5 }
   // as an embedded registry with an unknown field.
@@ -376,21 +405,26 @@ function after(
   return (value ?? []).map((cond, i) => {
     const field = `after[${i}]`;
     const keys = Object.keys(cond);
-    if (keys.length !== 1) {
+    const counted = keys.length === 2 && "service" in cond && "count" in cond;
+    if (keys.length !== 1 && !counted) {
       fail(
         where,
         field,
-        `must be { service: name }, { node: name } or { topic: name }, got { ${
+        `must be { service: name }, { service: name, count: n }, { node: name } or { topic: name }, got { ${
           keys.join(", ")
         } }`,
       );
     }
-    const key = keys[0] as "service" | "node" | "topic";
+    const key = counted ? "service" : keys[0] as "service" | "node" | "topic";
     const name = (cond as Record<string, string>)[key];
     if (name === "") fail(where, `${field}.${key}`, "must not be empty");
     checkNameOf(key, name, where, `${field}.${key}`);
     if (key === "node" && name === where.node) {
       fail(where, `${field}.node`, `names the node itself`);
+    }
+    if (counted) {
+      // Checked before the schema (checkAfterCounts).
+      return { service: name, count: (cond as { count?: number }).count };
     }
     return { [key]: name } as AfterCondition;
   });

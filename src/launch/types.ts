@@ -85,8 +85,21 @@ export type RestartPolicy = RestartPolicyName | RestartOptions;
  * count until it passes).
  */
 export type AfterCondition =
-  /** Some live node provides this service (its wire name). */
-  | { service: string }
+  /**
+   * Some live node provides this service (its wire name); with `count`, as
+   * many nodes do (replicas that the waiting node balances over from its
+   * first call).
+   */
+  | {
+    service: string;
+    /**
+     * How many nodes must provide it.
+     * @default {1}
+     * @minimum 1
+     * @integer
+     */
+    count?: number;
+  }
   /** A node with this name is registered. */
   | { node: string }
   /** Some live node publishes this topic. */

@@ -239,6 +239,46 @@ Deno.test("zmp launch starts a node only once the registry shows its after condi
   assertEquals(await launcher.exited(), 0, launcher.text);
 });
 
+Deno.test("zmp launch starts a node after { service, count } once that many nodes provide the service", async () => {
+  await using dir = await tempDir();
+  const calc = new URL(
+    "../../examples/calculator/server_node.ts",
+    import.meta.url,
+  ).href;
+  // calc-2 starts only once marker is up, which starts after calc-1
+  // serves: a node waiting for one provider would start before calc-2.
+  const file = await writeLaunch(dir.path, {
+    registry: REGISTRY,
+    nodes: [
+      {
+        name: "both",
+        module: fixture("ticker.ts"),
+        after: [{ service: "Calculator", count: 2 }],
+      },
+      { name: "calc-1", module: calc },
+      {
+        name: "marker",
+        module: fixture("ticker.ts"),
+        after: [{ service: "Calculator" }],
+      },
+      { name: "calc-2", module: calc, after: [{ node: "marker" }] },
+    ],
+  });
+  await using launcher = new Launcher(["--no-check", file]);
+  await launcher.line(/both registered/);
+  const i = (re: RegExp) => launcher.indexOf(re);
+  assert(
+    i(/both waits for service Calculator on 2 nodes/) >= 0,
+    launcher.text,
+  );
+  assert(i(/calc-1 serves Calculator/) < i(/started marker/), launcher.text);
+  assert(i(/calc-2 serves Calculator/) >= 0, launcher.text);
+  assert(i(/calc-2 serves Calculator/) < i(/started both/), launcher.text);
+
+  launcher.child.kill("SIGTERM");
+  assertEquals(await launcher.exited(), 0, launcher.text);
+});
+
 Deno.test("zmp launch runs subprocess, worker and in-process nodes from one file", async () => {
   await using dir = await tempDir();
   const file = await writeLaunch(dir.path, {

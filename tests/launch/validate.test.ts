@@ -234,7 +234,31 @@ Deno.test("validateLaunch() refuses bad names, modes, args, env and after", () =
   );
   refused(
     { nodes: [{ name: "a", module: "a.ts", after: [{ service: "S", x: 1 }] }] },
-    'Cannot launch: node "a": after[0] must be { service: name }, { node: name } or { topic: name }, got { service, x }',
+    'Cannot launch: node "a": after[0] must be { service: name }, { service: name, count: n }, { node: name } or { topic: name }, got { service, x }',
+  );
+  for (const count of [0, 1.5, "2"]) {
+    refused(
+      {
+        nodes: [{
+          name: "a",
+          module: "a.ts",
+          after: [{ service: "S", count }],
+        }],
+      },
+      `Cannot launch: node "a": after[0].count must be an integer of at least 1, got ${
+        JSON.stringify(count)
+      }`,
+    );
+  }
+  refused(
+    {
+      nodes: [{
+        name: "a",
+        module: "a.ts",
+        after: [{ node: "b", count: 2 }],
+      }],
+    },
+    'Cannot launch: node "a": after[0] must be { service: name }, { service: name, count: n }, { node: name } or { topic: name }, got { node, count }',
   );
   refused(
     { nodes: [{ name: "a", module: "a.ts", after: [{ node: "a" }] }] },

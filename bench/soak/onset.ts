@@ -59,7 +59,7 @@ const { values } = parseArgs({
 });
 const modes = values.modes.split(",");
 for (const m of modes) {
-  // A window is the busy peer's: `busy:N`, N calls in flight.
+  // `busy:N`: N calls in flight; `spin:N`: N spinning threads.
   if (!/^[a-z-]+$/.test(m) && !/^(busy|spin):[1-9]\d*$/.test(m)) {
     console.error(
       `onset: bad mode "${m}": a probe's name, busy:N or spin:N`,

@@ -17,6 +17,11 @@ import { connectRegistry, RpcError } from "../../mod.ts";
 import { nodeInfo } from "../registry/_helpers.ts";
 
 const REGISTRY = { endpoint: "tcp://127.0.0.1:*" };
+/** The example calculator's node: it provides `Calculator`. */
+const CALC_NODE = new URL(
+  "../../examples/calculator/server_node.ts",
+  import.meta.url,
+).href;
 
 Deno.test("zmp launch stops nodes in reverse order: the end of standard input, then SIGTERM after the grace period, then SIGKILL", async () => {
   await using dir = await tempDir();
@@ -214,13 +219,7 @@ Deno.test("zmp launch starts a node only once the registry shows its after condi
         module: fixture("ticker.ts"),
         after: [{ service: "Calculator" }],
       },
-      {
-        name: "calc",
-        module: new URL(
-          "../../examples/calculator/server_node.ts",
-          import.meta.url,
-        ).href,
-      },
+      { name: "calc", module: CALC_NODE },
     ],
   });
   await using launcher = new Launcher(["--no-check", file]);
@@ -241,10 +240,6 @@ Deno.test("zmp launch starts a node only once the registry shows its after condi
 
 Deno.test("zmp launch starts a node after { service, count } once that many nodes provide the service", async () => {
   await using dir = await tempDir();
-  const calc = new URL(
-    "../../examples/calculator/server_node.ts",
-    import.meta.url,
-  ).href;
   // calc-2 starts only once marker is up, which starts after calc-1
   // serves: a node waiting for one provider would start before calc-2.
   const file = await writeLaunch(dir.path, {
@@ -255,13 +250,13 @@ Deno.test("zmp launch starts a node after { service, count } once that many node
         module: fixture("ticker.ts"),
         after: [{ service: "Calculator", count: 2 }],
       },
-      { name: "calc-1", module: calc },
+      { name: "calc-1", module: CALC_NODE },
       {
         name: "marker",
         module: fixture("ticker.ts"),
         after: [{ service: "Calculator" }],
       },
-      { name: "calc-2", module: calc, after: [{ node: "marker" }] },
+      { name: "calc-2", module: CALC_NODE, after: [{ node: "marker" }] },
     ],
   });
   await using launcher = new Launcher(["--no-check", file]);
